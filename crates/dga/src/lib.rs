@@ -1,0 +1,22 @@
+//! Dissolved-gas analysis (DGA) of transformer oil: domain types, diagnosis methods and the
+//! diagnosis contract that every engine speaks.
+//!
+//! The crate is pure: no I/O, no clock, no global state besides the built-in limit tables.
+//! [`contract::diagnose`] is the embedded engine; the Lambda function wraps the same call.
+
+pub mod consensus;
+pub mod contract;
+pub mod domain;
+pub mod gas;
+pub mod geometry;
+pub mod limits;
+pub mod methods;
+pub mod numeric;
+
+pub use consensus::{ActionKind, Fault, Severity};
+pub use contract::{
+    CONTRACT_VERSION, Diagnosis, DiagnosisError, DiagnosisOptions, DiagnosisRequest, ENGINE_NAME,
+    ENGINE_VERSION, Envelope, ErrorBody, diagnose, handle_json,
+};
+pub use domain::{Asset, History, HistoryError, OilPreservation, Sample};
+pub use gas::{Gas, GasReadings, GasValue};
