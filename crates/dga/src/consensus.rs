@@ -16,6 +16,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::gas::Gas;
 use crate::methods::Finding;
 use crate::methods::doernenburg::{Doernenburg, DoernenburgFault};
 use crate::methods::duval_pentagons::{DuvalPentagon1, Pentagon1Zone};
@@ -59,6 +60,22 @@ impl Fault {
         }
     }
 
+    /// The code as it appears in JSON ("none", "PD", …, "undetermined").
+    pub fn label(self) -> &'static str {
+        match self {
+            Fault::None => "none",
+            Fault::PD => "PD",
+            Fault::D1 => "D1",
+            Fault::D2 => "D2",
+            Fault::T1 => "T1",
+            Fault::T2 => "T2",
+            Fault::T3 => "T3",
+            Fault::DT => "DT",
+            Fault::S => "S",
+            Fault::Undetermined => "undetermined",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Fault::None => "no fault suspected",
@@ -91,6 +108,18 @@ pub enum Severity {
     Caution,
     Warning,
     Critical,
+}
+
+impl Severity {
+    /// The level as it appears in JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Normal => "normal",
+            Severity::Caution => "caution",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
 }
 
 #[derive(
@@ -267,6 +296,44 @@ fn action(severity: Severity, delta_only: bool) -> RecommendedAction {
     }
 }
 
+/// Triangles 4 and Pentagon 1 read low-energy faults better than Triangle 1, which has no
+/// stray-gassing zone and puts PD only at ≥ 98 % CH4 (Duval 2008; Duval and Lamarre 2014).
+fn refine_low_energy(
+    zone: Triangle1Zone,
+    fault: Fault,
+    inputs: &Inputs<'_>,
+    rules: &mut Vec<Finding>,
+) -> Fault {
+    if !matches!(
+        zone,
+        Triangle1Zone::PD | Triangle1Zone::T1 | Triangle1Zone::T2
+    ) {
+        return fault;
+    }
+    let refined = match inputs.triangle_4.zone {
+        Some(Triangle4Zone::S) => Some((
+            Fault::S,
+            "Triangle 4 shows stray gassing (S): the gases come from the oil itself, not from a fault in the insulation",
+        )),
+        Some(Triangle4Zone::PD) => Some((Fault::PD, "Triangle 4 shows partial discharges (PD)")),
+        Some(Triangle4Zone::O) => {
+            Some((Fault::T1, "Triangle 4 shows overheating below 250 °C (O)"))
+        }
+        _ => None,
+    };
+    let refined = refined.or_else(|| {
+        (matches!(zone, Triangle1Zone::PD | Triangle1Zone::T1) && inputs.pentagon_1.zone == Some(Pentagon1Zone::S))
+            .then_some((Fault::S, "Pentagon 1 shows stray gassing (S): the gases come from the oil itself, not from a fault in the insulation"))
+    });
+    match refined {
+        Some((refined, why)) if refined != fault => {
+            rules.push(Finding::new("consensus.refined_low_energy", why));
+            refined
+        }
+        _ => fault,
+    }
+}
+
 /// Combines the method results.
 pub fn decide(inputs: &Inputs<'_>) -> Consensus {
     let mut rules = Vec::new();
@@ -310,16 +377,7 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
                     "consensus.fault_from_triangle_1",
                     format!("Duval Triangle 1 places the latest sample in {zone:?}"),
                 ));
-                let stray = inputs.triangle_4.zone == Some(Triangle4Zone::S)
-                    || inputs.pentagon_1.zone == Some(Pentagon1Zone::S);
-                if matches!(zone, Triangle1Zone::PD | Triangle1Zone::T1) && stray {
-                    fault = Fault::S;
-                    rules.push(Finding::new(
-                        "consensus.stray_gassing",
-                        "Triangle 4 or Pentagon 1 shows stray gassing (S): the gases come from \
-                         the oil itself, not from a fault in the insulation",
-                    ));
-                }
+                fault = refine_low_energy(zone, fault, inputs, &mut rules);
                 fault
             }
             None => match inputs.iec.ratio_code.and_then(from_ratio_code) {
@@ -341,35 +399,76 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         };
     }
 
-    // Critical escalation.
-    let high_energy = matches!(fault, Fault::D2 | Fault::T3);
+    // Critical escalation, and its limits.
+    let oltc_explains_acetylene =
+        inputs.iec.oltc_contamination_suspected && matches!(fault, Fault::D1 | Fault::D2);
+    if oltc_explains_acetylene {
+        rules.push(Finding::new(
+            "consensus.oltc_contamination",
+            "C2H2/H2 points to oil from the tap-changer compartment: inspect the OLTC \
+             compartment and its seals before concluding that the main tank is arcing",
+        ));
+    }
+    let high_energy = matches!(fault, Fault::D2 | Fault::T3) && !oltc_explains_acetylene;
+    let runaway_gases: Vec<Gas> = inputs
+        .ieee_2019
+        .gases
+        .iter()
+        // Carbon oxides come from paper ageing too; acetylene from a leaking tap changer
+        // says nothing about the main tank.
+        .filter(|g| !matches!(g.gas, Gas::CO | Gas::CO2))
+        .filter(|g| !(g.gas == Gas::C2H2 && inputs.iec.oltc_contamination_suspected))
+        .filter(|g| g.level_ppm >= 2.0 * g.table2_ppm)
+        .filter(|g| {
+            g.delta_ppm.is_some_and(|d| d > g.table3_ppm)
+                || matches!((g.rate_ppm_per_year, g.table4_ppm_per_year), (Some(r), Some(l)) if r > l)
+        })
+        .map(|g| g.gas)
+        .collect();
     let tdcg_runaway = inputs.ieee_2008.tdcg_condition == Some(4)
         && inputs
             .ieee_2008
             .tdcg_rate_ppm_per_day
             .is_some_and(|r| r > 30.0);
-    if (inputs.ieee_2019.status == Status::Three && (high_energy || inputs.ieee_2019.extreme))
-        || tdcg_runaway
-    {
+    let status_3 = inputs.ieee_2019.status == Status::Three;
+    let critical_reason = if fault == Fault::S {
+        None
+    } else if status_3 && high_energy {
+        Some(format!(
+            "Status 3 with a high-energy fault ({})",
+            fault.describe()
+        ))
+    } else if status_3 && !runaway_gases.is_empty() {
+        let names: Vec<&str> = runaway_gases.iter().map(|g| g.formula()).collect();
+        Some(format!(
+            "Status 3 with {} at least twice the Table 2 limit and still rising",
+            names.join(", ")
+        ))
+    } else if tdcg_runaway {
+        Some("TDCG is in Condition 4 and rising more than 30 ppm/day".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = critical_reason {
         severity = Severity::Critical;
-        let why = if tdcg_runaway {
-            "TDCG is in Condition 4 and rising more than 30 ppm/day".to_owned()
-        } else if high_energy {
-            format!("Status 3 with a high-energy fault ({})", fault.describe())
-        } else {
-            "Status 3 with a gas at least twice its Table 2 limit".to_owned()
-        };
         rules.push(Finding::new("consensus.critical", why));
     }
 
+    let co_elevated = inputs
+        .ieee_2019
+        .gases
+        .iter()
+        .any(|g| g.gas == Gas::CO && g.status >= Status::Two);
     let paper_involved = inputs.iec.paper_involvement_suspected
         || (suspected
-            && inputs.triangle_4.zone == Some(Triangle4Zone::C)
-            && inputs.triangle_4.applicability.applicable);
+            && inputs.triangle_4.applicability.applicable
+            && inputs.triangle_4.zone == Some(Triangle4Zone::C))
+        || (co_elevated && inputs.key_gas.fault == Some(KeyGasFault::OverheatedCellulose));
     if paper_involved {
         rules.push(Finding::new(
             "consensus.paper_involved",
-            "the fault probably involves paper insulation (CO2/CO or Triangle 4 zone C)",
+            "paper insulation is probably involved (CO2/CO, Triangle 4 zone C, or CO dominant \
+             and above Table 1)",
         ));
     }
 
@@ -385,8 +484,9 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         }
     }
 
+    // A jump that only a confirmation sample can tell from a sampling or lab error.
     let delta_only = inputs.ieee_2019.confirmation_sample_advised
-        && iec_severity == Severity::Normal
+        && !inputs.iec.gases.iter().any(|g| g.above_typical)
         && tdcg_severity == Severity::Normal;
     let recommended_action = action(severity, delta_only && severity == Severity::Caution);
     Consensus {

@@ -372,13 +372,12 @@ impl Ieee2008Limits {
         for tier in &tiers {
             check_all(TABLE, *tier)?;
         }
-        for i in 0..8 {
-            if tiers[0][i] > tiers[1][i] || tiers[1][i] > tiers[2][i] {
-                return Err(InvalidLimits {
-                    table: TABLE,
-                    problem: "condition bounds must rise from Condition 1 to 3".to_owned(),
-                });
-            }
+        let rising = (0..8).all(|i| tiers[0][i] <= tiers[1][i] && tiers[1][i] <= tiers[2][i]);
+        if !rising {
+            return Err(InvalidLimits {
+                table: TABLE,
+                problem: "condition bounds must rise from Condition 1 to 3".to_owned(),
+            });
         }
         Ok(())
     }

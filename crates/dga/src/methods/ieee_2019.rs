@@ -279,9 +279,13 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &Ieee2019Limits) -> Ie
                 "ieee2019.delta_above_table3",
                 gas,
                 format!(
-                    "{gas} rose {} ppm since the previous sample, above the Table 3 limit of {} ppm",
+                    "{gas} rose {} ppm since the previous sample; Table 3 allows {}",
                     num(d),
-                    if t3 == 0.0 { "any measurable increase".to_owned() } else { num(t3) }
+                    if t3 == 0.0 {
+                        "no measurable increase".to_owned()
+                    } else {
+                        format!("{} ppm", num(t3))
+                    }
                 ),
             ));
         }

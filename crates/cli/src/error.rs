@@ -1,0 +1,38 @@
+//! Errors of the command line, each with a stable code.
+
+use std::path::PathBuf;
+
+use substation_dga::ErrorBody;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not JSON: {source}")]
+    NotJson {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{path} holds neither a diagnosis request nor an array of them")]
+    NotRequests { path: PathBuf },
+}
+
+impl CliError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CliError::Read { .. } => "file_unreadable",
+            CliError::NotJson { .. } => "malformed_json",
+            CliError::NotRequests { .. } => "not_requests",
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code().to_owned(),
+            message: self.to_string(),
+        }
+    }
+}
