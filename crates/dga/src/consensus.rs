@@ -2,15 +2,23 @@
 //! rules that led there. The choices are ours (documented in docs/diagnosis.md); each is
 //! traceable to a method result in the same response.
 //!
-//! - **Suspected fault**: IEEE C57.104-2019 Status 2 or 3, or IEC 60599 alert/alarm.
-//! - **Fault type**: Duval Triangle 1, refined by Triangle 4 / Pentagon 1 for stray gassing
-//!   (a T1 or PD point that Triangle 4 or Pentagon 1 puts in S is stray gassing of the oil);
-//!   without Triangle 1, the IEC ratio code. The other methods are listed as agreeing or not.
-//! - **Severity**: normal, caution (Status 2 / IEC alert / 2008 Condition 2–3), warning
-//!   (Status 3 / IEC alarm / 2008 Condition 4), critical (Status 3 with a high-energy fault
-//!   D2 or T3, a level at least twice Table 2, or 2008 Condition 4 with TDCG rising > 30 ppm/day).
+//! - **Suspected fault**: IEEE C57.104-2019 Status 2 or 3, IEC 60599 alert or alarm, or an
+//!   IEEE C57.104-2008 TDCG Condition of 2 or more.
+//! - **Fault type** is read only from gases that are themselves elevated (IEEE Status ≥ 2, or
+//!   above the IEC typical value or rate): ratios of trace gases are noise.
+//!   - CH4, C2H4 or C2H2 elevated: Duval Triangle 1; a PD or T1 point that Triangle 4 calls S,
+//!     PD or O (or that Pentagon 1 calls S) takes that reading, since Triangle 1 has no
+//!     stray-gassing zone and sees PD only at ≥ 98 % CH4;
+//!   - only H2 or C2H6 elevated: Duval Triangle 4 (PD, S, O → T1, C → T2);
+//!   - otherwise the IEC ratio code when IEC finds it applicable, else "undetermined";
+//!   - only CO/CO2 elevated: "undetermined" (paper ageing or overheating, see `paper_involved`).
+//! - **Severity**: normal; caution (Status 2, IEC alert, TDCG Condition 2–3); warning (Status 3,
+//!   IEC alarm, TDCG Condition 4); critical when Status 3 comes with a high-energy fault (D2 or
+//!   T3), or with H2 or a hydrocarbon at twice its Table 2 limit and still rising, or when TDCG
+//!   is in Condition 4 and rising more than 30 ppm/day. Not critical: D1/D2 that C2H2/H2 blames
+//!   on a communicating tap changer; H2 and C2H6 of stray gassing.
 //! - **Action**: normal → routine sampling (12 months); caution → resample in 3 months (1 month
-//!   when only a change triggered it); warning → expert review, resample within 1 month;
+//!   when only a step change triggered it); warning → expert review, resample within 1 month;
 //!   critical → expert review and consider removal from service, resample within 1 week.
 
 use schemars::JsonSchema;
@@ -166,6 +174,8 @@ pub struct Inputs<'a> {
     pub rogers: &'a Rogers,
     pub doernenburg: &'a Doernenburg,
     pub key_gas: &'a KeyGas,
+    /// From the nameplate: does the tap changer share oil with the main tank?
+    pub communicating_oltc: Option<bool>,
 }
 
 /// The consensus verdict.
@@ -181,8 +191,10 @@ pub struct Consensus {
 }
 
 /// True when screening suspects a fault.
-pub fn fault_suspected(ieee_2019: &Ieee2019, iec: &Iec60599) -> bool {
-    ieee_2019.status >= Status::Two || iec.state != IecState::Normal
+pub fn fault_suspected(ieee_2019: &Ieee2019, ieee_2008: &Ieee2008, iec: &Iec60599) -> bool {
+    ieee_2019.status >= Status::Two
+        || iec.state != IecState::Normal
+        || ieee_2008.tdcg_condition.is_some_and(|c| c >= 2)
 }
 
 fn from_triangle(zone: Triangle1Zone) -> Fault {
@@ -194,6 +206,16 @@ fn from_triangle(zone: Triangle1Zone) -> Fault {
         Triangle1Zone::D1 => Fault::D1,
         Triangle1Zone::D2 => Fault::D2,
         Triangle1Zone::DT => Fault::DT,
+    }
+}
+
+fn from_triangle_4(zone: Triangle4Zone) -> Option<Fault> {
+    match zone {
+        Triangle4Zone::PD => Some(Fault::PD),
+        Triangle4Zone::S => Some(Fault::S),
+        Triangle4Zone::O => Some(Fault::T1),
+        Triangle4Zone::C => Some(Fault::T2),
+        Triangle4Zone::ND => None,
     }
 }
 
@@ -209,7 +231,21 @@ fn from_ratio_code(code: RatioCode) -> Option<Fault> {
     }
 }
 
-fn family_votes(inputs: &Inputs<'_>) -> Vec<(&'static str, Option<Family>)> {
+/// A gas is elevated when any screening flags it.
+fn elevated(inputs: &Inputs<'_>, gas: Gas) -> bool {
+    inputs
+        .ieee_2019
+        .gases
+        .iter()
+        .any(|g| g.gas == gas && g.status >= Status::Two)
+        || inputs
+            .iec
+            .gases
+            .iter()
+            .any(|g| g.gas == gas && (g.above_typical || g.rate_above_typical))
+}
+
+fn family_votes(inputs: &Inputs<'_>) -> [(&'static str, Option<Family>); 6] {
     let pentagon = inputs.pentagon_1.zone.map(|zone| match zone {
         Pentagon1Zone::PD | Pentagon1Zone::D1 | Pentagon1Zone::D2 => Family::Electrical,
         Pentagon1Zone::S | Pentagon1Zone::T1 | Pentagon1Zone::T2 | Pentagon1Zone::T3 => {
@@ -238,7 +274,7 @@ fn family_votes(inputs: &Inputs<'_>) -> Vec<(&'static str, Option<Family>)> {
         KeyGasFault::OverheatedOil | KeyGasFault::OverheatedCellulose => Family::Thermal,
         KeyGasFault::PartialDischarge | KeyGasFault::Arcing => Family::Electrical,
     });
-    vec![
+    [
         (
             "duval_triangle_1",
             inputs
@@ -296,18 +332,11 @@ fn action(severity: Severity, delta_only: bool) -> RecommendedAction {
     }
 }
 
-/// Triangles 4 and Pentagon 1 read low-energy faults better than Triangle 1, which has no
-/// stray-gassing zone and puts PD only at ≥ 98 % CH4 (Duval 2008; Duval and Lamarre 2014).
-fn refine_low_energy(
-    zone: Triangle1Zone,
-    fault: Fault,
-    inputs: &Inputs<'_>,
-    rules: &mut Vec<Finding>,
-) -> Fault {
-    if !matches!(
-        zone,
-        Triangle1Zone::PD | Triangle1Zone::T1 | Triangle1Zone::T2
-    ) {
+/// A Triangle 1 PD or T1 point read again by Triangle 4 and Pentagon 1, which see low-energy
+/// faults that Triangle 1 cannot (Duval 2008; Duval and Lamarre 2014).
+fn refine_low_energy(zone: Triangle1Zone, inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> Fault {
+    let fault = from_triangle(zone);
+    if !matches!(zone, Triangle1Zone::PD | Triangle1Zone::T1) {
         return fault;
     }
     let refined = match inputs.triangle_4.zone {
@@ -316,14 +345,14 @@ fn refine_low_energy(
             "Triangle 4 shows stray gassing (S): the gases come from the oil itself, not from a fault in the insulation",
         )),
         Some(Triangle4Zone::PD) => Some((Fault::PD, "Triangle 4 shows partial discharges (PD)")),
-        Some(Triangle4Zone::O) => {
-            Some((Fault::T1, "Triangle 4 shows overheating below 250 °C (O)"))
-        }
+        Some(Triangle4Zone::O) => Some((Fault::T1, "Triangle 4 shows overheating below 250 °C (O)")),
         _ => None,
-    };
-    let refined = refined.or_else(|| {
-        (matches!(zone, Triangle1Zone::PD | Triangle1Zone::T1) && inputs.pentagon_1.zone == Some(Pentagon1Zone::S))
-            .then_some((Fault::S, "Pentagon 1 shows stray gassing (S): the gases come from the oil itself, not from a fault in the insulation"))
+    }
+    .or_else(|| {
+        (inputs.pentagon_1.zone == Some(Pentagon1Zone::S)).then_some((
+            Fault::S,
+            "Pentagon 1 shows stray gassing (S): the gases come from the oil itself, not from a fault in the insulation",
+        ))
     });
     match refined {
         Some((refined, why)) if refined != fault => {
@@ -334,13 +363,66 @@ fn refine_low_energy(
     }
 }
 
+/// The fault type and the method it came from.
+fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> (Fault, Option<&'static str>) {
+    let any = |gases: &[Gas]| gases.iter().any(|gas| elevated(inputs, *gas));
+    if !any(&[Gas::H2, Gas::CH4, Gas::C2H6, Gas::C2H4, Gas::C2H2]) {
+        rules.push(Finding::new(
+            "consensus.carbon_oxides_only",
+            "only CO or CO2 is elevated: paper ageing or overheating; the oil gases are too low to type a fault",
+        ));
+        return (Fault::Undetermined, None);
+    }
+    if any(&[Gas::CH4, Gas::C2H4, Gas::C2H2])
+        && let Some(zone) = inputs.triangle_1.zone
+    {
+        rules.push(Finding::new(
+            "consensus.fault_from_triangle_1",
+            format!("Duval Triangle 1 places the latest sample in {zone:?}"),
+        ));
+        if inputs.triangle_1.standard_dependent {
+            rules.push(Finding::new(
+                "consensus.standard_dependent",
+                "the point lies where IEEE (20/40 %) and IEC (10/38 %) Triangle 1 lines disagree",
+            ));
+        }
+        return (
+            refine_low_energy(zone, inputs, rules),
+            Some("duval_triangle_1"),
+        );
+    }
+    if let Some(fault) = inputs.triangle_4.zone.and_then(from_triangle_4) {
+        rules.push(Finding::new(
+            "consensus.fault_from_triangle_4",
+            format!(
+                "only H2 or C2H6 is elevated: Duval Triangle 4 reads {}",
+                fault.describe()
+            ),
+        ));
+        return (fault, Some("duval_triangle_4"));
+    }
+    if inputs.iec.ratio_code_applicability.applicable
+        && let Some(fault) = inputs.iec.ratio_code.and_then(from_ratio_code)
+    {
+        rules.push(Finding::new(
+            "consensus.fault_from_iec_ratios",
+            format!("IEC 60599 ratio code {}", fault.label()),
+        ));
+        return (fault, Some("iec_60599"));
+    }
+    rules.push(Finding::new(
+        "consensus.fault_undetermined",
+        "the Duval triangles and the IEC ratios do not identify a fault type",
+    ));
+    (Fault::Undetermined, None)
+}
+
 /// Combines the method results.
 pub fn decide(inputs: &Inputs<'_>) -> Consensus {
     let mut rules = Vec::new();
-    let suspected = fault_suspected(inputs.ieee_2019, inputs.iec);
+    let suspected = fault_suspected(inputs.ieee_2019, inputs.ieee_2008, inputs.iec);
 
-    // Severity from the three screenings.
-    let mut severity = match inputs.ieee_2019.status {
+    let ieee_severity = match inputs.ieee_2019.status {
         Status::One => Severity::Normal,
         Status::Two => Severity::Caution,
         Status::Three => Severity::Warning,
@@ -350,80 +432,63 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         IecState::Alert => Severity::Caution,
         IecState::Alarm => Severity::Warning,
     };
-    severity = severity.max(iec_severity);
+    // Table 3 of the 2008 guide (sampling intervals) is indexed by TDCG, so TDCG sets severity;
+    // a single gas in a higher Condition shows in `ieee_c57_104_2008.condition` only.
     let tdcg_severity = match inputs.ieee_2008.tdcg_condition {
         Some(2 | 3) => Severity::Caution,
         Some(4) => Severity::Warning,
         _ => Severity::Normal,
     };
-    severity = severity.max(tdcg_severity);
+    let mut severity = ieee_severity.max(iec_severity).max(tdcg_severity);
+    let tdcg_text = match inputs.ieee_2008.tdcg_condition {
+        Some(c) => format!("TDCG Condition {c}"),
+        None => "TDCG not available".to_owned(),
+    };
     rules.push(Finding::new(
         "consensus.screening",
         format!(
-            "IEEE C57.104-2019 {}, IEC 60599 {}, IEEE C57.104-2008 Condition {}",
+            "IEEE C57.104-2019 {}, IEC 60599 {}, IEEE C57.104-2008 {tdcg_text}",
             inputs.ieee_2019.status,
             inputs.iec.state.label(),
-            inputs.ieee_2008.condition
         ),
     ));
 
-    // Fault type.
-    let mut fault = Fault::None;
-    if suspected {
-        fault = match inputs.triangle_1.zone {
-            Some(zone) => {
-                let mut fault = from_triangle(zone);
-                rules.push(Finding::new(
-                    "consensus.fault_from_triangle_1",
-                    format!("Duval Triangle 1 places the latest sample in {zone:?}"),
-                ));
-                fault = refine_low_energy(zone, fault, inputs, &mut rules);
-                fault
-            }
-            None => match inputs.iec.ratio_code.and_then(from_ratio_code) {
-                Some(fault) => {
-                    rules.push(Finding::new(
-                        "consensus.fault_from_iec_ratios",
-                        format!("IEC 60599 ratio code {fault:?} (Duval Triangle 1 not computable)"),
-                    ));
-                    fault
-                }
-                None => {
-                    rules.push(Finding::new(
-                        "consensus.fault_undetermined",
-                        "neither Duval Triangle 1 nor the IEC ratios identify a fault type",
-                    ));
-                    Fault::Undetermined
-                }
-            },
-        };
-    }
+    let (fault, source) = if suspected {
+        fault_type(inputs, &mut rules)
+    } else {
+        (Fault::None, None)
+    };
 
-    // Critical escalation, and its limits.
-    let oltc_explains_acetylene =
-        inputs.iec.oltc_contamination_suspected && matches!(fault, Fault::D1 | Fault::D2);
+    // Escalation to critical, and what keeps a reading from it.
+    let is_discharge = matches!(fault, Fault::D1 | Fault::D2);
+    let oltc_explains_acetylene = is_discharge
+        && inputs.iec.oltc_contamination_suspected
+        && inputs.communicating_oltc == Some(true);
     if oltc_explains_acetylene {
         rules.push(Finding::new(
             "consensus.oltc_contamination",
-            "C2H2/H2 points to oil from the tap-changer compartment: inspect the OLTC \
+            "C2H2/H2 points to oil from the communicating tap changer: inspect the OLTC \
              compartment and its seals before concluding that the main tank is arcing",
+        ));
+    } else if is_discharge && inputs.iec.oltc_contamination_suspected {
+        rules.push(Finding::new(
+            "consensus.oltc_unknown",
+            "C2H2/H2 would fit oil from a tap changer, but the nameplate does not say the OLTC \
+             communicates with the main tank: treated as a fault in the main tank",
         ));
     }
     let high_energy = matches!(fault, Fault::D2 | Fault::T3) && !oltc_explains_acetylene;
-    let runaway_gases: Vec<Gas> = inputs
+    let runaway: Vec<&str> = inputs
         .ieee_2019
         .gases
         .iter()
-        // Carbon oxides come from paper ageing too; acetylene from a leaking tap changer
-        // says nothing about the main tank.
+        // Carbon oxides come from paper ageing too; acetylene from a leaking tap changer and
+        // H2/C2H6 from stray gassing say nothing about a fault in the insulation.
         .filter(|g| !matches!(g.gas, Gas::CO | Gas::CO2))
-        .filter(|g| !(g.gas == Gas::C2H2 && inputs.iec.oltc_contamination_suspected))
-        .filter(|g| g.level_ppm >= 2.0 * g.table2_ppm)
-        .filter(|g| {
-            g.delta_ppm.is_some_and(|d| d > g.table3_ppm)
-                || matches!((g.rate_ppm_per_year, g.table4_ppm_per_year), (Some(r), Some(l)) if r > l)
-        })
-        .map(|g| g.gas)
+        .filter(|g| !(g.gas == Gas::C2H2 && oltc_explains_acetylene))
+        .filter(|g| !(fault == Fault::S && matches!(g.gas, Gas::H2 | Gas::C2H6)))
+        .filter(|g| g.level_ppm >= 2.0 * g.table2_ppm && (g.delta_exceeded || g.rate_exceeded))
+        .map(|g| g.gas.formula())
         .collect();
     let tdcg_runaway = inputs.ieee_2008.tdcg_condition == Some(4)
         && inputs
@@ -431,25 +496,22 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
             .tdcg_rate_ppm_per_day
             .is_some_and(|r| r > 30.0);
     let status_3 = inputs.ieee_2019.status == Status::Three;
-    let critical_reason = if fault == Fault::S {
-        None
-    } else if status_3 && high_energy {
+    let critical = if status_3 && high_energy {
         Some(format!(
-            "Status 3 with a high-energy fault ({})",
+            "Status 3 with a high-energy fault: {}",
             fault.describe()
         ))
-    } else if status_3 && !runaway_gases.is_empty() {
-        let names: Vec<&str> = runaway_gases.iter().map(|g| g.formula()).collect();
+    } else if status_3 && !runaway.is_empty() {
         Some(format!(
             "Status 3 with {} at least twice the Table 2 limit and still rising",
-            names.join(", ")
+            runaway.join(", ")
         ))
     } else if tdcg_runaway {
         Some("TDCG is in Condition 4 and rising more than 30 ppm/day".to_owned())
     } else {
         None
     };
-    if let Some(why) = critical_reason {
+    if let Some(why) = critical {
         severity = Severity::Critical;
         rules.push(Finding::new("consensus.critical", why));
     }
@@ -467,17 +529,23 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
     if paper_involved {
         rules.push(Finding::new(
             "consensus.paper_involved",
-            "paper insulation is probably involved (CO2/CO, Triangle 4 zone C, or CO dominant \
-             and above Table 1)",
+            "paper insulation is probably involved (CO2/CO below 3, Triangle 4 zone C, or CO \
+             dominant and above Table 1)",
         ));
     }
 
-    // Agreement among the fault-typing methods.
+    // The other fault-typing methods, by family; the method the fault came from is not a
+    // witness for itself, and a mixed fault (DT) agrees with either family.
     let mut agreement = Agreement::default();
     if let Some(family) = fault.family() {
         for (method, vote) in family_votes(inputs) {
+            if Some(method) == source {
+                continue;
+            }
             match vote {
-                Some(v) if v == family => agreement.agreeing.push(method.to_owned()),
+                Some(v) if v == family || family == Family::Mixed => {
+                    agreement.agreeing.push(method.to_owned())
+                }
                 Some(_) => agreement.disagreeing.push(method.to_owned()),
                 None => {}
             }

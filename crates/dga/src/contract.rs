@@ -242,6 +242,13 @@ fn check_request(request: &DiagnosisRequest) -> Result<History, DiagnosisError> 
             )));
         }
     }
+    if let Some(year) = request.asset.year_of_manufacture
+        && !(1850..=2200).contains(&year)
+    {
+        return Err(invalid(format!(
+            "year of manufacture {year} is not plausible"
+        )));
+    }
     let options = &request.options;
     if let Some(limits) = &options.ieee_c57_104_2019_limits {
         limits.validate()?;
@@ -287,7 +294,7 @@ pub fn diagnose(request: &DiagnosisRequest) -> Result<Diagnosis, DiagnosisError>
     let ieee_2019 = ieee_2019::evaluate(asset, &history, ieee_2019_limits);
     let ieee_2008 = ieee_2008::evaluate(&history, ieee_2008_limits);
     let iec = iec_60599::evaluate(asset, &history, iec_limits);
-    let suspected = consensus::fault_suspected(&ieee_2019, &iec);
+    let suspected = consensus::fault_suspected(&ieee_2019, &ieee_2008, &iec);
 
     let mut triangle_1 = duval_triangles::triangle_1(latest, options.duval_triangle_1_lines);
     let mut triangle_4 = duval_triangles::triangle_4(latest);
@@ -339,6 +346,7 @@ pub fn diagnose(request: &DiagnosisRequest) -> Result<Diagnosis, DiagnosisError>
         rogers: &rogers,
         doernenburg: &doernenburg,
         key_gas: &key_gas,
+        communicating_oltc: asset.communicating_oltc,
     });
 
     let mut rules = verdict.rules;

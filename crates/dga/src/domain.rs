@@ -68,8 +68,7 @@ impl Asset {
 
     /// Age in whole years at `on`, when the year of manufacture is known and not in the future.
     pub fn age_years(&self, on: NaiveDate) -> Option<i32> {
-        let built = self.year_of_manufacture?;
-        let age = on.year() - built;
+        let age = on.year().checked_sub(self.year_of_manufacture?)?;
         (age >= 0).then_some(age)
     }
 }
@@ -258,6 +257,8 @@ mod tests {
         asset.year_of_manufacture = Some(1994);
         assert_eq!(asset.age_years(day(2024, 6, 1)), Some(30));
         asset.year_of_manufacture = Some(2030);
+        assert_eq!(asset.age_years(day(2024, 6, 1)), None);
+        asset.year_of_manufacture = Some(i32::MIN);
         assert_eq!(asset.age_years(day(2024, 6, 1)), None);
     }
 }

@@ -74,6 +74,9 @@ pub fn distance_to_boundary(p: Point, polygon: &[Point]) -> f64 {
 /// callers that need a definite answer there use [`distance_to_boundary`].
 pub fn contains(polygon: &[Point], p: Point) -> bool {
     let n = polygon.len();
+    if n < 3 {
+        return false;
+    }
     let mut inside = false;
     let mut j = n - 1;
     for i in 0..n {
@@ -153,6 +156,7 @@ mod tests {
         assert!(!contains(&sq, Point::new(3.0, 1.0)));
         assert_eq!(distance_to_boundary(Point::new(1.0, 1.5), &sq), 0.5);
         assert_eq!(distance_to_boundary(Point::new(3.0, 1.0), &sq), 1.0);
+        assert!(!contains(&[], Point::new(0.0, 0.0)));
     }
 
     #[test]

@@ -128,19 +128,27 @@ pub struct WindowRule {
 }
 
 impl WindowRule {
-    /// Picks the most recent samples: at most `max_samples`, dropping the oldest while the
-    /// span exceeds `max_months`. `Err` explains why no window fits.
-    pub fn select<'a>(&self, samples: &'a [Sample]) -> Result<&'a [Sample], String> {
-        let start = samples.len().saturating_sub(self.max_samples);
-        let mut window = &samples[start..];
-        let Some(last) = window.last() else {
+    /// Picks the samples to fit a rate over: those within `max_months` of the latest one;
+    /// when there are more than `max_samples`, an evenly spread subset that keeps the first
+    /// and the last (so weekly sampling still gives a window of months, not of weeks).
+    /// `Err` explains why no window fits.
+    pub fn select(&self, samples: &[Sample]) -> Result<Vec<Sample>, String> {
+        let Some(last) = samples.last() else {
             return Err("no samples".to_owned());
         };
-        while window.len() > 1
-            && days_between(window[0].date, last.date) / DAYS_PER_MONTH > self.max_months
-        {
-            window = &window[1..];
-        }
+        let recent: Vec<Sample> = samples
+            .iter()
+            .filter(|s| days_between(s.date, last.date) / DAYS_PER_MONTH <= self.max_months)
+            .copied()
+            .collect();
+        let window: Vec<Sample> = if recent.len() > self.max_samples && self.max_samples >= 2 {
+            let steps = self.max_samples - 1;
+            (0..self.max_samples)
+                .map(|k| recent[k * (recent.len() - 1) / steps])
+                .collect()
+        } else {
+            recent
+        };
         if window.len() < self.min_samples {
             return Err(format!(
                 "needs at least {} samples within {} months; {} available",
@@ -254,6 +262,16 @@ mod tests {
         let window = rule.select(&samples).expect("window");
         assert_eq!(window.len(), 3);
         assert_eq!(window[0].date, day(2022, 1, 1));
+        // Weekly sampling over a year: six samples spread from the first to the last.
+        let weekly: Vec<Sample> = (0..53u64)
+            .map(|w| s(day(2023, 1, 2) + chrono::Days::new(7 * w)))
+            .collect();
+        let window = rule.select(&weekly).expect("window");
+        assert_eq!(window.len(), 6);
+        assert_eq!(window[0].date, day(2023, 1, 2));
+        assert_eq!(window[5].date, weekly[52].date);
+        let months = WindowRule::describe(&window).expect("span").months;
+        assert!(months > 11.9, "{months}");
         let short = [s(day(2023, 1, 1)), s(day(2023, 2, 1)), s(day(2023, 3, 1))];
         let err = rule.select(&short).expect_err("too short");
         assert!(err.contains("months"), "{err}");

@@ -50,6 +50,11 @@ pub struct DoernenburgRatio {
     pub ratio: Ratio,
     /// At least one of its two gases exceeds L1.
     pub significant: bool,
+    /// The value compared with the table: the ratio, or +∞ when a detected gas sits over an
+    /// undetected one (C2H6/C2H2 with no acetylene is the normal thermal signature and must
+    /// read as "> 0.4", not as "unknown"). 0/0 stays unknown.
+    #[serde(skip)]
+    comparable: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -67,14 +72,24 @@ pub struct Doernenburg {
     /// R4 = C2H6/C2H2
     pub c2h6_c2h2: DoernenburgRatio,
     pub fault: DoernenburgFault,
+    /// Reported once, in the diagnosis' `rules`.
+    #[serde(skip)]
     pub findings: Vec<Finding>,
 }
 
 fn ratio(gases: &GasReadings, num: Gas, den: Gas) -> DoernenburgRatio {
     let over = |gas: Gas| gases.level(gas).is_some_and(|level| level > l1(gas));
+    let ratio = Ratio::of(num, gases.get(num), den, gases.get(den));
+    let comparable = ratio
+        .value
+        .or_else(|| match (gases.level(num), gases.level(den)) {
+            (Some(n), Some(d)) if n > 0.0 && d == 0.0 => Some(f64::INFINITY),
+            _ => None,
+        });
     DoernenburgRatio {
-        ratio: Ratio::of(num, gases.get(num), den, gases.get(den)),
+        ratio,
         significant: over(num) || over(den),
+        comparable,
     }
 }
 
@@ -83,7 +98,7 @@ fn fits(r: &DoernenburgRatio, test: impl Fn(f64) -> bool) -> Option<bool> {
     if !r.significant {
         return None;
     }
-    r.ratio.value.map(test)
+    r.comparable.map(test)
 }
 
 /// Doernenburg for one sample.
@@ -202,6 +217,10 @@ mod tests {
         assert_eq!(pd.fault, DoernenburgFault::NotDetermined);
         let pd = doernenburg(&readings(2000.0, 130.0, 70.0, 10.0, 0.5, 100.0));
         assert_eq!(pd.fault, DoernenburgFault::PartialDischarge);
+        // No acetylene at all: C2H6/C2H2 reads as +∞ (> 0.4), still thermal.
+        let hot = doernenburg(&readings(100.0, 250.0, 120.0, 200.0, 0.0, 400.0));
+        assert_eq!(hot.c2h6_c2h2.ratio.value, None);
+        assert_eq!(hot.fault, DoernenburgFault::ThermalDecomposition);
         // Arcing: R1 0.2, R2 1.5, R3 0.75, R4 0.1.
         let arc = doernenburg(&readings(500.0, 100.0, 7.5, 50.0, 75.0, 400.0));
         assert_eq!(arc.fault, DoernenburgFault::Arcing);

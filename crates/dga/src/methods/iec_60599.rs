@@ -122,7 +122,8 @@ pub struct Iec60599 {
     pub state: IecState,
     /// Table 1 code of the latest sample; absent when no ratio is computable.
     pub ratio_code: Option<RatioCode>,
-    /// Whether the ratio code should be acted on (only when some gas is above typical).
+    /// Whether the ratio code should be acted on: only when H2 or a hydrocarbon is above its
+    /// typical value or rate.
     pub ratio_code_applicability: Applicability,
     pub ratios: RatioMethod,
     pub gases: Vec<GasScreening>,
@@ -142,6 +143,8 @@ pub struct Iec60599 {
     pub o2_n2: Ratio,
     /// O2/N2 below 0.3 in an air-breathing unit: oxygen is being consumed.
     pub oxygen_consumption_suspected: bool,
+    /// Reported once, in the diagnosis' `rules`.
+    #[serde(skip)]
     pub findings: Vec<Finding>,
 }
 
@@ -155,13 +158,15 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &IecLimits) -> Iec6059
         Ok(window) => (Some(window), None),
         Err(reason) => (None, Some(format!("no rate of increase: {reason}"))),
     };
-    let window_info = window.and_then(WindowRule::describe);
+    let window_info = window.as_deref().and_then(WindowRule::describe);
     let window_years = window_info.as_ref().map_or(0.0, |w| w.months / 12.0);
 
     let mut gases = Vec::new();
     let mut any_above = false;
     let mut any_rate_above = false;
     let mut both_above = false;
+    // The ratio gases (not CO and CO2, which paper ageing raises in healthy units).
+    let mut ratio_gas_flagged = false;
     for gas in Gas::FAULT_GASES {
         let Some(level) = latest.level(gas) else {
             continue;
@@ -174,7 +179,7 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &IecLimits) -> Iec6059
             .typical_rate_per_year
             .get(gas, oltc)
             .unwrap_or(f64::INFINITY);
-        let rate = window.and_then(|w| rate_per_year(w, gas));
+        let rate = window.as_deref().and_then(|w| rate_per_year(w, gas));
         let above = level > typical;
         let rate_above = rate.is_some_and(|r| {
             r > typical_rate && r * window_years >= limits.minimum_measurable_change_ppm
@@ -203,6 +208,7 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &IecLimits) -> Iec6059
         }
         any_above |= above;
         any_rate_above |= rate_above;
+        ratio_gas_flagged |= (above || rate_above) && !matches!(gas, Gas::CO | Gas::CO2);
         both_above |= above && rate_above;
         gases.push(GasScreening {
             gas,
@@ -244,19 +250,19 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &IecLimits) -> Iec6059
             "a gas is above both its typical concentration and its typical rate",
         ));
     }
-    if ratio_code == Some(RatioCode::D2) && any_above && state != IecState::Alarm {
+    if ratio_code == Some(RatioCode::D2) && ratio_gas_flagged && state != IecState::Alarm {
         state = IecState::Alarm;
         findings.push(Finding::new(
             "iec60599.alarm_d2",
             "ratio code D2 (high-energy discharge) with gases above typical values",
         ));
     }
-    let ratio_code_applicability = if any_above || any_rate_above {
+    let ratio_code_applicability = if ratio_gas_flagged {
         Applicability::applies()
     } else {
         Applicability::not_applicable(
-            "all gases are within typical values and rates: ratios of small concentrations \
-             are not significant",
+            "H2 and the hydrocarbons are within typical values and rates: ratios of small \
+             concentrations are not significant",
         )
     };
 

@@ -41,6 +41,8 @@ pub struct Ieee2008 {
     /// Sampling interval from Table 3 for this condition and rate, days.
     pub sampling_interval_days: u32,
     pub gases: Vec<GasCondition>,
+    /// Reported once, in the diagnosis' `rules`.
+    #[serde(skip)]
     pub findings: Vec<Finding>,
 }
 

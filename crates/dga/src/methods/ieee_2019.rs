@@ -11,8 +11,14 @@
 //!   Table 3, and the rate (when there is one) is within Table 4;
 //! - Status 2 otherwise (a level exactly on a Table 1 limit is neither below nor above it).
 //!
-//! The transformer's status is its worst gas. The rate window is the latest 3–6 samples
-//! spanning 4–24 months; the Table 4 column follows its span (4–9 or 10–24 months).
+//! The transformer's status is its worst gas. The rate window is 3–6 samples within the last
+//! 24 months spanning at least 4 (spread evenly when there are more); the Table 4 column
+//! follows its span (4–9 or 10–24 months). A change below `minimum_measurable_change_ppm`
+//! never counts, which is how "any increase" (C2H2, limit 0) is made testable.
+//!
+//! Two refinements of ours: O2/N2 crossing 0.2 across the last three samples selects the
+//! > 0.2 (lower) limits, so that the column does not flip between samples; an undetected O2
+//! counts as 0, so O2/N2 is then 0 and the low-oxygen column applies.
 
 use std::fmt;
 
@@ -100,11 +106,15 @@ pub struct GasStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delta_ppm: Option<f64>,
     pub table3_ppm: f64,
+    /// The change exceeds Table 3 (and the minimum measurable change).
+    pub delta_exceeded: bool,
     /// Least-squares rate over the window, ppm per year.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_ppm_per_year: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table4_ppm_per_year: Option<f64>,
+    /// The rate exceeds Table 4 (and amounts to a measurable change over the window).
+    pub rate_exceeded: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -131,6 +141,8 @@ pub struct Ieee2019 {
     pub confirmation_sample_advised: bool,
     /// Some level is at least twice its Table 2 limit: the status understates it.
     pub extreme: bool,
+    /// Reported once, in the diagnosis' `rules`.
+    #[serde(skip)]
     pub findings: Vec<Finding>,
 }
 
@@ -146,7 +158,7 @@ fn oxygen_band(history: &History, split: f64) -> (OxygenBand, Ratio, Option<Stri
         .rev()
         .take(3)
         .filter_map(|s| Ratio::of(Gas::O2, s.gases.o2, Gas::N2, s.gases.n2).value)
-        .collect();
+        .collect::<Vec<f64>>();
     let Some(ratio) = o2_n2.value else {
         return (
             OxygenBand::HighOxygen,
@@ -192,10 +204,11 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &Ieee2019Limits) -> Ie
         Ok(window) => (Some(window), None),
         Err(reason) => (None, Some(format!("no rate of change: {reason}"))),
     };
-    let window_info = window.and_then(WindowRule::describe);
+    let window_info = window.as_deref().and_then(WindowRule::describe);
     let interval = window_info.as_ref().map(|w| IntervalBand::of(w.months));
     let table4 = interval.map(|i| limits.table4_rate_per_year.get(band).get(i));
 
+    let window_years = window_info.as_ref().map_or(0.0, |w| w.months / 12.0);
     let mut gases = Vec::new();
     let mut not_measured = Vec::new();
     let mut extreme = false;
@@ -213,8 +226,7 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &Ieee2019Limits) -> Ie
         let delta = previous
             .and_then(|p| p.gases.level(gas))
             .map(|before| level - before);
-        let window_years = window_info.as_ref().map_or(0.0, |w| w.months / 12.0);
-        let rate = window.and_then(|w| {
+        let rate = window.as_deref().and_then(|w| {
             let points = w.iter().filter(|s| s.gases.level(gas).is_some()).count();
             (points >= RATE_WINDOW.min_samples)
                 .then(|| rate_per_year(w, gas))
@@ -312,8 +324,10 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &Ieee2019Limits) -> Ie
             table2_ppm: t2,
             delta_ppm: delta,
             table3_ppm: t3,
+            delta_exceeded,
             rate_ppm_per_year: rate,
             table4_ppm_per_year: t4,
+            rate_exceeded,
         });
     }
     let status = gases.iter().map(|g| g.status).max().unwrap_or(Status::One);

@@ -4,8 +4,8 @@
 //! using gas in oil analysis", IEEE Trans. Electrical Insulation EI-13(5), 1978; as tabulated
 //! in IEEE C57.104-2008 Table 6 and IEEE C57.104-2019 Table 5.
 //!
-//! Ranges are closed at their lower end ("0.1 – 1.0" includes both 0.1 and 1.0; "> 1.0"
-//! starts just above); a ratio combination outside the six cases is "not determined".
+//! A printed range "a – b" includes both ends; "< a" and "> b" exclude them. A ratio
+//! combination outside the six cases is "not determined".
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
