@@ -17,7 +17,7 @@
 //! never counts, which is how "any increase" (C2H2, limit 0) is made testable.
 //!
 //! Two refinements of ours: O2/N2 crossing 0.2 across the last three samples selects the
-//! > 0.2 (lower) limits, so that the column does not flip between samples; an undetected O2
+//! lower limits (the O2/N2 above 0.2 column), so that the column does not flip between samples; an undetected O2
 //! counts as 0, so O2/N2 is then 0 and the low-oxygen column applies.
 
 use std::fmt;
