@@ -183,6 +183,8 @@ pub struct Inputs<'a> {
 pub struct Consensus {
     pub suspected: bool,
     pub fault: Fault,
+    /// The method the fault type came from.
+    pub source: Option<&'static str>,
     pub severity: Severity,
     pub recommended_action: RecommendedAction,
     pub paper_involved: bool,
@@ -255,6 +257,7 @@ fn family_votes(inputs: &Inputs<'_>) -> [(&'static str, Option<Family>); 6] {
     let iec = inputs
         .iec
         .ratio_code
+        .filter(|_| inputs.iec.ratio_code_applicability.applicable)
         .and_then(from_ratio_code)
         .and_then(Fault::family);
     let rogers = inputs.rogers.case.and_then(|case| match case {
@@ -369,7 +372,8 @@ fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> (Fault, Option<&
     if !any(&[Gas::H2, Gas::CH4, Gas::C2H6, Gas::C2H4, Gas::C2H2]) {
         rules.push(Finding::new(
             "consensus.carbon_oxides_only",
-            "only CO or CO2 is elevated: paper ageing or overheating; the oil gases are too low to type a fault",
+            "no H2 or hydrocarbon is elevated (the suspicion rests on CO, CO2 or TDCG): paper \
+             ageing or overheating; the oil gases are too low to type a fault",
         ));
         return (Fault::Undetermined, None);
     }
@@ -392,12 +396,15 @@ fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> (Fault, Option<&
         );
     }
     if let Some(fault) = inputs.triangle_4.zone.and_then(from_triangle_4) {
+        let why = match &inputs.triangle_1.not_computable {
+            Some(reason) if any(&[Gas::CH4, Gas::C2H4, Gas::C2H2]) => {
+                format!("Duval Triangle 1 is not computable ({reason})")
+            }
+            _ => "only H2 or C2H6 is elevated".to_owned(),
+        };
         rules.push(Finding::new(
             "consensus.fault_from_triangle_4",
-            format!(
-                "only H2 or C2H6 is elevated: Duval Triangle 4 reads {}",
-                fault.describe()
-            ),
+            format!("{why}: Duval Triangle 4 reads {}", fault.describe()),
         ));
         return (fault, Some("duval_triangle_4"));
     }
@@ -487,7 +494,8 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         .filter(|g| !matches!(g.gas, Gas::CO | Gas::CO2))
         .filter(|g| !(g.gas == Gas::C2H2 && oltc_explains_acetylene))
         .filter(|g| !(fault == Fault::S && matches!(g.gas, Gas::H2 | Gas::C2H6)))
-        .filter(|g| g.level_ppm >= 2.0 * g.table2_ppm && (g.delta_exceeded || g.rate_exceeded))
+        .filter(|g| g.table2_ppm > 0.0 && g.level_ppm >= 2.0 * g.table2_ppm)
+        .filter(|g| g.delta_exceeded || g.rate_exceeded)
         .map(|g| g.gas.formula())
         .collect();
     let tdcg_runaway = inputs.ieee_2008.tdcg_condition == Some(4)
@@ -530,7 +538,7 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         rules.push(Finding::new(
             "consensus.paper_involved",
             "paper insulation is probably involved (CO2/CO below 3, Triangle 4 zone C, or CO \
-             dominant and above Table 1)",
+             dominant and flagged by IEEE C57.104-2019 screening)",
         ));
     }
 
@@ -560,6 +568,7 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
     Consensus {
         suspected,
         fault,
+        source,
         severity,
         recommended_action,
         paper_involved,

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::consensus::{self, Agreement, Fault, Inputs, RecommendedAction, Severity};
 use crate::domain::{Asset, History, HistoryError, Sample};
+use crate::gas::Gas;
 use crate::limits::{IecLimits, Ieee2008Limits, Ieee2019Limits, InvalidLimits};
 use crate::methods::duval_pentagons::{self, DuvalPentagon1, DuvalPentagon2};
 use crate::methods::duval_triangles::{
@@ -259,10 +260,23 @@ fn check_request(request: &DiagnosisRequest) -> Result<History, DiagnosisError> 
     if let Some(limits) = &options.iec_60599_limits {
         limits.validate()?;
     }
-    History::new(request.samples.clone()).map_err(|error: HistoryError| invalid(error.to_string()))
+    let history = History::new(request.samples.clone())
+        .map_err(|error: HistoryError| invalid(error.to_string()))?;
+    let latest = history.latest();
+    if Gas::FAULT_GASES
+        .iter()
+        .all(|gas| latest.gases.get(*gas).is_not_measured())
+    {
+        return Err(invalid(format!(
+            "the latest sample ({}) reports none of H2, CH4, C2H6, C2H4, C2H2, CO, CO2",
+            latest.date
+        )));
+    }
+    Ok(history)
 }
 
-const REFERENCE_ONLY: &str = "screening suspects no fault (IEEE C57.104-2019 Status 1, IEC 60599 normal): shown for reference only";
+const REFERENCE_ONLY: &str = "screening suspects no fault (IEEE C57.104-2019 Status 1, IEC 60599 \
+     normal, TDCG Condition 1): shown for reference only";
 
 fn only_if(suspected: bool, applicability: &mut Applicability) {
     if !suspected && applicability.applicable {
@@ -349,6 +363,9 @@ pub fn diagnose(request: &DiagnosisRequest) -> Result<Diagnosis, DiagnosisError>
         communicating_oltc: asset.communicating_oltc,
     });
 
+    if verdict.source == Some("duval_triangle_4") {
+        triangle_4.applicability = Applicability::applies();
+    }
     let mut rules = verdict.rules;
     rules.extend(ieee_2019.findings.iter().cloned());
     rules.extend(iec.findings.iter().cloned());

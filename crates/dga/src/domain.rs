@@ -139,7 +139,10 @@ impl History {
                     })?;
             }
         }
-        samples.sort_by_key(|sample| sample.date);
+        // Lab exports are usually in date order already; skip moving 50 samples around then.
+        if !samples.is_sorted_by_key(|sample| sample.date) {
+            samples.sort_by_key(|sample| sample.date);
+        }
         let before = samples.len();
         let mut merged: Vec<Sample> = Vec::with_capacity(before);
         for sample in samples {

@@ -153,3 +153,26 @@ fn a_healthy_unit_is_left_alone() {
         assert!(!applicable);
     }
 }
+
+#[test]
+fn hydrogen_alone_is_typed_by_triangle_4_and_marked_applicable() {
+    // H2 200 > Table 2 (90): Status 3. CH4, C2H4 and C2H2 at trace levels, below every
+    // screening limit, so Triangle 1 is not used. Triangle 4: H2 200, C2H6 2, CH4 1 →
+    // 98.5 % H2, 1 % C2H6, 0.5 % CH4 → S.
+    let d = history(
+        Some(false),
+        &[(0, air([200.0, 1.0, 2.0, 5.0, 0.0, 100.0, 1000.0]))],
+    );
+    assert_eq!(d.fault, Fault::S, "{:#?}", d.rules);
+    assert!(d.duval_triangle_4.applicability.applicable);
+    assert!(codes(&d).contains(&"consensus.fault_from_triangle_4"));
+}
+
+#[test]
+fn acetylene_over_undetected_hydrogen_still_points_to_the_tap_changer() {
+    let mut gases = air([0.0, 2.0, 1.0, 3.0, 12.0, 100.0, 1000.0]);
+    gases.h2 = substation_dga::GasValue::BelowDetection { limit: Some(5.0) };
+    let d = history(None, &[(0, gases)]);
+    assert_eq!(d.iec_60599.c2h2_h2.value, None);
+    assert!(d.iec_60599.oltc_contamination_suspected);
+}

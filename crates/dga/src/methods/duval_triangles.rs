@@ -3,8 +3,9 @@
 //! Sources:
 //! - Triangle 1: M. Duval, "Dissolved gas analysis: it can save your transformer", IEEE
 //!   Electrical Insulation Magazine 5(6), 1989; zone limits as tabulated in IEEE
-//!   C57.104-2019 Table 6 (T1|T2 at 20 % C2H4, D2|DT at 40 % C2H4). IEC 60599 Annex B and
-//!   DL/T 722-2014 print 10 % and 38 % instead; both are selectable.
+//!   C57.104-2019 Table 6 (T1|T2 at 20 % C2H4, D2|DT at 40 % C2H4). DL/T 722-2014 Table C.1
+//!   prints 10 % and 38 % instead (IEC 60599 Annex B reportedly does too; not verified
+//!   here); both are selectable.
 //! - Triangles 4 and 5: M. Duval, "The Duval Triangle for load tap changers, non-mineral
 //!   oils and low temperature faults in transformers", IEEE Electrical Insulation Magazine
 //!   24(6), 2008; IEEE C57.104-2019 Annex D Tables D.3 and D.4.
@@ -27,7 +28,7 @@ pub enum Triangle1Lines {
     #[default]
     #[serde(rename = "ieee_20_40")]
     Ieee20And40,
-    /// T1|T2 at 10 % C2H4 and D2|DT at 38 % C2H4 (IEC 60599 Annex B, DL/T 722-2014).
+    /// T1|T2 at 10 % C2H4 and D2|DT at 38 % C2H4 (DL/T 722-2014; reportedly IEC 60599 Annex B).
     #[serde(rename = "iec_10_38")]
     Iec10And38,
 }
@@ -56,7 +57,7 @@ pub enum Triangle5Lines {
     #[default]
     #[serde(rename = "ieee_2019")]
     Ieee2019,
-    /// PD up to 15 % C2H6, as drawn in Duval (2008).
+    /// PD up to 15 % C2H6, as open transcriptions of Duval's (2008) figure draw it.
     #[serde(rename = "duval_2008")]
     Duval2008,
 }

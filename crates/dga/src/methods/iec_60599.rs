@@ -3,7 +3,8 @@
 //!
 //! Source: IEC 60599:2015 (ed. 3) / 2022 (ed. 4), "Mineral oil-filled electrical equipment in
 //! service – Guidance on the interpretation of dissolved and free gases analysis": clause 5
-//! and Table 1 (basic ratios), clause 5.x (C2H2/H2, CO2/CO, O2/N2), clause 8 and Annex A
+//! and Table 1 (basic ratios), the supplementary ratios C2H2/H2, CO2/CO and O2/N2 of
+//! clause 5, clause 8 and Annex A
 //! (typical concentrations and rates), clause 9 (normal / alert / alarm).
 //!
 //! State: **normal** when every concentration and rate is within the typical values;
@@ -148,6 +149,15 @@ pub struct Iec60599 {
     pub findings: Vec<Finding>,
 }
 
+/// `num / den` is above `threshold`, counting a detected gas over an undetected one as above
+/// any threshold.
+fn ratio_above(ratio: &Ratio, num: Option<f64>, den: Option<f64>, threshold: f64) -> bool {
+    match ratio.value {
+        Some(value) => value > threshold,
+        None => matches!((num, den), (Some(n), Some(d)) if n > 0.0 && d == 0.0),
+    }
+}
+
 /// Evaluates a transformer's history.
 pub fn evaluate(asset: &Asset, history: &History, limits: &IecLimits) -> Iec60599 {
     let latest = &history.latest().gases;
@@ -269,13 +279,20 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &IecLimits) -> Iec6059
     let c2h2_h2 = Ratio::of(Gas::C2H2, latest.c2h2, Gas::H2, latest.h2);
     let oltc_contamination_suspected = asset.communicating_oltc != Some(false)
         && latest.level(Gas::C2H2).is_some_and(|v| v > 0.0)
-        && c2h2_h2.is(|r| r > limits.oltc_contamination_c2h2_h2);
+        && ratio_above(
+            &c2h2_h2,
+            latest.level(Gas::C2H2),
+            latest.level(Gas::H2),
+            limits.oltc_contamination_c2h2_h2,
+        );
     if oltc_contamination_suspected {
         findings.push(Finding::new(
             "iec60599.oltc_contamination",
             format!(
                 "C2H2/H2 = {} is above {}: possible contamination from the tap-changer compartment",
-                num(c2h2_h2.value.unwrap_or_default()),
+                c2h2_h2
+                    .value
+                    .map_or_else(|| "∞ (H2 not detected)".to_owned(), num),
                 num(limits.oltc_contamination_c2h2_h2)
             ),
         ));
@@ -293,16 +310,22 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &IecLimits) -> Iec6059
             ),
         ));
     }
-    let paper_overheating_suspected = co2_co.is(|r| r > limits.paper_overheating_co2_co_above)
-        && latest
-            .level(Gas::CO2)
-            .is_some_and(|v| v > limits.paper_overheating_co2_min_ppm);
+    let paper_overheating_suspected = ratio_above(
+        &co2_co,
+        latest.level(Gas::CO2),
+        latest.level(Gas::CO),
+        limits.paper_overheating_co2_co_above,
+    ) && latest
+        .level(Gas::CO2)
+        .is_some_and(|v| v > limits.paper_overheating_co2_min_ppm);
     if paper_overheating_suspected {
         findings.push(Finding::new(
             "iec60599.paper_overheating",
             format!(
                 "CO2/CO = {} with CO2 above {} ppm: mild overheating of paper or oil oxidation",
-                num(co2_co.value.unwrap_or_default()),
+                co2_co
+                    .value
+                    .map_or_else(|| "∞ (CO not detected)".to_owned(), num),
                 num(limits.paper_overheating_co2_min_ppm)
             ),
         ));

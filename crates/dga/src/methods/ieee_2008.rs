@@ -63,7 +63,8 @@ fn tdcg(gases: &crate::gas::GasReadings) -> Option<f64> {
 }
 
 /// Table 3: sampling interval (days) by condition and TDCG rate (< 10, 10–30, > 30 ppm/day).
-/// Without a rate the "< 10 ppm/day" column applies.
+/// Without a rate the "< 10 ppm/day" column applies. The intervals are as commonly quoted from
+/// the 2008 guide; they could not be checked against the printed table (docs/diagnosis.md).
 pub fn sampling_interval_days(condition: u8, rate_ppm_per_day: Option<f64>) -> u32 {
     let column = match rate_ppm_per_day {
         Some(rate) if rate > 30.0 => 2,

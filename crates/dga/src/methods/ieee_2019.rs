@@ -275,7 +275,7 @@ pub fn evaluate(asset: &Asset, history: &History, limits: &Ieee2019Limits) -> Ie
                 ),
             ));
         }
-        if level >= 2.0 * t2 {
+        if t2 > 0.0 && level >= 2.0 * t2 {
             extreme = true;
             findings.push(Finding::about(
                 "ieee2019.extreme_level",

@@ -82,20 +82,21 @@ pub(crate) fn shares_of<const N: usize>(gases: [Gas; N], percents: [f64; N]) -> 
     gases.into_iter().zip(percents).collect()
 }
 
-/// Formats a number for a message: at most three significant decimals, no trailing zeros.
+/// Formats a number for a message: whole numbers from 100, one decimal from 1, three below.
+/// (Rounding first and printing the shortest form is several times cheaper than a
+/// fixed-precision format, and messages are written for every diagnosis.)
 pub(crate) fn num(value: f64) -> String {
-    let text = if value.abs() >= 100.0 {
-        format!("{value:.0}")
+    let scale = if value.abs() >= 100.0 {
+        1.0
     } else if value.abs() >= 1.0 {
-        format!("{value:.1}")
+        10.0
     } else {
-        format!("{value:.3}")
+        1000.0
     };
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
+    let rounded = (value * scale).round() / scale;
+    // Avoid "-0" for tiny negatives that round to zero.
+    let rounded = if rounded == 0.0 { 0.0 } else { rounded };
+    format!("{rounded}")
 }
 
 #[cfg(test)]
