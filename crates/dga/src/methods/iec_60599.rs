@@ -425,6 +425,9 @@ mod tests {
         let normal = eval(vec![sample(2024, 1, base())]);
         assert_eq!(normal.state, IecState::Normal);
         assert!(!normal.ratio_code_applicability.applicable);
+        // Exactly at the typical value is within it.
+        let edge = eval(vec![sample(2024, 1, base().with(Gas::H2, 50.0))]);
+        assert_eq!(edge.state, IecState::Normal);
         // H2 above its typical 50 ppm: alert.
         let alert = eval(vec![sample(2024, 1, base().with(Gas::H2, 60.0))]);
         assert_eq!(alert.state, IecState::Alert);

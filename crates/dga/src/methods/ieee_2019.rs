@@ -514,6 +514,51 @@ mod tests {
     }
 
     #[test]
+    fn oxygen_ratio_crossing_the_split_selects_the_lower_limits() {
+        // O2/N2 0.05 (sealed), then 0.3, then 0.05 again: the latest alone would pick the
+        // low-oxygen column, the history says the unit breathes at times.
+        let sealed = quiet().with(Gas::O2, 2000.0).with(Gas::H2, 45.0);
+        let r = run(vec![
+            Sample::new(day(2024, 1, 1), sealed),
+            Sample::new(day(2024, 4, 1), sealed.with(Gas::O2, 12000.0)),
+            Sample::new(day(2024, 7, 1), sealed),
+        ]);
+        assert_eq!(r.oxygen_band, OxygenBand::HighOxygen);
+        assert_eq!(
+            gas_status(&r, Gas::H2),
+            Status::Two,
+            "H2 45 ≥ 40 of the > 0.2 column"
+        );
+        // Steadily sealed, the same H2 is within the low-oxygen Table 1 (80).
+        let r = run(vec![
+            Sample::new(day(2024, 1, 1), sealed),
+            Sample::new(day(2024, 4, 1), sealed),
+            Sample::new(day(2024, 7, 1), sealed),
+        ]);
+        assert_eq!(r.oxygen_band, OxygenBand::LowOxygen);
+        assert_eq!(gas_status(&r, Gas::H2), Status::One);
+    }
+
+    #[test]
+    fn a_short_window_uses_the_4_to_9_month_column() {
+        // Three samples over six months, C2H4 rising 8 ppm/year: above the air-breathing
+        // 4–9 month limit (7), and it would be above the 10–24 month one (5) too.
+        let samples: Vec<Sample> = (0..3u64)
+            .map(|i| {
+                let date = day(2024, 1, 1) + chrono::Days::new(i * 91);
+                let c2h4 = 5.0 + 8.0 * (i * 91) as f64 / 365.25;
+                Sample::new(date, quiet().with(Gas::C2H4, c2h4))
+            })
+            .collect();
+        let r = run(samples);
+        assert_eq!(r.rate_interval, Some(IntervalBand::Months4To9));
+        let c2h4 = r.gases.iter().find(|g| g.gas == Gas::C2H4).expect("C2H4");
+        assert_eq!(c2h4.table4_ppm_per_year, Some(7.0));
+        assert!(c2h4.rate_exceeded);
+        assert_eq!(r.status, Status::Three);
+    }
+
+    #[test]
     fn short_windows_give_no_rate() {
         // Three samples spanning three months: below the four-month minimum.
         let samples = (0..3)
