@@ -1,0 +1,1 @@
+//! Header recognition (being written).
