@@ -18,6 +18,10 @@ pub enum CliError {
     },
     #[error("{path} holds neither a diagnosis request nor an array of them")]
     NotRequests { path: PathBuf },
+    #[error("cannot write {path}: {detail}")]
+    Write { path: PathBuf, detail: String },
+    #[error(transparent)]
+    Import(#[from] substation_import::ImportError),
 }
 
 impl CliError {
@@ -26,6 +30,8 @@ impl CliError {
             CliError::Read { .. } => "file_unreadable",
             CliError::NotJson { .. } => "malformed_json",
             CliError::NotRequests { .. } => "not_requests",
+            CliError::Write { .. } => "file_unwritable",
+            CliError::Import(error) => error.code(),
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod diagnose;
 mod error;
+mod import;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,12 +36,71 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// Read a laboratory workbook (xlsx, xlsm, xlsb, xls, ods, csv), check it row by row and
+    /// print what it holds and every issue, with sheet, row and column.
+    Import {
+        /// The workbook.
+        file: PathBuf,
+        /// A JSON file mapping headers the importer does not recognise to fields.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// CSV text encoding, when detection guesses wrong.
+        #[arg(long, value_enum)]
+        encoding: Option<EncodingArg>,
+        /// Read dates like 05/10/2023 as day/month/year.
+        #[arg(long, conflicts_with = "month_first")]
+        day_first: bool,
+        /// Read dates like 05/10/2023 as month/day/year.
+        #[arg(long)]
+        month_first: bool,
+        /// Refuse files larger than this many megabytes (default 200).
+        #[arg(long, value_name = "MB")]
+        max_size: Option<u64>,
+    },
+    /// Write a blank, documented workbook to fill in and import.
+    Template {
+        /// Where to write it, e.g. dga-template.xlsx.
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum EncodingArg {
+    Utf8,
+    Utf16,
+    Cp949,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Diagnose { file, explain } => diagnose::run(file, cli.json, *explain),
+        Command::Import {
+            file,
+            mapping,
+            encoding,
+            day_first,
+            month_first,
+            max_size,
+        } => import::run(&import::ImportArgs {
+            file,
+            json: cli.json,
+            mapping: mapping.as_deref(),
+            encoding: encoding.map(|e| match e {
+                EncodingArg::Utf8 => substation_import::TextEncoding::Utf8,
+                EncodingArg::Utf16 => substation_import::TextEncoding::Utf16,
+                EncodingArg::Cp949 => substation_import::TextEncoding::Cp949,
+            }),
+            day_order: if *day_first {
+                Some(substation_import::values::DayOrder::DayFirst)
+            } else if *month_first {
+                Some(substation_import::values::DayOrder::MonthFirst)
+            } else {
+                None
+            },
+            max_megabytes: *max_size,
+        }),
+        Command::Template { out } => import::template(out),
     };
     match result {
         Ok(code) => code,

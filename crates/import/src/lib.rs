@@ -1,5 +1,18 @@
-//! Workbook import: laboratory DGA workbooks in, typed assets and samples plus row-level
-//! issues out.
+//! Workbook import: laboratory DGA workbooks (xlsx, xlsm, xlsb, xls, ods, csv) in, typed
+//! assets and samples plus row-level issues out. Pure of any store: the caller decides where
+//! the result goes.
 
+pub mod error;
 pub mod headers;
+pub mod import;
+pub mod issue;
+pub mod source;
+pub mod template;
 pub mod values;
+
+pub use error::ImportError;
+pub use import::{
+    Import, ImportOptions, ImportedSample, Progress, SheetMapping, SheetRole, Summary, import_file,
+};
+pub use issue::{Issue, Severity};
+pub use source::{Format, TextEncoding};

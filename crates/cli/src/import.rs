@@ -1,0 +1,116 @@
+//! `substation import` and `substation template`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use substation_import::headers::Mapping;
+use substation_import::values::DayOrder;
+use substation_import::{Import, ImportOptions, Severity, TextEncoding, import_file};
+
+use crate::error::CliError;
+
+/// How many issues the text output lists before pointing to `--json`.
+const SHOWN_ISSUES: usize = 40;
+
+pub struct ImportArgs<'a> {
+    pub file: &'a Path,
+    pub json: bool,
+    pub mapping: Option<&'a Path>,
+    pub encoding: Option<TextEncoding>,
+    pub day_order: Option<DayOrder>,
+    pub max_megabytes: Option<u64>,
+}
+
+pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
+    let mut options = ImportOptions::new(chrono::Local::now().date_naive());
+    options.encoding = args.encoding;
+    options.day_order = args.day_order;
+    if let Some(mb) = args.max_megabytes {
+        options.max_file_bytes = mb.saturating_mul(1024 * 1024);
+    }
+    if let Some(path) = args.mapping {
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        options.mapping =
+            serde_json::from_str::<Mapping>(&text).map_err(|source| CliError::NotJson {
+                path: path.to_owned(),
+                source,
+            })?;
+    }
+    let import = import_file(args.file, &options)?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&import)
+            .unwrap_or_else(|e| format!(r#"{{"error":{{"code":"internal","message":"{e}"}}}}"#));
+        println!("{text}");
+    } else {
+        print_report(&import);
+    }
+    Ok(if import.is_usable() {
+        ExitCode::SUCCESS
+    } else {
+        if !args.json {
+            eprintln!(
+                "error: nothing could be imported from {}",
+                args.file.display()
+            );
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn print_report(import: &Import) {
+    let s = &import.summary;
+    let span = match (s.first_sample, s.last_sample) {
+        (Some(first), Some(last)) => format!(", {first} to {last}"),
+        _ => String::new(),
+    };
+    println!(
+        "{}: {} transformer(s), {} sample(s){span}",
+        import.file_name, s.assets, s.samples
+    );
+    for sheet in &import.sheets {
+        let role = match sheet.role {
+            substation_import::SheetRole::Assets => "transformers",
+            substation_import::SheetRole::Samples => "samples",
+            substation_import::SheetRole::Ignored => "ignored",
+        };
+        match sheet.header_row {
+            Some(row) => println!(
+                "  sheet {}: {role}, header row {row}, {} column(s) recognised",
+                sheet.sheet,
+                sheet.columns.len()
+            ),
+            None => println!("  sheet {}: {role}", sheet.sheet),
+        }
+    }
+    println!(
+        "{} error(s), {} warning(s); {} row(s) left out, {} duplicate(s) merged",
+        s.errors, s.warnings, s.rows_left_out, s.duplicates_merged
+    );
+    let mut issues: Vec<_> = import.issues.iter().collect();
+    issues.sort_by_key(|i| std::cmp::Reverse(i.severity));
+    for issue in issues.iter().take(SHOWN_ISSUES) {
+        let severity = match issue.severity {
+            Severity::Error => "error  ",
+            Severity::Warning => "warning",
+        };
+        println!("  {severity} {}: {}", issue.location(), issue.message_en);
+    }
+    if issues.len() > SHOWN_ISSUES {
+        println!(
+            "  … and {} more (--json lists them all)",
+            issues.len() - SHOWN_ISSUES
+        );
+    }
+}
+
+pub fn template(out: &Path) -> Result<ExitCode, CliError> {
+    substation_import::template::write_template(out).map_err(|e| CliError::Write {
+        path: out.to_owned(),
+        detail: e.to_string(),
+    })?;
+    println!("wrote {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,98 @@
+//! Errors that stop an import as a whole (row-level problems are [`crate::issue::Issue`]s).
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is {} MB, above the {} MB limit; split it or raise the limit",
+        bytes / 1_000_000,
+        limit / 1_000_000
+    )]
+    TooLarge {
+        path: PathBuf,
+        bytes: u64,
+        limit: u64,
+    },
+    #[error("{path} is encrypted or password-protected; save an unprotected copy and import that")]
+    Encrypted { path: PathBuf },
+    #[error("{path} cannot be read as a workbook: {detail}")]
+    NotAWorkbook { path: PathBuf, detail: String },
+    #[error("sheet {sheet}: {detail}")]
+    Sheet { sheet: String, detail: String },
+    #[error("the mapping file {path} cannot be used: {detail}")]
+    Mapping { path: PathBuf, detail: String },
+    #[error(
+        "no sheet holds transformer samples. Found: {}. Missing: {}. Give a mapping for these \
+         headers (--mapping FILE)",
+        found.join("; "),
+        missing.join(", ")
+    )]
+    Unmapped {
+        /// Per sheet: "Sheet: header, header, …".
+        found: Vec<String>,
+        /// What a samples sheet needs and none had.
+        missing: Vec<String>,
+    },
+    #[error("the import was cancelled")]
+    Cancelled,
+}
+
+impl ImportError {
+    /// Stable machine-readable code, for `{code, message}`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ImportError::Unreadable { .. } => "file_unreadable",
+            ImportError::TooLarge { .. } => "file_too_large",
+            ImportError::Encrypted { .. } => "file_encrypted",
+            ImportError::NotAWorkbook { .. } => "not_a_workbook",
+            ImportError::Sheet { .. } => "sheet_unreadable",
+            ImportError::Mapping { .. } => "mapping_invalid",
+            ImportError::Unmapped { .. } => "workbook_unmapped",
+            ImportError::Cancelled => "cancelled",
+        }
+    }
+
+    /// The message in Korean, for the desktop app.
+    pub fn message_ko(&self) -> String {
+        match self {
+            ImportError::Unreadable { path, .. } => {
+                format!("{}을(를) 읽을 수 없습니다", path.display())
+            }
+            ImportError::TooLarge { path, bytes, limit } => format!(
+                "{}의 크기({} MB)가 한도({} MB)를 넘습니다. 파일을 나누거나 한도를 높이십시오",
+                path.display(),
+                bytes / 1_000_000,
+                limit / 1_000_000
+            ),
+            ImportError::Encrypted { path } => format!(
+                "{}은(는) 암호로 보호되어 있습니다. 보호를 해제한 사본을 가져오십시오",
+                path.display()
+            ),
+            ImportError::NotAWorkbook { path, detail } => {
+                format!(
+                    "{}은(는) 통합 문서로 읽을 수 없습니다: {detail}",
+                    path.display()
+                )
+            }
+            ImportError::Sheet { sheet, detail } => format!("시트 {sheet}: {detail}"),
+            ImportError::Mapping { path, detail } => {
+                format!(
+                    "매핑 파일 {}을(를) 사용할 수 없습니다: {detail}",
+                    path.display()
+                )
+            }
+            ImportError::Unmapped { found, missing } => format!(
+                "시료 시트를 찾지 못했습니다. 찾은 머리글: {}. 없는 항목: {}. 이 머리글에 대한 매핑을 지정하십시오(--mapping 파일)",
+                found.join("; "),
+                missing.join(", ")
+            ),
+            ImportError::Cancelled => "가져오기가 취소되었습니다".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Writing real workbooks and CSV files for the import tests.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_xlsxwriter::{Format, Workbook};
+use substation_import::{Import, ImportError, ImportOptions, import_file};
+
+/// A cell to write.
+#[derive(Debug, Clone)]
+pub enum W {
+    S(&'static str),
+    T(String),
+    N(f64),
+    D(NaiveDate),
+    Blank,
+}
+
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+/// A fresh directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("substation-import-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Writes an xlsx with the given sheets of rows.
+pub fn xlsx(path: &Path, sheets: &[(&str, Vec<Vec<W>>)]) {
+    let mut workbook = Workbook::new();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (name, rows) in sheets {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(*name).expect("sheet name");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                match cell {
+                    W::S(s) => {
+                        sheet.write_string(r, c, *s).expect("write");
+                    }
+                    W::T(s) => {
+                        sheet.write_string(r, c, s).expect("write");
+                    }
+                    W::N(n) => {
+                        sheet.write_number(r, c, *n).expect("write");
+                    }
+                    W::D(d) => {
+                        sheet
+                            .write_date_with_format(r, c, *d, &date)
+                            .expect("write");
+                    }
+                    W::Blank => {}
+                }
+            }
+        }
+    }
+    workbook.save(path).expect("save xlsx");
+}
+
+/// Rewrites an xlsx so that it uses the 1904 date system.
+pub fn make_1904(path: &Path) {
+    let bytes = std::fs::read(path).expect("read");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let name = entry.name().expect("entry name").to_string();
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).expect("read entry");
+        if name == "xl/workbook.xml" {
+            let text = String::from_utf8(content).expect("utf-8");
+            content = text
+                .replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+                .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        out.write_all(&content).expect("write entry");
+    }
+    let bytes = out.finish().expect("finish").into_inner();
+    std::fs::write(path, bytes).expect("write xlsx");
+}
+
+pub fn options() -> ImportOptions<'static> {
+    ImportOptions::new(day(2025, 11, 1))
+}
+
+pub fn read(path: &Path) -> Import {
+    import_file(path, &options()).expect("import")
+}
+
+pub fn import_err(path: &Path) -> ImportError {
+    match import_file(path, &options()) {
+        Ok(import) => panic!("expected an error, got {:#?}", import.summary),
+        Err(error) => error,
+    }
+}
+
+/// Issue codes with their Excel locations, e.g. "negative_value@Samples!C3".
+pub fn issue_codes(import: &Import) -> Vec<String> {
+    let mut codes: Vec<String> = import
+        .issues
+        .iter()
+        .map(|i| {
+            let at = match (&i.column, i.row) {
+                (Some(c), Some(r)) => format!("{}!{c}{r}", i.sheet),
+                (None, Some(r)) => format!("{}!{r}", i.sheet),
+                _ => i.sheet.clone(),
+            };
+            format!("{}@{at}", i.code)
+        })
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// The headers of the importer's own two-sheet layout, samples side.
+pub fn sample_header() -> Vec<W> {
+    [
+        "Asset ID",
+        "Date sampled",
+        "H2 (ppm)",
+        "CH4 (ppm)",
+        "C2H6 (ppm)",
+        "C2H4 (ppm)",
+        "C2H2 (ppm)",
+        "CO (ppm)",
+        "CO2 (ppm)",
+        "O2 (ppm)",
+        "N2 (ppm)",
+    ]
+    .into_iter()
+    .map(W::S)
+    .collect()
+}
+
+/// A healthy sample row for `id` on `date`.
+pub fn sample_row(id: &'static str, date: NaiveDate) -> Vec<W> {
+    let mut row = vec![W::S(id), W::D(date)];
+    row.extend([12.0, 6.0, 4.0, 3.0, 0.0, 310.0, 2400.0, 19000.0, 52000.0].map(W::N));
+    row
+}
+
+pub fn write_text(path: &Path, bytes: &[u8]) {
+    let mut file = std::fs::File::create(path).expect("create");
+    file.write_all(bytes).expect("write");
+}

@@ -1,0 +1,648 @@
+//! Real workbooks in, typed assets and samples and located issues out.
+
+mod common;
+
+use common::*;
+use substation_dga::{Gas, GasValue, OilPreservation};
+use substation_import::{ImportError, Severity, SheetRole, import_file};
+
+#[test]
+fn the_template_round_trips() {
+    let dir = scratch("template");
+    let path = dir.join("template.xlsx");
+    substation_import::template::write_template(&path).expect("template");
+    let import = read(&path);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(import.assets.len(), 1);
+    let asset = &import.assets[0];
+    assert_eq!(asset.id, "TR-0001");
+    assert_eq!(asset.year_of_manufacture, Some(2005));
+    assert_eq!(asset.rated_kv, Some(154.0));
+    assert_eq!(asset.oil_preservation, Some(OilPreservation::Conservator));
+    assert_eq!(asset.communicating_oltc, Some(false));
+    assert_eq!(import.samples.len(), 1);
+    let sample = &import.samples[0];
+    assert_eq!(sample.sample.date, day(2024, 3, 15));
+    assert_eq!(sample.sample.gases.h2, GasValue::Measured(12.0));
+    assert_eq!(
+        sample.sample.gases.c2h2,
+        GasValue::BelowDetection { limit: Some(0.5) }
+    );
+    assert_eq!((sample.sheet.as_str(), sample.row), ("Samples", 2));
+    let roles: Vec<_> = import
+        .sheets
+        .iter()
+        .map(|s| (s.sheet.as_str(), s.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("Read me", SheetRole::Ignored),
+            ("Transformers", SheetRole::Assets),
+            ("Samples", SheetRole::Samples)
+        ]
+    );
+}
+
+#[test]
+fn one_sheet_with_korean_headers_below_a_title() {
+    let dir = scratch("korean");
+    let path = dir.join("korean.xlsx");
+    let header = [
+        "관리번호",
+        "변전소",
+        "제작년도",
+        "채취일자",
+        "수소(H2)",
+        "메탄",
+        "에탄",
+        "에틸렌",
+        "아세틸렌",
+        "일산화탄소",
+        "이산화탄소",
+        "산소 (%)",
+        "질소 (%)",
+    ];
+    let rows = vec![
+        vec![W::S("유중가스 분석 결과 (2025년)")],
+        vec![],
+        header.iter().map(|h| W::S(h)).collect(),
+        vec![
+            W::S("A-101"),
+            W::S("신인천"),
+            W::N(1998.0),
+            W::S("2024.03.15"),
+            W::N(30.0),
+            W::N(10.0),
+            W::N(5.0),
+            W::N(8.0),
+            W::S("불검출"),
+            W::N(400.0),
+            W::N(3000.0),
+            W::N(2.1),
+            W::N(6.5),
+        ],
+        vec![
+            W::S("A-101"),
+            W::S("신인천"),
+            W::N(1998.0),
+            W::S("2025년 3월 14일"),
+            W::N(35.0),
+            W::N(11.0),
+            W::N(5.0),
+            W::N(9.0),
+            W::S("ND"),
+            W::N(420.0),
+            W::N(3100.0),
+            W::N(2.0),
+            W::N(6.4),
+        ],
+    ];
+    xlsx(&path, &[("분석결과", rows)]);
+    let import = read(&path);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(import.sheets[0].header_row, Some(3));
+    assert_eq!(import.assets.len(), 1);
+    assert_eq!(import.assets[0].substation.as_deref(), Some("신인천"));
+    assert_eq!(import.assets[0].year_of_manufacture, Some(1998));
+    let s: Vec<_> = import
+        .samples
+        .iter()
+        .map(|s| (s.row, s.sample.date))
+        .collect();
+    assert_eq!(s, [(4, day(2024, 3, 15)), (5, day(2025, 3, 14))]);
+    let first = &import.samples[0].sample.gases;
+    assert_eq!(first.c2h2, GasValue::BelowDetection { limit: None });
+    // Percent columns become ppm.
+    assert_eq!(first.get(Gas::O2), GasValue::Measured(21_000.0));
+    assert_eq!(first.get(Gas::N2), GasValue::Measured(65_000.0));
+}
+
+#[test]
+fn value_forms_a_lab_writes() {
+    let dir = scratch("values");
+    let path = dir.join("values.xlsx");
+    let mut header = sample_header();
+    header.truncate(9);
+    let row = |h2: W, ch4: W, c2h6: W, c2h4: W, c2h2: W, co: W, co2: W| {
+        vec![
+            W::S("T-1"),
+            W::D(day(2024, 1, 1)),
+            h2,
+            ch4,
+            c2h6,
+            c2h4,
+            c2h2,
+            co,
+            co2,
+        ]
+    };
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![
+                header,
+                row(
+                    W::S("<5"),
+                    W::S("< 2"),
+                    W::S("ND"),
+                    W::S("N.D."),
+                    W::S("-"),
+                    W::S("1,234"),
+                    W::S("12,5"),
+                ),
+                {
+                    let mut r = row(
+                        W::S("tr"),
+                        W::S("trace"),
+                        W::S("n.d."),
+                        W::Blank,
+                        W::S("불검출"),
+                        W::N(1e6),
+                        W::S(" 7 "),
+                    );
+                    r[1] = W::D(day(2024, 6, 1));
+                    r
+                },
+            ],
+        )],
+    );
+    let import = read(&path);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    let a = &import.samples[0].sample.gases;
+    assert_eq!(a.h2, GasValue::BelowDetection { limit: Some(5.0) });
+    assert_eq!(a.ch4, GasValue::BelowDetection { limit: Some(2.0) });
+    assert_eq!(a.c2h6, GasValue::BelowDetection { limit: None });
+    assert_eq!(a.c2h4, GasValue::BelowDetection { limit: None });
+    assert_eq!(a.c2h2, GasValue::BelowDetection { limit: None });
+    assert_eq!(a.co, GasValue::Measured(1234.0));
+    assert_eq!(a.co2, GasValue::Measured(12.5));
+    let b = &import.samples[1].sample.gases;
+    assert_eq!(b.h2, GasValue::BelowDetection { limit: None });
+    assert_eq!(b.c2h4, GasValue::NotMeasured, "blank is not measured");
+    assert_eq!(
+        b.co,
+        GasValue::Measured(1e6),
+        "the plausibility limit itself is accepted"
+    );
+    assert_eq!(b.co2, GasValue::Measured(7.0));
+    assert_eq!(b.o2, GasValue::NotMeasured, "no O2 column");
+}
+
+#[test]
+fn bad_values_leave_the_row_out_and_say_where() {
+    let dir = scratch("bad");
+    let path = dir.join("bad.xlsx");
+    let mut negative = sample_row("T-1", day(2024, 1, 1));
+    negative[2] = W::N(-3.0);
+    let mut text = sample_row("T-1", day(2024, 2, 1));
+    text[3] = W::S("abc");
+    let mut absurd = sample_row("T-1", day(2024, 3, 1));
+    absurd[8] = W::N(2_500_000.0);
+    let mut two = sample_row("T-1", day(2024, 4, 1));
+    two[2] = W::N(-1.0);
+    two[4] = W::S("x");
+    let good = sample_row("T-1", day(2024, 5, 1));
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![sample_header(), negative, text, absurd, two, good],
+        )],
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        [
+            "absurd_value@Samples!I4",
+            "negative_value@Samples!C2",
+            "negative_value@Samples!C5",
+            "not_numeric@Samples!D3",
+            "not_numeric@Samples!E5",
+        ]
+    );
+    assert!(import.issues.iter().all(|i| i.severity == Severity::Error));
+    let negative = import.issues.iter().find(|i| i.row == Some(2)).expect("C2");
+    assert_eq!(negative.header.as_deref(), Some("H2 (ppm)"));
+    assert_eq!(negative.raw.as_deref(), Some("-3"));
+    assert!(!negative.message_en.is_empty() && !negative.message_ko.is_empty());
+    assert_eq!(import.samples.len(), 1, "only the sound row");
+    assert_eq!(import.samples[0].row, 6);
+    assert_eq!(import.summary.rows_left_out, 4);
+    assert_eq!(import.summary.errors, 5);
+}
+
+#[test]
+fn missing_id_date_and_gases_are_errors() {
+    let dir = scratch("missing");
+    let path = dir.join("missing.xlsx");
+    let mut no_id = sample_row("T-1", day(2024, 1, 1));
+    no_id[0] = W::Blank;
+    let mut no_date = sample_row("T-1", day(2024, 1, 1));
+    no_date[1] = W::Blank;
+    let mut not_date = sample_row("T-1", day(2024, 1, 1));
+    not_date[1] = W::S("sometime");
+    let mut no_gas = vec![W::S("T-1"), W::D(day(2024, 2, 1))];
+    no_gas.extend((0..9).map(|_| W::Blank));
+    no_gas.push(W::S("note"));
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![sample_header(), no_id, no_date, not_date, no_gas],
+        )],
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        [
+            "missing_asset_id@Samples!A2",
+            "missing_date@Samples!B3",
+            "no_gas_values@Samples!5",
+            "not_a_date@Samples!B4",
+        ]
+    );
+    assert!(!import.is_usable());
+}
+
+#[test]
+fn dates_in_every_form_and_both_excel_systems() {
+    let dir = scratch("dates");
+    let path = dir.join("dates.xlsx");
+    // A date cell, an Excel serial (45225 = 2023-10-26 in the 1900 system) and text forms.
+    let forms = [
+        W::D(day(2023, 10, 25)),
+        W::N(45_225.0),
+        W::S("2023-10-27"),
+        W::S("2023.10.28"),
+        W::S("2023/10/29"),
+        W::S("2023년 10월 30일"),
+        W::S("31/10/2023"),
+    ];
+    let rows: Vec<Vec<W>> = std::iter::once(sample_header())
+        .chain(forms.iter().map(|f| {
+            let mut row = sample_row("T-1", day(2000, 1, 1));
+            row[1] = f.clone();
+            row
+        }))
+        .collect();
+    xlsx(&path, &[("Samples", rows)]);
+    let import = read(&path);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    let dates: Vec<_> = import.samples.iter().map(|s| s.sample.date).collect();
+    let expected: Vec<_> = (25..=31).map(|d| day(2023, 10, d)).collect();
+    assert_eq!(dates, expected);
+
+    // In a 1904 workbook serial 43762 is 2023-10-25.
+    let path = dir.join("dates-1904.xlsx");
+    let mut row = sample_row("T-1", day(2000, 1, 1));
+    row[1] = W::N(43_762.0);
+    xlsx(&path, &[("Samples", vec![sample_header(), row])]);
+    make_1904(&path);
+    let import = read(&path);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(import.samples[0].sample.date, day(2023, 10, 25));
+}
+
+#[test]
+fn day_month_order_is_settled_by_the_column_or_refused() {
+    let dir = scratch("ambiguous");
+    let with_dates = |name: &str, dates: &[&'static str]| {
+        let path = dir.join(name);
+        let rows: Vec<Vec<W>> = std::iter::once(sample_header())
+            .chain(dates.iter().map(|d| {
+                let mut row = sample_row("T-1", day(2000, 1, 1));
+                row[1] = W::S(d);
+                row
+            }))
+            .collect();
+        xlsx(&path, &[("Samples", rows)]);
+        path
+    };
+    // 25/10 proves the column is day-first, so 05/10 is 5 October.
+    let settled = read(&with_dates("settled.xlsx", &["05/10/2023", "25/10/2023"]));
+    assert!(settled.issues.is_empty(), "{:#?}", settled.issues);
+    assert_eq!(settled.samples[0].sample.date, day(2023, 10, 5));
+    // Nothing settles it: refused, not guessed.
+    let path = with_dates("unsettled.xlsx", &["05/10/2023", "06/10/2023"]);
+    let unsettled = read(&path);
+    assert_eq!(
+        issue_codes(&unsettled),
+        ["ambiguous_date@Samples!B2", "ambiguous_date@Samples!B3"]
+    );
+    // The user can settle it.
+    let mut options = options();
+    options.day_order = Some(substation_import::values::DayOrder::MonthFirst);
+    let told = import_file(&path, &options).expect("import");
+    assert_eq!(told.samples[0].sample.date, day(2023, 5, 10));
+}
+
+#[test]
+fn old_and_future_dates_are_warnings() {
+    let dir = scratch("plausible");
+    let path = dir.join("plausible.xlsx");
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![
+                sample_header(),
+                sample_row("T-1", day(1949, 12, 31)),
+                sample_row("T-1", day(1950, 1, 1)),
+                sample_row("T-1", day(2031, 1, 1)),
+            ],
+        )],
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        ["implausible_date@Samples!B2", "implausible_date@Samples!B4"]
+    );
+    assert!(
+        import
+            .issues
+            .iter()
+            .all(|i| i.severity == Severity::Warning)
+    );
+    assert_eq!(import.samples.len(), 3, "warnings keep the row");
+}
+
+#[test]
+fn duplicates_merge_and_conflicts_are_left_out() {
+    let dir = scratch("duplicates");
+    let path = dir.join("duplicates.xlsx");
+    let mut conflicting = sample_row("T-1", day(2024, 2, 1));
+    conflicting[2] = W::N(99.0);
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![
+                sample_header(),
+                sample_row("T-1", day(2024, 1, 1)),
+                sample_row("T-1", day(2024, 2, 1)),
+                sample_row("T-1", day(2024, 1, 1)),
+                conflicting,
+                sample_row("T-2", day(2024, 1, 1)),
+            ],
+        )],
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        [
+            "conflicting_samples@Samples!3",
+            "conflicting_samples@Samples!5",
+            "duplicate_sample@Samples!4"
+        ]
+    );
+    let kept: Vec<_> = import
+        .samples
+        .iter()
+        .map(|s| (s.asset_id.as_str(), s.row))
+        .collect();
+    assert_eq!(kept, [("T-1", 2), ("T-2", 6)]);
+    assert_eq!(import.summary.duplicates_merged, 1);
+}
+
+#[test]
+fn two_sheets_join_on_asset_id() {
+    let dir = scratch("two-sheets");
+    let path = dir.join("two.xlsx");
+    let assets = vec![
+        [
+            "Equipment No.",
+            "Substation",
+            "Year built",
+            "Oil preservation",
+            "OLTC",
+        ]
+        .map(W::S)
+        .to_vec(),
+        vec![
+            W::S("T-1"),
+            W::S("North"),
+            W::N(1990.0),
+            W::S("sealed"),
+            W::S("yes"),
+        ],
+        vec![
+            W::S("T-1"),
+            W::S("South"),
+            W::N(1990.0),
+            W::S("sealed"),
+            W::S("yes"),
+        ],
+        vec![
+            W::S("T-3"),
+            W::S("East"),
+            W::S("nineteen"),
+            W::S("N2 blanket"),
+            W::S("no"),
+        ],
+    ];
+    xlsx(
+        &path,
+        &[
+            ("Units", assets),
+            (
+                "Results",
+                vec![
+                    sample_header(),
+                    sample_row("T-1", day(2024, 1, 1)),
+                    sample_row("T-2", day(2024, 1, 1)),
+                ],
+            ),
+        ],
+    );
+    let import = read(&path);
+    let ids: Vec<_> = import.assets.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["T-1", "T-3", "T-2"]);
+    assert_eq!(
+        import.assets[0].substation.as_deref(),
+        Some("North"),
+        "first nameplate kept"
+    );
+    assert_eq!(
+        import.assets[0].oil_preservation,
+        Some(OilPreservation::Sealed)
+    );
+    assert_eq!(import.assets[0].communicating_oltc, Some(true));
+    assert_eq!(
+        import.assets[1].year_of_manufacture, None,
+        "a bad year loses the value only"
+    );
+    assert_eq!(
+        import.assets[1].oil_preservation,
+        Some(OilPreservation::NitrogenBlanket)
+    );
+    assert_eq!(
+        issue_codes(&import),
+        [
+            "nameplate_differs@Units!3",
+            "not_a_year@Units!C4",
+            "unknown_asset@Results!3"
+        ]
+    );
+    assert_eq!(import.samples.len(), 2);
+}
+
+#[test]
+fn an_unmappable_workbook_says_what_it_found_and_what_is_missing() {
+    let dir = scratch("unmapped");
+    let path = dir.join("unmapped.xlsx");
+    xlsx(
+        &path,
+        &[(
+            "Data",
+            vec![
+                ["Unit", "When", "H2", "CH4"].map(W::S).to_vec(),
+                vec![W::S("T-1"), W::D(day(2024, 1, 1)), W::N(1.0), W::N(2.0)],
+            ],
+        )],
+    );
+    let error = import_err(&path);
+    let message = error.to_string();
+    assert_eq!(error.code(), "workbook_unmapped");
+    assert!(
+        message.contains("Unit") && message.contains("When"),
+        "{message}"
+    );
+    assert!(
+        message.contains("asset id") || message.contains("Asset"),
+        "{message}"
+    );
+    assert!(!error.message_ko().is_empty());
+
+    // An explicit mapping makes it importable.
+    let mapping: substation_import::headers::Mapping = serde_json::from_value(serde_json::json!({
+        "columns": [
+            {"header": "Unit", "field": "asset_id"},
+            {"header": "When", "field": "sample_date"}
+        ]
+    }))
+    .expect("mapping");
+    let mut options = options();
+    options.mapping = mapping;
+    let import = import_file(&path, &options).expect("mapped import");
+    assert_eq!(import.samples.len(), 1);
+}
+
+#[test]
+fn csv_in_utf8_bom_cp949_and_semicolons() {
+    let dir = scratch("csv");
+    let utf8 = dir.join("utf8.csv");
+    write_text(
+        &utf8,
+        "\u{feff}설비번호,채취일자,수소,메탄,아세틸렌\nK-1,2024-01-05,12,3,ND\n".as_bytes(),
+    );
+    let import = read(&utf8);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(import.encoding, Some(substation_import::TextEncoding::Utf8));
+    assert_eq!(import.samples[0].sample.gases.h2, GasValue::Measured(12.0));
+
+    let cp949 = dir.join("cp949.csv");
+    let (bytes, _, _) =
+        encoding_rs::EUC_KR.encode("관리번호,분석일자,수소,메탄\nK-2,2024.02.03,7,1\n");
+    write_text(&cp949, &bytes);
+    let import = read(&cp949);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(
+        import.encoding,
+        Some(substation_import::TextEncoding::Cp949)
+    );
+    assert_eq!(import.samples[0].asset_id, "K-2");
+    assert_eq!(import.samples[0].sample.date, day(2024, 2, 3));
+
+    let semicolons = dir.join("semi.csv");
+    write_text(
+        &semicolons,
+        b"Asset ID;Date;H2;CO2\nE-1;2024-03-01;12,5;1.234\n",
+    );
+    let import = read(&semicolons);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(import.samples[0].sample.gases.h2, GasValue::Measured(12.5));
+}
+
+#[test]
+fn refuses_large_encrypted_and_foreign_files() {
+    let dir = scratch("refuse");
+    let path = dir.join("big.xlsx");
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![sample_header(), sample_row("T-1", day(2024, 1, 1))],
+        )],
+    );
+    let mut options = options();
+    options.max_file_bytes = 100;
+    let error = import_file(&path, &options).expect_err("too large");
+    assert_eq!(error.code(), "file_too_large");
+
+    // An encrypted OOXML workbook is an OLE compound file, whatever its extension says.
+    let encrypted = dir.join("locked.xlsx");
+    let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    bytes.resize(4096, 0);
+    write_text(&encrypted, &bytes);
+    assert!(matches!(
+        import_err(&encrypted),
+        ImportError::Encrypted { .. }
+    ));
+
+    let pdf = dir.join("report.pdf");
+    write_text(&pdf, b"%PDF-1.7\n");
+    assert_eq!(import_err(&pdf).code(), "not_a_workbook");
+
+    let broken = dir.join("broken.xlsx");
+    write_text(&broken, b"PK\x03\x04 not really a zip");
+    assert_eq!(import_err(&broken).code(), "not_a_workbook");
+}
+
+#[test]
+fn a_huge_declared_dimension_costs_nothing() {
+    // A formatted blank cell at XFD1048576 makes the sheet declare A1:XFD1048576, the trap
+    // that makes whole-sheet readers allocate gigabytes.
+    let dir = scratch("dimension");
+    let path = dir.join("dimension.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Samples").expect("name");
+    for (c, h) in ["Asset ID", "Date", "H2"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("write");
+    }
+    sheet.write_string(1, 0, "T-1").expect("write");
+    sheet.write_string(1, 1, "2024-01-01").expect("write");
+    sheet.write_number(1, 2, 5.0).expect("write");
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    sheet.write_blank(1_048_575, 16_383, &bold).expect("blank");
+    workbook.save(&path).expect("save");
+    let import = read(&path);
+    assert_eq!(import.samples.len(), 1);
+}
+
+#[test]
+fn progress_is_reported_and_cancel_stops() {
+    let dir = scratch("cancel");
+    let path = dir.join("many.xlsx");
+    let rows: Vec<Vec<W>> = std::iter::once(sample_header())
+        .chain((0..5000).map(|i| sample_row("T-1", day(2000, 1, 1) + chrono::Days::new(i))))
+        .collect();
+    xlsx(&path, &[("Samples", rows)]);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = |p: &substation_import::Progress| seen.lock().expect("lock").push(p.rows_read);
+    let mut options = options();
+    options.progress = Some(&report);
+    let import = import_file(&path, &options).expect("import");
+    assert_eq!(import.samples.len(), 5000);
+    assert_eq!(*seen.lock().expect("lock"), [2000, 4000]);
+
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let mut options = common::options();
+    options.cancel = Some(&cancel);
+    assert!(matches!(
+        import_file(&path, &options),
+        Err(ImportError::Cancelled)
+    ));
+}

@@ -1,0 +1,142 @@
+//! Every workbook in `samples/` imports with no errors, or with exactly its intended issues;
+//! the same data saved as xls and ods (by LibreOffice) imports the same.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use substation_import::Import;
+
+fn sample(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples")
+        .join(name)
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn assert_clean(import: &Import) {
+    assert!(
+        import.issues.is_empty(),
+        "{}: {:#?}",
+        import.file_name,
+        import.issues
+    );
+}
+
+#[test]
+fn the_clean_fleet_imports_without_issues() {
+    let import = read(&sample("fleet-two-sheets.xlsx"));
+    assert_clean(&import);
+    assert_eq!(import.summary.assets, 170);
+    assert!(import.summary.samples > 1500, "{}", import.summary.samples);
+    assert!(
+        import
+            .assets
+            .iter()
+            .all(|a| a.year_of_manufacture.is_some() && a.oil_preservation.is_some())
+    );
+}
+
+#[test]
+fn the_korean_lab_exports_import_without_issues() {
+    let xlsx = read(&sample("korean-lab-export.xlsx"));
+    assert_clean(&xlsx);
+    assert_eq!(
+        xlsx.sheets[0].header_row,
+        Some(3),
+        "title rows above the header"
+    );
+    assert_eq!(xlsx.summary.assets, 30);
+    let csv = read(&sample("korean-lab-export-cp949.csv"));
+    assert_clean(&csv);
+    assert_eq!(csv.encoding, Some(substation_import::TextEncoding::Cp949));
+    assert_eq!(csv.summary.assets, 30);
+}
+
+#[derive(serde::Deserialize, Debug)]
+struct Expected {
+    sheet: String,
+    row: u32,
+    column: Option<String>,
+    code: String,
+}
+
+#[test]
+fn the_messy_workbook_reports_exactly_its_intended_issues() {
+    let import = read(&sample("messy.xlsx"));
+    let expected: Vec<Expected> = serde_json::from_str(
+        &std::fs::read_to_string(sample("messy.expected.json")).expect("expected issues"),
+    )
+    .expect("expected JSON");
+    let mut want: Vec<String> = expected
+        .iter()
+        .map(|e| {
+            format!(
+                "{}@{}!{}{}",
+                e.code,
+                e.sheet,
+                e.column.clone().unwrap_or_default(),
+                e.row
+            )
+        })
+        .collect();
+    want.sort();
+    let mut got: Vec<String> = import
+        .issues
+        .iter()
+        .map(|i| {
+            format!(
+                "{}@{}!{}{}",
+                i.code,
+                i.sheet,
+                i.column.clone().unwrap_or_default(),
+                i.row.unwrap_or(0)
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, want);
+    // The valid oddities in it import: decimal comma, thousands separator, "< 5", "N.D.", "tr".
+    assert!(
+        import
+            .samples
+            .iter()
+            .any(|s| s.row == 3 && s.sample.gases.h2 == substation_dga::GasValue::Measured(12.5))
+    );
+    assert!(
+        import.samples.iter().any(
+            |s| s.row == 39 && s.sample.gases.co2 == substation_dga::GasValue::Measured(1234.0)
+        )
+    );
+}
+
+#[test]
+fn xls_and_ods_copies_import_like_the_xlsx() {
+    let strip = |mut import: Import| {
+        import.file_name.clear();
+        import.format = substation_import::Format::Xlsx;
+        import
+    };
+    let xlsx = strip(read(&sample("korean-lab-export.xlsx")));
+    for copy in ["korean-lab-export.xls", "korean-lab-export.ods"] {
+        let other = strip(read(&fixture(copy)));
+        assert_eq!(other.samples, xlsx.samples, "{copy}");
+        assert_eq!(other.assets, xlsx.assets, "{copy}");
+        assert_eq!(other.issues, xlsx.issues, "{copy}");
+    }
+    let dir = scratch("template-formats");
+    let template = dir.join("template.xlsx");
+    substation_import::template::write_template(&template).expect("template");
+    let xlsx = strip(read(&template));
+    for copy in ["template.xls", "template.ods"] {
+        let other = strip(read(&fixture(copy)));
+        assert_eq!(other.samples, xlsx.samples, "{copy}");
+        assert_eq!(other.assets, xlsx.assets, "{copy}");
+    }
+}
