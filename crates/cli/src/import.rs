@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use substation_import::headers::Mapping;
 use substation_import::values::DayOrder;
-use substation_import::{Import, ImportOptions, Severity, TextEncoding, import_file};
+use substation_import::{
+    Import, ImportOptions, MappingMemory, Severity, TextEncoding, import_file,
+};
 
 use crate::error::CliError;
 
@@ -39,7 +41,17 @@ pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
                 source,
             })?;
     }
+    // Mappings given once are remembered for workbooks with the same header row.
+    let memory_path = crate::data_dir().join("header-mappings.json");
+    let mut memory = MappingMemory::load(&memory_path)?;
+    let explicit = options.mapping.clone();
+    options.remembered = Some(&memory);
     let import = import_file(args.file, &options)?;
+    drop(options);
+    if import.is_usable() && !explicit.columns.is_empty() {
+        memory.remember(&import, &explicit);
+        memory.save(&memory_path)?;
+    }
     if args.json {
         let text = serde_json::to_string_pretty(&import)
             .unwrap_or_else(|e| format!(r#"{{"error":{{"code":"internal","message":"{e}"}}}}"#));

@@ -102,3 +102,131 @@ fn a_missing_file_is_a_coded_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot read"));
 }
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("substation-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+fn samples(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples")
+        .join(name)
+}
+
+#[test]
+fn import_reports_the_messy_workbook_and_exits_0() {
+    let data = scratch("import-messy");
+    let out = substation()
+        .env("SUBSTATION_DATA_DIR", &data)
+        .arg("import")
+        .arg(samples("messy.xlsx"))
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "rows were imported despite errors"
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("8 error(s), 4 warning(s)"), "{text}");
+    assert!(text.contains("Samples!C8 (H2 (ppm))"), "{text}");
+
+    let out = substation()
+        .env("SUBSTATION_DATA_DIR", &data)
+        .args(["--json", "import"])
+        .arg(samples("korean-lab-export-cp949.csv"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["encoding"], "cp949");
+    assert_eq!(report["summary"]["assets"], 30);
+    assert_eq!(report["summary"]["errors"], 0);
+}
+
+#[test]
+fn import_of_nothing_usable_exits_2_with_the_reason() {
+    let dir = scratch("import-unmapped");
+    let file = dir.join("odd.csv");
+    std::fs::write(&file, "Unit,When,H2\nT-1,2024-01-01,5\n").expect("write");
+    let out = substation()
+        .env("SUBSTATION_DATA_DIR", &dir)
+        .args(["--json", "import"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(body["error"]["code"], "workbook_unmapped");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("Unit") && message.contains("When"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_mapping_given_once_is_remembered_for_the_same_headers() {
+    let dir = scratch("import-mapping");
+    let file = dir.join("odd.csv");
+    std::fs::write(&file, "Unit,When,H2\nT-1,2024-01-01,5\n").expect("write");
+    let mapping = dir.join("mapping.json");
+    std::fs::write(
+        &mapping,
+        r#"{"columns": [{"header": "Unit", "field": "asset_id"}, {"header": "When", "field": "sample_date"}]}"#,
+    )
+    .expect("write");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        substation()
+            .env("SUBSTATION_DATA_DIR", &dir)
+            .arg("import")
+            .arg(&file)
+            .args(extra)
+            .output()
+            .expect("run")
+    };
+    let first = run(&["--mapping".as_ref(), mapping.as_os_str()]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(dir.join("header-mappings.json").exists());
+    // Same header row, no --mapping: the remembered one applies.
+    let second = run(&[]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(String::from_utf8_lossy(&second.stdout).contains("1 sample(s)"));
+}
+
+#[test]
+fn the_template_is_written_and_imports_cleanly() {
+    let dir = scratch("template");
+    let path = dir.join("dga-template.xlsx");
+    let out = substation()
+        .arg("template")
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let out = substation()
+        .env("SUBSTATION_DATA_DIR", &dir)
+        .arg("import")
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 transformer(s), 1 sample(s)") && text.contains("0 error(s), 0 warning(s)"),
+        "{text}"
+    );
+}

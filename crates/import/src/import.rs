@@ -20,6 +20,7 @@ use substation_dga::{Asset, GasReadings, OilPreservation, Sample};
 use crate::error::ImportError;
 use crate::headers::{Field, Mapping};
 use crate::issue::{Issue, Severity, column_letter};
+use crate::memory::MappingMemory;
 use crate::source::{DEFAULT_MAX_FILE_BYTES, Format, Source, TextEncoding};
 use crate::values::{
     self, Cell, DateCandidate, DateSystem, DayOrder, Unit, ValueProblem, column_day_order,
@@ -46,6 +47,8 @@ pub struct ImportOptions<'a> {
     pub encoding: Option<TextEncoding>,
     /// Explicit header mapping, for workbooks the aliases do not cover.
     pub mapping: Mapping,
+    /// Mappings remembered for earlier workbooks, used when a header row's signature matches.
+    pub remembered: Option<&'a MappingMemory>,
     /// Settles day/month order for every date column.
     pub day_order: Option<DayOrder>,
     /// Dates after this are flagged as in the future.
@@ -60,6 +63,7 @@ impl ImportOptions<'_> {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             encoding: None,
             mapping: Mapping::default(),
+            remembered: None,
             day_order: None,
             today,
             cancel: None,
@@ -172,12 +176,7 @@ pub fn import_file(path: &Path, options: &ImportOptions<'_>) -> Result<Import, I
                 ControlFlow::Continue(())
             }
         })?;
-        plans.push(plan_sheet(
-            name,
-            &preview,
-            &options.mapping,
-            &mut run.issues,
-        ));
+        plans.push(plan_sheet(name, &preview, options, &mut run.issues));
     }
 
     let samples_sheets: Vec<&SheetPlan> = plans
@@ -271,15 +270,28 @@ fn header_text(cell: &Cell) -> Option<String> {
     }
 }
 
+/// The explicit mapping, then one remembered for this header row's signature.
+fn mapping_for(cells: &[Cell], options: &ImportOptions<'_>) -> Mapping {
+    let mut mapping = options.mapping.clone();
+    if let Some(memory) = options.remembered {
+        let headers: Vec<String> = cells.iter().filter_map(header_text).collect();
+        if let Some(remembered) = memory.lookup(&crate::headers::signature(&headers)) {
+            mapping.columns.extend(remembered.columns.iter().cloned());
+        }
+    }
+    mapping
+}
+
 fn plan_sheet(
     name: &str,
     preview: &[(u32, Vec<Cell>)],
-    mapping: &Mapping,
+    options: &ImportOptions<'_>,
     issues: &mut Vec<Issue>,
 ) -> SheetPlan {
     // The header row is the one whose cells name the most distinct fields.
     let mut best: Option<(usize, usize)> = None;
     for (i, (_, cells)) in preview.iter().enumerate() {
+        let mapping = mapping_for(cells, options);
         let mut fields: Vec<Field> = cells
             .iter()
             .filter_map(header_text)
@@ -312,6 +324,7 @@ fn plan_sheet(
         };
     };
     let (row, cells) = &preview[index];
+    let mapping = mapping_for(cells, options);
     let mut columns: Vec<(u32, Field, Option<Unit>, String)> = Vec::new();
     let mut unrecognised = Vec::new();
     let mut headers = Vec::new();

@@ -6,6 +6,7 @@ pub mod error;
 pub mod headers;
 pub mod import;
 pub mod issue;
+pub mod memory;
 pub mod source;
 pub mod template;
 pub mod values;
@@ -15,4 +16,5 @@ pub use import::{
     Import, ImportOptions, ImportedSample, Progress, SheetMapping, SheetRole, Summary, import_file,
 };
 pub use issue::{Issue, Severity};
+pub use memory::MappingMemory;
 pub use source::{Format, TextEncoding};

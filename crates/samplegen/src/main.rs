@@ -2,14 +2,7 @@
 //!
 //! Every command is deterministic: the same seed writes the same bytes.
 
-mod big;
-mod fleet;
-mod gases;
-mod korean;
-mod messy;
-mod model;
-mod names;
-mod xlsx;
+use substation_samplegen::{big, fleet, korean, messy};
 
 use std::path::{Path, PathBuf};
 

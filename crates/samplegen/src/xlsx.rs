@@ -55,6 +55,12 @@ pub struct Formats {
     pub date: Format,
 }
 
+impl Default for Formats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Formats {
     pub fn new() -> Self {
         Formats {
