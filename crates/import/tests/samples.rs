@@ -140,3 +140,23 @@ fn xls_and_ods_copies_import_like_the_xlsx() {
         assert_eq!(other.assets, xlsx.assets, "{copy}");
     }
 }
+
+#[test]
+fn a_real_password_protected_workbook_is_refused_clearly() {
+    // The template encrypted with the password "secret" (ECMA-376 agile encryption, as Excel
+    // writes it), made with msoffcrypto-tool.
+    let error = import_err(&fixture("password-secret.xlsx"));
+    assert_eq!(error.code(), "file_encrypted");
+    assert!(error.to_string().contains("password"), "{error}");
+    assert!(error.message_ko().contains("암호"));
+}
+
+#[test]
+fn xlsm_is_read_like_xlsx() {
+    let dir = scratch("xlsm");
+    let path = dir.join("macro.xlsm");
+    substation_import::template::write_template(&path).expect("template");
+    let import = read(&path);
+    assert_clean(&import);
+    assert_eq!(import.samples.len(), 1);
+}
