@@ -141,6 +141,8 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Import {
     pub file_name: String,
+    /// SHA-256 of the file's bytes, hex: the same file imported twice is recognisable.
+    pub content_sha256: String,
     pub format: Format,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<TextEncoding>,
@@ -235,8 +237,10 @@ pub fn import_file(path: &Path, options: &ImportOptions<'_>) -> Result<Import, I
             .entry(issue.code.clone())
             .or_default() += 1;
     }
+    let content_sha256 = file_sha256(path)?;
     Ok(Import {
         file_name,
+        content_sha256,
         format: source.format(),
         encoding: source.encoding(),
         sheets,
@@ -245,6 +249,30 @@ pub fn import_file(path: &Path, options: &ImportOptions<'_>) -> Result<Import, I
         issues: run.issues,
         summary,
     })
+}
+
+fn file_sha256(path: &Path) -> Result<String, ImportError> {
+    use sha2::Digest;
+    use std::io::Read;
+    let unreadable = |source| ImportError::Unreadable {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let read = file.read(&mut buffer).map_err(unreadable)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// A sheet's header and what each column holds.

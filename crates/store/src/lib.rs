@@ -1,0 +1,244 @@
+//! The local cache: imports, assets, samples, diagnosis runs, diagnoses and the sync outbox in
+//! one SQLite file.
+//!
+//! One writer thread owns the only read-write connection and commits whatever is queued as one
+//! transaction (each operation in its own savepoint, so one failure does not undo the others).
+//! Readers open their own connections; with WAL they never block the writer, nor it them. A
+//! diagnosis and its outbox row are written in the same transaction, so nothing computed can be
+//! lost before it is queued for sync.
+
+mod error;
+mod read;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+
+pub use error::{Result, StoreError};
+pub use read::{
+    AssetSummary, BatchRow, DiagnosisRow, FleetQuery, FleetRow, Reader, RunRow, StoredSample,
+};
+pub use schema::latest_version;
+
+/// Database file name inside the per-user data directory.
+pub const DATABASE_FILE: &str = "substation.sqlite3";
+/// How long a connection waits for a lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Operations waiting for the writer; senders block beyond this (back-pressure).
+const QUEUE_DEPTH: usize = 1024;
+/// Most operations committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub batch_id: i64,
+    pub assets_new: u64,
+    pub assets_updated: u64,
+    pub samples_new: u64,
+    pub samples_updated: u64,
+    pub samples_unchanged: u64,
+}
+
+/// A diagnosis run about to start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSpec {
+    /// "embedded" or "lambda".
+    pub engine: String,
+    pub engine_version: Option<String>,
+    pub function_name: Option<String>,
+    pub options: serde_json::Value,
+    pub assets_total: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Running,
+    Finished,
+    Cancelled,
+    Failed,
+}
+
+impl RunState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Running => "running",
+            RunState::Finished => "finished",
+            RunState::Cancelled => "cancelled",
+            RunState::Failed => "failed",
+        }
+    }
+}
+
+/// A diagnosis to store.
+#[derive(Debug, Clone)]
+pub struct DiagnosisRecord {
+    pub run_id: i64,
+    pub asset_id: String,
+    /// SHA-256 of the request JSON; with the engine version, what makes a result reusable.
+    pub request_sha256: String,
+    pub diagnosis: Box<substation_dga::Diagnosis>,
+    /// The diagnosis this one copies (a `--reuse` hit), if any.
+    pub reused_from: Option<i64>,
+}
+
+/// A per-asset failure to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureRecord {
+    pub run_id: i64,
+    pub asset_id: String,
+    pub code: String,
+    pub message: String,
+    pub attempts: u32,
+}
+
+pub(crate) enum Op {
+    Import(
+        Box<substation_import::Import>,
+        SyncSender<Result<ImportOutcome>>,
+    ),
+    BeginRun(RunSpec, SyncSender<Result<i64>>),
+    Diagnosis(DiagnosisRecord, SyncSender<Result<i64>>),
+    Failure(FailureRecord, SyncSender<Result<()>>),
+    FinishRun(i64, RunState, SyncSender<Result<()>>),
+}
+
+/// The handle to a database: submits writes to its writer thread, opens readers.
+pub struct Store {
+    path: PathBuf,
+    sender: Option<SyncSender<Op>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+/// Opens a connection with the project's pragmas.
+fn connect(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    })?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to the current
+    /// schema. A database from a newer version is refused before anything is written to it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Invalid(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let mut conn = connect(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found > latest_version() {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found,
+                supported: latest_version(),
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // With WAL, NORMAL keeps the database consistent after a crash or power cut (the last
+        // transactions may be lost on power loss, never half-applied).
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        schema::MIGRATIONS
+            .to_latest(&mut conn)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        let (sender, receiver) = sync_channel(QUEUE_DEPTH);
+        let writer = std::thread::Builder::new()
+            .name("substation-store-writer".into())
+            .spawn(move || write::run(conn, receiver))
+            .map_err(|e| StoreError::Invalid(format!("cannot start the database writer: {e}")))?;
+        Ok(Store {
+            path: path.to_owned(),
+            sender: Some(sender),
+            writer: Some(writer),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A new read-only connection (cheap; open one per thread or per request).
+    pub fn reader(&self) -> Result<Reader> {
+        let conn = connect(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Ok(Reader::new(conn))
+    }
+
+    fn send<T>(&self, op: impl FnOnce(SyncSender<Result<T>>) -> Op) -> Result<Receiver<Result<T>>> {
+        let (reply, receiver) = sync_channel(1);
+        self.sender
+            .as_ref()
+            .ok_or(StoreError::WriterGone)?
+            .send(op(reply))
+            .map_err(|_| StoreError::WriterGone)?;
+        Ok(receiver)
+    }
+
+    fn wait<T>(receiver: Receiver<Result<T>>) -> Result<T> {
+        receiver.recv().map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Stores an import: its batch, assets (upserted by id) and samples (upserted by asset and
+    /// date), in one transaction. Importing the same data again changes nothing.
+    pub fn import(&self, import: substation_import::Import) -> Result<ImportOutcome> {
+        Self::wait(self.send(|reply| Op::Import(Box::new(import), reply))?)
+    }
+
+    /// Records the start of a diagnosis run and returns its id.
+    pub fn begin_run(&self, spec: RunSpec) -> Result<i64> {
+        Self::wait(self.send(|reply| Op::BeginRun(spec, reply))?)
+    }
+
+    /// Stores a diagnosis and its outbox row; waits until committed.
+    pub fn record_diagnosis(&self, record: DiagnosisRecord) -> Result<i64> {
+        Self::wait(self.submit_diagnosis(record)?)
+    }
+
+    /// Queues a diagnosis without waiting; the receiver answers once it is committed. Many
+    /// submitted together are committed in one transaction.
+    pub fn submit_diagnosis(&self, record: DiagnosisRecord) -> Result<Receiver<Result<i64>>> {
+        self.send(|reply| Op::Diagnosis(record, reply))
+    }
+
+    /// Stores a per-asset failure of a run.
+    pub fn record_failure(&self, record: FailureRecord) -> Result<()> {
+        Self::wait(self.send(|reply| Op::Failure(record, reply))?)
+    }
+
+    /// Marks a run finished, cancelled or failed.
+    pub fn finish_run(&self, run_id: i64, state: RunState) -> Result<()> {
+        Self::wait(self.send(|reply| Op::FinishRun(run_id, state, reply))?)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer after it has committed what is queued.
+        self.sender.take();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}

@@ -1,0 +1,439 @@
+//! Read-side queries for offline review. Each [`Reader`] has its own connection.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use substation_dga::{Asset, Diagnosis, GasReadings, GasValue, OilPreservation, Sample};
+
+use crate::{Result, StoreError};
+
+/// A read-only connection.
+pub struct Reader {
+    conn: Connection,
+}
+
+/// Filters and paging for the fleet overview.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FleetQuery {
+    pub substation: Option<String>,
+    /// IEEE C57.104-2019 status 1–3.
+    pub status: Option<u8>,
+    /// Consensus fault code ("T3", "D2", "none", …).
+    pub fault: Option<String>,
+    /// Case-insensitive substring of the asset id or name.
+    pub search: Option<String>,
+    /// Include assets that have no diagnosis yet (listed last).
+    pub include_undiagnosed: bool,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// One transformer in the fleet overview, with its latest diagnosis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FleetRow {
+    pub asset_id: String,
+    pub name: Option<String>,
+    pub substation: Option<String>,
+    pub diagnosis_id: Option<i64>,
+    pub latest_sample_date: Option<String>,
+    pub ieee_status: Option<u8>,
+    pub iec_state: Option<String>,
+    pub fault: Option<String>,
+    pub severity: Option<String>,
+    pub diagnosed_at: Option<String>,
+}
+
+/// A stored sample and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSample {
+    pub sample: Sample,
+    pub batch_id: i64,
+    pub source_sheet: String,
+    pub source_row: u32,
+}
+
+/// One diagnosis in an asset's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosisRow {
+    pub id: i64,
+    pub diagnosis_uuid: String,
+    pub run_id: i64,
+    pub engine_version: String,
+    pub latest_sample_date: Option<String>,
+    pub ieee_status: Option<u8>,
+    pub iec_state: Option<String>,
+    pub fault: Option<String>,
+    pub severity: Option<String>,
+    pub created_at: String,
+}
+
+/// An asset with its counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetSummary {
+    pub asset: Asset,
+    pub samples: u64,
+    pub diagnoses: u64,
+}
+
+/// An import as listed for review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchRow {
+    pub id: i64,
+    pub file_name: String,
+    pub content_sha256: String,
+    pub imported_at: String,
+    pub assets_new: u64,
+    pub samples_new: u64,
+    pub samples_updated: u64,
+}
+
+/// A diagnosis run as listed for review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    pub id: i64,
+    pub run_uuid: String,
+    pub engine: String,
+    pub state: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub assets_total: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub reused: u64,
+}
+
+fn gas(value: Option<f64>, state: i64) -> GasValue {
+    match (state, value) {
+        (1, Some(ppm)) => GasValue::Measured(ppm),
+        (2, limit) => GasValue::BelowDetection { limit },
+        _ => GasValue::NotMeasured,
+    }
+}
+
+fn preservation(text: Option<String>) -> Option<OilPreservation> {
+    match text.as_deref() {
+        Some("sealed") => Some(OilPreservation::Sealed),
+        Some("conservator") => Some(OilPreservation::Conservator),
+        Some("nitrogen_blanket") => Some(OilPreservation::NitrogenBlanket),
+        _ => None,
+    }
+}
+
+fn asset_from(row: &Row<'_>) -> rusqlite::Result<Asset> {
+    let mut asset = Asset::new(row.get::<_, String>(0)?);
+    asset.name = row.get(1)?;
+    asset.substation = row.get(2)?;
+    asset.manufacturer = row.get(3)?;
+    asset.year_of_manufacture = row.get(4)?;
+    asset.rated_kv = row.get(5)?;
+    asset.rated_mva = row.get(6)?;
+    asset.oil_volume_litres = row.get(7)?;
+    asset.oil_preservation = preservation(row.get(8)?);
+    asset.communicating_oltc = row.get(9)?;
+    Ok(asset)
+}
+
+const ASSET_COLUMNS: &str =
+    "id, name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
+     oil_volume_litres, oil_preservation, communicating_oltc";
+
+const SAMPLE_COLUMNS: &str = "sampled_on, h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state,
+     c2h2, c2h2_state, co, co_state, co2, co2_state, o2, o2_state, n2, n2_state, batch_id, source_sheet, source_row";
+
+fn sample_from(row: &Row<'_>) -> rusqlite::Result<StoredSample> {
+    let date: String = row.get(0)?;
+    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    let g = |i: usize| -> rusqlite::Result<GasValue> { Ok(gas(row.get(i)?, row.get(i + 1)?)) };
+    let gases = GasReadings {
+        h2: g(1)?,
+        ch4: g(3)?,
+        c2h6: g(5)?,
+        c2h4: g(7)?,
+        c2h2: g(9)?,
+        co: g(11)?,
+        co2: g(13)?,
+        o2: g(15)?,
+        n2: g(17)?,
+    };
+    Ok(StoredSample {
+        sample: Sample::new(date, gases),
+        batch_id: row.get(19)?,
+        source_sheet: row.get(20)?,
+        source_row: row.get(21)?,
+    })
+}
+
+fn diagnosis_row(row: &Row<'_>) -> rusqlite::Result<DiagnosisRow> {
+    Ok(DiagnosisRow {
+        id: row.get(0)?,
+        diagnosis_uuid: row.get(1)?,
+        run_id: row.get(2)?,
+        engine_version: row.get(3)?,
+        latest_sample_date: row.get(4)?,
+        ieee_status: row.get(5)?,
+        iec_state: row.get(6)?,
+        fault: row.get(7)?,
+        severity: row.get(8)?,
+        created_at: row.get(9)?,
+    })
+}
+
+impl Reader {
+    pub(crate) fn new(conn: Connection) -> Self {
+        Reader { conn }
+    }
+
+    /// The fleet, worst first: severity, then IEEE status, then asset id. Assets with no
+    /// diagnosis only when asked for, after the diagnosed ones.
+    pub fn fleet(&self, query: &FleetQuery) -> Result<Vec<FleetRow>> {
+        let (clause, values) = fleet_filter(query);
+        let sql = format!(
+            "SELECT a.id, a.name, a.substation, d.id, d.latest_sample_date, d.ieee_status, d.iec_state, d.fault,
+                    d.severity, d.created_at
+             FROM asset a LEFT JOIN diagnosis d ON d.id = a.latest_diagnosis_id
+             WHERE {clause}
+             ORDER BY d.id IS NULL, d.severity_rank DESC, d.ieee_status DESC, a.id
+             LIMIT ? OFFSET ?"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut bound: Vec<Box<dyn rusqlite::ToSql>> = values;
+        bound.push(Box::new(if query.limit == 0 {
+            u32::MAX
+        } else {
+            query.limit
+        }));
+        bound.push(Box::new(query.offset));
+        let rows = statement.query_map(rusqlite::params_from_iter(bound.iter()), |row| {
+            Ok(FleetRow {
+                asset_id: row.get(0)?,
+                name: row.get(1)?,
+                substation: row.get(2)?,
+                diagnosis_id: row.get(3)?,
+                latest_sample_date: row.get(4)?,
+                ieee_status: row.get(5)?,
+                iec_state: row.get(6)?,
+                fault: row.get(7)?,
+                severity: row.get(8)?,
+                diagnosed_at: row.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many assets the fleet query matches (for paging).
+    pub fn fleet_count(&self, query: &FleetQuery) -> Result<u64> {
+        let (clause, values) = fleet_filter(query);
+        let sql = format!(
+            "SELECT count(*) FROM asset a LEFT JOIN diagnosis d ON d.id = a.latest_diagnosis_id WHERE {clause}"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(values.iter()), |row| row.get(0))?)
+    }
+
+    pub fn asset(&self, id: &str) -> Result<Option<AssetSummary>> {
+        let sql = format!(
+            "SELECT {ASSET_COLUMNS},
+                (SELECT count(*) FROM sample WHERE asset_id = asset.id),
+                (SELECT count(*) FROM diagnosis WHERE asset_id = asset.id)
+             FROM asset WHERE id = ?1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![id], |row| {
+                Ok(AssetSummary {
+                    asset: asset_from(row)?,
+                    samples: row.get(10)?,
+                    diagnoses: row.get(11)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Every asset, by id.
+    pub fn assets(&self) -> Result<Vec<Asset>> {
+        let sql = format!("SELECT {ASSET_COLUMNS} FROM asset ORDER BY id");
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map([], asset_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// An asset's samples, oldest first.
+    pub fn samples(&self, asset_id: &str) -> Result<Vec<StoredSample>> {
+        let sql =
+            format!("SELECT {SAMPLE_COLUMNS} FROM sample WHERE asset_id = ?1 ORDER BY sampled_on");
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let rows = statement.query_map(params![asset_id], sample_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// An asset's diagnoses, newest first.
+    pub fn diagnoses(&self, asset_id: &str) -> Result<Vec<DiagnosisRow>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, diagnosis_uuid, run_id, engine_version, latest_sample_date, ieee_status, iec_state, fault,
+                    severity, created_at
+             FROM diagnosis WHERE asset_id = ?1 ORDER BY id DESC",
+        )?;
+        let rows = statement.query_map(params![asset_id], diagnosis_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The full stored diagnosis.
+    pub fn diagnosis(&self, id: i64) -> Result<Option<Diagnosis>> {
+        let json: Option<String> = self
+            .conn
+            .prepare_cached("SELECT response_json FROM diagnosis WHERE id = ?1")?
+            .query_row(params![id], |row| row.get(0))
+            .optional()?;
+        json.map(|text| serde_json::from_str(&text).map_err(StoreError::from))
+            .transpose()
+    }
+
+    /// A diagnosis already made for the same request by the same engine version, to reuse
+    /// instead of invoking again.
+    pub fn reusable(
+        &self,
+        request_sha256: &str,
+        engine_version: &str,
+    ) -> Result<Option<(i64, Diagnosis)>> {
+        let found: Option<(i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT id, response_json FROM diagnosis WHERE request_sha256 = ?1 AND engine_version = ?2
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![request_sha256, engine_version], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?;
+        found
+            .map(|(id, text)| Ok((id, serde_json::from_str(&text)?)))
+            .transpose()
+    }
+
+    /// Assets of a run that have no stored result yet: what a resumed run still has to do.
+    pub fn assets_without_result(&self, run_id: i64) -> Result<Vec<String>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT a.id FROM asset a
+             WHERE NOT EXISTS (SELECT 1 FROM diagnosis d WHERE d.run_id = ?1 AND d.asset_id = a.id)
+             ORDER BY a.id",
+        )?;
+        let rows = statement.query_map(params![run_id], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn batches(&self) -> Result<Vec<BatchRow>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, file_name, content_sha256, imported_at, assets_new, samples_new, samples_updated
+             FROM import_batch ORDER BY id DESC",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(BatchRow {
+                id: row.get(0)?,
+                file_name: row.get(1)?,
+                content_sha256: row.get(2)?,
+                imported_at: row.get(3)?,
+                assets_new: row.get(4)?,
+                samples_new: row.get(5)?,
+                samples_updated: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn runs(&self) -> Result<Vec<RunRow>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, run_uuid, engine, state, started_at, finished_at, assets_total, succeeded, failed, reused
+             FROM diagnosis_run ORDER BY id DESC",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok(RunRow {
+                id: row.get(0)?,
+                run_uuid: row.get(1)?,
+                engine: row.get(2)?,
+                state: row.get(3)?,
+                started_at: row.get(4)?,
+                finished_at: row.get(5)?,
+                assets_total: row.get(6)?,
+                succeeded: row.get(7)?,
+                failed: row.get(8)?,
+                reused: row.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Outbox rows waiting to be synced.
+    pub fn outbox_pending(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')")?
+            .query_row([], |row| row.get(0))?)
+    }
+
+    /// Counts of every table, for tests and `review --stats`.
+    pub fn counts(&self) -> Result<Vec<(String, u64)>> {
+        let mut out = Vec::new();
+        for table in [
+            "import_batch",
+            "asset",
+            "sample",
+            "diagnosis_run",
+            "diagnosis",
+            "diagnosis_failure",
+            "outbox",
+        ] {
+            let count: u64 =
+                self.conn
+                    .query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                        row.get(0)
+                    })?;
+            out.push((table.to_owned(), count));
+        }
+        Ok(out)
+    }
+
+    /// SQLite's own consistency check; "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?)
+    }
+}
+
+fn fleet_filter(query: &FleetQuery) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
+    if !query.include_undiagnosed {
+        clauses.push("d.id IS NOT NULL");
+    }
+    if let Some(substation) = &query.substation {
+        clauses.push("a.substation = ?");
+        values.push(Box::new(substation.clone()));
+    }
+    if let Some(status) = query.status {
+        clauses.push("d.ieee_status = ?");
+        values.push(Box::new(status));
+    }
+    if let Some(fault) = &query.fault {
+        clauses.push("d.fault = ?");
+        values.push(Box::new(fault.clone()));
+    }
+    if let Some(search) = &query.search {
+        clauses.push("(a.id LIKE ? ESCAPE '\\' OR a.name LIKE ? ESCAPE '\\')");
+        let escaped = search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        values.push(Box::new(pattern.clone()));
+        values.push(Box::new(pattern));
+    }
+    if clauses.is_empty() {
+        ("1".to_owned(), values)
+    } else {
+        (clauses.join(" AND "), values)
+    }
+}

@@ -1,0 +1,390 @@
+//! The writer thread: takes what is queued, commits it as one transaction.
+
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use rusqlite::{Connection, Savepoint, Transaction, params};
+use substation_dga::{Asset, GasValue, OilPreservation, Severity};
+use substation_import::Import;
+
+use crate::{
+    DiagnosisRecord, FailureRecord, ImportOutcome, MAX_BATCH, Op, Result, RunSpec, RunState,
+    StoreError,
+};
+
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A reply to send once the transaction holding its operation has committed.
+enum Pending {
+    Import(SyncSender<Result<ImportOutcome>>, Result<ImportOutcome>),
+    Id(SyncSender<Result<i64>>, Result<i64>),
+    Unit(SyncSender<Result<()>>, Result<()>),
+}
+
+impl Pending {
+    fn send(self, commit: &std::result::Result<(), String>) {
+        // A failed commit turns every successful answer into that failure.
+        fn settle<T>(result: Result<T>, commit: &std::result::Result<(), String>) -> Result<T> {
+            match (result, commit) {
+                (Ok(_), Err(e)) => Err(StoreError::Invalid(format!("commit failed: {e}"))),
+                (result, _) => result,
+            }
+        }
+        // A caller that stopped waiting is not an error here.
+        match self {
+            Pending::Import(tx, r) => drop(tx.send(settle(r, commit))),
+            Pending::Id(tx, r) => drop(tx.send(settle(r, commit))),
+            Pending::Unit(tx, r) => drop(tx.send(settle(r, commit))),
+        }
+    }
+}
+
+pub(crate) fn run(mut conn: Connection, receiver: Receiver<Op>) {
+    while let Ok(first) = receiver.recv() {
+        let mut ops = vec![first];
+        while ops.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
+            }
+        }
+        let mut replies = Vec::with_capacity(ops.len());
+        let commit = match conn.transaction() {
+            Ok(mut tx) => {
+                for op in ops {
+                    replies.push(apply(&mut tx, op));
+                }
+                tx.commit().map_err(|e| e.to_string())
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for op in ops {
+                    replies.push(refuse(op, &message));
+                }
+                Err(message)
+            }
+        };
+        for reply in replies {
+            reply.send(&commit);
+        }
+    }
+}
+
+fn refuse(op: Op, message: &str) -> Pending {
+    let error = || StoreError::Invalid(format!("cannot start a transaction: {message}"));
+    match op {
+        Op::Import(_, tx) => Pending::Import(tx, Err(error())),
+        Op::BeginRun(_, tx) | Op::Diagnosis(_, tx) => Pending::Id(tx, Err(error())),
+        Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx, Err(error())),
+    }
+}
+
+/// Runs one operation in its own savepoint: a failure undoes that operation only.
+fn apply(tx: &mut Transaction<'_>, op: Op) -> Pending {
+    fn guarded<T>(
+        tx: &mut Transaction<'_>,
+        f: impl FnOnce(&Savepoint<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let sp = tx.savepoint()?;
+        let result = f(&sp);
+        if result.is_ok() {
+            sp.commit()?;
+        }
+        // Dropping an uncommitted savepoint rolls it back.
+        result
+    }
+    match op {
+        Op::Import(import, reply) => {
+            Pending::Import(reply, guarded(tx, |sp| write_import(sp, &import)))
+        }
+        Op::BeginRun(spec, reply) => Pending::Id(reply, guarded(tx, |sp| begin_run(sp, &spec))),
+        Op::Diagnosis(record, reply) => {
+            Pending::Id(reply, guarded(tx, |sp| write_diagnosis(sp, &record)))
+        }
+        Op::Failure(record, reply) => {
+            Pending::Unit(reply, guarded(tx, |sp| write_failure(sp, &record)))
+        }
+        Op::FinishRun(run_id, state, reply) => {
+            Pending::Unit(reply, guarded(tx, |sp| finish_run(sp, run_id, state)))
+        }
+    }
+}
+
+pub(crate) fn gas_columns(value: GasValue) -> (Option<f64>, i64) {
+    match value {
+        GasValue::NotMeasured => (None, 0),
+        GasValue::Measured(ppm) => (Some(ppm), 1),
+        GasValue::BelowDetection { limit } => (limit, 2),
+    }
+}
+
+pub(crate) fn preservation_text(p: OilPreservation) -> &'static str {
+    match p {
+        OilPreservation::Sealed => "sealed",
+        OilPreservation::Conservator => "conservator",
+        OilPreservation::NitrogenBlanket => "nitrogen_blanket",
+    }
+}
+
+fn write_asset(
+    sp: &Savepoint<'_>,
+    asset: &Asset,
+    batch_id: i64,
+    now: &str,
+) -> Result<(bool, bool)> {
+    let exists: bool = sp
+        .prepare_cached("SELECT 1 FROM asset WHERE id = ?1")?
+        .exists(params![asset.id])?;
+    // Values the workbook leaves empty keep what is stored: an import of samples alone must
+    // not erase a nameplate read earlier.
+    let changed = sp
+        .prepare_cached(
+            "INSERT INTO asset (id, name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
+                 oil_volume_litres, oil_preservation, communicating_oltc, batch_id, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+             ON CONFLICT (id) DO UPDATE SET
+                 name = coalesce(excluded.name, name),
+                 substation = coalesce(excluded.substation, substation),
+                 manufacturer = coalesce(excluded.manufacturer, manufacturer),
+                 year_of_manufacture = coalesce(excluded.year_of_manufacture, year_of_manufacture),
+                 rated_kv = coalesce(excluded.rated_kv, rated_kv),
+                 rated_mva = coalesce(excluded.rated_mva, rated_mva),
+                 oil_volume_litres = coalesce(excluded.oil_volume_litres, oil_volume_litres),
+                 oil_preservation = coalesce(excluded.oil_preservation, oil_preservation),
+                 communicating_oltc = coalesce(excluded.communicating_oltc, communicating_oltc),
+                 batch_id = excluded.batch_id,
+                 updated_at = excluded.updated_at
+             WHERE (coalesce(excluded.name, name), coalesce(excluded.substation, substation),
+                    coalesce(excluded.manufacturer, manufacturer),
+                    coalesce(excluded.year_of_manufacture, year_of_manufacture),
+                    coalesce(excluded.rated_kv, rated_kv), coalesce(excluded.rated_mva, rated_mva),
+                    coalesce(excluded.oil_volume_litres, oil_volume_litres),
+                    coalesce(excluded.oil_preservation, oil_preservation),
+                    coalesce(excluded.communicating_oltc, communicating_oltc))
+                 IS NOT (name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
+                         oil_volume_litres, oil_preservation, communicating_oltc)",
+        )?
+        .execute(params![
+            asset.id,
+            asset.name,
+            asset.substation,
+            asset.manufacturer,
+            asset.year_of_manufacture,
+            asset.rated_kv,
+            asset.rated_mva,
+            asset.oil_volume_litres,
+            asset.oil_preservation.map(preservation_text),
+            asset.communicating_oltc,
+            batch_id,
+            now,
+        ])?
+        > 0;
+    if changed {
+        outbox(sp, "asset", &asset.id, now)?;
+    }
+    Ok((!exists, changed && exists))
+}
+
+fn outbox(sp: &Savepoint<'_>, entity: &str, key: &str, now: &str) -> Result<()> {
+    sp.prepare_cached(
+        "INSERT INTO outbox (op_id, entity, entity_key, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![new_id(), entity, key, now])?;
+    Ok(())
+}
+
+fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
+    let now = now();
+    sp.prepare_cached(
+        "INSERT INTO import_batch (file_name, content_sha256, imported_at, format, sheets_json, summary_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        import.file_name,
+        import.content_sha256,
+        now,
+        serde_json::to_string(&import.format)?,
+        serde_json::to_string(&import.sheets)?,
+        serde_json::to_string(&import.summary)?,
+    ])?;
+    let batch_id = sp.last_insert_rowid();
+    let mut outcome = ImportOutcome {
+        batch_id,
+        ..ImportOutcome::default()
+    };
+    for asset in &import.assets {
+        let (new, updated) = write_asset(sp, asset, batch_id, &now)?;
+        outcome.assets_new += u64::from(new);
+        outcome.assets_updated += u64::from(updated);
+    }
+    let mut insert = sp.prepare_cached(
+        "INSERT OR IGNORE INTO sample (asset_id, sampled_on,
+             h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
+             co, co_state, co2, co2_state, o2, o2_state, n2, n2_state,
+             batch_id, source_sheet, source_row)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+    )?;
+    let mut update = sp.prepare_cached(
+        "UPDATE sample SET
+             h2 = ?3, h2_state = ?4, ch4 = ?5, ch4_state = ?6, c2h6 = ?7, c2h6_state = ?8,
+             c2h4 = ?9, c2h4_state = ?10, c2h2 = ?11, c2h2_state = ?12, co = ?13, co_state = ?14,
+             co2 = ?15, co2_state = ?16, o2 = ?17, o2_state = ?18, n2 = ?19, n2_state = ?20,
+             batch_id = ?21, source_sheet = ?22, source_row = ?23
+         WHERE asset_id = ?1 AND sampled_on = ?2
+           AND (h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
+                co, co_state, co2, co2_state, o2, o2_state, n2, n2_state)
+               IS NOT (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+    )?;
+    for imported in &import.samples {
+        let g = &imported.sample.gases;
+        let [
+            (h2, h2s),
+            (ch4, ch4s),
+            (c2h6, c2h6s),
+            (c2h4, c2h4s),
+            (c2h2, c2h2s),
+            (co, cos),
+            (co2, co2s),
+            (o2, o2s),
+            (n2, n2s),
+        ] = [g.h2, g.ch4, g.c2h6, g.c2h4, g.c2h2, g.co, g.co2, g.o2, g.n2].map(gas_columns);
+        let values = params![
+            imported.asset_id,
+            imported.sample.date.to_string(),
+            h2,
+            h2s,
+            ch4,
+            ch4s,
+            c2h6,
+            c2h6s,
+            c2h4,
+            c2h4s,
+            c2h2,
+            c2h2s,
+            co,
+            cos,
+            co2,
+            co2s,
+            o2,
+            o2s,
+            n2,
+            n2s,
+            batch_id,
+            imported.sheet,
+            imported.row,
+        ];
+        if insert.execute(values)? > 0 {
+            outcome.samples_new += 1;
+        } else if update.execute(values)? > 0 {
+            outcome.samples_updated += 1;
+        } else {
+            outcome.samples_unchanged += 1;
+        }
+    }
+    if outcome.samples_new + outcome.samples_updated > 0 {
+        outbox(sp, "sample_batch", &batch_id.to_string(), &now)?;
+    }
+    sp.prepare_cached("UPDATE import_batch SET assets_new = ?2, samples_new = ?3, samples_updated = ?4 WHERE id = ?1")?
+        .execute(params![batch_id, outcome.assets_new, outcome.samples_new, outcome.samples_updated])?;
+    Ok(outcome)
+}
+
+fn begin_run(sp: &Savepoint<'_>, spec: &RunSpec) -> Result<i64> {
+    sp.prepare_cached(
+        "INSERT INTO diagnosis_run (run_uuid, engine, engine_version, function_name, options_json, started_at, assets_total)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        new_id(),
+        spec.engine,
+        spec.engine_version,
+        spec.function_name,
+        serde_json::to_string(&spec.options)?,
+        now(),
+        spec.assets_total,
+    ])?;
+    Ok(sp.last_insert_rowid())
+}
+
+pub(crate) fn severity_rank(severity: Severity) -> i64 {
+    match severity {
+        Severity::Normal => 0,
+        Severity::Caution => 1,
+        Severity::Warning => 2,
+        Severity::Critical => 3,
+    }
+}
+
+fn write_diagnosis(sp: &Savepoint<'_>, record: &DiagnosisRecord) -> Result<i64> {
+    let d = &record.diagnosis;
+    if d.asset_id != record.asset_id {
+        return Err(StoreError::Invalid(format!(
+            "a diagnosis of {} was filed under {}",
+            d.asset_id, record.asset_id
+        )));
+    }
+    let now = now();
+    let uuid = new_id();
+    sp.prepare_cached(
+        "INSERT INTO diagnosis (diagnosis_uuid, run_id, asset_id, request_sha256, engine_version, reused_from,
+             latest_sample_date, ieee_status, iec_state, fault, severity, severity_rank, response_json, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        uuid,
+        record.run_id,
+        record.asset_id,
+        record.request_sha256,
+        d.engine.version,
+        record.reused_from,
+        d.latest_sample_date.to_string(),
+        d.ieee_c57_104_2019.status.number(),
+        d.iec_60599.state.label(),
+        d.fault.label(),
+        d.severity.label(),
+        severity_rank(d.severity),
+        serde_json::to_string(d)?,
+        now,
+    ])?;
+    let id = sp.last_insert_rowid();
+    sp.prepare_cached("UPDATE asset SET latest_diagnosis_id = ?2 WHERE id = ?1")?
+        .execute(params![record.asset_id, id])?;
+    let counter = if record.reused_from.is_some() {
+        "UPDATE diagnosis_run SET succeeded = succeeded + 1, reused = reused + 1 WHERE id = ?1"
+    } else {
+        "UPDATE diagnosis_run SET succeeded = succeeded + 1 WHERE id = ?1"
+    };
+    sp.prepare_cached(counter)?
+        .execute(params![record.run_id])?;
+    outbox(sp, "diagnosis", &uuid, &now)?;
+    Ok(id)
+}
+
+fn write_failure(sp: &Savepoint<'_>, record: &FailureRecord) -> Result<()> {
+    sp.prepare_cached(
+        "INSERT INTO diagnosis_failure (run_id, asset_id, code, message, attempts) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (run_id, asset_id) DO UPDATE SET code = excluded.code, message = excluded.message,
+             attempts = excluded.attempts",
+    )?
+    .execute(params![record.run_id, record.asset_id, record.code, record.message, record.attempts])?;
+    sp.prepare_cached(
+        "UPDATE diagnosis_run SET failed = (SELECT count(*) FROM diagnosis_failure WHERE run_id = ?1) WHERE id = ?1",
+    )?
+    .execute(params![record.run_id])?;
+    Ok(())
+}
+
+fn finish_run(sp: &Savepoint<'_>, run_id: i64, state: RunState) -> Result<()> {
+    let changed = sp
+        .prepare_cached("UPDATE diagnosis_run SET state = ?2, finished_at = ?3 WHERE id = ?1")?
+        .execute(params![run_id, state.as_str(), now()])?;
+    if changed == 0 {
+        return Err(StoreError::Invalid(format!("no diagnosis run {run_id}")));
+    }
+    Ok(())
+}

@@ -1,0 +1,548 @@
+//! The store on a real SQLite file: idempotent imports, diagnoses with their outbox rows,
+//! review queries, refusal of newer databases, readers during writes, and a writer killed
+//! with SIGKILL in the middle of a batch.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use substation_dga::{
+    Asset, DiagnosisRequest, Gas, GasReadings, GasValue, OilPreservation, Sample, diagnose,
+};
+use substation_import::{Import, ImportOptions, ImportedSample, import_file};
+use substation_store::{
+    DiagnosisRecord, FailureRecord, FleetQuery, RunSpec, RunState, Store, StoreError,
+};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("substation-store-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch");
+    dir
+}
+
+fn sample_file(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples")
+        .join(name)
+}
+
+fn import_sample(name: &str) -> Import {
+    import_file(
+        &sample_file(name),
+        &ImportOptions::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")),
+    )
+    .expect("import")
+}
+
+fn count(store: &Store, table: &str) -> u64 {
+    store
+        .reader()
+        .expect("reader")
+        .counts()
+        .expect("counts")
+        .into_iter()
+        .find(|(t, _)| t == table)
+        .map(|(_, n)| n)
+        .expect("table")
+}
+
+/// An import built in code: `samples` new samples for asset `id`, starting on `first`.
+fn synthetic(id: &str, first: NaiveDate, samples: u64, h2: f64) -> Import {
+    let mut import = import_sample("korean-lab-export-cp949.csv");
+    import.assets = vec![Asset::new(id)];
+    import.samples = (0..samples)
+        .map(|i| ImportedSample {
+            asset_id: id.to_owned(),
+            sample: Sample::new(
+                first + chrono::Days::new(i),
+                GasReadings::default().with(Gas::H2, h2).with(Gas::CH4, 3.0),
+            ),
+            sheet: "Synthetic".into(),
+            row: u32::try_from(i).expect("row") + 2,
+        })
+        .collect();
+    import
+}
+
+#[test]
+fn importing_the_same_workbook_twice_duplicates_nothing() {
+    let dir = scratch("idempotent");
+    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    let import = import_sample("fleet-two-sheets.xlsx");
+    let samples = import.samples.len() as u64;
+    let first = store.import(import.clone()).expect("first import");
+    assert_eq!((first.assets_new, first.samples_new), (170, samples));
+    let outbox_after_first = count(&store, "outbox");
+    assert_eq!(
+        outbox_after_first,
+        170 + 1,
+        "one row per asset and one for the batch's samples"
+    );
+
+    let second = store.import(import.clone()).expect("second import");
+    assert_eq!(
+        (
+            second.assets_new,
+            second.assets_updated,
+            second.samples_new,
+            second.samples_updated
+        ),
+        (0, 0, 0, 0)
+    );
+    assert_eq!(second.samples_unchanged, samples);
+    assert_eq!(count(&store, "sample"), samples);
+    assert_eq!(count(&store, "asset"), 170);
+    assert_eq!(
+        count(&store, "outbox"),
+        outbox_after_first,
+        "nothing new to sync"
+    );
+    assert_eq!(
+        count(&store, "import_batch"),
+        2,
+        "both imports are on record"
+    );
+
+    // A corrected value updates that one sample and queues it.
+    let mut corrected = import;
+    corrected.samples[0].sample.gases.h2 = GasValue::Measured(999.0);
+    let third = store.import(corrected).expect("third import");
+    assert_eq!((third.samples_new, third.samples_updated), (0, 1));
+    assert_eq!(count(&store, "outbox"), outbox_after_first + 1);
+}
+
+#[test]
+fn samples_alone_do_not_erase_a_nameplate() {
+    let dir = scratch("nameplate");
+    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    let mut with_nameplate = synthetic(
+        "T-1",
+        NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
+        1,
+        5.0,
+    );
+    with_nameplate.assets[0].substation = Some("North".into());
+    with_nameplate.assets[0].oil_preservation = Some(OilPreservation::Sealed);
+    store.import(with_nameplate).expect("import");
+    let bare = synthetic(
+        "T-1",
+        NaiveDate::from_ymd_opt(2024, 6, 1).expect("date"),
+        1,
+        5.0,
+    );
+    let outcome = store.import(bare).expect("import");
+    assert_eq!((outcome.assets_new, outcome.assets_updated), (0, 0));
+    let asset = store
+        .reader()
+        .expect("reader")
+        .asset("T-1")
+        .expect("query")
+        .expect("asset");
+    assert_eq!(asset.asset.substation.as_deref(), Some("North"));
+    assert_eq!(asset.asset.oil_preservation, Some(OilPreservation::Sealed));
+    assert_eq!(asset.samples, 2);
+    let samples = store
+        .reader()
+        .expect("reader")
+        .samples("T-1")
+        .expect("samples");
+    assert_eq!(samples[0].sample.gases.h2, GasValue::Measured(5.0));
+    assert_eq!(samples[0].sample.gases.c2h2, GasValue::NotMeasured);
+    assert_eq!(samples[1].source_sheet, "Synthetic");
+}
+
+fn diagnose_all(store: &Store, run_id: i64) -> usize {
+    let reader = store.reader().expect("reader");
+    let mut receivers = Vec::new();
+    for asset in reader.assets().expect("assets") {
+        let samples: Vec<Sample> = reader
+            .samples(&asset.id)
+            .expect("samples")
+            .into_iter()
+            .map(|s| s.sample)
+            .collect();
+        let request = DiagnosisRequest::new(asset.clone(), samples);
+        let diagnosis = diagnose(&request).expect("diagnosis");
+        receivers.push(
+            store
+                .submit_diagnosis(DiagnosisRecord {
+                    run_id,
+                    asset_id: asset.id.clone(),
+                    request_sha256: format!("hash-{}", asset.id),
+                    diagnosis: Box::new(diagnosis),
+                    reused_from: None,
+                })
+                .expect("submit"),
+        );
+    }
+    let n = receivers.len();
+    for receiver in receivers {
+        receiver.recv().expect("reply").expect("stored");
+    }
+    n
+}
+
+#[test]
+fn diagnoses_are_reviewable_worst_first_with_their_outbox_rows() {
+    let dir = scratch("review");
+    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    store
+        .import(import_sample("fleet-two-sheets.xlsx"))
+        .expect("import");
+    let outbox_before = count(&store, "outbox");
+    let run = store
+        .begin_run(RunSpec {
+            engine: "embedded".into(),
+            engine_version: Some(substation_dga::ENGINE_VERSION.into()),
+            function_name: None,
+            options: serde_json::json!({}),
+            assets_total: 170,
+        })
+        .expect("run");
+    assert_eq!(diagnose_all(&store, run), 170);
+    store.finish_run(run, RunState::Finished).expect("finish");
+    assert_eq!(count(&store, "diagnosis"), 170);
+    assert_eq!(
+        count(&store, "outbox"),
+        outbox_before + 170,
+        "every diagnosis queued for sync"
+    );
+
+    let reader = store.reader().expect("reader");
+    let fleet = reader.fleet(&FleetQuery::default()).expect("fleet");
+    assert_eq!(fleet.len(), 170);
+    let rank = |s: &Option<String>| match s.as_deref() {
+        Some("critical") => 3,
+        Some("warning") => 2,
+        Some("caution") => 1,
+        _ => 0,
+    };
+    assert!(
+        fleet
+            .windows(2)
+            .all(|w| rank(&w[0].severity) >= rank(&w[1].severity)),
+        "worst first"
+    );
+    assert!(
+        rank(&fleet[0].severity) >= 2,
+        "the generated faults are at the top: {:?}",
+        fleet[0]
+    );
+
+    let status_3 = reader
+        .fleet(&FleetQuery {
+            status: Some(3),
+            ..FleetQuery::default()
+        })
+        .expect("filter");
+    assert!(!status_3.is_empty() && status_3.iter().all(|r| r.ieee_status == Some(3)));
+    let page = reader
+        .fleet(&FleetQuery {
+            limit: 20,
+            offset: 20,
+            ..FleetQuery::default()
+        })
+        .expect("page");
+    assert_eq!(page, fleet[20..40].to_vec());
+    assert_eq!(
+        reader.fleet_count(&FleetQuery::default()).expect("count"),
+        170
+    );
+    let search = reader
+        .fleet(&FleetQuery {
+            search: Some("TR-0061".into()),
+            ..FleetQuery::default()
+        })
+        .expect("search");
+    assert_eq!(search.len(), 1);
+    assert_eq!(
+        search[0].fault.as_deref(),
+        Some("T3"),
+        "TR-0061 is the generated hot spot"
+    );
+    let by_substation = &fleet[0].substation;
+    let same = reader
+        .fleet(&FleetQuery {
+            substation: by_substation.clone(),
+            ..FleetQuery::default()
+        })
+        .expect("substation");
+    assert!(same.iter().all(|r| &r.substation == by_substation));
+
+    let history = reader.diagnoses("TR-0061").expect("history");
+    assert_eq!(history.len(), 1);
+    let full = reader
+        .diagnosis(history[0].id)
+        .expect("load")
+        .expect("diagnosis");
+    assert_eq!(full.asset_id, "TR-0061");
+    let reused = reader
+        .reusable("hash-TR-0061", substation_dga::ENGINE_VERSION)
+        .expect("reuse");
+    assert_eq!(reused.map(|(id, _)| id), Some(history[0].id));
+    assert!(
+        reader
+            .reusable("hash-TR-0061", "0.0.0-other")
+            .expect("reuse")
+            .is_none()
+    );
+    assert!(
+        reader
+            .assets_without_result(run)
+            .expect("remaining")
+            .is_empty()
+    );
+}
+
+#[test]
+fn an_interrupted_run_resumes_with_only_the_assets_left() {
+    let dir = scratch("resume");
+    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    store
+        .import(import_sample("korean-lab-export.xlsx"))
+        .expect("import");
+    let run = store
+        .begin_run(RunSpec {
+            engine: "embedded".into(),
+            engine_version: None,
+            function_name: None,
+            options: serde_json::json!({}),
+            assets_total: 30,
+        })
+        .expect("run");
+    let reader = store.reader().expect("reader");
+    let assets = reader.assets().expect("assets");
+    for asset in assets.iter().take(10) {
+        let samples: Vec<Sample> = reader
+            .samples(&asset.id)
+            .expect("samples")
+            .into_iter()
+            .map(|s| s.sample)
+            .collect();
+        let diagnosis =
+            diagnose(&DiagnosisRequest::new(asset.clone(), samples)).expect("diagnosis");
+        store
+            .record_diagnosis(DiagnosisRecord {
+                run_id: run,
+                asset_id: asset.id.clone(),
+                request_sha256: "x".into(),
+                diagnosis: Box::new(diagnosis),
+                reused_from: None,
+            })
+            .expect("store");
+    }
+    store
+        .record_failure(FailureRecord {
+            run_id: run,
+            asset_id: assets[10].id.clone(),
+            code: "function_error".into(),
+            message: "Unhandled".into(),
+            attempts: 1,
+        })
+        .expect("failure");
+    drop(store);
+    // Reopened later: what is left is the 20 without a result (the failed one included).
+    let store = Store::open(&dir.join("db.sqlite3")).expect("reopen");
+    let left = store
+        .reader()
+        .expect("reader")
+        .assets_without_result(run)
+        .expect("left");
+    assert_eq!(left.len(), 20);
+    assert_eq!(left[0], assets[10].id);
+    let runs = store.reader().expect("reader").runs().expect("runs");
+    assert_eq!(
+        (runs[0].succeeded, runs[0].failed, runs[0].state.as_str()),
+        (10, 1, "running")
+    );
+}
+
+#[test]
+fn a_diagnosis_for_an_unknown_asset_is_refused_and_others_in_the_batch_commit() {
+    let dir = scratch("refused");
+    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    store
+        .import(synthetic(
+            "T-1",
+            NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
+            3,
+            5.0,
+        ))
+        .expect("import");
+    let run = store
+        .begin_run(RunSpec {
+            engine: "embedded".into(),
+            engine_version: None,
+            function_name: None,
+            options: serde_json::json!({}),
+            assets_total: 2,
+        })
+        .expect("run");
+    let reader = store.reader().expect("reader");
+    let samples: Vec<Sample> = reader
+        .samples("T-1")
+        .expect("samples")
+        .into_iter()
+        .map(|s| s.sample)
+        .collect();
+    let good =
+        diagnose(&DiagnosisRequest::new(Asset::new("T-1"), samples.clone())).expect("diagnosis");
+    let ghost = diagnose(&DiagnosisRequest::new(Asset::new("GHOST"), samples)).expect("diagnosis");
+    let bad = store
+        .submit_diagnosis(DiagnosisRecord {
+            run_id: run,
+            asset_id: "GHOST".into(),
+            request_sha256: "g".into(),
+            diagnosis: Box::new(ghost),
+            reused_from: None,
+        })
+        .expect("submit");
+    let ok = store
+        .submit_diagnosis(DiagnosisRecord {
+            run_id: run,
+            asset_id: "T-1".into(),
+            request_sha256: "t".into(),
+            diagnosis: Box::new(good),
+            reused_from: None,
+        })
+        .expect("submit");
+    assert!(matches!(
+        bad.recv().expect("reply"),
+        Err(StoreError::Sqlite(_))
+    ));
+    ok.recv().expect("reply").expect("stored");
+    assert_eq!(count(&store, "diagnosis"), 1);
+    assert_eq!(
+        count(&store, "outbox"),
+        2 + 1,
+        "asset, sample batch, the one diagnosis"
+    );
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
+    let dir = scratch("too-new");
+    let path = dir.join("db.sqlite3");
+    {
+        let conn = rusqlite_like_open(&path);
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+            .expect("future schema");
+    }
+    let before = std::fs::read(&path).expect("bytes");
+    match Store::open(&path) {
+        Err(StoreError::TooNew {
+            found: 99,
+            supported,
+            ..
+        }) => assert_eq!(supported, substation_store::latest_version()),
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("a newer database was opened"),
+    }
+    assert_eq!(
+        std::fs::read(&path).expect("bytes"),
+        before,
+        "not a byte changed"
+    );
+    assert!(
+        !dir.join("db.sqlite3-wal").exists(),
+        "not even switched to WAL"
+    );
+}
+
+fn rusqlite_like_open(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).expect("open")
+}
+
+#[test]
+fn readers_are_not_blocked_by_the_writer() {
+    let dir = scratch("concurrent");
+    let store = std::sync::Arc::new(Store::open(&dir.join("db.sqlite3")).expect("open"));
+    let writer = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            for i in 0..40u64 {
+                let first = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date")
+                    + chrono::Days::new(i * 1000);
+                store
+                    .import(synthetic(&format!("W-{i}"), first, 500, 5.0))
+                    .expect("import");
+            }
+        })
+    };
+    let reader = store.reader().expect("reader");
+    let mut reads = 0;
+    while !writer.is_finished() {
+        reader
+            .fleet(&FleetQuery {
+                include_undiagnosed: true,
+                ..FleetQuery::default()
+            })
+            .expect("read during writes");
+        reader.counts().expect("counts during writes");
+        reads += 1;
+    }
+    writer.join().expect("writer");
+    assert!(reads > 0);
+    assert_eq!(count(&store, "sample"), 40 * 500);
+}
+
+/// Not a test on its own: the child process of `a_writer_killed_mid_batch_leaves_no_partial_batch`.
+#[test]
+#[ignore = "run by the crash test as a child process"]
+fn crash_child() {
+    let Some(path) = std::env::var_os("SUBSTATION_CRASH_DB") else {
+        return;
+    };
+    let attempt = std::env::var("SUBSTATION_CRASH_ATTEMPT").unwrap_or_default();
+    let store = Store::open(Path::new(&path)).expect("open");
+    for i in 0.. {
+        let first =
+            NaiveDate::from_ymd_opt(1990, 1, 1).expect("date") + chrono::Days::new(i * 3000);
+        store
+            .import(synthetic(&format!("C{attempt}-{i}"), first, 2000, 7.0))
+            .expect("import");
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn a_writer_killed_mid_batch_leaves_no_partial_batch() {
+    let dir = scratch("crash");
+    let path = dir.join("db.sqlite3");
+    for attempt in 0..3u64 {
+        let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--ignored", "--exact", "crash_child", "--nocapture"])
+            .env("SUBSTATION_CRASH_DB", &path)
+            .env("SUBSTATION_CRASH_ATTEMPT", attempt.to_string())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("child");
+        // Let it commit a few batches and be in the middle of another.
+        std::thread::sleep(Duration::from_millis(700 + 311 * attempt));
+        // SIGKILL: no destructor, no rollback, no chance to finish the transaction.
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+
+        let store = Store::open(&path).expect("reopen after SIGKILL");
+        let reader = store.reader().expect("reader");
+        assert_eq!(reader.integrity_check().expect("check"), "ok");
+        let batches = reader.batches().expect("batches");
+        assert!(
+            !batches.is_empty(),
+            "the child committed something before it was killed"
+        );
+        for batch in &batches {
+            assert_eq!(batch.samples_new, 2000, "batch {} recorded whole", batch.id);
+        }
+        let samples = count(&store, "sample");
+        assert_eq!(
+            samples,
+            2000 * batches.len() as u64,
+            "every sample belongs to a whole batch"
+        );
+    }
+}
