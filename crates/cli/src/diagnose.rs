@@ -58,13 +58,125 @@ fn run_one(index: usize, value: Value) -> Outcome {
     }
 }
 
+/// SHA-256 of a request's JSON, hex: with the engine version, what makes a result reusable.
+pub fn request_sha256(request: &DiagnosisRequest) -> String {
+    use sha2::Digest;
+    let bytes = serde_json::to_vec(request).unwrap_or_default();
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Diagnoses the assets of the database on the embedded engine and stores each result (with
+/// its outbox row) as it is made. `resume` continues the latest unfinished run with only the
+/// assets that have no result; `reuse` copies a stored diagnosis of an identical request by
+/// the same engine version instead of computing it again.
+fn run_database(db: &Path, resume: bool, reuse: bool) -> Result<Vec<Outcome>, CliError> {
+    use substation_store::{DiagnosisRecord, FailureRecord, RunSpec, RunState, Store};
+    let store = Store::open(db)?;
+    let reader = store.reader()?;
+    let unfinished = reader.runs()?.into_iter().find(|r| r.state == "running");
+    let (run_id, assets) = match (resume, unfinished) {
+        (true, Some(run)) => {
+            let left: std::collections::HashSet<String> =
+                reader.assets_without_result(run.id)?.into_iter().collect();
+            let assets: Vec<_> = reader
+                .assets()?
+                .into_iter()
+                .filter(|a| left.contains(&a.id))
+                .collect();
+            (run.id, assets)
+        }
+        (true, None) => {
+            return Err(CliError::Usage(
+                "there is no unfinished run to resume".to_owned(),
+            ));
+        }
+        (false, _) => {
+            let assets = reader.assets()?;
+            let run_id = store.begin_run(RunSpec {
+                engine: "embedded".to_owned(),
+                engine_version: Some(ENGINE_VERSION.to_owned()),
+                function_name: None,
+                options: serde_json::json!({ "reuse": reuse }),
+                assets_total: assets.len() as u64,
+            })?;
+            (run_id, assets)
+        }
+    };
+    let mut outcomes = Vec::with_capacity(assets.len());
+    let mut pending = Vec::new();
+    for asset in assets {
+        let samples = reader
+            .samples(&asset.id)?
+            .into_iter()
+            .map(|s| s.sample)
+            .collect();
+        let request = DiagnosisRequest::new(asset.clone(), samples);
+        let hash = request_sha256(&request);
+        let reused = if reuse {
+            reader.reusable(&hash, ENGINE_VERSION)?
+        } else {
+            None
+        };
+        let (result, reused_from) = match reused {
+            Some((id, diagnosis)) => (Ok(diagnosis), Some(id)),
+            None => (diagnose(&request), None),
+        };
+        match &result {
+            Ok(diagnosis) => pending.push(store.submit_diagnosis(DiagnosisRecord {
+                run_id,
+                asset_id: asset.id.clone(),
+                request_sha256: hash,
+                diagnosis: Box::new(diagnosis.clone()),
+                reused_from,
+            })?),
+            Err(error) => store.record_failure(FailureRecord {
+                run_id,
+                asset_id: asset.id.clone(),
+                code: error.code().to_owned(),
+                message: error.to_string(),
+                attempts: 1,
+            })?,
+        }
+        outcomes.push(Outcome {
+            label: asset.id.clone(),
+            name: asset.name.clone().unwrap_or_default(),
+            result,
+        });
+    }
+    for receiver in pending {
+        receiver
+            .recv()
+            .map_err(|_| substation_store::StoreError::WriterGone)??;
+    }
+    store.finish_run(run_id, RunState::Finished)?;
+    Ok(outcomes)
+}
+
+/// Where `diagnose` takes its transformers from.
+pub enum Input<'a> {
+    /// A JSON file of requests.
+    File(&'a Path),
+    /// The local database.
+    Database {
+        db: &'a Path,
+        resume: bool,
+        reuse: bool,
+    },
+}
+
 /// Runs the command; the exit code is 1 when any transformer could not be diagnosed.
-pub fn run(path: &Path, json: bool, explain: bool) -> Result<ExitCode, CliError> {
-    let mut outcomes: Vec<Outcome> = load(path)?
-        .into_iter()
-        .enumerate()
-        .map(|(index, value)| run_one(index, value))
-        .collect();
+pub fn run(input: Input<'_>, json: bool, explain: bool) -> Result<ExitCode, CliError> {
+    let mut outcomes: Vec<Outcome> = match input {
+        Input::File(path) => load(path)?
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| run_one(index, value))
+            .collect(),
+        Input::Database { db, resume, reuse } => run_database(db, resume, reuse)?,
+    };
     let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
 
     if json {

@@ -22,6 +22,10 @@ pub enum CliError {
     Write { path: PathBuf, detail: String },
     #[error(transparent)]
     Import(#[from] substation_import::ImportError),
+    #[error(transparent)]
+    Store(#[from] substation_store::StoreError),
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl CliError {
@@ -32,6 +36,8 @@ impl CliError {
             CliError::NotRequests { .. } => "not_requests",
             CliError::Write { .. } => "file_unwritable",
             CliError::Import(error) => error.code(),
+            CliError::Store(error) => error.code(),
+            CliError::Usage(_) => "usage",
         }
     }
 

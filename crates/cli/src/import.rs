@@ -21,6 +21,8 @@ pub struct ImportArgs<'a> {
     pub encoding: Option<TextEncoding>,
     pub day_order: Option<DayOrder>,
     pub max_megabytes: Option<u64>,
+    /// Where to store the result; `None` for a dry run.
+    pub db: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
@@ -41,23 +43,45 @@ pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
                 source,
             })?;
     }
-    // Mappings given once are remembered for workbooks with the same header row.
+    // Mappings given once are remembered for workbooks with the same header row. A memory
+    // file that cannot be read or written costs the convenience, never the import.
     let memory_path = crate::data_dir().join("header-mappings.json");
-    let mut memory = MappingMemory::load(&memory_path)?;
+    let mut memory = MappingMemory::load(&memory_path).unwrap_or_else(|error| {
+        eprintln!("warning: remembered header mappings ignored: {error}");
+        MappingMemory::default()
+    });
     let explicit = options.mapping.clone();
     options.remembered = Some(&memory);
     let import = import_file(args.file, &options)?;
     drop(options);
-    if import.is_usable() && !explicit.columns.is_empty() {
-        memory.remember(&import, &explicit);
-        memory.save(&memory_path)?;
-    }
+    let stored = match (&args.db, import.is_usable()) {
+        (Some(db), true) => Some(substation_store::Store::open(db)?.import(import.clone())?),
+        _ => None,
+    };
     if args.json {
-        let text = serde_json::to_string_pretty(&import)
+        let body = serde_json::json!({ "import": &import, "stored": stored });
+        let text = serde_json::to_string_pretty(&body)
             .unwrap_or_else(|e| format!(r#"{{"error":{{"code":"internal","message":"{e}"}}}}"#));
         println!("{text}");
     } else {
         print_report(&import);
+        if let (Some(outcome), Some(db)) = (stored, &args.db) {
+            println!(
+                "stored in {}: {} new and {} updated transformer(s), {} new and {} updated sample(s), {} unchanged",
+                db.display(),
+                outcome.assets_new,
+                outcome.assets_updated,
+                outcome.samples_new,
+                outcome.samples_updated,
+                outcome.samples_unchanged
+            );
+        }
+    }
+    if import.is_usable() && !explicit.columns.is_empty() {
+        memory.remember(&import, &explicit);
+        if let Err(error) = memory.save(&memory_path) {
+            eprintln!("warning: the header mapping could not be remembered: {error}");
+        }
     }
     Ok(if import.is_usable() {
         ExitCode::SUCCESS

@@ -3,6 +3,7 @@
 mod diagnose;
 mod error;
 mod import;
+mod review;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,8 +31,18 @@ enum Command {
     /// Diagnose transformers on the embedded engine, from a JSON file holding one diagnosis
     /// request or an array of them (see docs/contract/).
     Diagnose {
-        /// The request file, e.g. samples/fleet.json.
-        file: PathBuf,
+        /// A request file, e.g. samples/fleet.json; without it, the transformers in the local
+        /// database are diagnosed and the results stored there.
+        file: Option<PathBuf>,
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Continue the latest unfinished run with only the transformers that have no result.
+        #[arg(long)]
+        resume: bool,
+        /// Reuse a stored diagnosis of an identical request by the same engine version.
+        #[arg(long)]
+        reuse: bool,
         /// Show the rules that fired for each transformer.
         #[arg(long)]
         explain: bool,
@@ -56,6 +67,35 @@ enum Command {
         /// Refuse files larger than this many megabytes (default 200).
         #[arg(long, value_name = "MB")]
         max_size: Option<u64>,
+        /// Store what was imported in this database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Only check the workbook; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List the diagnoses stored in the local database, worst first; works offline.
+    Review {
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Only this IEEE C57.104-2019 status (1, 2 or 3).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+        status: Option<u8>,
+        /// Only this fault (PD, D1, D2, T1, T2, T3, DT, S, none, undetermined).
+        #[arg(long)]
+        fault: Option<String>,
+        /// Only this substation.
+        #[arg(long)]
+        substation: Option<String>,
+        /// One transformer: its samples and diagnosis history (or a search by id or name).
+        #[arg(long)]
+        asset: Option<String>,
+        /// Rows per page and which page (from 1).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value_t = 1)]
+        page: u32,
     },
     /// Write a blank, documented workbook to fill in and import.
     Template {
@@ -74,7 +114,24 @@ enum EncodingArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Diagnose { file, explain } => diagnose::run(file, cli.json, *explain),
+        Command::Diagnose {
+            file,
+            db,
+            resume,
+            reuse,
+            explain,
+        } => match file {
+            Some(file) => diagnose::run(diagnose::Input::File(file), cli.json, *explain),
+            None => diagnose::run(
+                diagnose::Input::Database {
+                    db: &database_path(db.as_deref()),
+                    resume: *resume,
+                    reuse: *reuse,
+                },
+                cli.json,
+                *explain,
+            ),
+        },
         Command::Import {
             file,
             mapping,
@@ -82,6 +139,8 @@ fn main() -> ExitCode {
             day_first,
             month_first,
             max_size,
+            db,
+            dry_run,
         } => import::run(&import::ImportArgs {
             file,
             json: cli.json,
@@ -99,6 +158,25 @@ fn main() -> ExitCode {
                 None
             },
             max_megabytes: *max_size,
+            db: (!*dry_run).then(|| database_path(db.as_deref())),
+        }),
+        Command::Review {
+            db,
+            status,
+            fault,
+            substation,
+            asset,
+            limit,
+            page,
+        } => review::run(&review::ReviewArgs {
+            db: &database_path(db.as_deref()),
+            json: cli.json,
+            status: *status,
+            fault: fault.clone(),
+            substation: substation.clone(),
+            asset: asset.clone(),
+            limit: *limit,
+            page: *page,
         }),
         Command::Template { out } => import::template(out),
     };
@@ -123,6 +201,12 @@ pub fn data_dir() -> PathBuf {
     dirs::data_dir()
         .unwrap_or_else(std::env::temp_dir)
         .join(APP_IDENTIFIER)
+}
+
+/// `--db`, or the database in the per-user data directory.
+pub fn database_path(db: Option<&std::path::Path>) -> PathBuf {
+    db.map(PathBuf::from)
+        .unwrap_or_else(|| data_dir().join(substation_store::DATABASE_FILE))
 }
 
 fn report(error: &CliError, json: bool) {

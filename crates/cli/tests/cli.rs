@@ -135,16 +135,17 @@ fn import_reports_the_messy_workbook_and_exits_0() {
     assert!(text.contains("Samples!C8 (H2 (ppm))"), "{text}");
 
     let out = substation()
-        .env("SUBSTATION_DATA_DIR", &data)
+        .env("SUBSTATION_DATA_DIR", scratch("import-csv"))
         .args(["--json", "import"])
         .arg(samples("korean-lab-export-cp949.csv"))
         .output()
         .expect("run");
     assert!(out.status.success());
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(report["encoding"], "cp949");
-    assert_eq!(report["summary"]["assets"], 30);
-    assert_eq!(report["summary"]["errors"], 0);
+    assert_eq!(report["import"]["encoding"], "cp949");
+    assert_eq!(report["import"]["summary"]["assets"], 30);
+    assert_eq!(report["import"]["summary"]["errors"], 0);
+    assert_eq!(report["stored"]["assets_new"], 30);
 }
 
 #[test]
@@ -229,4 +230,118 @@ fn the_template_is_written_and_imports_cleanly() {
         text.contains("1 transformer(s), 1 sample(s)") && text.contains("0 error(s), 0 warning(s)"),
         "{text}"
     );
+}
+
+#[test]
+fn import_diagnose_and_review_offline_through_one_database() {
+    let dir = scratch("workflow");
+    let db = dir.join("cache.sqlite3");
+    let substation_in = |args: &[&str]| {
+        substation()
+            .env("SUBSTATION_DATA_DIR", &dir)
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .expect("run")
+    };
+    let fleet = samples("fleet-two-sheets.xlsx");
+    let fleet = fleet.to_str().expect("path");
+    let imported = substation_in(&["import", fleet]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&imported.stdout).contains("170 new and 0 updated transformer(s)")
+    );
+    // The same workbook again changes nothing.
+    let again = substation_in(&["import", fleet]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("0 new and 0 updated transformer(s), 0 new and 0 updated sample(s)")
+    );
+
+    let diagnosed = substation_in(&["diagnose"]);
+    assert!(
+        diagnosed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&diagnosed.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&diagnosed.stdout)
+            .contains("170 transformer(s) diagnosed, 0 failed")
+    );
+
+    let review = substation_in(&["--json", "review", "--status", "3"]);
+    assert!(
+        review.status.success(),
+        "{}",
+        String::from_utf8_lossy(&review.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&review.stdout).expect("JSON");
+    let rows = body["rows"].as_array().expect("rows");
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["ieee_status"] == 3));
+    assert_eq!(body["total"].as_u64(), Some(rows.len() as u64));
+
+    let t3 = substation_in(&["review", "--fault", "T3"]);
+    let text = String::from_utf8_lossy(&t3.stdout);
+    assert!(text.contains("TR-0061"), "{text}");
+
+    let one = substation_in(&["review", "--asset", "TR-0061"]);
+    let text = String::from_utf8_lossy(&one.stdout);
+    assert!(
+        text.contains("1 diagnosis(es)") && text.contains("next:"),
+        "{text}"
+    );
+
+    // A second run with --reuse copies every stored diagnosis instead of recomputing.
+    let reused = substation_in(&["diagnose", "--reuse"]);
+    assert!(reused.status.success());
+    let one = substation_in(&["--json", "review", "--asset", "TR-0061"]);
+    let body: serde_json::Value = serde_json::from_slice(&one.stdout).expect("JSON");
+    assert_eq!(body["diagnoses"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn review_without_a_database_says_what_to_do() {
+    let dir = scratch("review-empty");
+    let out = substation()
+        .env("SUBSTATION_DATA_DIR", &dir)
+        .args(["--json", "review"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(body["error"]["code"], "usage");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("substation import"))
+    );
+    assert!(
+        !dir.join("substation.sqlite3").exists(),
+        "review creates nothing"
+    );
+}
+
+#[test]
+fn a_newer_database_is_refused_with_its_code() {
+    let dir = scratch("too-new");
+    let db = dir.join("future.sqlite3");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    conn.execute_batch("PRAGMA user_version = 42;")
+        .expect("version");
+    drop(conn);
+    let out = substation()
+        .env("SUBSTATION_DATA_DIR", &dir)
+        .args(["--json", "review", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(body["error"]["code"], "database_too_new");
 }

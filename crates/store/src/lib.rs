@@ -100,13 +100,19 @@ pub struct FailureRecord {
     pub attempts: u32,
 }
 
+/// A diagnosis with its JSON already written, so the writer thread only writes.
+pub(crate) struct PreparedDiagnosis {
+    pub record: DiagnosisRecord,
+    pub response_json: String,
+}
+
 pub(crate) enum Op {
     Import(
         Box<substation_import::Import>,
         SyncSender<Result<ImportOutcome>>,
     ),
     BeginRun(RunSpec, SyncSender<Result<i64>>),
-    Diagnosis(DiagnosisRecord, SyncSender<Result<i64>>),
+    Diagnosis(Box<PreparedDiagnosis>, SyncSender<Result<i64>>),
     Failure(FailureRecord, SyncSender<Result<()>>),
     FinishRun(i64, RunState, SyncSender<Result<()>>),
 }
@@ -158,6 +164,9 @@ impl Store {
         // With WAL, NORMAL keeps the database consistent after a crash or power cut (the last
         // transactions may be lost on power loss, never half-applied).
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A big page cache for the writer: an import of a million samples is one transaction.
+        conn.pragma_update(None, "cache_size", -131_072)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         schema::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
@@ -219,7 +228,13 @@ impl Store {
     /// Queues a diagnosis without waiting; the receiver answers once it is committed. Many
     /// submitted together are committed in one transaction.
     pub fn submit_diagnosis(&self, record: DiagnosisRecord) -> Result<Receiver<Result<i64>>> {
-        self.send(|reply| Op::Diagnosis(record, reply))
+        // Serialised here, on the caller's thread: the single writer should only write.
+        let response_json = serde_json::to_string(&record.diagnosis)?;
+        let prepared = Box::new(PreparedDiagnosis {
+            record,
+            response_json,
+        });
+        self.send(|reply| Op::Diagnosis(prepared, reply))
     }
 
     /// Stores a per-asset failure of a run.

@@ -7,7 +7,7 @@ use substation_dga::{Asset, GasValue, OilPreservation, Severity};
 use substation_import::Import;
 
 use crate::{
-    DiagnosisRecord, FailureRecord, ImportOutcome, MAX_BATCH, Op, Result, RunSpec, RunState,
+    FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, Result, RunSpec, RunState,
     StoreError,
 };
 
@@ -320,7 +320,8 @@ pub(crate) fn severity_rank(severity: Severity) -> i64 {
     }
 }
 
-fn write_diagnosis(sp: &Savepoint<'_>, record: &DiagnosisRecord) -> Result<i64> {
+fn write_diagnosis(sp: &Savepoint<'_>, prepared: &PreparedDiagnosis) -> Result<i64> {
+    let record = &prepared.record;
     let d = &record.diagnosis;
     if d.asset_id != record.asset_id {
         return Err(StoreError::Invalid(format!(
@@ -348,7 +349,7 @@ fn write_diagnosis(sp: &Savepoint<'_>, record: &DiagnosisRecord) -> Result<i64> 
         d.fault.label(),
         d.severity.label(),
         severity_rank(d.severity),
-        serde_json::to_string(d)?,
+        prepared.response_json,
         now,
     ])?;
     let id = sp.last_insert_rowid();

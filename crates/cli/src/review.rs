@@ -1,0 +1,162 @@
+//! `substation review`: the cached diagnoses, offline.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use substation_store::{FleetQuery, Store};
+use unicode_width::UnicodeWidthStr;
+
+use crate::error::CliError;
+
+pub struct ReviewArgs<'a> {
+    pub db: &'a Path,
+    pub json: bool,
+    pub status: Option<u8>,
+    pub fault: Option<String>,
+    pub substation: Option<String>,
+    pub asset: Option<String>,
+    pub limit: u32,
+    pub page: u32,
+}
+
+pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
+    if !args.db.exists() {
+        return Err(CliError::Usage(format!(
+            "no database at {}: import a workbook first (substation import FILE)",
+            args.db.display()
+        )));
+    }
+    let store = Store::open(args.db)?;
+    let reader = store.reader()?;
+    // An exact asset id shows that transformer; anything else searches ids and names.
+    if let Some(id) = &args.asset
+        && let Some(summary) = reader.asset(id)?
+    {
+        let samples = reader.samples(id)?;
+        let diagnoses = reader.diagnoses(id)?;
+        if args.json {
+            let body =
+                serde_json::json!({ "asset": summary, "samples": samples, "diagnoses": diagnoses });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&body).unwrap_or_default()
+            );
+        } else {
+            let a = &summary.asset;
+            println!(
+                "{}  {}  {}",
+                a.id,
+                a.name.as_deref().unwrap_or(""),
+                a.substation.as_deref().unwrap_or("")
+            );
+            println!(
+                "{} sample(s), {} diagnosis(es)",
+                summary.samples, summary.diagnoses
+            );
+            for d in &diagnoses {
+                println!(
+                    "  {}  latest sample {}  IEEE {}  IEC {}  fault {}  {}",
+                    d.created_at,
+                    d.latest_sample_date.as_deref().unwrap_or("-"),
+                    d.ieee_status.map_or("-".to_owned(), |s| s.to_string()),
+                    d.iec_state.as_deref().unwrap_or("-"),
+                    d.fault.as_deref().unwrap_or("-"),
+                    d.severity.as_deref().unwrap_or("-"),
+                );
+            }
+            if let Some(latest) = diagnoses.first()
+                && let Some(full) = reader.diagnosis(latest.id)?
+            {
+                println!("  next: {}", full.recommended_action.summary);
+                for rule in full.rules.iter().take(8) {
+                    println!("    - {}", rule.message);
+                }
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let query = FleetQuery {
+        substation: args.substation.clone(),
+        status: args.status,
+        fault: args.fault.clone(),
+        search: args.asset.clone(),
+        include_undiagnosed: false,
+        limit: args.limit.max(1),
+        offset: args
+            .page
+            .saturating_sub(1)
+            .saturating_mul(args.limit.max(1)),
+    };
+    let rows = reader.fleet(&query)?;
+    let total = reader.fleet_count(&query)?;
+    if args.json {
+        let body = serde_json::json!({ "total": total, "page": args.page, "rows": rows });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if rows.is_empty() {
+        println!("no diagnoses match (run `substation diagnose` to diagnose the imported fleet)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let header = [
+        "ASSET",
+        "NAME",
+        "SUBSTATION",
+        "LATEST",
+        "IEEE",
+        "IEC",
+        "FAULT",
+        "SEVERITY",
+    ];
+    let table: Vec<[String; 8]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.asset_id.clone(),
+                r.name.clone().unwrap_or_default(),
+                r.substation.clone().unwrap_or_default(),
+                r.latest_sample_date.clone().unwrap_or_default(),
+                r.ieee_status.map(|s| s.to_string()).unwrap_or_default(),
+                r.iec_state.clone().unwrap_or_default(),
+                r.fault.clone().unwrap_or_default(),
+                r.severity.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].width())
+                .chain([header[c].width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| {
+                format!("{cell}{}", " ".repeat(width.saturating_sub(cell.width())))
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    println!("{}", line(&header.map(str::to_owned)));
+    for row in &table {
+        println!("{}", line(row));
+    }
+    let first = query.offset + 1;
+    println!(
+        "\n{first}–{} of {total} diagnosed transformer(s), worst first ({}).",
+        query.offset as usize + rows.len(),
+        args.db.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
