@@ -88,7 +88,8 @@ CREATE TABLE diagnosis (
     severity            TEXT,
     -- normal 0, caution 1, warning 2, critical 3: sorts worst first.
     severity_rank       INTEGER NOT NULL,
-    response_json       TEXT NOT NULL,
+    -- The full response (the diagnosis JSON), deflate-compressed: about a quarter of its size.
+    response            BLOB NOT NULL,
     created_at          TEXT NOT NULL,
     UNIQUE (run_id, asset_id)
 );

@@ -103,7 +103,25 @@ pub struct FailureRecord {
 /// A diagnosis with its JSON already written, so the writer thread only writes.
 pub(crate) struct PreparedDiagnosis {
     pub record: DiagnosisRecord,
-    pub response_json: String,
+    /// The diagnosis JSON, deflate-compressed.
+    pub response: Vec<u8>,
+}
+
+/// Deflate-compresses a diagnosis's JSON for storage.
+pub(crate) fn pack(diagnosis: &substation_dga::Diagnosis) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let json = serde_json::to_vec(diagnosis)?;
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::with_capacity(json.len() / 3), flate2::Compression::fast());
+    encoder
+        .write_all(&json)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| StoreError::Invalid(format!("cannot compress a diagnosis: {e}")))
+}
+
+/// The diagnosis back from its stored form.
+pub(crate) fn unpack(bytes: &[u8]) -> Result<substation_dga::Diagnosis> {
+    let decoder = flate2::read::DeflateDecoder::new(bytes);
+    Ok(serde_json::from_reader(decoder)?)
 }
 
 pub(crate) enum Op {
@@ -229,11 +247,8 @@ impl Store {
     /// submitted together are committed in one transaction.
     pub fn submit_diagnosis(&self, record: DiagnosisRecord) -> Result<Receiver<Result<i64>>> {
         // Serialised here, on the caller's thread: the single writer should only write.
-        let response_json = serde_json::to_string(&record.diagnosis)?;
-        let prepared = Box::new(PreparedDiagnosis {
-            record,
-            response_json,
-        });
+        let response = pack(&record.diagnosis)?;
+        let prepared = Box::new(PreparedDiagnosis { record, response });
         self.send(|reply| Op::Diagnosis(prepared, reply))
     }
 

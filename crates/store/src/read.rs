@@ -5,7 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use substation_dga::{Asset, Diagnosis, GasReadings, GasValue, OilPreservation, Sample};
 
-use crate::{Result, StoreError};
+use crate::Result;
 
 /// A read-only connection.
 pub struct Reader {
@@ -284,13 +284,12 @@ impl Reader {
 
     /// The full stored diagnosis.
     pub fn diagnosis(&self, id: i64) -> Result<Option<Diagnosis>> {
-        let json: Option<String> = self
+        let packed: Option<Vec<u8>> = self
             .conn
-            .prepare_cached("SELECT response_json FROM diagnosis WHERE id = ?1")?
+            .prepare_cached("SELECT response FROM diagnosis WHERE id = ?1")?
             .query_row(params![id], |row| row.get(0))
             .optional()?;
-        json.map(|text| serde_json::from_str(&text).map_err(StoreError::from))
-            .transpose()
+        packed.map(|bytes| crate::unpack(&bytes)).transpose()
     }
 
     /// A diagnosis already made for the same request by the same engine version, to reuse
@@ -300,16 +299,16 @@ impl Reader {
         request_sha256: &str,
         engine_version: &str,
     ) -> Result<Option<(i64, Diagnosis)>> {
-        let found: Option<(i64, String)> = self
+        let found: Option<(i64, Vec<u8>)> = self
             .conn
             .prepare_cached(
-                "SELECT id, response_json FROM diagnosis WHERE request_sha256 = ?1 AND engine_version = ?2
+                "SELECT id, response FROM diagnosis WHERE request_sha256 = ?1 AND engine_version = ?2
                  ORDER BY id DESC LIMIT 1",
             )?
             .query_row(params![request_sha256, engine_version], |row| Ok((row.get(0)?, row.get(1)?)))
             .optional()?;
         found
-            .map(|(id, text)| Ok((id, serde_json::from_str(&text)?)))
+            .map(|(id, bytes)| Ok((id, crate::unpack(&bytes)?)))
             .transpose()
     }
 

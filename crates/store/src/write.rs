@@ -222,13 +222,6 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
         outcome.assets_new += u64::from(new);
         outcome.assets_updated += u64::from(updated);
     }
-    let mut insert = sp.prepare_cached(
-        "INSERT OR IGNORE INTO sample (asset_id, sampled_on,
-             h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
-             co, co_state, co2, co2_state, o2, o2_state, n2, n2_state,
-             batch_id, source_sheet, source_row)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-    )?;
     let mut update = sp.prepare_cached(
         "UPDATE sample SET
              h2 = ?3, h2_state = ?4, ch4 = ?5, ch4_state = ?6, c2h6 = ?7, c2h6_state = ?8,
@@ -240,58 +233,82 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
                 co, co_state, co2, co2_state, o2, o2_state, n2, n2_state)
                IS NOT (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?;
-    for imported in &import.samples {
-        let g = &imported.sample.gases;
-        let [
-            (h2, h2s),
-            (ch4, ch4s),
-            (c2h6, c2h6s),
-            (c2h4, c2h4s),
-            (c2h2, c2h2s),
-            (co, cos),
-            (co2, co2s),
-            (o2, o2s),
-            (n2, n2s),
-        ] = [g.h2, g.ch4, g.c2h6, g.c2h4, g.c2h2, g.co, g.co2, g.o2, g.n2].map(gas_columns);
-        let values = params![
-            imported.asset_id,
-            imported.sample.date.to_string(),
-            h2,
-            h2s,
-            ch4,
-            ch4s,
-            c2h6,
-            c2h6s,
-            c2h4,
-            c2h4s,
-            c2h2,
-            c2h2s,
-            co,
-            cos,
-            co2,
-            co2s,
-            o2,
-            o2s,
-            n2,
-            n2s,
-            batch_id,
-            imported.sheet,
-            imported.row,
-        ];
-        if insert.execute(values)? > 0 {
-            outcome.samples_new += 1;
-        } else if update.execute(values)? > 0 {
-            outcome.samples_updated += 1;
-        } else {
-            outcome.samples_unchanged += 1;
+    // Samples go in by multi-row INSERTs (one statement per chunk costs far less than one per
+    // row); rows a chunk could not insert already exist and are updated only if they differ.
+    for chunk in import.samples.chunks(SAMPLE_CHUNK) {
+        let rows: Vec<SampleRow<'_>> = chunk.iter().map(|s| SampleRow::new(s, batch_id)).collect();
+        let inserted = {
+            let mut insert = sp.prepare_cached(&insert_samples_sql(rows.len()))?;
+            let values: Vec<&dyn rusqlite::ToSql> = rows.iter().flat_map(SampleRow::values).collect();
+            insert.execute(values.as_slice())?
+        };
+        outcome.samples_new += inserted as u64;
+        if inserted < rows.len() {
+            for row in &rows {
+                let values: Vec<&dyn rusqlite::ToSql> = row.values().collect();
+                if update.execute(values.as_slice())? > 0 {
+                    outcome.samples_updated += 1;
+                }
+            }
+            outcome.samples_unchanged += (rows.len() - inserted) as u64;
         }
     }
+    outcome.samples_unchanged = outcome.samples_unchanged.saturating_sub(outcome.samples_updated);
     if outcome.samples_new + outcome.samples_updated > 0 {
         outbox(sp, "sample_batch", &batch_id.to_string(), &now)?;
     }
     sp.prepare_cached("UPDATE import_batch SET assets_new = ?2, samples_new = ?3, samples_updated = ?4 WHERE id = ?1")?
         .execute(params![batch_id, outcome.assets_new, outcome.samples_new, outcome.samples_updated])?;
     Ok(outcome)
+}
+
+/// Rows per multi-row INSERT (23 parameters each, well under SQLite's limit of 32,766).
+const SAMPLE_CHUNK: usize = 64;
+
+/// One sample's parameters, in column order.
+struct SampleRow<'a> {
+    asset_id: &'a str,
+    date: String,
+    gases: [(Option<f64>, i64); 9],
+    batch_id: i64,
+    sheet: &'a str,
+    row: u32,
+}
+
+impl<'a> SampleRow<'a> {
+    fn new(imported: &'a substation_import::ImportedSample, batch_id: i64) -> Self {
+        let g = &imported.sample.gases;
+        SampleRow {
+            asset_id: &imported.asset_id,
+            date: imported.sample.date.to_string(),
+            gases: [g.h2, g.ch4, g.c2h6, g.c2h4, g.c2h2, g.co, g.co2, g.o2, g.n2].map(gas_columns),
+            batch_id,
+            sheet: &imported.sheet,
+            row: imported.row,
+        }
+    }
+
+    fn values(&self) -> impl Iterator<Item = &dyn rusqlite::ToSql> {
+        let head: [&dyn rusqlite::ToSql; 2] = [&self.asset_id, &self.date];
+        let tail: [&dyn rusqlite::ToSql; 3] = [&self.batch_id, &self.sheet, &self.row];
+        head.into_iter()
+            .chain(self.gases.iter().flat_map(|(value, state)| {
+                [value as &dyn rusqlite::ToSql, state as &dyn rusqlite::ToSql]
+            }))
+            .chain(tail)
+    }
+}
+
+fn insert_samples_sql(rows: usize) -> String {
+    let one = format!("({})", vec!["?"; 23].join(", "));
+    format!(
+        "INSERT OR IGNORE INTO sample (asset_id, sampled_on,
+             h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
+             co, co_state, co2, co2_state, o2, o2_state, n2, n2_state,
+             batch_id, source_sheet, source_row)
+         VALUES {}",
+        vec![one; rows].join(", ")
+    )
 }
 
 fn begin_run(sp: &Savepoint<'_>, spec: &RunSpec) -> Result<i64> {
@@ -333,7 +350,7 @@ fn write_diagnosis(sp: &Savepoint<'_>, prepared: &PreparedDiagnosis) -> Result<i
     let uuid = new_id();
     sp.prepare_cached(
         "INSERT INTO diagnosis (diagnosis_uuid, run_id, asset_id, request_sha256, engine_version, reused_from,
-             latest_sample_date, ieee_status, iec_state, fault, severity, severity_rank, response_json, created_at)
+             latest_sample_date, ieee_status, iec_state, fault, severity, severity_rank, response, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
@@ -349,7 +366,7 @@ fn write_diagnosis(sp: &Savepoint<'_>, prepared: &PreparedDiagnosis) -> Result<i
         d.fault.label(),
         d.severity.label(),
         severity_rank(d.severity),
-        prepared.response_json,
+        prepared.response,
         now,
     ])?;
     let id = sp.last_insert_rowid();
