@@ -30,7 +30,7 @@ pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
     options.encoding = args.encoding;
     options.day_order = args.day_order;
     if let Some(mb) = args.max_megabytes {
-        options.max_file_bytes = mb.saturating_mul(1024 * 1024);
+        options.max_file_bytes = mb.saturating_mul(1_000_000);
     }
     if let Some(path) = args.mapping {
         let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {

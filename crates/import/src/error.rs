@@ -10,9 +10,9 @@ pub enum ImportError {
         source: std::io::Error,
     },
     #[error(
-        "{path} is {} MB, above the {} MB limit; split it or raise the limit",
-        bytes / 1_000_000,
-        limit / 1_000_000
+        "{path} is {}, above the {} limit; split it or raise the limit",
+        sizes(*bytes, *limit).0,
+        sizes(*bytes, *limit).1
     )]
     TooLarge {
         path: PathBuf,
@@ -43,6 +43,25 @@ pub enum ImportError {
     Cancelled,
 }
 
+/// A file size and the limit it exceeds, for messages: in decimal megabytes (1 MB =
+/// 1,000,000 bytes, to a tenth) when the limit is at least 0.1 MB, else in bytes. The size is
+/// rounded up and the limit down, so a file over the limit never reads as equal to it.
+fn sizes(bytes: u64, limit: u64) -> (String, String) {
+    const TENTH: u64 = 100_000;
+    let megabytes = |tenths: u64| {
+        if tenths.is_multiple_of(10) {
+            format!("{} MB", tenths / 10)
+        } else {
+            format!("{}.{} MB", tenths / 10, tenths % 10)
+        }
+    };
+    if limit >= TENTH {
+        (megabytes(bytes.div_ceil(TENTH)), megabytes(limit / TENTH))
+    } else {
+        (format!("{bytes} bytes"), format!("{limit} bytes"))
+    }
+}
+
 impl ImportError {
     /// Stable machine-readable code, for `{code, message}`.
     pub fn code(&self) -> &'static str {
@@ -64,12 +83,13 @@ impl ImportError {
             ImportError::Unreadable { path, .. } => {
                 format!("{}을(를) 읽을 수 없습니다", path.display())
             }
-            ImportError::TooLarge { path, bytes, limit } => format!(
-                "{}의 크기({} MB)가 한도({} MB)를 넘습니다. 파일을 나누거나 한도를 높이십시오",
-                path.display(),
-                bytes / 1_000_000,
-                limit / 1_000_000
-            ),
+            ImportError::TooLarge { path, bytes, limit } => {
+                let (size, limit) = sizes(*bytes, *limit);
+                format!(
+                    "{}의 크기({size})가 한도({limit})를 넘습니다. 파일을 나누거나 한도를 높이십시오",
+                    path.display(),
+                )
+            }
             ImportError::Encrypted { path } => format!(
                 "{}은(는) 암호로 보호되어 있습니다. 보호를 해제한 사본을 가져오십시오",
                 path.display()
@@ -94,5 +114,50 @@ impl ImportError {
             ),
             ImportError::Cancelled => "가져오기가 취소되었습니다".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_round_so_a_file_over_the_limit_reads_over_it() {
+        let too_large = |bytes, limit| ImportError::TooLarge {
+            path: PathBuf::from("f.xlsx"),
+            bytes,
+            limit,
+        };
+        let message = too_large(200_000_001, 200_000_000).to_string();
+        assert!(
+            message.contains("is 200.1 MB, above the 200 MB limit"),
+            "{message}"
+        );
+        let message = too_large(250_000_000, 200_000_000).to_string();
+        assert!(
+            message.contains("is 250 MB, above the 200 MB limit"),
+            "{message}"
+        );
+        // A limit given in binary megabytes (2 MiB) still reads below the file.
+        let message = too_large(2 * 1024 * 1024 + 1, 2 * 1024 * 1024).to_string();
+        assert!(
+            message.contains("is 2.1 MB, above the 2 MB limit"),
+            "{message}"
+        );
+        let message = too_large(3 * 1024 * 1024, 2 * 1024 * 1024).to_string();
+        assert!(
+            message.contains("is 3.2 MB, above the 2 MB limit"),
+            "{message}"
+        );
+        let message = too_large(101, 100).to_string();
+        assert!(
+            message.contains("is 101 bytes, above the 100 bytes limit"),
+            "{message}"
+        );
+        let korean = too_large(200_000_001, 200_000_000).message_ko();
+        assert!(
+            korean.contains("(200.1 MB)") && korean.contains("(200 MB)"),
+            "{korean}"
+        );
     }
 }

@@ -22,9 +22,7 @@ use crate::headers::{Field, Mapping};
 use crate::issue::{Issue, Severity, column_letter};
 use crate::memory::MappingMemory;
 use crate::source::{DEFAULT_MAX_FILE_BYTES, Format, Source, TextEncoding};
-use crate::values::{
-    self, Cell, DateCandidate, DateSystem, DayOrder, Unit, ValueProblem, column_day_order,
-};
+use crate::values::{self, Cell, DateCandidate, DateSystem, DayOrder, Unit, ValueProblem};
 
 /// How many rows from the top of a sheet are searched for its header row.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -161,58 +159,127 @@ impl Import {
 }
 
 /// Imports a workbook or CSV file.
+///
+/// A panic inside the spreadsheet reader (calamine on a malformed file) is caught and becomes
+/// [`ImportError::NotAWorkbook`]; a panic in the caller's progress callback is passed on
+/// unchanged. An allocation failure aborts the process and cannot be caught: the checks in
+/// [`Source::open`] refuse the known ways a small file makes the reader allocate without bound.
 pub fn import_file(path: &Path, options: &ImportOptions<'_>) -> Result<Import, ImportError> {
+    let mut callback_panic = None;
+    let result = guarded(path, || {
+        import_unguarded(path, options, &mut callback_panic)
+    });
+    if let Some(payload) = callback_panic {
+        std::panic::resume_unwind(payload);
+    }
+    result
+}
+
+/// Runs `body`, turning a panic inside it into [`ImportError::NotAWorkbook`].
+fn guarded<T>(
+    path: &Path,
+    body: impl FnOnce() -> Result<T, ImportError>,
+) -> Result<T, ImportError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let reason = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown failure".to_owned());
+            Err(ImportError::NotAWorkbook {
+                path: path.to_owned(),
+                detail: format!("the reader failed on malformed content ({reason})"),
+            })
+        }
+    }
+}
+
+type PanicPayload = Box<dyn std::any::Any + Send + 'static>;
+
+fn import_unguarded(
+    path: &Path,
+    options: &ImportOptions<'_>,
+    callback_panic: &mut Option<PanicPayload>,
+) -> Result<Import, ImportError> {
     let mut source = Source::open(path, options.max_file_bytes, options.encoding)?;
     let mut run = Run::new(options, source.date_system());
 
-    // Find and classify every sheet.
+    // Each sheet is read once: its first rows find the header and classify it, then the rest
+    // is read (or not, for a sheet that holds neither samples nor assets).
     let names = source.sheet_names().to_vec();
-    let mut plans = Vec::new();
+    let mut plans: Vec<SheetPlan> = Vec::new();
+    let mut sheets: Vec<SheetMapping> = Vec::new();
+    let mut first_unreadable: Option<ImportError> = None;
+    let mut samples_sheets = 0usize;
     for name in &names {
-        let mut preview: Vec<(u32, Vec<Cell>)> = Vec::new();
-        source.for_each_row(name, |row, cells| {
-            preview.push((row, cells));
-            if preview.len() >= HEADER_SEARCH_ROWS {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
+        let (issues_before, rows_before) = (run.issues.len(), run.rows_read);
+        let mut reader = SheetReader::new(name);
+        let read = source.for_each_row(name, |row, cells| reader.push(&mut run, row, cells));
+        if let Some(error) = reader.failure.take() {
+            *callback_panic = run.callback_panic.take();
+            return Err(error);
+        }
+        if let Err(error) = read {
+            // One sheet that cannot be read costs that sheet, not the import: nothing of it is
+            // kept, not even the issues of the rows read before the failure.
+            run.issues.truncate(issues_before);
+            run.rows_read = rows_before;
+            run.issues.push(Issue {
+                severity: Severity::Warning,
+                code: "sheet_unreadable".into(),
+                sheet: name.clone(),
+                row: None,
+                column: None,
+                header: None,
+                raw: None,
+                message_en: format!("this sheet cannot be read and was skipped: {error}"),
+                message_ko: format!(
+                    "이 시트를 읽을 수 없어 건너뛰었습니다: {}",
+                    error.message_ko()
+                ),
+            });
+            let mut mapping = reader.plan.map_or_else(
+                || SheetMapping {
+                    sheet: name.clone(),
+                    role: SheetRole::Ignored,
+                    header_row: None,
+                    columns: Vec::new(),
+                    unrecognised: Vec::new(),
+                    signature: String::new(),
+                },
+                |plan| plan.mapping,
+            );
+            mapping.role = SheetRole::Ignored;
+            sheets.push(mapping);
+            first_unreadable.get_or_insert(error);
+            continue;
+        }
+        let (mut plan, rows) = match reader.finish(&mut run) {
+            Ok(read) => read,
+            Err(error) => {
+                *callback_panic = run.callback_panic.take();
+                return Err(error);
             }
-        })?;
-        plans.push(plan_sheet(name, &preview, options, &mut run.issues));
+        };
+        if plan.role != SheetRole::Ignored {
+            run.issues.append(&mut plan.issues);
+            run.finish_sheet(&plan, rows);
+        }
+        if plan.role == SheetRole::Samples {
+            samples_sheets += 1;
+        }
+        sheets.push(plan.mapping.clone());
+        plans.push(plan);
     }
 
-    let samples_sheets: Vec<&SheetPlan> = plans
-        .iter()
-        .filter(|p| p.role == SheetRole::Samples)
-        .collect();
-    if samples_sheets.is_empty() {
-        return Err(unmapped(&plans));
+    if samples_sheets == 0 {
+        return Err(first_unreadable.unwrap_or_else(|| unmapped(&plans)));
     }
     let two_sheet_layout = plans.iter().any(|p| p.role == SheetRole::Assets);
 
-    for plan in plans.iter().filter(|p| p.role != SheetRole::Ignored) {
-        let header_row = plan.header_row.unwrap_or(0);
-        let mut rows = Vec::new();
-        let mut failure = None;
-        source.for_each_row(&plan.name, |row, cells| {
-            if row <= header_row {
-                return ControlFlow::Continue(());
-            }
-            if let Err(error) = run.tick(&plan.name) {
-                failure = Some(error);
-                return ControlFlow::Break(());
-            }
-            rows.push(run.read_row(plan, row, &cells));
-            ControlFlow::Continue(())
-        })?;
-        if let Some(error) = failure {
-            return Err(error);
-        }
-        run.finish_sheet(plan, rows);
-    }
-
     let (assets, samples) = run.assemble(two_sheet_layout);
-    let sheets = plans.into_iter().map(|p| p.mapping).collect();
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -251,6 +318,90 @@ pub fn import_file(path: &Path, options: &ImportOptions<'_>) -> Result<Import, I
     })
 }
 
+/// Reads one sheet in a single pass: the first [`HEADER_SEARCH_ROWS`] rows are kept to find
+/// the header row, then they and every later row are parsed against the sheet's plan.
+struct SheetReader<'n> {
+    name: &'n str,
+    preview: Vec<(u32, Vec<Cell>)>,
+    plan: Option<SheetPlan>,
+    rows: Vec<RowRecord>,
+    /// Why the walk was stopped (cancellation), to return once it is over.
+    failure: Option<ImportError>,
+}
+
+impl<'n> SheetReader<'n> {
+    fn new(name: &'n str) -> Self {
+        SheetReader {
+            name,
+            preview: Vec::new(),
+            plan: None,
+            rows: Vec::new(),
+            failure: None,
+        }
+    }
+
+    fn push(&mut self, run: &mut Run<'_, '_>, row: u32, cells: Vec<Cell>) -> ControlFlow<()> {
+        if self.plan.is_none() {
+            self.preview.push((row, cells));
+            if self.preview.len() < HEADER_SEARCH_ROWS {
+                return ControlFlow::Continue(());
+            }
+            return self.settle(run);
+        }
+        self.data_row(run, row, &cells)
+    }
+
+    /// Plans the sheet from the rows seen so far and reads those below the header. Breaks
+    /// off the walk for a sheet that is not read.
+    fn settle(&mut self, run: &mut Run<'_, '_>) -> ControlFlow<()> {
+        let plan = plan_sheet(self.name, &self.preview, run.options);
+        let ignored = plan.role == SheetRole::Ignored;
+        self.plan = Some(plan);
+        let preview = std::mem::take(&mut self.preview);
+        if ignored {
+            return ControlFlow::Break(());
+        }
+        for (row, cells) in preview {
+            self.data_row(run, row, &cells)?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn data_row(&mut self, run: &mut Run<'_, '_>, row: u32, cells: &[Cell]) -> ControlFlow<()> {
+        let Some(plan) = &self.plan else {
+            return ControlFlow::Continue(());
+        };
+        if row <= plan.header_row.unwrap_or(0) {
+            return ControlFlow::Continue(());
+        }
+        if let Err(error) = run.tick(&plan.name) {
+            self.failure = Some(error);
+            return ControlFlow::Break(());
+        }
+        self.rows.push(run.read_row(plan, row, cells));
+        ControlFlow::Continue(())
+    }
+
+    /// The plan (made now for a sheet shorter than the header search) and the rows read, or
+    /// the failure (cancellation) met reading the rows kept for the header search.
+    fn finish(mut self, run: &mut Run<'_, '_>) -> Result<(SheetPlan, Vec<RowRecord>), ImportError> {
+        let plan = match self.plan.take() {
+            Some(plan) => plan,
+            None => {
+                let _ = self.settle(run);
+                if let Some(error) = self.failure.take() {
+                    return Err(error);
+                }
+                match self.plan.take() {
+                    Some(plan) => plan,
+                    None => plan_sheet(self.name, &[], run.options),
+                }
+            }
+        };
+        Ok((plan, self.rows))
+    }
+}
+
 fn file_sha256(path: &Path) -> Result<String, ImportError> {
     use sha2::Digest;
     use std::io::Read;
@@ -280,9 +431,13 @@ struct SheetPlan {
     name: String,
     role: SheetRole,
     header_row: Option<u32>,
-    /// Column index → (field, unit, header text).
+    /// Column index → (field, unit, header text), in column order.
     columns: Vec<(u32, Field, Option<Unit>, String)>,
+    /// Every header of the header row (or of the most header-like row), in column order.
+    headers: Vec<String>,
     mapping: SheetMapping,
+    /// Sheet-wide issues (duplicate columns), reported only when the sheet is read.
+    issues: Vec<Issue>,
 }
 
 impl SheetPlan {
@@ -298,6 +453,18 @@ fn header_text(cell: &Cell) -> Option<String> {
     }
 }
 
+/// Text that reads like a header: not blank, not a number, not a date.
+fn is_header_like(cell: &Cell) -> bool {
+    match cell {
+        Cell::Text(text) => {
+            !cell.is_blank()
+                && values::parse_number_text(text).is_none()
+                && !matches!(values::parse_date(cell, DateSystem::Excel1900), Ok(Some(_)))
+        }
+        _ => false,
+    }
+}
+
 /// The explicit mapping, then one remembered for this header row's signature.
 fn mapping_for(cells: &[Cell], options: &ImportOptions<'_>) -> Mapping {
     let mut mapping = options.mapping.clone();
@@ -310,37 +477,51 @@ fn mapping_for(cells: &[Cell], options: &ImportOptions<'_>) -> Mapping {
     mapping
 }
 
-fn plan_sheet(
-    name: &str,
-    preview: &[(u32, Vec<Cell>)],
-    options: &ImportOptions<'_>,
-    issues: &mut Vec<Issue>,
-) -> SheetPlan {
-    // The header row is the one whose cells name the most distinct fields.
+/// How many distinct fields a row's cells name.
+fn recognised_fields(cells: &[Cell], options: &ImportOptions<'_>) -> usize {
+    let mapping = mapping_for(cells, options);
+    let fields: std::collections::HashSet<Field> = cells
+        .iter()
+        .filter_map(header_text)
+        .filter_map(|h| mapping.resolve(&h).map(|m| m.field))
+        .collect();
+    fields.len()
+}
+
+fn plan_sheet(name: &str, preview: &[(u32, Vec<Cell>)], options: &ImportOptions<'_>) -> SheetPlan {
+    // The header row is the one whose cells name the most distinct fields (at least two).
+    let scores: Vec<usize> = preview
+        .iter()
+        .map(|(_, cells)| recognised_fields(cells, options))
+        .collect();
     let mut best: Option<(usize, usize)> = None;
-    for (i, (_, cells)) in preview.iter().enumerate() {
-        let mapping = mapping_for(cells, options);
-        let mut fields: Vec<Field> = cells
-            .iter()
-            .filter_map(header_text)
-            .filter_map(|h| mapping.resolve(&h).map(|m| m.field))
-            .collect();
-        fields.sort_by_key(|f| format!("{f:?}"));
-        fields.dedup();
-        if fields.len() >= 2 && best.is_none_or(|(_, n)| fields.len() > n) {
-            best = Some((i, fields.len()));
+    for (i, &fields) in scores.iter().enumerate() {
+        if fields >= 2 && best.is_none_or(|(_, n)| fields > n) {
+            best = Some((i, fields));
         }
     }
     let Some((index, _)) = best else {
-        let headers: Vec<String> = preview
-            .first()
-            .map(|(_, cells)| cells.iter().filter_map(header_text).collect())
+        // Nothing to read. For the error message, the most header-like row: the most
+        // recognised fields, then the most header-like text, the first such row.
+        let mut likeliest: Option<(usize, (usize, usize))> = None;
+        for (i, (_, cells)) in preview.iter().enumerate() {
+            let score = (
+                scores[i],
+                cells.iter().filter(|c| is_header_like(c)).count(),
+            );
+            if likeliest.is_none_or(|(_, s)| score > s) {
+                likeliest = Some((i, score));
+            }
+        }
+        let headers: Vec<String> = likeliest
+            .map(|(i, _)| preview[i].1.iter().filter_map(header_text).collect())
             .unwrap_or_default();
         return SheetPlan {
             name: name.to_owned(),
             role: SheetRole::Ignored,
             header_row: None,
             columns: Vec::new(),
+            headers: headers.clone(),
             mapping: SheetMapping {
                 sheet: name.to_owned(),
                 role: SheetRole::Ignored,
@@ -349,6 +530,7 @@ fn plan_sheet(
                 signature: crate::headers::signature(&headers),
                 unrecognised: headers,
             },
+            issues: Vec::new(),
         };
     };
     let (row, cells) = &preview[index];
@@ -356,52 +538,60 @@ fn plan_sheet(
     let mut columns: Vec<(u32, Field, Option<Unit>, String)> = Vec::new();
     let mut unrecognised = Vec::new();
     let mut headers = Vec::new();
+    let mut issues = Vec::new();
     for (col, cell) in cells.iter().enumerate() {
         let Some(header) = header_text(cell) else {
             continue;
         };
         headers.push(header.clone());
         let col = u32::try_from(col).unwrap_or(u32::MAX);
-        match mapping.resolve(&header) {
-            Some(found) => {
-                // Two date columns: a sampling date outranks an analysis date.
-                if found.field == Field::SampleDate
-                    && let Some(position) = columns.iter().position(|c| c.1 == Field::SampleDate)
-                    && crate::headers::sample_date_preference(&header)
-                        > crate::headers::sample_date_preference(&columns[position].3)
-                {
-                    let replaced = columns.remove(position);
-                    unrecognised.push(replaced.3);
-                    columns.push((col, found.field, found.unit, header));
-                    continue;
-                }
-                if let Some(first) = columns.iter().find(|c| c.1 == found.field) {
-                    issues.push(Issue {
-                        severity: Severity::Warning,
-                        code: "duplicate_column".into(),
-                        sheet: name.to_owned(),
-                        row: Some(row + 1),
-                        column: Some(column_letter(col)),
-                        header: Some(header.clone()),
-                        raw: None,
-                        message_en: format!(
-                            "this column is also {}; column {} is used",
-                            found.field.label_en(),
-                            column_letter(first.0)
-                        ),
-                        message_ko: format!(
-                            "이 열도 {}입니다. {} 열을 사용합니다",
-                            found.field.label_ko(),
-                            column_letter(first.0)
-                        ),
-                    });
-                } else {
-                    columns.push((col, found.field, found.unit, header));
-                }
+        let Some(found) = mapping.resolve(&header) else {
+            unrecognised.push(header);
+            continue;
+        };
+        let Some(position) = columns.iter().position(|c| c.1 == found.field) else {
+            columns.push((col, found.field, found.unit, header));
+            continue;
+        };
+        // Two date columns: a sampling date outranks an analysis date, whichever comes first.
+        if found.field == Field::SampleDate {
+            let theirs = crate::headers::sample_date_preference(&columns[position].3);
+            let ours = crate::headers::sample_date_preference(&header);
+            if ours > theirs {
+                let replaced = std::mem::replace(
+                    &mut columns[position],
+                    (col, found.field, found.unit, header),
+                );
+                unrecognised.push(replaced.3);
+                continue;
             }
-            None => unrecognised.push(header),
+            if ours < theirs {
+                unrecognised.push(header);
+                continue;
+            }
         }
+        let first = columns[position].0;
+        issues.push(Issue {
+            severity: Severity::Warning,
+            code: "duplicate_column".into(),
+            sheet: name.to_owned(),
+            row: Some(row + 1),
+            column: Some(column_letter(col)),
+            header: Some(header.clone()),
+            raw: None,
+            message_en: format!(
+                "this column is also {}; column {} is used",
+                found.field.label_en(),
+                column_letter(first)
+            ),
+            message_ko: format!(
+                "이 열도 {}입니다. {} 열을 사용합니다",
+                found.field.label_ko(),
+                column_letter(first)
+            ),
+        });
     }
+    columns.sort_by_key(|c| c.0);
     let has = |field: Field| columns.iter().any(|c| c.1 == field);
     let has_gas = columns.iter().any(|c| matches!(c.1, Field::Gas(_)));
     let nameplate = columns.iter().any(|c| {
@@ -438,24 +628,44 @@ fn plan_sheet(
             unrecognised,
             signature: crate::headers::signature(&headers),
         },
+        headers,
         columns,
+        issues,
     }
 }
+
+/// At most this many headers per sheet are listed in [`ImportError::Unmapped`].
+const LISTED_HEADERS: usize = 20;
+/// Listed headers are cut to this many characters.
+const LISTED_HEADER_CHARS: usize = 40;
 
 fn unmapped(plans: &[SheetPlan]) -> ImportError {
     let found = plans
         .iter()
         .map(|p| {
-            let mut headers: Vec<String> =
-                p.mapping.columns.iter().map(|c| c.header.clone()).collect();
-            headers.extend(p.mapping.unrecognised.iter().cloned());
+            let mut listed: Vec<String> = p
+                .headers
+                .iter()
+                .take(LISTED_HEADERS)
+                .map(|h| {
+                    if h.chars().count() > LISTED_HEADER_CHARS {
+                        let cut: String = h.chars().take(LISTED_HEADER_CHARS - 1).collect();
+                        format!("{}…", cut.trim_end())
+                    } else {
+                        h.clone()
+                    }
+                })
+                .collect();
+            if p.headers.len() > LISTED_HEADERS {
+                listed.push(format!("… (+{})", p.headers.len() - LISTED_HEADERS));
+            }
             format!(
                 "{}: {}",
                 p.name,
-                if headers.is_empty() {
+                if listed.is_empty() {
                     "(no header row)".to_owned()
                 } else {
-                    headers.join(", ")
+                    listed.join(", ")
                 }
             )
         })
@@ -477,49 +687,48 @@ fn unmapped(plans: &[SheetPlan]) -> ImportError {
     ImportError::Unmapped { found, missing }
 }
 
-/// Nameplate values read from a row.
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Nameplate {
-    name: Option<String>,
-    substation: Option<String>,
-    manufacturer: Option<String>,
-    year_of_manufacture: Option<i32>,
-    rated_kv: Option<f64>,
-    rated_mva: Option<f64>,
-    oil_volume_litres: Option<f64>,
-    oil_preservation: Option<OilPreservation>,
-    communicating_oltc: Option<bool>,
+/// A nameplate value as read.
+#[derive(Debug, Clone, PartialEq)]
+enum NameplateValue {
+    Text(String),
+    Number(f64),
+    Year(i32),
+    Bool(bool),
+    Preservation(OilPreservation),
 }
 
-impl Nameplate {
-    fn into_asset(self, id: String) -> Asset {
-        let mut asset = Asset::new(id);
-        asset.name = self.name;
-        asset.substation = self.substation;
-        asset.manufacturer = self.manufacturer;
-        asset.year_of_manufacture = self.year_of_manufacture;
-        asset.rated_kv = self.rated_kv;
-        asset.rated_mva = self.rated_mva;
-        asset.oil_volume_litres = self.oil_volume_litres;
-        asset.oil_preservation = self.oil_preservation;
-        asset.communicating_oltc = self.communicating_oltc;
-        asset
-    }
+/// One nameplate value read from a row, with its cell.
+#[derive(Debug, Clone)]
+struct NameplateEntry {
+    field: Field,
+    value: NameplateValue,
+    /// The cell as the user sees it.
+    raw: String,
+    column: u32,
+    header: String,
+}
 
-    fn is_empty(&self) -> bool {
-        *self == Nameplate::default()
-    }
+/// A nameplate value kept for an asset, and where it was read.
+struct KeptValue {
+    entry: NameplateEntry,
+    sheet: String,
+    /// 1-based.
+    row: u32,
+    /// A differing value was already reported for this asset and field.
+    warned: bool,
 }
 
 /// One parsed data row (or the reason it was left out).
 struct RowRecord {
     row: u32,
     asset_id: Option<String>,
+    /// The asset id cell held something that is not an id (already reported).
+    asset_id_invalid: bool,
     date: Option<(DateCandidate, u32, String)>,
     /// The date cell held something that is not a date (already reported).
     date_invalid: bool,
     gases: GasReadings,
-    nameplate: Nameplate,
+    nameplate: Vec<NameplateEntry>,
     failed: bool,
 }
 
@@ -528,7 +737,78 @@ struct Pending {
     asset_id: String,
     sample: Sample,
     sheet: String,
+    /// 1-based.
     row: u32,
+    /// The nameplate values on the row, kept only if the sample is.
+    nameplate: Vec<NameplateEntry>,
+}
+
+/// What a date column says about its day/month order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColumnOrder {
+    /// Set by the user (`ImportOptions::day_order`).
+    Told(DayOrder),
+    /// Every date that settles the order settles it the same way.
+    Settled(DayOrder),
+    /// Some dates can only be day-first, others only month-first.
+    Mixed {
+        day_first: usize,
+        month_first: usize,
+    },
+    /// No date settles it.
+    Unknown,
+}
+
+impl ColumnOrder {
+    fn of(told: Option<DayOrder>, candidates: impl Iterator<Item = DateCandidate>) -> Self {
+        if let Some(order) = told {
+            return ColumnOrder::Told(order);
+        }
+        let (mut day_first, mut month_first) = (0, 0);
+        for candidate in candidates {
+            match candidate {
+                DateCandidate::Settles {
+                    order: DayOrder::DayFirst,
+                    ..
+                } => day_first += 1,
+                DateCandidate::Settles {
+                    order: DayOrder::MonthFirst,
+                    ..
+                } => month_first += 1,
+                DateCandidate::Exact(_) | DateCandidate::Ambiguous { .. } => {}
+            }
+        }
+        match (day_first, month_first) {
+            (0, 0) => ColumnOrder::Unknown,
+            (_, 0) => ColumnOrder::Settled(DayOrder::DayFirst),
+            (0, _) => ColumnOrder::Settled(DayOrder::MonthFirst),
+            _ => ColumnOrder::Mixed {
+                day_first,
+                month_first,
+            },
+        }
+    }
+}
+
+fn order_en(order: DayOrder) -> &'static str {
+    match order {
+        DayOrder::DayFirst => "day-first (day/month/year)",
+        DayOrder::MonthFirst => "month-first (month/day/year)",
+    }
+}
+
+fn order_ko(order: DayOrder) -> &'static str {
+    match order {
+        DayOrder::DayFirst => "일/월/연 순서",
+        DayOrder::MonthFirst => "월/일/연 순서",
+    }
+}
+
+fn other_order(order: DayOrder) -> DayOrder {
+    match order {
+        DayOrder::DayFirst => DayOrder::MonthFirst,
+        DayOrder::MonthFirst => DayOrder::DayFirst,
+    }
 }
 
 struct Run<'o, 'a> {
@@ -538,10 +818,15 @@ struct Run<'o, 'a> {
     rows_read: u64,
     rows_left_out: u64,
     duplicates_merged: u64,
-    /// Asset id → nameplate and where it was read.
-    nameplates: HashMap<String, (Nameplate, String, u32)>,
+    /// Asset id → the nameplate values kept, field by field.
+    nameplates: HashMap<String, Vec<KeptValue>>,
+    /// Asset ids in the order their nameplates were first kept.
     asset_order: Vec<String>,
+    /// Asset ids on a transformers (assets) sheet.
+    registered: std::collections::HashSet<String>,
     pending: Vec<Pending>,
+    /// A panic in the progress callback, passed on once the import has stopped.
+    callback_panic: Option<PanicPayload>,
 }
 
 impl<'o, 'a> Run<'o, 'a> {
@@ -555,7 +840,9 @@ impl<'o, 'a> Run<'o, 'a> {
             duplicates_merged: 0,
             nameplates: HashMap::new(),
             asset_order: Vec::new(),
+            registered: std::collections::HashSet::new(),
             pending: Vec::new(),
+            callback_panic: None,
         }
     }
 
@@ -570,10 +857,18 @@ impl<'o, 'a> Run<'o, 'a> {
                 return Err(ImportError::Cancelled);
             }
             if let Some(progress) = self.options.progress {
-                progress(&Progress {
+                let report = Progress {
                     sheet: sheet.to_owned(),
                     rows_read: self.rows_read,
-                });
+                };
+                // The caller's panic is the caller's: kept apart from the reader's panics,
+                // and passed on by `import_file`.
+                if let Err(payload) =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| progress(&report)))
+                {
+                    self.callback_panic = Some(payload);
+                    return Err(ImportError::Cancelled);
+                }
             }
         }
         Ok(())
@@ -631,26 +926,36 @@ impl<'o, 'a> Run<'o, 'a> {
         let mut record = RowRecord {
             row,
             asset_id: None,
+            asset_id_invalid: false,
             date: None,
             date_invalid: false,
             gases: GasReadings::default(),
-            nameplate: Nameplate::default(),
+            nameplate: Vec::new(),
             failed: false,
         };
         let empty = Cell::Empty;
         for column in &plan.columns {
-            let (col, field, unit, _) = column;
+            let (col, field, unit, header) = column;
             let cell = cells.get(*col as usize).unwrap_or(&empty);
             match field {
-                Field::AssetId => {
-                    record.asset_id = match cell {
-                        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
-                            Some(format!("{n:.0}"))
-                        }
-                        _ if cell.is_blank() => None,
-                        _ => Some(cell.display().trim().to_owned()),
-                    };
-                }
+                Field::AssetId => match read_asset_id(cell) {
+                    Ok(id) => record.asset_id = id,
+                    Err((en, ko)) => {
+                        self.cell_issue(
+                            Severity::Error,
+                            plan,
+                            row,
+                            *col,
+                            header,
+                            Some(cell.display()),
+                            "invalid_asset_id",
+                            en,
+                            ko,
+                        );
+                        record.asset_id_invalid = true;
+                        record.failed = true;
+                    }
+                },
                 Field::SampleDate => match values::parse_date(cell, self.date_system) {
                     Ok(Some(candidate)) => record.date = Some((candidate, *col, cell.display())),
                     Ok(None) => {}
@@ -668,12 +973,20 @@ impl<'o, 'a> Run<'o, 'a> {
                     }
                 },
                 Field::LabSampleId => {}
-                _ => {
-                    if let Err(problem) = read_nameplate(&mut record.nameplate, *field, cell) {
-                        // A bad nameplate value loses that value, not the row.
+                _ => match read_nameplate(*field, cell) {
+                    Ok(Some(value)) => record.nameplate.push(NameplateEntry {
+                        field: *field,
+                        value,
+                        raw: cell.display(),
+                        column: *col,
+                        header: header.clone(),
+                    }),
+                    Ok(None) => {}
+                    // A bad nameplate value loses that value, not the row.
+                    Err(problem) => {
                         self.problem(Severity::Warning, plan, row, column, cell, &problem);
                     }
-                }
+                },
             }
         }
         record
@@ -681,9 +994,10 @@ impl<'o, 'a> Run<'o, 'a> {
 
     /// Settles dates, checks each row's required fields and keeps what is sound.
     fn finish_sheet(&mut self, plan: &SheetPlan, mut rows: Vec<RowRecord>) {
-        let order = self.options.day_order.or_else(|| {
-            column_day_order(rows.iter().filter_map(|r| r.date.as_ref().map(|d| &d.0)))
-        });
+        let order = ColumnOrder::of(
+            self.options.day_order,
+            rows.iter().filter_map(|r| r.date.as_ref().map(|d| d.0)),
+        );
         let id_column = plan.column_of(Field::AssetId).cloned();
         let date_column = plan.column_of(Field::SampleDate).cloned();
         let earliest = NaiveDate::from_ymd_opt(
@@ -694,7 +1008,9 @@ impl<'o, 'a> Run<'o, 'a> {
         for record in rows.iter_mut() {
             let row = record.row;
             let Some(asset_id) = record.asset_id.clone() else {
-                if let Some(column) = &id_column {
+                if let Some(column) = &id_column
+                    && !record.asset_id_invalid
+                {
                     self.cell_issue(
                         Severity::Error,
                         plan,
@@ -711,45 +1027,23 @@ impl<'o, 'a> Run<'o, 'a> {
                 continue;
             };
             if plan.role == SheetRole::Assets {
-                self.keep_nameplate(plan, row, asset_id, std::mem::take(&mut record.nameplate));
+                if record.failed {
+                    self.rows_left_out += 1;
+                    continue;
+                }
+                let nameplate = std::mem::take(&mut record.nameplate);
+                self.keep_nameplate(&asset_id, nameplate, &plan.name, row + 1);
+                self.registered.insert(asset_id);
                 continue;
             }
             let date = match (&record.date, &date_column) {
-                (Some((candidate, col, raw)), Some(column)) => match candidate.resolve(order) {
-                    Some(date) => Some(date),
-                    None => {
-                        let (en, ko) = match candidate {
-                            DateCandidate::Ambiguous {
-                                day_first,
-                                month_first,
-                            } => (
-                                format!(
-                                    "“{raw}” could be {day_first} or {month_first}; nothing in the column settles the day/month order (set it with --day-first or --month-first)"
-                                ),
-                                format!(
-                                    "“{raw}”은(는) {day_first} 또는 {month_first}일 수 있습니다. 열에서 일/월 순서를 알 수 없습니다(--day-first 또는 --month-first로 지정)"
-                                ),
-                            ),
-                            _ => (
-                                format!("“{raw}” is not a date"),
-                                format!("“{raw}”은(는) 날짜가 아닙니다"),
-                            ),
-                        };
-                        self.cell_issue(
-                            Severity::Error,
-                            plan,
-                            row,
-                            *col,
-                            &column.3,
-                            Some(raw.clone()),
-                            "ambiguous_date",
-                            en,
-                            ko,
-                        );
+                (Some((candidate, col, raw)), Some(column)) => {
+                    let date = self.settle_date(plan, row, *col, &column.3, raw, *candidate, order);
+                    if date.is_none() {
                         record.failed = true;
-                        None
                     }
-                },
+                    date
+                }
                 (None, Some(column)) if !record.date_invalid => {
                     self.cell_issue(
                         Severity::Error,
@@ -781,14 +1075,7 @@ impl<'o, 'a> Run<'o, 'a> {
                 });
                 record.failed = true;
             }
-            if !record.nameplate.is_empty() {
-                self.keep_nameplate(
-                    plan,
-                    row,
-                    asset_id.clone(),
-                    std::mem::take(&mut record.nameplate),
-                );
-            }
+            // A row with an error is left out whole: its nameplate values too.
             let Some(date) = date.filter(|_| !record.failed) else {
                 self.rows_left_out += 1;
                 continue;
@@ -825,42 +1112,198 @@ impl<'o, 'a> Run<'o, 'a> {
                 sample: Sample::new(date, record.gases),
                 sheet: plan.name.clone(),
                 row: row + 1,
+                nameplate: std::mem::take(&mut record.nameplate),
             });
         }
     }
 
-    fn keep_nameplate(
+    /// The date of one cell given what its column says about day/month order, or `None`
+    /// with an error issue.
+    #[allow(clippy::too_many_arguments)]
+    fn settle_date(
         &mut self,
         plan: &SheetPlan,
         row: u32,
-        asset_id: String,
-        nameplate: Nameplate,
+        col: u32,
+        header: &str,
+        raw: &str,
+        candidate: DateCandidate,
+        order: ColumnOrder,
+    ) -> Option<NaiveDate> {
+        let (code, en, ko) = match candidate {
+            DateCandidate::Exact(date) => return Some(date),
+            DateCandidate::Settles { date, order: own } => match order {
+                ColumnOrder::Told(told) if told != own => (
+                    "impossible_date",
+                    format!(
+                        "“{raw}” is not a real date read {}, the order the import was told to \
+                         use; only read {} would it be {date}",
+                        order_en(told),
+                        order_en(own)
+                    ),
+                    format!(
+                        "“{raw}”은(는) 지정된 {}로 읽으면 달력에 없는 날짜입니다. {}로 읽어야만 \
+                         {date}입니다",
+                        order_ko(told),
+                        order_ko(own)
+                    ),
+                ),
+                ColumnOrder::Mixed {
+                    day_first,
+                    month_first,
+                } => {
+                    let (ours, theirs) = match own {
+                        DayOrder::DayFirst => (day_first, month_first),
+                        DayOrder::MonthFirst => (month_first, day_first),
+                    };
+                    if ours > theirs {
+                        return Some(date);
+                    }
+                    let other = other_order(own);
+                    let (en_most, ko_most) = if ours < theirs {
+                        (
+                            format!("most dates in this column ({theirs} against {ours})"),
+                            format!("이 열의 날짜 대부분({theirs}개 대 {ours}개)"),
+                        )
+                    } else {
+                        (
+                            format!("as many dates in this column ({theirs})"),
+                            format!("이 열의 같은 수의 날짜({theirs}개)"),
+                        )
+                    };
+                    (
+                        "mixed_date_order",
+                        format!(
+                            "“{raw}” can only be read {}, as {date}, but {en_most} can only be \
+                             read {}; the column mixes the two orders, so this date is not \
+                             trusted. If {date} is right, write it year first",
+                            order_en(own),
+                            order_en(other)
+                        ),
+                        format!(
+                            "“{raw}”은(는) {}로만 읽을 수 있어 {date}이지만, {ko_most}는 {}로만 \
+                             읽을 수 있습니다. 열에 두 순서가 섞여 있어 이 날짜를 믿을 수 없습니다. \
+                             {date}이(가) 맞다면 연도부터 쓰십시오",
+                            order_ko(own),
+                            order_ko(other)
+                        ),
+                    )
+                }
+                ColumnOrder::Told(_) | ColumnOrder::Settled(_) | ColumnOrder::Unknown => {
+                    return Some(date);
+                }
+            },
+            DateCandidate::Ambiguous {
+                day_first,
+                month_first,
+            } => match order {
+                ColumnOrder::Told(DayOrder::DayFirst)
+                | ColumnOrder::Settled(DayOrder::DayFirst) => return Some(day_first),
+                ColumnOrder::Told(DayOrder::MonthFirst)
+                | ColumnOrder::Settled(DayOrder::MonthFirst) => return Some(month_first),
+                ColumnOrder::Mixed {
+                    day_first: days,
+                    month_first: months,
+                } => (
+                    "ambiguous_date",
+                    format!(
+                        "“{raw}” could be {day_first} or {month_first}, and this column mixes \
+                         day-first and month-first dates (day-first only: {days}, month-first \
+                         only: {months}), so it cannot settle which; write the date year first \
+                         (like 2023-10-25)"
+                    ),
+                    format!(
+                        "“{raw}”은(는) {day_first} 또는 {month_first}일 수 있는데, 이 열에는 일/월 \
+                         순서가 섞여 있어(일/월만 가능 {days}개, 월/일만 가능 {months}개) 알 수 \
+                         없습니다. 연도부터 쓰십시오(예: 2023-10-25)"
+                    ),
+                ),
+                ColumnOrder::Unknown => (
+                    "ambiguous_date",
+                    format!(
+                        "“{raw}” could be {day_first} or {month_first}; nothing in the column \
+                         settles the day/month order (set it with --day-first or --month-first)"
+                    ),
+                    format!(
+                        "“{raw}”은(는) {day_first} 또는 {month_first}일 수 있습니다. 열에서 일/월 \
+                         순서를 알 수 없습니다(--day-first 또는 --month-first로 지정)"
+                    ),
+                ),
+            },
+        };
+        self.cell_issue(
+            Severity::Error,
+            plan,
+            row,
+            col,
+            header,
+            Some(raw.to_owned()),
+            code,
+            en,
+            ko,
+        );
+        None
+    }
+
+    /// Merges a row's nameplate values into the asset's, field by field: a field already
+    /// kept stays (so the transformers sheet, read first, outranks sample rows), a missing one
+    /// is filled, and a different value is reported once per asset and field, at the cell
+    /// whose value was not kept.
+    fn keep_nameplate(
+        &mut self,
+        asset_id: &str,
+        nameplate: Vec<NameplateEntry>,
+        sheet: &str,
+        row: u32,
     ) {
-        match self.nameplates.get(&asset_id) {
-            None => {
-                self.asset_order.push(asset_id.clone());
-                self.nameplates
-                    .insert(asset_id, (nameplate, plan.name.clone(), row + 1));
+        let kept = match self.nameplates.entry(asset_id.to_owned()) {
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                self.asset_order.push(asset_id.to_owned());
+                vacant.insert(Vec::new())
             }
-            Some((first, sheet, first_row)) if *first != nameplate => {
-                let (sheet, first_row) = (sheet.clone(), *first_row);
-                self.issues.push(Issue {
-                    severity: Severity::Warning,
-                    code: "nameplate_differs".into(),
-                    sheet: plan.name.clone(),
-                    row: Some(row + 1),
-                    column: None,
-                    header: None,
-                    raw: None,
-                    message_en: format!(
-                        "the nameplate of {asset_id} differs from {sheet} row {first_row}; that first one is kept"
-                    ),
-                    message_ko: format!(
-                        "{asset_id}의 명판 정보가 {sheet} {first_row}행과 다릅니다. 처음 것을 사용합니다"
-                    ),
+            std::collections::hash_map::Entry::Occupied(occupied) => occupied.into_mut(),
+        };
+        for entry in nameplate {
+            let Some(first) = kept.iter_mut().find(|k| k.entry.field == entry.field) else {
+                kept.push(KeptValue {
+                    entry,
+                    sheet: sheet.to_owned(),
+                    row,
+                    warned: false,
                 });
+                continue;
+            };
+            if first.entry.value == entry.value || first.warned {
+                continue;
             }
-            Some(_) => {}
+            first.warned = true;
+            let field = entry.field;
+            self.issues.push(Issue {
+                severity: Severity::Warning,
+                code: "nameplate_differs".into(),
+                sheet: sheet.to_owned(),
+                row: Some(row),
+                column: Some(column_letter(entry.column)),
+                header: Some(entry.header.clone()),
+                raw: Some(entry.raw.clone()),
+                message_en: format!(
+                    "{} of {asset_id} is “{}” here but “{}” on {} row {}; that one is kept",
+                    field.label_en(),
+                    entry.raw,
+                    first.entry.raw,
+                    first.sheet,
+                    first.row
+                ),
+                message_ko: format!(
+                    "{asset_id}의 {}이(가) 여기서는 “{}”, {} {}행에서는 “{}”입니다. 그 값을 \
+                     사용합니다",
+                    field.label_ko(),
+                    entry.raw,
+                    first.sheet,
+                    first.row,
+                    first.entry.raw
+                ),
+            });
         }
     }
 
@@ -868,23 +1311,27 @@ impl<'o, 'a> Run<'o, 'a> {
     fn assemble(&mut self, two_sheet_layout: bool) -> (Vec<Asset>, Vec<ImportedSample>) {
         let mut pending = std::mem::take(&mut self.pending);
         // Stable: the first occurrence of a key stays first.
-        pending.sort_by(|a, b| {
-            (a.asset_id.as_str(), a.sample.date).cmp(&(b.asset_id.as_str(), b.sample.date))
+        let mut order: Vec<usize> = (0..pending.len()).collect();
+        order.sort_by(|&a, &b| {
+            (pending[a].asset_id.as_str(), pending[a].sample.date)
+                .cmp(&(pending[b].asset_id.as_str(), pending[b].sample.date))
         });
+        let mut left_out = vec![false; pending.len()];
         let mut samples: Vec<ImportedSample> = Vec::with_capacity(pending.len());
         let mut i = 0;
-        while i < pending.len() {
+        while i < order.len() {
+            let first = &pending[order[i]];
             let mut j = i + 1;
-            while j < pending.len()
-                && pending[j].asset_id == pending[i].asset_id
-                && pending[j].sample.date == pending[i].sample.date
+            while j < order.len()
+                && pending[order[j]].asset_id == first.asset_id
+                && pending[order[j]].sample.date == first.sample.date
             {
                 j += 1;
             }
-            let group = &pending[i..j];
-            let first = &group[0];
-            if group.iter().all(|p| p.sample == first.sample) {
-                for duplicate in &group[1..] {
+            let group = &order[i..j];
+            if group.iter().all(|&k| pending[k].sample == first.sample) {
+                for &k in &group[1..] {
+                    let duplicate = &pending[k];
                     self.duplicates_merged += 1;
                     self.issues.push(Issue {
                         severity: Severity::Warning,
@@ -913,9 +1360,11 @@ impl<'o, 'a> Run<'o, 'a> {
             } else {
                 let rows: Vec<String> = group
                     .iter()
-                    .map(|p| format!("{} row {}", p.sheet, p.row))
+                    .map(|&k| format!("{} row {}", pending[k].sheet, pending[k].row))
                     .collect();
-                for conflicting in group {
+                for &k in group {
+                    let conflicting = &pending[k];
+                    left_out[k] = true;
                     self.rows_left_out += 1;
                     self.issues.push(Issue {
                         severity: Severity::Error,
@@ -944,26 +1393,32 @@ impl<'o, 'a> Run<'o, 'a> {
         }
         samples.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
 
-        // Assets: nameplates in the order first seen, then ids known only from samples.
-        let mut assets: Vec<Asset> = Vec::new();
-        let mut seen: HashMap<&str, ()> = HashMap::new();
-        for id in &self.asset_order {
-            if let Some((nameplate, _, _)) = self.nameplates.get(id) {
-                assets.push(nameplate.clone().into_asset(id.clone()));
-                seen.insert(id, ());
+        // Nameplate values on the sample rows that were kept, in the order they were read,
+        // after those of the transformers sheets.
+        for (k, row) in pending.iter_mut().enumerate() {
+            if !left_out[k] && !row.nameplate.is_empty() {
+                let nameplate = std::mem::take(&mut row.nameplate);
+                self.keep_nameplate(&row.asset_id, nameplate, &row.sheet, row.row);
             }
         }
-        let mut missing: Vec<(&str, &ImportedSample)> = Vec::new();
-        for sample in &samples {
-            if !seen.contains_key(sample.asset_id.as_str()) {
-                seen.insert(&sample.asset_id, ());
-                missing.push((&sample.asset_id, sample));
+
+        // Assets: nameplates in the order first kept, then ids known only from samples.
+        let mut assets: Vec<Asset> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for id in &self.asset_order {
+            if let Some(kept) = self.nameplates.get(id) {
+                assets.push(nameplate_asset(id, kept));
+                seen.insert(id);
             }
         }
         let mut extra_issues = Vec::new();
-        for (id, sample) in missing {
-            assets.push(Asset::new(id));
-            if two_sheet_layout {
+        let mut unknown: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for sample in &samples {
+            let id = sample.asset_id.as_str();
+            if seen.insert(id) {
+                assets.push(Asset::new(id));
+            }
+            if two_sheet_layout && !self.registered.contains(id) && unknown.insert(id) {
                 extra_issues.push(Issue {
                     severity: Severity::Warning,
                     code: "unknown_asset".into(),
@@ -973,10 +1428,11 @@ impl<'o, 'a> Run<'o, 'a> {
                     header: None,
                     raw: Some(id.to_owned()),
                     message_en: format!(
-                        "{id} is not on the transformers sheet; imported without a nameplate"
+                        "{id} is not on the transformers sheet; imported with only what its \
+                         sample rows say"
                     ),
                     message_ko: format!(
-                        "{id}이(가) 변압기 시트에 없습니다. 명판 정보 없이 가져옵니다"
+                        "{id}이(가) 변압기 시트에 없습니다. 시료 행에 있는 정보만으로 가져옵니다"
                     ),
                 });
             }
@@ -986,35 +1442,93 @@ impl<'o, 'a> Run<'o, 'a> {
     }
 }
 
-fn read_nameplate(
-    nameplate: &mut Nameplate,
-    field: Field,
-    cell: &Cell,
-) -> Result<(), ValueProblem> {
-    let text = || (!cell.is_blank()).then(|| cell.display().trim().to_owned());
-    match field {
-        Field::AssetName => nameplate.name = text(),
-        Field::Substation => nameplate.substation = text(),
-        Field::Manufacturer => nameplate.manufacturer = text(),
-        Field::YearOfManufacture => nameplate.year_of_manufacture = values::parse_year(cell)?,
-        Field::RatedKv => nameplate.rated_kv = values::parse_number(cell)?,
-        Field::RatedMva => nameplate.rated_mva = values::parse_number(cell)?,
-        Field::OilVolumeLitres => nameplate.oil_volume_litres = values::parse_number(cell)?,
-        Field::CommunicatingOltc => nameplate.communicating_oltc = values::parse_bool(cell)?,
-        Field::OilPreservation => {
-            nameplate.oil_preservation = match text() {
-                None => None,
-                Some(t) => {
-                    Some(parse_preservation(&t).ok_or(ValueProblem::NotNumeric { text: t })?)
-                }
+/// The asset a merged nameplate describes.
+fn nameplate_asset(id: &str, kept: &[KeptValue]) -> Asset {
+    let mut asset = Asset::new(id);
+    for value in kept {
+        match (&value.entry.value, value.entry.field) {
+            (NameplateValue::Text(t), Field::AssetName) => asset.name = Some(t.clone()),
+            (NameplateValue::Text(t), Field::Substation) => asset.substation = Some(t.clone()),
+            (NameplateValue::Text(t), Field::Manufacturer) => {
+                asset.manufacturer = Some(t.clone());
             }
+            (NameplateValue::Year(y), Field::YearOfManufacture) => {
+                asset.year_of_manufacture = Some(*y);
+            }
+            (NameplateValue::Number(n), Field::RatedKv) => asset.rated_kv = Some(*n),
+            (NameplateValue::Number(n), Field::RatedMva) => asset.rated_mva = Some(*n),
+            (NameplateValue::Number(n), Field::OilVolumeLitres) => {
+                asset.oil_volume_litres = Some(*n);
+            }
+            (NameplateValue::Preservation(p), Field::OilPreservation) => {
+                asset.oil_preservation = Some(*p);
+            }
+            (NameplateValue::Bool(b), Field::CommunicatingOltc) => {
+                asset.communicating_oltc = Some(*b);
+            }
+            _ => {}
         }
-        Field::AssetId | Field::SampleDate | Field::LabSampleId | Field::Gas(_) => {}
     }
-    Ok(())
+    asset
 }
 
-/// Oil preservation as labs and asset registers write it.
+/// An asset id from its cell: `None` for a blank cell; an error (English, Korean) for a
+/// spreadsheet error value or a yes/no value, which are never ids.
+fn read_asset_id(cell: &Cell) -> Result<Option<String>, (String, String)> {
+    if let Some(problem) = values::spreadsheet_error(cell) {
+        return Err((
+            format!("the asset id is not an id: {}", problem.message_en()),
+            format!("설비번호가 아닙니다: {}", problem.message_ko()),
+        ));
+    }
+    match cell {
+        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => Ok(Some(format!("{n:.0}"))),
+        Cell::Bool(_) => Err((
+            format!(
+                "“{}” is a yes/no value, not an asset id; check the column",
+                cell.display()
+            ),
+            format!(
+                "“{}”은(는) 예/아니오 값이지 설비번호가 아닙니다. 열을 확인하십시오",
+                cell.display()
+            ),
+        )),
+        _ if cell.is_blank() => Ok(None),
+        _ => Ok(Some(cell.display().trim().to_owned())),
+    }
+}
+
+/// A nameplate value from its cell: `None` for a blank cell (or a placeholder), an error for a
+/// value the field cannot hold, a spreadsheet error value included.
+fn read_nameplate(field: Field, cell: &Cell) -> Result<Option<NameplateValue>, ValueProblem> {
+    if let Some(problem) = values::spreadsheet_error(cell) {
+        return Err(problem);
+    }
+    let text = || (!cell.is_blank()).then(|| cell.display().trim().to_owned());
+    Ok(match field {
+        Field::AssetName | Field::Substation | Field::Manufacturer => {
+            text().map(NameplateValue::Text)
+        }
+        Field::YearOfManufacture => values::parse_year(cell)?.map(NameplateValue::Year),
+        Field::RatedKv | Field::RatedMva | Field::OilVolumeLitres => {
+            values::parse_number(cell)?.map(NameplateValue::Number)
+        }
+        Field::CommunicatingOltc => values::parse_bool(cell)?.map(NameplateValue::Bool),
+        Field::OilPreservation => match text() {
+            None => None,
+            Some(t) => Some(NameplateValue::Preservation(parse_preservation(&t).ok_or(
+                ValueProblem::UnknownChoice {
+                    text: t,
+                    allowed: "conservator (free-breathing), sealed, nitrogen blanket",
+                },
+            )?)),
+        },
+        Field::AssetId | Field::SampleDate | Field::LabSampleId | Field::Gas(_) => None,
+    })
+}
+
+/// Oil preservation as labs and asset registers write it. Negations are read first:
+/// "non-sealed", "unsealed", "비밀봉" and "free breathing" are a conservator, not sealed.
 pub fn parse_preservation(text: &str) -> Option<OilPreservation> {
     let t: String = text
         .to_lowercase()
@@ -1024,6 +1538,17 @@ pub fn parse_preservation(text: &str) -> Option<OilPreservation> {
     let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
     if has(&["nitrogen", "n2", "질소"]) {
         Some(OilPreservation::NitrogenBlanket)
+    } else if has(&[
+        "nonsealed",
+        "unsealed",
+        "notsealed",
+        "nonhermetic",
+        "freebreath",
+        "비밀봉",
+        "비밀폐",
+        "무밀봉",
+    ]) {
+        Some(OilPreservation::Conservator)
     } else if has(&["sealed", "hermetic", "밀봉", "밀폐"]) {
         Some(OilPreservation::Sealed)
     } else if has(&[
@@ -1039,5 +1564,68 @@ pub fn parse_preservation(text: &str) -> Option<OilPreservation> {
         Some(OilPreservation::Conservator)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negated_sealing_is_a_conservator() {
+        for text in [
+            "Non-sealed",
+            "unsealed",
+            "not sealed",
+            "free breathing",
+            "Free-breathing conservator",
+            "비밀봉",
+            "비밀폐형",
+        ] {
+            assert_eq!(
+                parse_preservation(text),
+                Some(OilPreservation::Conservator),
+                "{text:?}"
+            );
+        }
+        for text in ["Sealed", "hermetically sealed", "밀봉", "밀폐형"] {
+            assert_eq!(
+                parse_preservation(text),
+                Some(OilPreservation::Sealed),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            parse_preservation("Sealed, N2 cushion"),
+            Some(OilPreservation::NitrogenBlanket)
+        );
+        assert_eq!(
+            parse_preservation("conservator"),
+            Some(OilPreservation::Conservator)
+        );
+        assert_eq!(parse_preservation("unknown"), None);
+    }
+
+    #[test]
+    fn a_panic_in_the_reader_becomes_not_a_workbook() {
+        let path = Path::new("broken.xlsx");
+        let result: Result<(), ImportError> = guarded(path, || {
+            let huge: usize = "1000000000000000000".parse().unwrap_or(usize::MAX);
+            // What calamine does with an absurd shared-string count: a capacity overflow.
+            let strings: Vec<String> = Vec::with_capacity(huge);
+            drop(strings);
+            Ok(())
+        });
+        match result {
+            Err(ImportError::NotAWorkbook { detail, .. }) => {
+                assert!(detail.contains("capacity overflow"), "{detail}");
+            }
+            other => panic!("expected NotAWorkbook, got {other:?}"),
+        }
+        assert!(guarded(path, || Ok(1)).is_ok_and(|v| v == 1));
+        assert!(matches!(
+            guarded::<()>(path, || Err(ImportError::Cancelled)),
+            Err(ImportError::Cancelled)
+        ));
     }
 }

@@ -1,23 +1,50 @@
 //! Opening a workbook or CSV file and streaming its rows.
 //!
-//! xlsx/xlsm and xlsb sheets are streamed cell by cell, so a sheet that declares a huge
-//! dimension (`A1:XFD1048576` over a few rows, a known trap that makes whole-sheet readers
-//! allocate gigabytes) costs only what it holds. xls is bounded by its format (65,536 rows ×
-//! 256 columns). CSV is decoded whole (the file-size limit bounds it).
+//! Memory, format by format:
+//!
+//! - xlsx/xlsm and xlsb sheets are streamed cell by cell, so a sheet that declares a huge
+//!   dimension (`A1:XFD1048576` over a few rows, a known trap that makes whole-sheet readers
+//!   allocate gigabytes) costs only what it holds. Before calamine opens a zip-based workbook,
+//!   the importer refuses a part that would decompress to more than
+//!   [`MAX_PART_EXPANSION`] times the size limit (a zip bomb), and a shared-string table
+//!   whose declared `uniqueCount` cannot be true for the size of its part (calamine reserves
+//!   room for that many strings up front, and an absurd count aborts the process).
+//! - ods: calamine parses every sheet into a dense range when the workbook is opened, and
+//!   `table:number-rows-repeated` × `table:number-columns-repeated` let a few bytes describe
+//!   billions of cells. The importer streams `content.xml` first and refuses a workbook whose
+//!   sheets would expand to more than [`MAX_ODS_CELLS`] cells.
+//! - xls: calamine also parses every sheet at open, into a dense range spanning the
+//!   smallest and largest row and column any cell record names. BIFF8 cell records carry
+//!   16-bit row and column numbers, so a crafted file can name a cell far beyond Excel's own
+//!   65,536 × 256 grid and make that range very large; a real file is at most 200 MB under
+//!   the default limit, but its sheets are not otherwise bounded here. **Remaining risk**: a
+//!   hostile .xls can still make the import allocate gigabytes (or abort on allocation
+//!   failure, which cannot be caught). Import untrusted .xls files in a process that can
+//!   afford to die, or convert them to xlsx first.
+//! - CSV is decoded whole (the file-size limit bounds it).
+//!
+//! Each sheet's range (xls, ods) is built once per import: the importer reads every sheet in
+//! a single pass.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsb, Xlsx};
+use calamine::{Data, DataRef, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ImportError;
 use crate::values::{Cell, DateSystem};
 
-/// Files above this size are refused unless the caller raises the limit.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
+/// Files above this size (200 MB, decimal) are refused unless the caller raises the limit.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 200_000_000;
+/// A zip part (a sheet, the shared strings) may decompress to at most this many times the
+/// file-size limit; above it the workbook is refused as a zip bomb.
+pub const MAX_PART_EXPANSION: u64 = 20;
+/// Most cells the sheets of an OpenDocument workbook may expand to (repeated rows and columns
+/// counted out), together.
+pub const MAX_ODS_CELLS: u64 = 50_000_000;
 /// Columns beyond this are ignored (lab sheets have a few dozen).
 pub const MAX_COLUMNS: u32 = 512;
 
@@ -126,6 +153,9 @@ impl Source {
         let encrypted = || ImportError::Encrypted {
             path: path.to_owned(),
         };
+        if matches!(format, Format::Xlsx | Format::Xlsb | Format::Ods) {
+            check_zip(path, format, max_bytes)?;
+        }
         let (inner, date_system, sheet_names, detected) = match format {
             Format::Xlsx => {
                 let wb: Xlsx<_> = calamine::open_workbook(path).map_err(|e| match e {
@@ -133,7 +163,7 @@ impl Source {
                     other => not_a_workbook(other.to_string()),
                 })?;
                 let system = epoch(wb.has_1904_epoch());
-                let names = wb.sheet_names();
+                let names = worksheet_names(wb.sheets_metadata());
                 (Inner::Xlsx(wb), system, names, None)
             }
             Format::Xlsb => {
@@ -142,7 +172,7 @@ impl Source {
                     other => not_a_workbook(other.to_string()),
                 })?;
                 let system = epoch(wb.has_1904_epoch());
-                let names = wb.sheet_names();
+                let names = worksheet_names(wb.sheets_metadata());
                 (Inner::Xlsb(wb), system, names, None)
             }
             Format::Xls => {
@@ -151,7 +181,7 @@ impl Source {
                     other => not_a_workbook(other.to_string()),
                 })?;
                 let system = epoch(wb.has_1904_epoch());
-                let names = wb.sheet_names();
+                let names = worksheet_names(wb.sheets_metadata());
                 (Inner::Xls(wb), system, names, None)
             }
             Format::Ods => {
@@ -159,7 +189,7 @@ impl Source {
                     calamine::OdsError::Password => encrypted(),
                     other => not_a_workbook(other.to_string()),
                 })?;
-                let names = wb.sheet_names();
+                let names = worksheet_names(wb.sheets_metadata());
                 (Inner::Ods(wb), DateSystem::Excel1900, names, None)
             }
             Format::Csv => {
@@ -272,8 +302,16 @@ impl Source {
                     .flexible(true)
                     .delimiter(*delimiter)
                     .from_reader(text.as_bytes());
-                for (index, record) in reader.records().enumerate() {
-                    let record = record.map_err(|e| sheet_error(e.to_string()))?;
+                let mut record = csv::StringRecord::new();
+                let mut rows = CsvRows::default();
+                while reader
+                    .read_record(&mut record)
+                    .map_err(|e| sheet_error(e.to_string()))?
+                {
+                    let index = rows.next(text.as_bytes(), &record);
+                    if record.iter().all(|field| field.trim().is_empty()) {
+                        continue;
+                    }
                     let cells: Vec<Cell> = record
                         .iter()
                         .take(MAX_COLUMNS as usize)
@@ -285,10 +323,6 @@ impl Source {
                             }
                         })
                         .collect();
-                    if cells.iter().all(|c| *c == Cell::Empty) {
-                        continue;
-                    }
-                    let index = u32::try_from(index).unwrap_or(u32::MAX);
                     if each(index, cells).is_break() {
                         return Ok(());
                     }
@@ -296,6 +330,319 @@ impl Source {
             }
         }
         Ok(())
+    }
+}
+
+/// The names of the sheets that hold cells, in workbook order: chart sheets, dialog sheets,
+/// macro sheets and VBA modules are left out (calamine cannot read them as ranges).
+fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
+    sheets
+        .iter()
+        .filter(|sheet| sheet.typ == SheetType::WorkSheet)
+        .map(|sheet| sheet.name.clone())
+        .collect()
+}
+
+/// Refuses a zip-based workbook (xlsx, xlsm, xlsb, ods) that would make calamine allocate far
+/// more than the file could hold, before calamine opens it:
+///
+/// - a part whose uncompressed size is above [`MAX_PART_EXPANSION`] × `max_bytes` (a zip
+///   bomb);
+/// - a shared-string table (`sharedStrings.xml`) whose `<sst uniqueCount="N">` is above a
+///   quarter of the part's uncompressed size: every string takes at least `<si/>`, and
+///   calamine reserves room for N strings up front (24 bytes each), which aborts the process
+///   for an absurd N;
+/// - for ods, sheets that expand to more than [`MAX_ODS_CELLS`] cells ([`check_ods`]).
+///
+/// An archive that cannot be read is left for calamine to report.
+fn check_zip(path: &Path, format: Format, max_bytes: u64) -> Result<(), ImportError> {
+    let refuse = |detail: String| ImportError::NotAWorkbook {
+        path: path.to_owned(),
+        detail,
+    };
+    let Ok(file) = File::open(path) else {
+        return Ok(());
+    };
+    let Ok(mut archive) = zip::ZipArchive::new(BufReader::new(file)) else {
+        return Ok(());
+    };
+    let largest = max_bytes.saturating_mul(MAX_PART_EXPANSION);
+    let mut shared_strings = None;
+    let mut content = None;
+    for index in 0..archive.len() {
+        let Ok(entry) = archive.by_index_data(index) else {
+            continue;
+        };
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        if entry.size() > largest {
+            return Err(refuse(format!(
+                "its part {name} would expand to {} MB, more than {MAX_PART_EXPANSION} times \
+                 the {} MB size limit (a zip bomb?)",
+                entry.size().div_ceil(1_000_000),
+                max_bytes / 1_000_000
+            )));
+        }
+        if name.to_ascii_lowercase().ends_with("sharedstrings.xml") {
+            shared_strings = Some((index, name, entry.size()));
+        } else if name == "content.xml" {
+            content = Some(index);
+        }
+    }
+    if matches!(format, Format::Xlsx)
+        && let Some((index, name, size)) = shared_strings
+        && let Ok(part) = archive.by_index(index)
+        && let Some(count) = declared_unique_strings(BufReader::new(part))
+        && count > size / 4
+    {
+        return Err(refuse(format!(
+            "its shared-string table ({name}) claims {count} strings, more than a part of \
+             {size} bytes can hold; the file is corrupt or crafted"
+        )));
+    }
+    if matches!(format, Format::Ods)
+        && let Some(index) = content
+        && let Ok(part) = archive.by_index(index)
+    {
+        check_ods(BufReader::new(part), MAX_ODS_CELLS).map_err(refuse)?;
+    }
+    Ok(())
+}
+
+/// The `uniqueCount` of the `<sst>` start tag, if the part starts with one that has it.
+fn declared_unique_strings(part: impl std::io::BufRead) -> Option<u64> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(part);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                if e.local_name().as_ref() != "sst" {
+                    return None;
+                }
+                let attribute = e.try_get_attribute("uniqueCount").ok()??;
+                return attribute.value.trim().parse().ok();
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// calamine's own caps on an ods sheet.
+const ODS_MAX_ROWS: u64 = 1_048_576;
+const ODS_MAX_COLUMNS: u64 = 16_384;
+
+/// Streams an ods `content.xml` and refuses (with a message naming the sheet) when its sheets
+/// would expand to more than `max_cells` cells in calamine's dense ranges.
+///
+/// A sheet's range spans the first to the last row and the leftmost to the rightmost column
+/// that hold a value, with `table:number-rows-repeated` and `table:number-columns-repeated`
+/// counted out (as calamine does, capped at 1,048,576 rows and 16,384 columns). A cell holds a
+/// value when it has a value type, a value or a formula. XML that cannot be parsed ends the
+/// scan; calamine then reports it.
+fn check_ods(content: impl std::io::BufRead, max_cells: u64) -> Result<(), String> {
+    use quick_xml::events::{BytesStart, Event};
+
+    #[derive(Default)]
+    struct Extent {
+        rows: Option<(u64, u64)>,
+        columns: Option<(u64, u64)>,
+    }
+    impl Extent {
+        fn cells(&self) -> u64 {
+            match (self.rows, self.columns) {
+                (Some((r0, r1)), Some((c0, c1))) => (r1 - r0 + 1).saturating_mul(c1 - c0 + 1),
+                _ => 0,
+            }
+        }
+    }
+    fn repeat(e: &BytesStart<'_>, name: &str) -> u64 {
+        e.try_get_attribute(name)
+            .ok()
+            .flatten()
+            .and_then(|a| a.value.trim().parse().ok())
+            .unwrap_or(1)
+            .max(1)
+    }
+    fn has_value(e: &BytesStart<'_>) -> bool {
+        e.attributes().flatten().any(|a| {
+            matches!(
+                a.key.as_ref(),
+                "office:value-type"
+                    | "office:value"
+                    | "office:string-value"
+                    | "office:date-value"
+                    | "office:time-value"
+                    | "office:boolean-value"
+                    | "table:formula"
+            )
+        })
+    }
+
+    let mut reader = quick_xml::Reader::from_reader(content);
+    let config = reader.config_mut();
+    config.check_end_names = false;
+    config.check_comments = false;
+    config.trim_text(false);
+    let mut buf = Vec::new();
+    let mut sheet: Option<(String, Extent)> = None;
+    let mut total: u64 = 0;
+    // Within the current sheet: the next row, and within the current row its repeat count,
+    // next column and whether it holds a value.
+    let mut row: u64 = 0;
+    let mut row_repeats: u64 = 1;
+    let mut column: u64 = 0;
+    let mut row_columns: Option<(u64, u64)> = None;
+    let too_many = |name: &str, cells: u64, total: u64| {
+        if cells > max_cells {
+            Err(format!(
+                "sheet {name} expands to {cells} cells through repeated rows and columns, more \
+                 than the {max_cells} this importer reads"
+            ))
+        } else if total > max_cells {
+            Err(format!(
+                "the sheets up to {name} expand to {total} cells through repeated rows and \
+                 columns, more than the {max_cells} this importer reads"
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    loop {
+        buf.clear();
+        let Ok(event) = reader.read_event_into(&mut buf) else {
+            return Ok(());
+        };
+        let empty = matches!(event, Event::Empty(_));
+        match event {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "table:table" => {
+                let name = e
+                    .try_get_attribute("table:name")
+                    .ok()
+                    .flatten()
+                    .map(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_or_else(|_| a.value.to_string(), |v| v.into_owned())
+                    })
+                    .unwrap_or_default();
+                sheet = Some((name, Extent::default()));
+                row = 0;
+            }
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "table:table-row" => {
+                row_repeats = repeat(&e, "table:number-rows-repeated")
+                    .min(ODS_MAX_ROWS.saturating_sub(row))
+                    .max(1);
+                column = 0;
+                row_columns = None;
+                if empty {
+                    row = row.saturating_add(row_repeats);
+                }
+            }
+            Event::Start(e) | Event::Empty(e)
+                if matches!(
+                    e.name().as_ref(),
+                    "table:table-cell" | "table:covered-table-cell"
+                ) =>
+            {
+                let repeats = repeat(&e, "table:number-columns-repeated")
+                    .min(ODS_MAX_COLUMNS.saturating_sub(column));
+                if repeats > 0 && has_value(&e) {
+                    let last = column + repeats - 1;
+                    row_columns = Some(match row_columns {
+                        None => (column, last),
+                        Some((first, _)) => (first, last),
+                    });
+                }
+                column = column.saturating_add(repeats);
+            }
+            Event::End(e) if e.name().as_ref() == "table:table-row" => {
+                if let (Some((name, extent)), Some((first, last))) = (sheet.as_mut(), row_columns) {
+                    let end = row + row_repeats - 1;
+                    extent.rows = Some(match extent.rows {
+                        None => (row, end),
+                        Some((start, _)) => (start, end),
+                    });
+                    extent.columns = Some(match extent.columns {
+                        None => (first, last),
+                        Some((a, b)) => (a.min(first), b.max(last)),
+                    });
+                    let cells = extent.cells();
+                    too_many(name, cells, total.saturating_add(cells))?;
+                }
+                row = row.saturating_add(row_repeats);
+                row_columns = None;
+            }
+            Event::End(e) if e.name().as_ref() == "table:table" => {
+                if let Some((name, extent)) = sheet.take() {
+                    total = total.saturating_add(extent.cells());
+                    too_many(&name, extent.cells(), total)?;
+                }
+            }
+            Event::Eof => return Ok(()),
+            _ => {}
+        }
+    }
+}
+
+/// Numbers CSV records as rows the way a spreadsheet that opens the file shows them.
+///
+/// The csv reader skips empty lines, but a spreadsheet shows each as an empty row; and a
+/// quoted cell spanning several lines is one row. So a record's row is the number of line
+/// breaks before the line it starts on, less the line breaks inside the quoted cells of the
+/// records before it. `\n`, `\r\n` and a bare `\r` each end a line.
+///
+/// The csv reader's own record position is not used for the line: it is where the reader
+/// stood after the record before, ahead of the empty lines it then skipped (and, for `\r\n`,
+/// between the `\r` and the `\n`).
+#[derive(Default)]
+struct CsvRows {
+    /// Bytes of the text looked at so far.
+    scanned: usize,
+    /// Line breaks in `text[..scanned]`.
+    breaks: u64,
+    /// Line breaks inside the quoted cells of the records read so far.
+    embedded: u64,
+    /// The 0-based row of the record before.
+    last: Option<u64>,
+}
+
+/// Line breaks in `text[from..to]`: `\n`, and `\r` not followed by `\n`.
+fn line_breaks(text: &[u8], from: usize, to: usize) -> u64 {
+    let mut count = 0;
+    for i in from..to {
+        match text[i] {
+            b'\n' => count += 1,
+            b'\r' if text.get(i + 1) != Some(&b'\n') => count += 1,
+            _ => {}
+        }
+    }
+    count
+}
+
+impl CsvRows {
+    /// The 0-based row of `record`, just read from `text`.
+    fn next(&mut self, text: &[u8], record: &csv::StringRecord) -> u32 {
+        let after_last = self.last.map_or(0, |last| last + 1);
+        // Where the record really starts: past the empty lines the reader skipped.
+        let from = record
+            .position()
+            .and_then(|p| usize::try_from(p.byte()).ok())
+            .unwrap_or(self.scanned)
+            .clamp(self.scanned, text.len());
+        let start = text[from..]
+            .iter()
+            .position(|b| *b != b'\r' && *b != b'\n')
+            .map_or(text.len(), |skip| from + skip);
+        self.breaks += line_breaks(text, self.scanned, start);
+        self.scanned = start;
+        let row = self.breaks.saturating_sub(self.embedded).max(after_last);
+        self.last = Some(row);
+        self.embedded += record
+            .iter()
+            .map(|field| line_breaks(field.as_bytes(), 0, field.len()))
+            .sum::<u64>();
+        u32::try_from(row).unwrap_or(u32::MAX)
     }
 }
 
@@ -488,6 +835,49 @@ mod tests {
         }
         let (text, used) = decode_text(&utf16, None);
         assert_eq!((text.as_str(), used), ("ID\tH2\n", TextEncoding::Utf16));
+    }
+
+    /// The rows `for_each_row` gives the records of `text`, as a spreadsheet numbers them.
+    fn csv_rows(text: &str) -> Vec<(u32, String)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut record = csv::StringRecord::new();
+        let mut rows = CsvRows::default();
+        let mut out = Vec::new();
+        while reader.read_record(&mut record).expect("csv") {
+            let row = rows.next(text.as_bytes(), &record);
+            out.push((row, record.get(0).unwrap_or_default().to_owned()));
+        }
+        out
+    }
+
+    #[test]
+    fn csv_rows_count_empty_lines_and_not_quoted_line_breaks() {
+        let expected = |rows: &[(u32, &str)]| -> Vec<(u32, String)> {
+            rows.iter().map(|(r, s)| (*r, (*s).to_owned())).collect()
+        };
+        // Empty lines are rows; a record's row is the line it starts on.
+        assert_eq!(
+            csv_rows("title\n\nhead,x\nT-1,5\n\nT-2,-5\n"),
+            expected(&[(0, "title"), (2, "head"), (3, "T-1"), (5, "T-2")])
+        );
+        // A quoted cell over several lines is one row.
+        assert_eq!(
+            csv_rows("head,x\n\"line one\nline two\",5\nT-2,-5\n"),
+            expected(&[(0, "head"), (1, "line one\nline two"), (2, "T-2")])
+        );
+        // CRLF, with an empty line and a quoted CRLF.
+        assert_eq!(
+            csv_rows("a,b\r\n\r\nc,\"x\r\ny\"\r\n\r\nd,e\r\n"),
+            expected(&[(0, "a"), (2, "c"), (4, "d")])
+        );
+        // Bare CR line ends, leading empty lines, no final line break.
+        assert_eq!(
+            csv_rows("\n\na\rb\r\rc"),
+            expected(&[(2, "a"), (3, "b"), (5, "c")])
+        );
     }
 
     #[test]

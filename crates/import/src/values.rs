@@ -293,7 +293,7 @@ const SPREADSHEET_ERRORS: &[&str] = &[
 ];
 
 /// The spreadsheet error a cell holds, whether as an error cell or as exported text.
-fn spreadsheet_error(cell: &Cell) -> Option<ValueProblem> {
+pub(crate) fn spreadsheet_error(cell: &Cell) -> Option<ValueProblem> {
     match cell {
         Cell::Error(code) => Some(ValueProblem::ExcelError {
             code: code.trim().to_string(),

@@ -480,7 +480,7 @@ fn two_sheets_join_on_asset_id() {
     assert_eq!(
         issue_codes(&import),
         [
-            "nameplate_differs@Units!3",
+            "nameplate_differs@Units!B3",
             "not_a_year@Units!C4",
             "unknown_asset@Results!3"
         ]
@@ -645,4 +645,616 @@ fn progress_is_reported_and_cancel_stops() {
         import_file(&path, &options),
         Err(ImportError::Cancelled)
     ));
+
+    // A panic in the caller's callback is the caller's: passed on, not blamed on the file.
+    let explode = |_: &substation_import::Progress| panic!("callback bug");
+    let mut options = common::options();
+    options.progress = Some(&explode);
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        import_file(&path, &options)
+    }))
+    .expect_err("the callback's panic is passed on");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"callback bug"));
+}
+
+/// A sheet of `Asset ID, Date, H2` rows for the tests below.
+fn simple_sheet(rows: &[(&'static str, &'static str, f64)]) -> Vec<Vec<W>> {
+    std::iter::once(["Asset ID", "Date", "H2"].map(W::S).to_vec())
+        .chain(
+            rows.iter()
+                .map(|(id, date, h2)| vec![W::S(id), W::S(date), W::N(*h2)]),
+        )
+        .collect()
+}
+
+#[test]
+fn chart_sheets_are_skipped_and_an_unreadable_sheet_is_a_warning() {
+    let dir = scratch("chartsheet");
+    // A chart sheet after the data (calamine refuses to read one as a range).
+    let path = dir.join("chart.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Samples").expect("name");
+    for (r, row) in [["Asset ID", "Date", "H2"], ["T-1", "2024-01-01", ""]]
+        .iter()
+        .enumerate()
+    {
+        for (c, text) in row.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+            sheet
+                .write_string(r as u32, c as u16, *text)
+                .expect("write");
+        }
+    }
+    sheet.write_number(1, 2, 5.0).expect("write");
+    let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Line);
+    chart.add_series().set_values("Samples!$C$2:$C$2");
+    let chartsheet = workbook.add_chartsheet();
+    chartsheet.set_name("H2 trend").expect("name");
+    chartsheet.insert_chart(0, 0, &chart).expect("chart");
+    workbook.save(&path).expect("save");
+    let import = read(&path);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(import.samples.len(), 1);
+    let names: Vec<_> = import.sheets.iter().map(|s| s.sheet.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Samples"],
+        "the chart sheet is not a sheet of cells"
+    );
+
+    // A sheet whose XML is broken costs that sheet only, with a warning.
+    let path = dir.join("broken-notes.xlsx");
+    xlsx(
+        &path,
+        &[
+            ("Samples", simple_sheet(&[("T-1", "2024-01-01", 5.0)])),
+            ("Notes", vec![vec![W::S("remarks")]]),
+        ],
+    );
+    let break_sheet = |name: &str, content: Vec<u8>| {
+        if name == "xl/worksheets/sheet2.xml" {
+            b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>".to_vec()
+        } else {
+            content
+        }
+    };
+    rewrite_zip(&path, break_sheet, &[]);
+    let import = read(&path);
+    assert_eq!(issue_codes(&import), ["sheet_unreadable@Notes"]);
+    assert_eq!(import.issues[0].severity, Severity::Warning);
+    assert_eq!(import.samples.len(), 1);
+    let notes = import
+        .sheets
+        .iter()
+        .find(|s| s.sheet == "Notes")
+        .expect("Notes");
+    assert_eq!(notes.role, SheetRole::Ignored);
+
+    // A sheet that breaks after some rows keeps nothing of them, their issues included. (40
+    // rows, so that rows are parsed, not only kept for the header search, before it breaks.)
+    let path = dir.join("broken-late.xlsx");
+    let mut more = simple_sheet(&[("T-2", "2024-01-01", -5.0)]);
+    for d in 1..40 {
+        more.push(vec![
+            W::S("T-3"),
+            W::D(day(2024, 1, 1) + chrono::Days::new(d)),
+            W::N(5.0),
+        ]);
+    }
+    xlsx(
+        &path,
+        &[
+            ("Samples", simple_sheet(&[("T-1", "2024-01-01", 5.0)])),
+            ("More", more),
+        ],
+    );
+    rewrite_zip(
+        &path,
+        |name, content| {
+            if name == "xl/worksheets/sheet2.xml" {
+                let text = String::from_utf8(content).expect("utf-8");
+                // Row 40's first cell is whole (so the rows above, row 2 with its negative H2
+                // among them, have been read), then the XML breaks off.
+                let row = text.find("<row r=\"40\"").expect("row 40");
+                let cut = row + text[row..].find("</c>").expect("cell") + 4;
+                format!("{}<c r=\"B40\" t=\"s\"><v>", &text[..cut]).into_bytes()
+            } else {
+                content
+            }
+        },
+        &[],
+    );
+    let import = read(&path);
+    assert_eq!(issue_codes(&import), ["sheet_unreadable@More"]);
+    let ids: Vec<_> = import.samples.iter().map(|s| s.asset_id.as_str()).collect();
+    assert_eq!(ids, ["T-1"]);
+    assert_eq!(import.summary.rows_read, 1);
+
+    // When the broken sheet is the only samples sheet, nothing is left: the import fails.
+    let path = dir.join("broken-samples.xlsx");
+    xlsx(
+        &path,
+        &[
+            ("Notes", vec![vec![W::S("remarks")]]),
+            ("Samples", simple_sheet(&[("T-1", "2024-01-01", 5.0)])),
+        ],
+    );
+    rewrite_zip(&path, break_sheet, &[]);
+    let error = import_err(&path);
+    assert_eq!(error.code(), "sheet_unreadable");
+    assert!(error.to_string().contains("Samples"), "{error}");
+}
+
+#[test]
+fn csv_rows_match_the_spreadsheet_after_empty_lines() {
+    let dir = scratch("csv-rows");
+    // Rows as a spreadsheet shows them: 1 title, 2 empty, 3 header, 4 T-1, 5 empty, 6 T-2.
+    let path = dir.join("blank.csv");
+    write_text(
+        &path,
+        b"DGA results 2024\n\nAsset ID,Date,H2\nT-1,2024-01-01,5\n\nT-2,2024-01-02,-5\n",
+    );
+    let import = read(&path);
+    assert_eq!(import.sheets[0].header_row, Some(3));
+    assert_eq!(issue_codes(&import), ["negative_value@blank!C6"]);
+    assert_eq!(import.samples[0].row, 4);
+
+    // A quoted cell over two lines is one row: T-2 is on row 3.
+    let path = dir.join("multiline.csv");
+    write_text(
+        &path,
+        b"Asset ID,Date,Remark,H2\r\nT-1,2024-01-01,\"line one\r\nline two\",5\r\n\r\nT-2,2024-01-02,x,-5\r\n",
+    );
+    let import = read(&path);
+    assert_eq!(issue_codes(&import), ["negative_value@multiline!D4"]);
+    assert_eq!(import.samples[0].row, 2);
+}
+
+#[test]
+fn a_row_with_an_error_keeps_no_nameplate_and_no_asset() {
+    let dir = scratch("failed-nameplate");
+    let path = dir.join("one.xlsx");
+    let header = ["Asset ID", "Substation", "Date sampled", "H2"]
+        .map(W::S)
+        .to_vec();
+    xlsx(
+        &path,
+        &[(
+            "Data",
+            vec![
+                header,
+                vec![W::S("T-1"), W::S("Alpha"), W::S("2024-01-01"), W::N(5.0)],
+                // Left out: its asset and nameplate must not appear.
+                vec![W::S("T-9"), W::S("Omega"), W::S("2024-01-01"), W::N(-5.0)],
+                // Left out too: its different substation must not be compared.
+                vec![W::S("T-1"), W::S("Beta"), W::S("2024-02-01"), W::S("abc")],
+            ],
+        )],
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        ["negative_value@Data!D3", "not_numeric@Data!D4"]
+    );
+    let assets: Vec<_> = import
+        .assets
+        .iter()
+        .map(|a| (a.id.as_str(), a.substation.as_deref()))
+        .collect();
+    assert_eq!(assets, [("T-1", Some("Alpha"))]);
+}
+
+#[test]
+fn nameplates_merge_field_by_field_and_the_transformers_sheet_wins() {
+    let dir = scratch("nameplate-merge");
+    let transformers = vec![
+        ["Asset ID", "Name", "Substation", "Manufacturer"]
+            .map(W::S)
+            .to_vec(),
+        ["T-1", "Main TR 1", "Alpha", "Hyosung"].map(W::S).to_vec(),
+    ];
+    let samples = |substation: [&'static str; 3]| {
+        let mut rows = vec![
+            ["Asset ID", "Date sampled", "Substation", "Year built", "H2"]
+                .map(W::S)
+                .to_vec(),
+        ];
+        for (i, s) in substation.iter().enumerate() {
+            rows.push(vec![
+                W::S("T-1"),
+                W::D(day(2024, i as u32 + 1, 1)),
+                W::S(s),
+                W::N(1998.0),
+                W::N(5.0 + i as f64),
+            ]);
+        }
+        rows
+    };
+    // Whatever the sheet order, the transformers sheet's values win, and a value missing
+    // there (the year) is filled from the sample rows.
+    for samples_first in [true, false] {
+        let path = dir.join(format!("order-{samples_first}.xlsx"));
+        let mut sheets = vec![
+            ("Transformers", transformers.clone()),
+            ("Samples", samples(["Alpha", "Alpha", "Alpha"])),
+        ];
+        if samples_first {
+            sheets.reverse();
+        }
+        xlsx(&path, &sheets);
+        let import = read(&path);
+        assert!(import.issues.is_empty(), "{:#?}", import.issues);
+        assert_eq!(import.assets.len(), 1);
+        let asset = &import.assets[0];
+        assert_eq!(asset.name.as_deref(), Some("Main TR 1"));
+        assert_eq!(asset.substation.as_deref(), Some("Alpha"));
+        assert_eq!(asset.manufacturer.as_deref(), Some("Hyosung"));
+        assert_eq!(asset.year_of_manufacture, Some(1998));
+    }
+    // Sample rows that disagree with the transformers sheet: one warning per asset and
+    // field, at the first cell whose value is not kept, even when it comes first.
+    let path = dir.join("differs.xlsx");
+    xlsx(
+        &path,
+        &[
+            ("Samples", samples(["Beta", "Beta", "Gamma"])),
+            ("Transformers", transformers.clone()),
+        ],
+    );
+    let import = read(&path);
+    assert_eq!(issue_codes(&import), ["nameplate_differs@Samples!C2"]);
+    let issue = &import.issues[0];
+    assert_eq!(issue.raw.as_deref(), Some("Beta"));
+    assert!(issue.message_en.contains("Alpha"), "{}", issue.message_en);
+    assert_eq!(import.assets[0].substation.as_deref(), Some("Alpha"));
+}
+
+#[test]
+fn error_values_and_booleans_are_not_asset_ids() {
+    let dir = scratch("error-ids");
+    let path = dir.join("errors.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Samples").expect("name");
+    for (c, h) in ["Asset ID", "Date", "H2", "Substation"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("write");
+    }
+    let lookup = rust_xlsxwriter::Formula::new("=VLOOKUP(\"x\",Z1:Z2,1,FALSE)").set_result("#N/A");
+    sheet.write_formula(1, 0, lookup).expect("write");
+    sheet.write_boolean(2, 0, true).expect("write");
+    sheet.write_string(3, 0, "T-1").expect("write");
+    let divide = rust_xlsxwriter::Formula::new("=1/0").set_result("#DIV/0!");
+    sheet.write_formula(3, 3, divide).expect("write");
+    for r in 1..4 {
+        sheet.write_string(r, 1, "2024-01-01").expect("write");
+        sheet.write_number(r, 2, 5.0).expect("write");
+    }
+    workbook.save(&path).expect("save");
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        [
+            "excel_error@Samples!D4",
+            "invalid_asset_id@Samples!A2",
+            "invalid_asset_id@Samples!A3",
+        ]
+    );
+    let severity = |code: &str| {
+        import
+            .issues
+            .iter()
+            .find(|i| i.code == code)
+            .map(|i| i.severity)
+    };
+    assert_eq!(severity("invalid_asset_id"), Some(Severity::Error));
+    assert_eq!(
+        severity("excel_error"),
+        Some(Severity::Warning),
+        "a nameplate value only"
+    );
+    let ids: Vec<_> = import.assets.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["T-1"]);
+    assert_eq!(
+        import.assets[0].substation, None,
+        "the error value is dropped"
+    );
+
+    // The same as text, as CSV exports carry it.
+    let path = dir.join("errors.csv");
+    write_text(
+        &path,
+        b"Asset ID,Date,H2,Substation\n#N/A,2024-01-01,5,\nT-1,2024-01-01,5,#REF!\n",
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        ["excel_error@errors!D3", "invalid_asset_id@errors!A2"]
+    );
+    assert_eq!(import.samples.len(), 1);
+    assert_eq!(import.assets[0].substation, None);
+}
+
+#[test]
+fn a_column_that_contradicts_its_day_order_is_flagged() {
+    let dir = scratch("mixed-dates");
+    let with_dates = |name: &str, dates: &[&str]| {
+        let path = dir.join(name);
+        let mut text = String::from("Asset ID,Date,H2\n");
+        for (i, d) in dates.iter().enumerate() {
+            text.push_str(&format!("T-1,{d},{}\n", i + 1));
+        }
+        write_text(&path, text.as_bytes());
+        path
+    };
+    // Day-first by two to one: the month-first cell is flagged, the ambiguous one refused.
+    let path = with_dates(
+        "majority.csv",
+        &["25/10/2023", "26/10/2023", "10/27/2023", "05/11/2023"],
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        ["ambiguous_date@majority!B5", "mixed_date_order@majority!B4"]
+    );
+    let mixed = import
+        .issues
+        .iter()
+        .find(|i| i.code == "mixed_date_order")
+        .expect("mixed");
+    assert!(
+        mixed.message_en.contains("month-first") && mixed.message_en.contains("day-first"),
+        "{}",
+        mixed.message_en
+    );
+    let ambiguous = import
+        .issues
+        .iter()
+        .find(|i| i.code == "ambiguous_date")
+        .expect("ambiguous");
+    assert!(
+        ambiguous.message_en.contains("mixes"),
+        "{}",
+        ambiguous.message_en
+    );
+    let dates: Vec<_> = import.samples.iter().map(|s| s.sample.date).collect();
+    assert_eq!(dates, [day(2023, 10, 25), day(2023, 10, 26)]);
+
+    // As many of each: both are flagged.
+    let path = with_dates("tie.csv", &["25/10/2023", "10/26/2023", "05/11/2023"]);
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        [
+            "ambiguous_date@tie!B4",
+            "mixed_date_order@tie!B2",
+            "mixed_date_order@tie!B3"
+        ]
+    );
+
+    // Told day-first: a date that can only be month-first is impossible.
+    let mut options = options();
+    options.day_order = Some(substation_import::values::DayOrder::DayFirst);
+    let import = import_file(&path, &options).expect("import");
+    assert_eq!(issue_codes(&import), ["impossible_date@tie!B3"]);
+    let dates: Vec<_> = import.samples.iter().map(|s| s.sample.date).collect();
+    assert_eq!(dates, [day(2023, 10, 25), day(2023, 11, 5)]);
+}
+
+#[test]
+fn the_unmapped_error_lists_the_most_header_like_row() {
+    let dir = scratch("unmapped-title");
+    let path = dir.join("title.csv");
+    write_text(
+        &path,
+        b"2024 DGA report\nEquip,Day,Hydro gas,Methane gas\nT-1,2024-01-01,5,6\n",
+    );
+    let error = import_err(&path);
+    let message = error.to_string();
+    assert!(
+        message.contains("title: Equip, Day, Hydro gas, Methane gas"),
+        "{message}"
+    );
+    assert!(!message.contains("2024 DGA report"), "{message}");
+
+    // Long headers are cut, and only the first 20 are listed.
+    let path = dir.join("wide.csv");
+    let headers: Vec<String> = (0..25)
+        .map(|i| format!("Column {i:02} with a very long description of its contents"))
+        .collect();
+    write_text(&path, format!("{}\n1,2\n", headers.join(",")).as_bytes());
+    let ImportError::Unmapped { found, .. } = import_err(&path) else {
+        panic!("expected Unmapped");
+    };
+    let listed = found[0].strip_prefix("wide: ").expect("sheet name");
+    let parts: Vec<&str> = listed.split(", ").collect();
+    assert_eq!(parts.len(), 21, "{listed}");
+    assert_eq!(parts[20], "… (+5)");
+    assert!(parts[0].starts_with("Column 00") && parts[0].ends_with('…'));
+    assert!(parts.iter().all(|p| p.chars().count() <= 40), "{listed}");
+}
+
+#[test]
+fn the_size_limit_is_in_decimal_megabytes() {
+    assert_eq!(
+        substation_import::source::DEFAULT_MAX_FILE_BYTES,
+        200_000_000
+    );
+    let dir = scratch("size");
+    let path = dir.join("big.csv");
+    write_text(&path, &vec![b'a'; 1_000_001]);
+    let mut options = options();
+    options.max_file_bytes = 1_000_000;
+    let error = import_file(&path, &options).expect_err("too large");
+    assert_eq!(error.code(), "file_too_large");
+    assert!(
+        error
+            .to_string()
+            .contains("is 1.1 MB, above the 1 MB limit"),
+        "{error}"
+    );
+}
+
+#[test]
+fn two_sample_date_columns_keep_the_sampling_date_silently() {
+    let dir = scratch("two-dates");
+    for (name, text) in [
+        (
+            "sampling-first.csv",
+            "설비번호,채취일자,분석일자,수소\nT-1,2024-01-01,2024-01-03,5\n",
+        ),
+        (
+            "analysis-first.csv",
+            "설비번호,분석일자,채취일자,수소\nT-1,2024-01-03,2024-01-01,5\n",
+        ),
+    ] {
+        let path = dir.join(name);
+        write_text(&path, text.as_bytes());
+        let import = read(&path);
+        assert!(import.issues.is_empty(), "{name}: {:#?}", import.issues);
+        assert_eq!(import.samples[0].sample.date, day(2024, 1, 1), "{name}");
+        let date_header = import.sheets[0]
+            .columns
+            .iter()
+            .find(|c| c.field == substation_import::headers::Field::SampleDate)
+            .map(|c| c.header.as_str());
+        assert_eq!(date_header, Some("채취일자"), "{name}");
+    }
+
+    // A sheet that is not read reports nothing about its columns.
+    let path = dir.join("ignored.xlsx");
+    xlsx(
+        &path,
+        &[
+            ("Samples", simple_sheet(&[("T-1", "2024-01-01", 5.0)])),
+            ("Limits", vec![["Asset ID", "H2", "H2"].map(W::S).to_vec()]),
+        ],
+    );
+    let import = read(&path);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    // A sheet that is read does.
+    let path = dir.join("used.xlsx");
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![
+                ["Asset ID", "Date", "H2", "H2"].map(W::S).to_vec(),
+                vec![W::S("T-1"), W::S("2024-01-01"), W::N(5.0), W::N(6.0)],
+            ],
+        )],
+    );
+    assert_eq!(issue_codes(&read(&path)), ["duplicate_column@Samples!D1"]);
+}
+
+#[test]
+fn malformed_workbooks_are_refused_not_panicked_on() {
+    let dir = scratch("malformed");
+    let base = |name: &str| {
+        let path = dir.join(name);
+        xlsx(
+            &path,
+            &[("Samples", simple_sheet(&[("T-1", "2024-01-01", 5.0)]))],
+        );
+        path
+    };
+    // A shared-string table that claims more strings than its part can hold: calamine would
+    // reserve room for them up front (a capacity-overflow panic for 10^18, an allocation
+    // failure that aborts the process for 4×10^9).
+    for count in ["1000000000000000000", "4000000000"] {
+        let path = base(&format!("sst-{count}.xlsx"));
+        rewrite_zip(
+            &path,
+            |name, content| {
+                if name == "xl/sharedStrings.xml" {
+                    let text = String::from_utf8(content).expect("utf-8");
+                    let start = text.find("uniqueCount=\"").expect("uniqueCount") + 13;
+                    let end = start + text[start..].find('"').expect("quote");
+                    format!("{}{count}{}", &text[..start], &text[end..]).into_bytes()
+                } else {
+                    content
+                }
+            },
+            &[],
+        );
+        let error = import_err(&path);
+        assert_eq!(error.code(), "not_a_workbook", "{error}");
+        assert!(error.to_string().contains("shared-string"), "{error}");
+    }
+
+    // A part that decompresses to more than 20 times the size limit.
+    let path = base("bomb.xlsx");
+    rewrite_zip(
+        &path,
+        |_, content| content,
+        &[("xl/media/pad.bin", vec![0; 300_000])],
+    );
+    let mut options = options();
+    options.max_file_bytes = 12_000;
+    assert!(std::fs::metadata(&path).expect("size").len() < 12_000);
+    let error = import_file(&path, &options).expect_err("zip bomb");
+    assert_eq!(error.code(), "not_a_workbook");
+    assert!(error.to_string().contains("xl/media/pad.bin"), "{error}");
+
+    // A row number at u32::MAX overflows inside calamine (a panic where overflow is checked):
+    // the import must not unwind, whatever it makes of the file.
+    let path = dir.join("rowmax.xlsx");
+    xlsx(
+        &path,
+        &[("Samples", simple_sheet(&[("T-1", "2024-01-01", 5.0)]))],
+    );
+    rewrite_zip(
+        &path,
+        |name, content| {
+            if name == "xl/worksheets/sheet1.xml" {
+                let text = String::from_utf8(content).expect("utf-8");
+                text.replacen("<row r=\"2\"", "<row r=\"4294967295\"></row><row", 1)
+                    .replace(" r=\"A2\"", "")
+                    .replace(" r=\"B2\"", "")
+                    .replace(" r=\"C2\"", "")
+                    .into_bytes()
+            } else {
+                content
+            }
+        },
+        &[],
+    );
+    let outcome = std::panic::catch_unwind(|| import_file(&path, &common::options()));
+    match outcome.expect("no panic escapes import_file") {
+        Ok(_) => {}
+        Err(error) => assert_eq!(error.code(), "not_a_workbook", "{error}"),
+    }
+}
+
+#[test]
+fn an_ods_that_expands_past_the_cell_limit_is_refused() {
+    let dir = scratch("ods-bomb");
+    // 6,000 rows × 16,384 columns of 1 in a few hundred bytes: 98 million cells.
+    let path = dir.join("bomb.ods");
+    ods(
+        &path,
+        r#"<table:table table:name="Bomb"><table:table-row table:number-rows-repeated="6000"><table:table-cell table:number-columns-repeated="16384" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>"#,
+    );
+    let error = import_err(&path);
+    assert_eq!(error.code(), "not_a_workbook");
+    let message = error.to_string();
+    assert!(
+        message.contains("sheet Bomb") && message.contains("98304000"),
+        "{message}"
+    );
+
+    // Repeated empty cells and rows (how every ods ends its sheets) cost nothing.
+    let path = dir.join("fine.ods");
+    let rows = [
+        ods_row(&["Asset ID", "Date", "H2"]),
+        ods_row(&["T-1", "2024-01-01", "5"]),
+        r#"<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#.to_owned(),
+    ]
+    .concat();
+    ods(
+        &path,
+        &format!(r#"<table:table table:name="Samples">{rows}</table:table>"#),
+    );
+    let import = read(&path);
+    assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(import.samples.len(), 1);
 }

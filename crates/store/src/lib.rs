@@ -111,7 +111,10 @@ pub(crate) struct PreparedDiagnosis {
 pub(crate) fn pack(diagnosis: &substation_dga::Diagnosis) -> Result<Vec<u8>> {
     use std::io::Write;
     let json = serde_json::to_vec(diagnosis)?;
-    let mut encoder = flate2::write::DeflateEncoder::new(Vec::with_capacity(json.len() / 3), flate2::Compression::fast());
+    let mut encoder = flate2::write::DeflateEncoder::new(
+        Vec::with_capacity(json.len() / 3),
+        flate2::Compression::fast(),
+    );
     encoder
         .write_all(&json)
         .and_then(|()| encoder.finish())

@@ -239,7 +239,8 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
         let rows: Vec<SampleRow<'_>> = chunk.iter().map(|s| SampleRow::new(s, batch_id)).collect();
         let inserted = {
             let mut insert = sp.prepare_cached(&insert_samples_sql(rows.len()))?;
-            let values: Vec<&dyn rusqlite::ToSql> = rows.iter().flat_map(SampleRow::values).collect();
+            let values: Vec<&dyn rusqlite::ToSql> =
+                rows.iter().flat_map(SampleRow::values).collect();
             insert.execute(values.as_slice())?
         };
         outcome.samples_new += inserted as u64;
@@ -253,7 +254,9 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
             outcome.samples_unchanged += (rows.len() - inserted) as u64;
         }
     }
-    outcome.samples_unchanged = outcome.samples_unchanged.saturating_sub(outcome.samples_updated);
+    outcome.samples_unchanged = outcome
+        .samples_unchanged
+        .saturating_sub(outcome.samples_updated);
     if outcome.samples_new + outcome.samples_updated > 0 {
         outbox(sp, "sample_batch", &batch_id.to_string(), &now)?;
     }

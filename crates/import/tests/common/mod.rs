@@ -64,8 +64,13 @@ pub fn xlsx(path: &Path, sheets: &[(&str, Vec<Vec<W>>)]) {
     workbook.save(path).expect("save xlsx");
 }
 
-/// Rewrites an xlsx so that it uses the 1904 date system.
-pub fn make_1904(path: &Path) {
+/// Rewrites a zip-based workbook part by part: `edit` gets each part's name and bytes and
+/// returns the bytes to write; `extra` parts are added at the end.
+pub fn rewrite_zip(
+    path: &Path,
+    mut edit: impl FnMut(&str, Vec<u8>) -> Vec<u8>,
+    extra: &[(&str, Vec<u8>)],
+) {
     let bytes = std::fs::read(path).expect("read");
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -74,18 +79,84 @@ pub fn make_1904(path: &Path) {
         let name = entry.name().expect("entry name").to_string();
         let mut content = Vec::new();
         entry.read_to_end(&mut content).expect("read entry");
-        if name == "xl/workbook.xml" {
-            let text = String::from_utf8(content).expect("utf-8");
-            content = text
-                .replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
-                .into_bytes();
-        }
+        let content = edit(&name, content);
         out.start_file(name, zip::write::SimpleFileOptions::default())
             .expect("start");
         out.write_all(&content).expect("write entry");
     }
+    for (name, content) in extra {
+        out.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        out.write_all(content).expect("write entry");
+    }
     let bytes = out.finish().expect("finish").into_inner();
-    std::fs::write(path, bytes).expect("write xlsx");
+    std::fs::write(path, bytes).expect("write zip");
+}
+
+/// Rewrites an xlsx so that it uses the 1904 date system.
+pub fn make_1904(path: &Path) {
+    rewrite_zip(
+        path,
+        |name, content| {
+            if name == "xl/workbook.xml" {
+                let text = String::from_utf8(content).expect("utf-8");
+                text.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+                    .into_bytes()
+            } else {
+                content
+            }
+        },
+        &[],
+    );
+}
+
+/// Writes a minimal OpenDocument spreadsheet whose `office:spreadsheet` holds `tables` (the
+/// `<table:table>` elements, as XML).
+pub fn ods(path: &Path, tables: &str) {
+    const MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
+    let manifest = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:media-type="{MIMETYPE}"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>"#
+    );
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
+    );
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    out.start_file("mimetype", stored).expect("start");
+    out.write_all(MIMETYPE.as_bytes()).expect("write");
+    for (name, text) in [
+        ("META-INF/manifest.xml", manifest),
+        ("content.xml", content),
+    ] {
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        out.write_all(text.as_bytes()).expect("write");
+    }
+    let bytes = out.finish().expect("finish").into_inner();
+    std::fs::write(path, bytes).expect("write ods");
+}
+
+/// An ods table row of string cells (an empty string is an empty cell).
+pub fn ods_row(cells: &[&str]) -> String {
+    let cells: String = cells
+        .iter()
+        .map(|c| {
+            if c.is_empty() {
+                "<table:table-cell/>".to_owned()
+            } else {
+                format!(
+                    r#"<table:table-cell office:value-type="string"><text:p>{c}</text:p></table:table-cell>"#
+                )
+            }
+        })
+        .collect();
+    format!("<table:table-row>{cells}</table:table-row>")
 }
 
 pub fn options() -> ImportOptions<'static> {
