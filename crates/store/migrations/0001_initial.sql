@@ -1,5 +1,7 @@
 -- Substation Bulk local cache, schema version 1.
--- Times are RFC 3339 UTC text; dates are YYYY-MM-DD text (they sort as dates).
+-- Times are RFC 3339 UTC text; dates are YYYY-MM-DD text (they sort as dates), except the
+-- sample date, an integer YYYYMMDD (still readable and sortable) to keep the million-row table
+-- and its key small.
 
 CREATE TABLE import_batch (
     id              INTEGER PRIMARY KEY,
@@ -17,7 +19,9 @@ CREATE TABLE import_batch (
 CREATE INDEX import_batch_hash ON import_batch (content_sha256);
 
 CREATE TABLE asset (
-    id                   TEXT PRIMARY KEY,
+    -- Internal key; samples refer to it (an integer keeps their key small).
+    key                  INTEGER PRIMARY KEY,
+    id                   TEXT NOT NULL UNIQUE,
     name                 TEXT,
     substation           TEXT,
     manufacturer         TEXT,
@@ -38,8 +42,9 @@ CREATE INDEX asset_name ON asset (name);
 -- Gas columns: the value (measured ppm, or the detection limit) and its state:
 -- 0 not measured, 1 measured, 2 below detection.
 CREATE TABLE sample (
-    asset_id      TEXT NOT NULL REFERENCES asset (id),
-    sampled_on    TEXT NOT NULL,
+    asset_key     INTEGER NOT NULL REFERENCES asset (key),
+    -- YYYYMMDD
+    sampled_on    INTEGER NOT NULL,
     h2 REAL,   h2_state   INTEGER NOT NULL DEFAULT 0,
     ch4 REAL,  ch4_state  INTEGER NOT NULL DEFAULT 0,
     c2h6 REAL, c2h6_state INTEGER NOT NULL DEFAULT 0,
@@ -52,9 +57,10 @@ CREATE TABLE sample (
     batch_id      INTEGER NOT NULL REFERENCES import_batch (id),
     source_sheet  TEXT NOT NULL,
     source_row    INTEGER NOT NULL,
-    PRIMARY KEY (asset_id, sampled_on)
+    PRIMARY KEY (asset_key, sampled_on)
 ) WITHOUT ROWID;
-CREATE INDEX sample_batch ON sample (batch_id);
+-- No index on batch_id: sync reads one batch's samples by a scan, rarely; every import would
+-- pay for the index on each of its rows.
 
 CREATE TABLE diagnosis_run (
     id              INTEGER PRIMARY KEY,

@@ -141,10 +141,16 @@ const SAMPLE_COLUMNS: &str = "sampled_on, h2, h2_state, ch4, ch4_state, c2h6, c2
      c2h2, c2h2_state, co, co_state, co2, co2_state, o2, o2_state, n2, n2_state, batch_id, source_sheet, source_row";
 
 fn sample_from(row: &Row<'_>) -> rusqlite::Result<StoredSample> {
-    let date: String = row.get(0)?;
-    let date = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    // Stored as the integer YYYYMMDD.
+    let number: i64 = row.get(0)?;
+    let date = i32::try_from(number / 10_000)
+        .ok()
+        .and_then(|year| {
+            let month = u32::try_from(number / 100 % 100).ok()?;
+            let day = u32::try_from(number % 100).ok()?;
+            NaiveDate::from_ymd_opt(year, month, day)
+        })
+        .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, number))?;
     let g = |i: usize| -> rusqlite::Result<GasValue> { Ok(gas(row.get(i)?, row.get(i + 1)?)) };
     let gases = GasReadings {
         h2: g(1)?,
@@ -237,7 +243,7 @@ impl Reader {
     pub fn asset(&self, id: &str) -> Result<Option<AssetSummary>> {
         let sql = format!(
             "SELECT {ASSET_COLUMNS},
-                (SELECT count(*) FROM sample WHERE asset_id = asset.id),
+                (SELECT count(*) FROM sample WHERE asset_key = asset.key),
                 (SELECT count(*) FROM diagnosis WHERE asset_id = asset.id)
              FROM asset WHERE id = ?1"
         );
@@ -264,8 +270,9 @@ impl Reader {
 
     /// An asset's samples, oldest first.
     pub fn samples(&self, asset_id: &str) -> Result<Vec<StoredSample>> {
-        let sql =
-            format!("SELECT {SAMPLE_COLUMNS} FROM sample WHERE asset_id = ?1 ORDER BY sampled_on");
+        let sql = format!(
+            "SELECT {SAMPLE_COLUMNS} FROM sample WHERE asset_key = (SELECT key FROM asset WHERE id = ?1) ORDER BY sampled_on"
+        );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params![asset_id], sample_from)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

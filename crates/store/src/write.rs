@@ -136,7 +136,7 @@ fn write_asset(
     asset: &Asset,
     batch_id: i64,
     now: &str,
-) -> Result<(bool, bool)> {
+) -> Result<(i64, bool, bool)> {
     let exists: bool = sp
         .prepare_cached("SELECT 1 FROM asset WHERE id = ?1")?
         .exists(params![asset.id])?;
@@ -187,7 +187,10 @@ fn write_asset(
     if changed {
         outbox(sp, "asset", &asset.id, now)?;
     }
-    Ok((!exists, changed && exists))
+    let key: i64 = sp
+        .prepare_cached("SELECT key FROM asset WHERE id = ?1")?
+        .query_row(params![asset.id], |row| row.get(0))?;
+    Ok((key, !exists, changed && exists))
 }
 
 fn outbox(sp: &Savepoint<'_>, entity: &str, key: &str, now: &str) -> Result<()> {
@@ -217,8 +220,11 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
         batch_id,
         ..ImportOutcome::default()
     };
+    let mut keys: std::collections::HashMap<&str, i64> =
+        std::collections::HashMap::with_capacity(import.assets.len());
     for asset in &import.assets {
-        let (new, updated) = write_asset(sp, asset, batch_id, &now)?;
+        let (key, new, updated) = write_asset(sp, asset, batch_id, &now)?;
+        keys.insert(&asset.id, key);
         outcome.assets_new += u64::from(new);
         outcome.assets_updated += u64::from(updated);
     }
@@ -228,7 +234,7 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
              c2h4 = ?9, c2h4_state = ?10, c2h2 = ?11, c2h2_state = ?12, co = ?13, co_state = ?14,
              co2 = ?15, co2_state = ?16, o2 = ?17, o2_state = ?18, n2 = ?19, n2_state = ?20,
              batch_id = ?21, source_sheet = ?22, source_row = ?23
-         WHERE asset_id = ?1 AND sampled_on = ?2
+         WHERE asset_key = ?1 AND sampled_on = ?2
            AND (h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
                 co, co_state, co2, co2_state, o2, o2_state, n2, n2_state)
                IS NOT (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
@@ -236,7 +242,18 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
     // Samples go in by multi-row INSERTs (one statement per chunk costs far less than one per
     // row); rows a chunk could not insert already exist and are updated only if they differ.
     for chunk in import.samples.chunks(SAMPLE_CHUNK) {
-        let rows: Vec<SampleRow<'_>> = chunk.iter().map(|s| SampleRow::new(s, batch_id)).collect();
+        let rows = chunk
+            .iter()
+            .map(|s| {
+                let key = keys.get(s.asset_id.as_str()).copied().ok_or_else(|| {
+                    StoreError::Invalid(format!(
+                        "a sample of {} has no asset in its import",
+                        s.asset_id
+                    ))
+                })?;
+                Ok(SampleRow::new(s, key, batch_id))
+            })
+            .collect::<Result<Vec<SampleRow<'_>>>>()?;
         let inserted = {
             let mut insert = sp.prepare_cached(&insert_samples_sql(rows.len()))?;
             let values: Vec<&dyn rusqlite::ToSql> =
@@ -265,13 +282,20 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
     Ok(outcome)
 }
 
+/// A date as the integer YYYYMMDD the sample table keys on.
+pub(crate) fn date_number(date: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    i64::from(date.year()) * 10_000 + i64::from(date.month()) * 100 + i64::from(date.day())
+}
+
 /// Rows per multi-row INSERT (23 parameters each, well under SQLite's limit of 32,766).
 const SAMPLE_CHUNK: usize = 64;
 
 /// One sample's parameters, in column order.
 struct SampleRow<'a> {
-    asset_id: &'a str,
-    date: String,
+    asset_key: i64,
+    /// YYYYMMDD
+    date: i64,
     gases: [(Option<f64>, i64); 9],
     batch_id: i64,
     sheet: &'a str,
@@ -279,11 +303,11 @@ struct SampleRow<'a> {
 }
 
 impl<'a> SampleRow<'a> {
-    fn new(imported: &'a substation_import::ImportedSample, batch_id: i64) -> Self {
+    fn new(imported: &'a substation_import::ImportedSample, asset_key: i64, batch_id: i64) -> Self {
         let g = &imported.sample.gases;
         SampleRow {
-            asset_id: &imported.asset_id,
-            date: imported.sample.date.to_string(),
+            asset_key,
+            date: date_number(imported.sample.date),
             gases: [g.h2, g.ch4, g.c2h6, g.c2h4, g.c2h2, g.co, g.co2, g.o2, g.n2].map(gas_columns),
             batch_id,
             sheet: &imported.sheet,
@@ -292,7 +316,7 @@ impl<'a> SampleRow<'a> {
     }
 
     fn values(&self) -> impl Iterator<Item = &dyn rusqlite::ToSql> {
-        let head: [&dyn rusqlite::ToSql; 2] = [&self.asset_id, &self.date];
+        let head: [&dyn rusqlite::ToSql; 2] = [&self.asset_key, &self.date];
         let tail: [&dyn rusqlite::ToSql; 3] = [&self.batch_id, &self.sheet, &self.row];
         head.into_iter()
             .chain(self.gases.iter().flat_map(|(value, state)| {
@@ -305,7 +329,7 @@ impl<'a> SampleRow<'a> {
 fn insert_samples_sql(rows: usize) -> String {
     let one = format!("({})", vec!["?"; 23].join(", "));
     format!(
-        "INSERT OR IGNORE INTO sample (asset_id, sampled_on,
+        "INSERT OR IGNORE INTO sample (asset_key, sampled_on,
              h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
              co, co_state, co2, co2_state, o2, o2_state, n2, n2_state,
              batch_id, source_sheet, source_row)
