@@ -7,34 +7,8 @@ use rust_xlsxwriter::{DocProperties, Format, FormatBorder, Workbook, Worksheet};
 
 use crate::model::{CREATED, Gas, Transformer};
 
-/// Headers of the "Transformers" sheet (the importer's template).
-pub const ASSET_HEADERS: [&str; 10] = [
-    "Asset ID",
-    "Name",
-    "Substation",
-    "Manufacturer",
-    "Year of manufacture",
-    "Rated voltage (kV)",
-    "Rated power (MVA)",
-    "Oil volume (L)",
-    "Oil preservation",
-    "Communicating OLTC",
-];
-
-/// Headers of the "Samples" sheet (the importer's template).
-pub const SAMPLE_HEADERS: [&str; 11] = [
-    "Asset ID",
-    "Date sampled",
-    "H2 (ppm)",
-    "CH4 (ppm)",
-    "C2H6 (ppm)",
-    "C2H4 (ppm)",
-    "C2H2 (ppm)",
-    "CO (ppm)",
-    "CO2 (ppm)",
-    "O2 (ppm)",
-    "N2 (ppm)",
-];
+/// The importer's own two-sheet headers: generated workbooks use exactly the template's.
+pub use substation_import::template::{ASSET_HEADERS, SAMPLE_HEADERS};
 
 pub const ASSET_WIDTHS: [f64; 10] = [10.0, 26.0, 22.0, 13.0, 11.0, 11.0, 11.0, 11.0, 16.0, 12.0];
 pub const SAMPLE_WIDTHS: [f64; 11] = [10.0, 12.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0];

@@ -194,22 +194,10 @@ pub fn issue_codes(import: &Import) -> Vec<String> {
 
 /// The headers of the importer's own two-sheet layout, samples side.
 pub fn sample_header() -> Vec<W> {
-    [
-        "Asset ID",
-        "Date sampled",
-        "H2 (ppm)",
-        "CH4 (ppm)",
-        "C2H6 (ppm)",
-        "C2H4 (ppm)",
-        "C2H2 (ppm)",
-        "CO (ppm)",
-        "CO2 (ppm)",
-        "O2 (ppm)",
-        "N2 (ppm)",
-    ]
-    .into_iter()
-    .map(W::S)
-    .collect()
+    substation_import::template::SAMPLE_HEADERS
+        .into_iter()
+        .map(W::S)
+        .collect()
 }
 
 /// A healthy sample row for `id` on `date`.
