@@ -14,7 +14,7 @@
 //!   - only CO/CO2 elevated: "undetermined" (paper ageing or overheating, see `paper_involved`).
 //! - **Severity**: normal; caution (Status 2, IEC alert, TDCG Condition 2–3); warning (Status 3,
 //!   IEC alarm, TDCG Condition 4); critical when Status 3 comes with a high-energy fault (D2 or
-//!   T3), or with H2 or a hydrocarbon at twice its Table 2 limit and still rising, or when TDCG
+//!   T3) whose signature gas (C2H2, C2H4) is itself elevated, or with H2 or a hydrocarbon at twice its Table 2 limit and still rising, or when TDCG
 //!   is in Condition 4 and rising more than 30 ppm/day. Not critical: D1/D2 that C2H2/H2 blames
 //!   on a communicating tap changer; H2 and C2H6 of stray gassing.
 //! - **Action**: normal → routine sampling (12 months); caution → resample in 3 months (1 month
@@ -484,7 +484,14 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
              communicates with the main tank: treated as a fault in the main tank",
         ));
     }
-    let high_energy = matches!(fault, Fault::D2 | Fault::T3) && !oltc_explains_acetylene;
+    // A high-energy zone counts only when its signature gas is itself elevated: a T3 point made
+    // of a few ppm of C2H4, next to a C2H2 just over its limit, is not a hot spot to act on.
+    let signature_elevated = match fault {
+        Fault::T3 => elevated(inputs, Gas::C2H4),
+        Fault::D2 => elevated(inputs, Gas::C2H2),
+        _ => false,
+    };
+    let high_energy = signature_elevated && !oltc_explains_acetylene;
     let runaway: Vec<&str> = inputs
         .ieee_2019
         .gases

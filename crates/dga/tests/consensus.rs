@@ -176,3 +176,23 @@ fn acetylene_over_undetected_hydrogen_still_points_to_the_tap_changer() {
     assert_eq!(d.iec_60599.c2h2_h2.value, None);
     assert!(d.iec_60599.oltc_contamination_suspected);
 }
+
+#[test]
+fn a_high_energy_zone_needs_its_signature_gas_to_be_elevated() {
+    // Sealed unit, C2H2 2.1 ppm just over the low-oxygen Table 2 limit (2): Status 3.
+    // Triangle 1 from CH4 2, C2H4 10, C2H2 2.1 → 14 % CH4, 71 % C2H4, 15 % C2H2 → T3, but
+    // C2H4 at 10 ppm is far below every limit: an expert review, not a removal from service.
+    let mut gases = air([20.0, 2.0, 3.0, 10.0, 2.1, 200.0, 2000.0]);
+    gases.o2 = substation_dga::GasValue::Measured(1500.0);
+    gases.n2 = substation_dga::GasValue::Measured(60_000.0);
+    let d = history(Some(false), &[(0, gases)]);
+    assert_eq!(d.ieee_c57_104_2019.status.number(), 3);
+    assert_eq!(d.severity, Severity::Warning, "{:#?}", d.rules);
+    // The same with C2H4 at 300 ppm (above Table 2) is a hot spot: critical.
+    let mut hot = gases;
+    hot.c2h4 = substation_dga::GasValue::Measured(300.0);
+    hot.ch4 = substation_dga::GasValue::Measured(60.0);
+    let d = history(Some(false), &[(0, hot)]);
+    assert_eq!(d.fault, Fault::T3, "{:#?}", d.rules);
+    assert_eq!(d.severity, Severity::Critical);
+}
