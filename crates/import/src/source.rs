@@ -15,12 +15,10 @@
 //!   sheets would expand to more than [`MAX_ODS_CELLS`] cells.
 //! - xls: calamine also parses every sheet at open, into a dense range spanning the
 //!   smallest and largest row and column any cell record names. BIFF8 cell records carry
-//!   16-bit row and column numbers, so a crafted file can name a cell far beyond Excel's own
-//!   65,536 × 256 grid and make that range very large; a real file is at most 200 MB under
-//!   the default limit, but its sheets are not otherwise bounded here. **Remaining risk**: a
-//!   hostile .xls can still make the import allocate gigabytes (or abort on allocation
-//!   failure, which cannot be caught). Import untrusted .xls files in a process that can
-//!   afford to die, or convert them to xlsx first.
+//!   16-bit row and column numbers, so a crafted file can name cells far apart and make that
+//!   range billions of cells. The importer first reads the workbook stream's cell records
+//!   (their positions only) and refuses a workbook whose sheets would span more than
+//!   [`MAX_XLS_CELLS`] cells ([`check_xls`]).
 //! - CSV is decoded whole (the file-size limit bounds it).
 //!
 //! Each sheet's range (xls, ods) is built once per import: the importer reads every sheet in
@@ -45,6 +43,8 @@ pub const MAX_PART_EXPANSION: u64 = 20;
 /// Most cells the sheets of an OpenDocument workbook may expand to (repeated rows and columns
 /// counted out), together.
 pub const MAX_ODS_CELLS: u64 = 50_000_000;
+/// Most cells the dense ranges of an xls workbook's sheets may span together.
+pub const MAX_XLS_CELLS: u64 = 50_000_000;
 /// Columns beyond this are ignored (lab sheets have a few dozen).
 pub const MAX_COLUMNS: u32 = 512;
 
@@ -176,6 +176,7 @@ impl Source {
                 (Inner::Xlsb(wb), system, names, None)
             }
             Format::Xls => {
+                check_xls(path, MAX_XLS_CELLS)?;
                 let wb: Xls<_> = calamine::open_workbook(path).map_err(|e| match e {
                     calamine::XlsError::Password => encrypted(),
                     other => not_a_workbook(other.to_string()),
@@ -441,6 +442,85 @@ const ODS_MAX_COLUMNS: u64 = 16_384;
 /// counted out (as calamine does, capped at 1,048,576 rows and 16,384 columns). A cell holds a
 /// value when it has a value type, a value or a formula. XML that cannot be parsed ends the
 /// scan; calamine then reports it.
+/// Refuses an xls workbook whose sheets' cell records span more than `max_cells` cells (the
+/// dense ranges calamine would allocate at open). Reads only record headers and the row and
+/// column fields of cell records. A file that is not a readable compound document is left for
+/// calamine to report.
+fn check_xls(path: &Path, max_cells: u64) -> Result<(), ImportError> {
+    let Ok(mut compound) = cfb::open(path) else {
+        return Ok(());
+    };
+    let stream = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|name| compound.is_stream(name));
+    let Some(stream) = stream else {
+        return Ok(());
+    };
+    let mut bytes = Vec::new();
+    if compound
+        .open_stream(stream)
+        .and_then(|mut s| s.read_to_end(&mut bytes))
+        .is_err()
+    {
+        return Ok(());
+    }
+    let cells = xls_span(&bytes);
+    if cells > max_cells {
+        return Err(ImportError::NotAWorkbook {
+            path: path.to_owned(),
+            detail: format!(
+                "its sheets name cells spanning {cells} cells (more than {max_cells}); the file is damaged or built to exhaust memory"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Total cells of the bounding ranges of every substream's cell records in a BIFF stream.
+fn xls_span(bytes: &[u8]) -> u64 {
+    const BOF: u16 = 0x0809;
+    const EOF: u16 = 0x000A;
+    let mut total: u64 = 0;
+    let mut extent: Option<(u16, u16, u16, u16)> = None;
+    let close = |extent: &mut Option<(u16, u16, u16, u16)>, total: &mut u64| {
+        if let Some((r0, r1, c0, c1)) = extent.take() {
+            let area = (u64::from(r1) - u64::from(r0) + 1) * (u64::from(c1) - u64::from(c0) + 1);
+            *total = total.saturating_add(area);
+        }
+    };
+    let mut at = 0usize;
+    while at + 4 <= bytes.len() {
+        let kind = u16::from_le_bytes([bytes[at], bytes[at + 1]]);
+        let len = usize::from(u16::from_le_bytes([bytes[at + 2], bytes[at + 3]]));
+        let body = &bytes[(at + 4).min(bytes.len())..(at + 4 + len).min(bytes.len())];
+        at += 4 + len;
+        let word = |i: usize| body.get(i..i + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+        // Cell records: row at 0, column at 2; MULRK/MULBLANK end with their last column.
+        let cell = match kind {
+            0x0006 | 0x00FD | 0x0203 | 0x027E | 0x0204 | 0x0205 | 0x0201 | 0x00D6 => {
+                word(0).zip(word(2)).map(|(r, c)| (r, c, c))
+            }
+            0x00BD | 0x00BE => match (word(0), word(2), body.len().checked_sub(2).and_then(word)) {
+                (Some(r), Some(c0), Some(c1)) => Some((r, c0.min(c1), c0.max(c1))),
+                _ => None,
+            },
+            BOF | EOF => {
+                close(&mut extent, &mut total);
+                None
+            }
+            _ => None,
+        };
+        if let Some((row, c0, c1)) = cell {
+            extent = Some(match extent {
+                None => (row, row, c0, c1),
+                Some((r0, r1, a, b)) => (r0.min(row), r1.max(row), a.min(c0), b.max(c1)),
+            });
+        }
+    }
+    close(&mut extent, &mut total);
+    total
+}
+
 fn check_ods(content: impl std::io::BufRead, max_cells: u64) -> Result<(), String> {
     use quick_xml::events::{BytesStart, Event};
 
@@ -813,6 +893,44 @@ fn sniff_delimiter(text: &str) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(kind: u16, body: &[u8]) -> Vec<u8> {
+        let mut out = kind.to_le_bytes().to_vec();
+        out.extend((body.len() as u16).to_le_bytes());
+        out.extend(body);
+        out
+    }
+
+    fn number(row: u16, col: u16) -> Vec<u8> {
+        let mut body = row.to_le_bytes().to_vec();
+        body.extend(col.to_le_bytes());
+        body.extend([0u8; 10]);
+        record(0x0203, &body)
+    }
+
+    #[test]
+    fn xls_span_adds_up_each_sheets_bounding_range() {
+        let mut stream = Vec::new();
+        stream.extend(record(0x0809, &[0; 16]));
+        stream.extend(record(0x000A, &[]));
+        // Sheet 1: cells at (0,0) and (9,4): 10 × 5 = 50.
+        stream.extend(record(0x0809, &[0; 16]));
+        stream.extend(number(0, 0));
+        stream.extend(number(9, 4));
+        stream.extend(record(0x000A, &[]));
+        // Sheet 2: a MULBLANK from column 2 to 200 on row 3: 1 × 199.
+        stream.extend(record(0x0809, &[0; 16]));
+        let mut mulblank = 3u16.to_le_bytes().to_vec();
+        mulblank.extend(2u16.to_le_bytes());
+        mulblank.extend([0u8; 6]);
+        mulblank.extend(200u16.to_le_bytes());
+        stream.extend(record(0x00BE, &mulblank));
+        stream.extend(record(0x000A, &[]));
+        assert_eq!(xls_span(&stream), 50 + 199);
+        // A truncated record at the end is ignored, not a panic.
+        stream.extend([0x03, 0x02, 0xFF]);
+        assert_eq!(xls_span(&stream), 50 + 199);
+    }
 
     #[test]
     fn utf8_bom_and_cp949_are_recognised() {

@@ -161,3 +161,14 @@ fn xlsm_is_read_like_xlsx() {
     assert_clean(&import);
     assert_eq!(import.samples.len(), 1);
 }
+
+#[test]
+fn a_crafted_xls_spanning_billions_of_cells_is_refused_before_it_is_parsed() {
+    // Four sheets with one cell at A1 and one at IV65536 (the reviewer's file): parsed, each
+    // becomes a dense 65,536 × 256 range, 2.6 GB in all.
+    let error = import_err(&fixture("corners-crafted.xls"));
+    assert_eq!(error.code(), "not_a_workbook");
+    assert!(error.to_string().contains("cells"), "{error}");
+    // Real xls files still import.
+    assert!(read(&fixture("korean-lab-export.xls")).is_usable());
+}
