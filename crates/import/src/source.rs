@@ -257,33 +257,13 @@ impl Source {
                 let mut cells = wb
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| sheet_error(e.to_string()))?;
-                let mut rows = RowGrouper::default();
-                while let Some(cell) = cells.next_cell().map_err(|e| sheet_error(e.to_string()))? {
-                    let (row, col) = cell.get_position();
-                    if rows
-                        .push(row, col, from_data_ref(cell.get_value()), &mut each)
-                        .is_break()
-                    {
-                        return Ok(());
-                    }
-                }
-                let _ = rows.finish(&mut each);
+                stream_cells(|| cells.next_cell(), &mut each).map_err(sheet_error)?;
             }
             Inner::Xlsb(wb) => {
                 let mut cells = wb
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| sheet_error(e.to_string()))?;
-                let mut rows = RowGrouper::default();
-                while let Some(cell) = cells.next_cell().map_err(|e| sheet_error(e.to_string()))? {
-                    let (row, col) = cell.get_position();
-                    if rows
-                        .push(row, col, from_data_ref(cell.get_value()), &mut each)
-                        .is_break()
-                    {
-                        return Ok(());
-                    }
-                }
-                let _ = rows.finish(&mut each);
+                stream_cells(|| cells.next_cell(), &mut each).map_err(sheet_error)?;
             }
             Inner::Xls(wb) => {
                 let range = wb
@@ -732,6 +712,25 @@ fn epoch(is_1904: bool) -> DateSystem {
     } else {
         DateSystem::Excel1900
     }
+}
+
+/// Feeds the cells of a streaming reader (xlsx, xlsb) to `each`, a row at a time.
+fn stream_cells<'a, E: std::fmt::Display>(
+    mut next: impl FnMut() -> std::result::Result<Option<calamine::Cell<DataRef<'a>>>, E>,
+    each: &mut impl FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
+) -> std::result::Result<(), String> {
+    let mut rows = RowGrouper::default();
+    while let Some(cell) = next().map_err(|e| e.to_string())? {
+        let (row, col) = cell.get_position();
+        if rows
+            .push(row, col, from_data_ref(cell.get_value()), each)
+            .is_break()
+        {
+            return Ok(());
+        }
+    }
+    let _ = rows.finish(each);
+    Ok(())
 }
 
 /// Gathers streamed cells into rows (cells arrive in row order).
