@@ -143,6 +143,106 @@ fn xls_and_ods_copies_import_like_the_xlsx() {
 }
 
 #[test]
+fn a_real_xlsb_imports_like_the_xlsx() {
+    // The same two sheets written as xlsx (rust_xlsxwriter) and as xlsb (our own BIFF12
+    // writer): Hangul text, shared and inline strings, whole and fractional numbers (RK and
+    // full doubles), dates as serials with a date format, a blank cell and a bad value.
+    let asset = |id, name, substation, year: f64, preservation| {
+        vec![
+            W::S(id),
+            W::S(name),
+            W::S(substation),
+            W::T("효성중공업".to_owned()),
+            W::N(year),
+            W::N(154.0),
+            W::N(60.0),
+            W::N(32000.0),
+            W::S(preservation),
+            W::S("no"),
+        ]
+    };
+    let transformers = vec![
+        substation_import::template::ASSET_HEADERS
+            .into_iter()
+            .map(W::S)
+            .collect(),
+        asset(
+            "TR-0001",
+            "신안산 변전소 1호기",
+            "신안산",
+            1998.0,
+            "conservator",
+        ),
+        asset("TR-0002", "신안산 변전소 2호기", "신안산", 2011.0, "sealed"),
+    ];
+    let mut fractional = sample_row("TR-0001", day(2024, 9, 2));
+    fractional[2] = W::N(12.5);
+    fractional[3] = W::N(0.1);
+    fractional[8] = W::N(2431.7);
+    let mut negative = sample_row("TR-0002", day(2024, 3, 15));
+    negative[4] = W::N(-4.0);
+    let mut blank = sample_row("TR-0002", day(2025, 1, 31));
+    blank[6] = W::Blank;
+    let samples = vec![
+        sample_header(),
+        sample_row("TR-0001", day(2024, 3, 15)),
+        fractional,
+        negative,
+        blank,
+    ];
+    let sheets = [("Transformers", transformers), ("Samples", samples)];
+    let dir = scratch("xlsb");
+    let (xlsx_path, xlsb_path) = (dir.join("fleet.xlsx"), dir.join("fleet.xlsb"));
+    xlsx(&xlsx_path, &sheets);
+    xlsb::xlsb(&xlsb_path, &sheets);
+
+    // calamine itself sees the xlsb's dates as dates (from the cell's format), its Hangul and
+    // its inline and shared strings.
+    {
+        use calamine::{Data, Reader};
+        let mut workbook: calamine::Xlsb<_> =
+            calamine::open_workbook(&xlsb_path).expect("open xlsb");
+        let assets = workbook.worksheet_range("Transformers").expect("sheet");
+        assert_eq!(
+            assets.get_value((1, 1)),
+            Some(&Data::String("신안산 변전소 1호기".to_owned()))
+        );
+        assert_eq!(
+            assets.get_value((1, 3)),
+            Some(&Data::String("효성중공업".to_owned()))
+        );
+        let samples = workbook.worksheet_range("Samples").expect("sheet");
+        match samples.get_value((1, 1)) {
+            Some(Data::DateTime(date)) => {
+                assert_eq!(date.as_datetime().map(|d| d.date()), Some(day(2024, 3, 15)));
+            }
+            other => panic!("expected a date, got {other:?}"),
+        }
+        assert_eq!(samples.get_value((2, 3)), Some(&Data::Float(0.1)));
+        assert_eq!(samples.get_value((2, 2)), Some(&Data::Float(12.5)));
+    }
+
+    let xlsx = read(&xlsx_path);
+    let xlsb = read(&xlsb_path);
+    assert_eq!(xlsb.format, substation_import::Format::Xlsb);
+    assert_eq!(xlsx.assets.len(), 2);
+    // The row with the negative value is reported and left out.
+    assert_eq!(issue_codes(&xlsx), ["negative_value@Samples!E4"]);
+    assert_eq!(xlsx.samples.len(), 3);
+    assert_eq!(xlsx.samples[0].sample.date, day(2024, 3, 15));
+    let strip = |mut import: Import| {
+        import.file_name.clear();
+        import.content_sha256.clear();
+        import.format = substation_import::Format::Xlsx;
+        import
+    };
+    let (xlsx, xlsb) = (strip(xlsx), strip(xlsb));
+    assert_eq!(xlsb.assets, xlsx.assets);
+    assert_eq!(xlsb.samples, xlsx.samples);
+    assert_eq!(xlsb.issues, xlsx.issues);
+}
+
+#[test]
 fn a_real_password_protected_workbook_is_refused_clearly() {
     // The template encrypted with the password "secret" (ECMA-376 agile encryption, as Excel
     // writes it), made with msoffcrypto-tool.

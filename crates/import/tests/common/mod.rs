@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod xlsb;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
