@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
@@ -729,6 +730,9 @@ struct RowRecord {
     date_invalid: bool,
     gases: GasReadings,
     nameplate: Vec<NameplateEntry>,
+    /// A samples-sheet row's nameplate, shared with the asset's previous row when equal:
+    /// held for every row until the sheet ends, it must not be a copy per row.
+    shared_nameplate: Option<Arc<Vec<NameplateEntry>>>,
     failed: bool,
 }
 
@@ -739,8 +743,9 @@ struct Pending {
     sheet: String,
     /// 1-based.
     row: u32,
-    /// The nameplate values on the row, kept only if the sample is.
-    nameplate: Vec<NameplateEntry>,
+    /// The nameplate values on the row, kept only if the sample is. Rows repeating their
+    /// asset's previous nameplate share it (a million-row export repeats it on every row).
+    nameplate: Option<Arc<Vec<NameplateEntry>>>,
 }
 
 /// What a date column says about its day/month order.
@@ -825,6 +830,8 @@ struct Run<'o, 'a> {
     /// Asset ids on a transformers (assets) sheet.
     registered: std::collections::HashSet<String>,
     pending: Vec<Pending>,
+    /// Asset id → the nameplate of its last sample row, to share rather than copy.
+    last_nameplate: HashMap<String, Arc<Vec<NameplateEntry>>>,
     /// A panic in the progress callback, passed on once the import has stopped.
     callback_panic: Option<PanicPayload>,
 }
@@ -842,6 +849,7 @@ impl<'o, 'a> Run<'o, 'a> {
             asset_order: Vec::new(),
             registered: std::collections::HashSet::new(),
             pending: Vec::new(),
+            last_nameplate: HashMap::new(),
             callback_panic: None,
         }
     }
@@ -931,6 +939,7 @@ impl<'o, 'a> Run<'o, 'a> {
             date_invalid: false,
             gases: GasReadings::default(),
             nameplate: Vec::new(),
+            shared_nameplate: None,
             failed: false,
         };
         let empty = Cell::Empty;
@@ -988,6 +997,12 @@ impl<'o, 'a> Run<'o, 'a> {
                     }
                 },
             }
+        }
+        if plan.role == SheetRole::Samples
+            && let Some(asset_id) = &record.asset_id
+        {
+            let nameplate = std::mem::take(&mut record.nameplate);
+            record.shared_nameplate = self.share_nameplate(asset_id, nameplate);
         }
         record
     }
@@ -1107,12 +1122,13 @@ impl<'o, 'a> Run<'o, 'a> {
                     ko,
                 );
             }
+            let nameplate = record.shared_nameplate.take();
             self.pending.push(Pending {
                 asset_id,
                 sample: Sample::new(date, record.gases),
                 sheet: plan.name.clone(),
                 row: row + 1,
-                nameplate: std::mem::take(&mut record.nameplate),
+                nameplate,
             });
         }
     }
@@ -1245,6 +1261,32 @@ impl<'o, 'a> Run<'o, 'a> {
         None
     }
 
+    /// The row's nameplate, shared with the asset's previous row when the values are the same.
+    fn share_nameplate(
+        &mut self,
+        asset_id: &str,
+        nameplate: Vec<NameplateEntry>,
+    ) -> Option<Arc<Vec<NameplateEntry>>> {
+        if nameplate.is_empty() {
+            return None;
+        }
+        let same = |a: &[NameplateEntry], b: &[NameplateEntry]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.field == y.field && x.value == y.value)
+        };
+        if let Some(last) = self.last_nameplate.get(asset_id)
+            && same(last, &nameplate)
+        {
+            return Some(last.clone());
+        }
+        let shared = Arc::new(nameplate);
+        self.last_nameplate
+            .insert(asset_id.to_owned(), shared.clone());
+        Some(shared)
+    }
+
     /// Merges a row's nameplate values into the asset's, field by field: a field already
     /// kept stays (so the transformers sheet, read first, outranks sample rows), a missing one
     /// is filled, and a different value is reported once per asset and field, at the cell
@@ -1309,7 +1351,7 @@ impl<'o, 'a> Run<'o, 'a> {
 
     /// Merges exact duplicates, leaves out conflicting ones, and builds the assets.
     fn assemble(&mut self, two_sheet_layout: bool) -> (Vec<Asset>, Vec<ImportedSample>) {
-        let mut pending = std::mem::take(&mut self.pending);
+        let pending = std::mem::take(&mut self.pending);
         // Stable: the first occurrence of a key stays first.
         let mut order: Vec<usize> = (0..pending.len()).collect();
         order.sort_by(|&a, &b| {
@@ -1394,12 +1436,26 @@ impl<'o, 'a> Run<'o, 'a> {
         samples.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
 
         // Nameplate values on the sample rows that were kept, in the order they were read,
-        // after those of the transformers sheets.
-        for (k, row) in pending.iter_mut().enumerate() {
-            if !left_out[k] && !row.nameplate.is_empty() {
-                let nameplate = std::mem::take(&mut row.nameplate);
-                self.keep_nameplate(&row.asset_id, nameplate, &row.sheet, row.row);
+        // after those of the transformers sheets; a shared nameplate is merged once per run of
+        // rows that share it.
+        let mut merged: HashMap<&str, Arc<Vec<NameplateEntry>>> = HashMap::new();
+        for (k, row) in pending.iter().enumerate() {
+            let Some(nameplate) = row.nameplate.as_ref().filter(|_| !left_out[k]) else {
+                continue;
+            };
+            if merged
+                .get(row.asset_id.as_str())
+                .is_some_and(|m| Arc::ptr_eq(m, nameplate))
+            {
+                continue;
             }
+            merged.insert(&row.asset_id, nameplate.clone());
+            self.keep_nameplate(
+                &row.asset_id,
+                nameplate.as_ref().clone(),
+                &row.sheet,
+                row.row,
+            );
         }
 
         // Assets: nameplates in the order first kept, then ids known only from samples.
