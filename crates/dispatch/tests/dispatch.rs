@@ -1,0 +1,220 @@
+//! The dispatcher with the real embedded engine, and with a slow engine that counts how many
+//! calls are in flight (a stand-in for a remote engine whose calls take seconds).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use substation_dga::{Asset, Diagnosis, DiagnosisRequest, Gas, GasReadings, Sample};
+use substation_dispatch::{EmbeddedEngine, Ending, Engine, EngineError, Outcome, Progress, run};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+fn fleet() -> Vec<(String, DiagnosisRequest)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/fleet.json");
+    let requests: Vec<DiagnosisRequest> =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fleet")).expect("JSON");
+    requests
+        .into_iter()
+        .map(|r| (r.asset.id.clone(), r))
+        .collect()
+}
+
+fn simple(id: usize) -> (String, DiagnosisRequest) {
+    let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+    let sample = Sample::new(date, GasReadings::default().with(Gas::H2, 10.0));
+    (
+        format!("T-{id}"),
+        DiagnosisRequest::new(Asset::new(format!("T-{id}")), vec![sample]),
+    )
+}
+
+/// An engine whose calls take `delay` and which records the most calls in flight at once.
+struct Slow {
+    delay: Duration,
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Engine for Slow {
+    fn name(&self) -> &'static str {
+        "slow"
+    }
+
+    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Diagnosis, EngineError> {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(self.delay).await;
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        substation_dga::diagnose(&request).map_err(|e| EngineError {
+            code: e.code().into(),
+            message: e.to_string(),
+        })
+    }
+}
+
+fn slow(ms: u64) -> Arc<Slow> {
+    Arc::new(Slow {
+        delay: Duration::from_millis(ms),
+        now: AtomicUsize::new(0),
+        most: AtomicUsize::new(0),
+    })
+}
+
+#[tokio::test]
+async fn the_embedded_engine_diagnoses_the_sample_fleet() {
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let (tx, mut rx) = mpsc::channel(64);
+    let ending = run(
+        Arc::new(EmbeddedEngine),
+        fleet(),
+        2,
+        |o| outcomes.push(o),
+        Some(tx),
+        CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(ending, Ending::Finished);
+    assert_eq!(outcomes.len(), 9);
+    assert!(outcomes.iter().all(|o| o.result.is_ok()));
+    let tr003 = outcomes
+        .iter()
+        .find(|o| o.asset_id == "TR-003")
+        .expect("TR-003");
+    assert_eq!(
+        tr003.result.as_ref().map(|d| d.fault),
+        Ok(substation_dga::Fault::T3)
+    );
+    let mut last = Progress::default();
+    while let Ok(p) = rx.try_recv() {
+        last = p;
+    }
+    assert_eq!(
+        (
+            last.total,
+            last.done,
+            last.failed,
+            last.in_flight,
+            last.queued
+        ),
+        (9, 9, 0, 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn no_more_than_the_concurrency_limit_is_in_flight() {
+    let engine = slow(30);
+    let requests: Vec<_> = (0..24).map(simple).collect();
+    let mut landed = 0;
+    let ending = run(
+        engine.clone(),
+        requests,
+        4,
+        |_| landed += 1,
+        None,
+        CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(ending, Ending::Finished);
+    assert_eq!(landed, 24);
+    assert_eq!(
+        engine.most.load(Ordering::SeqCst),
+        4,
+        "calls overlap up to the limit, never beyond"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_stops_dispatching_and_reports_what_was_in_flight() {
+    let engine = slow(20);
+    let requests: Vec<_> = (0..50).map(simple).collect();
+    let cancel = CancellationToken::new();
+    let mut landed = Vec::new();
+    let trigger = cancel.clone();
+    let ending = run(
+        engine.clone(),
+        requests,
+        3,
+        |o| {
+            landed.push(o.asset_id);
+            if landed.len() == 6 {
+                trigger.cancel();
+            }
+        },
+        None,
+        cancel,
+    )
+    .await;
+    assert_eq!(ending, Ending::Cancelled);
+    assert!(
+        landed.len() >= 6 && landed.len() <= 6 + 3,
+        "only what was in flight finishes: {}",
+        landed.len()
+    );
+    assert_eq!(
+        engine.now.load(Ordering::SeqCst),
+        0,
+        "nothing is left running"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_request_is_an_outcome_not_an_abort() {
+    let mut requests: Vec<_> = (0..3).map(simple).collect();
+    requests[1].1.samples.clear();
+    let mut failed = Vec::new();
+    let ending = run(
+        Arc::new(EmbeddedEngine),
+        requests,
+        2,
+        |o| {
+            if let Err(e) = o.result {
+                failed.push((o.asset_id, e.code));
+            }
+        },
+        None,
+        CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(ending, Ending::Finished);
+    assert_eq!(failed, [("T-1".to_owned(), "invalid_request".to_owned())]);
+}
+
+#[tokio::test]
+async fn an_empty_fleet_finishes_at_once() {
+    let ending = run(
+        Arc::new(EmbeddedEngine),
+        Vec::new(),
+        4,
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(ending, Ending::Finished);
+}
+
+#[tokio::test]
+async fn cancel_with_nothing_in_flight_ends_the_run() {
+    // One at a time: when the sink cancels, nothing is in flight any more.
+    let engine = slow(5);
+    let requests: Vec<_> = (0..10).map(simple).collect();
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    let mut landed = 0;
+    let ending = run(
+        engine,
+        requests,
+        1,
+        |_| {
+            landed += 1;
+            if landed == 3 {
+                trigger.cancel();
+            }
+        },
+        None,
+        cancel,
+    )
+    .await;
+    assert_eq!((ending, landed), (Ending::Cancelled, 3));
+}
