@@ -152,6 +152,19 @@ fn samples_alone_do_not_erase_a_nameplate() {
     assert_eq!(samples[1].source_sheet, "Synthetic");
 }
 
+/// Starts a run on the embedded engine.
+fn embedded_run(store: &Store, assets_total: u64) -> i64 {
+    store
+        .begin_run(RunSpec {
+            engine: "embedded".into(),
+            engine_version: Some(substation_dga::ENGINE_VERSION.into()),
+            function_name: None,
+            options: serde_json::json!({}),
+            assets_total,
+        })
+        .expect("run")
+}
+
 fn diagnose_all(store: &Store, run_id: i64) -> usize {
     let reader = store.reader().expect("reader");
     let mut receivers = Vec::new();
@@ -191,15 +204,7 @@ fn diagnoses_are_reviewable_worst_first_with_their_outbox_rows() {
         .import(import_sample("fleet-two-sheets.xlsx"))
         .expect("import");
     let outbox_before = count(&store, "outbox");
-    let run = store
-        .begin_run(RunSpec {
-            engine: "embedded".into(),
-            engine_version: Some(substation_dga::ENGINE_VERSION.into()),
-            function_name: None,
-            options: serde_json::json!({}),
-            assets_total: 170,
-        })
-        .expect("run");
+    let run = embedded_run(&store, 170);
     assert_eq!(diagnose_all(&store, run), 170);
     store.finish_run(run, RunState::Finished).expect("finish");
     assert_eq!(count(&store, "diagnosis"), 170);
@@ -302,15 +307,7 @@ fn an_interrupted_run_resumes_with_only_the_assets_left() {
     store
         .import(import_sample("korean-lab-export.xlsx"))
         .expect("import");
-    let run = store
-        .begin_run(RunSpec {
-            engine: "embedded".into(),
-            engine_version: None,
-            function_name: None,
-            options: serde_json::json!({}),
-            assets_total: 30,
-        })
-        .expect("run");
+    let run = embedded_run(&store, 30);
     let reader = store.reader().expect("reader");
     let assets = reader.assets().expect("assets");
     for asset in assets.iter().take(10) {
@@ -370,15 +367,7 @@ fn a_diagnosis_for_an_unknown_asset_is_refused_and_others_in_the_batch_commit() 
             5.0,
         ))
         .expect("import");
-    let run = store
-        .begin_run(RunSpec {
-            engine: "embedded".into(),
-            engine_version: None,
-            function_name: None,
-            options: serde_json::json!({}),
-            assets_total: 2,
-        })
-        .expect("run");
+    let run = embedded_run(&store, 2);
     let reader = store.reader().expect("reader");
     let samples: Vec<Sample> = reader
         .samples("T-1")
