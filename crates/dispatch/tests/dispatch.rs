@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use substation_dga::{Asset, Diagnosis, DiagnosisRequest, Gas, GasReadings, Sample};
-use substation_dispatch::{EmbeddedEngine, Ending, Engine, EngineError, Outcome, Progress, run};
+use substation_dispatch::{
+    EmbeddedEngine, Ending, Engine, EngineError, Outcome, Policy, Progress, run,
+};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -46,10 +48,15 @@ impl Engine for Slow {
         self.most.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(self.delay).await;
         self.now.fetch_sub(1, Ordering::SeqCst);
-        substation_dga::diagnose(&request).map_err(|e| EngineError {
-            code: e.code().into(),
-            message: e.to_string(),
-        })
+        substation_dga::diagnose(&request)
+            .map_err(|e| EngineError::permanent(e.code(), e.to_string()))
+    }
+}
+
+fn policy(concurrency: usize) -> Policy {
+    Policy {
+        concurrency,
+        ..Policy::default()
     }
 }
 
@@ -68,7 +75,7 @@ async fn the_embedded_engine_diagnoses_the_sample_fleet() {
     let ending = run(
         Arc::new(EmbeddedEngine),
         fleet(),
-        2,
+        &policy(2),
         |o| outcomes.push(o),
         Some(tx),
         CancellationToken::new(),
@@ -109,7 +116,7 @@ async fn no_more_than_the_concurrency_limit_is_in_flight() {
     let ending = run(
         engine.clone(),
         requests,
-        4,
+        &policy(4),
         |_| landed += 1,
         None,
         CancellationToken::new(),
@@ -134,7 +141,7 @@ async fn cancel_stops_dispatching_and_reports_what_was_in_flight() {
     let ending = run(
         engine.clone(),
         requests,
-        3,
+        &policy(3),
         |o| {
             landed.push(o.asset_id);
             if landed.len() == 6 {
@@ -166,7 +173,7 @@ async fn a_failed_request_is_an_outcome_not_an_abort() {
     let ending = run(
         Arc::new(EmbeddedEngine),
         requests,
-        2,
+        &policy(2),
         |o| {
             if let Err(e) = o.result {
                 failed.push((o.asset_id, e.code));
@@ -185,7 +192,7 @@ async fn an_empty_fleet_finishes_at_once() {
     let ending = run(
         Arc::new(EmbeddedEngine),
         Vec::new(),
-        4,
+        &policy(4),
         |_| {},
         None,
         CancellationToken::new(),
@@ -205,7 +212,7 @@ async fn cancel_with_nothing_in_flight_ends_the_run() {
     let ending = run(
         engine,
         requests,
-        1,
+        &policy(1),
         |_| {
             landed += 1;
             if landed == 3 {

@@ -1,0 +1,285 @@
+//! The AWS Lambda engine: one synchronous `Invoke` per transformer, through aws-sdk-lambda.
+//!
+//! The SDK's own retries are switched off. Its shared retry budget (500 tokens) runs dry under
+//! mass throttling, and its adaptive mode has stalled a single request for over a minute; the
+//! dispatcher retries instead, and this module only says what kind of failure each answer was.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_lambda::Client;
+use aws_sdk_lambda::config::retry::RetryConfig;
+use aws_sdk_lambda::config::timeout::TimeoutConfig;
+use aws_sdk_lambda::config::{Builder as LambdaConfigBuilder, Region};
+use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::operation::invoke::{InvokeError, InvokeOutput};
+use aws_sdk_lambda::primitives::Blob;
+use substation_dga::{CONTRACT_VERSION, Diagnosis, DiagnosisRequest, Envelope};
+
+use crate::{Engine, EngineError, FailureKind};
+
+/// Lambda refuses synchronous requests over 6 MB (RequestTooLargeException); we refuse them
+/// before sending, with the asset named.
+pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
+
+/// Where the function is and who calls it. Credentials are never stored here: they come from
+/// the AWS config and credential chain (environment, profiles, SSO, …).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LambdaSettings {
+    /// Function name, ARN, or `name:alias`.
+    pub function: String,
+    /// AWS region; when `None`, the profile's or `AWS_REGION`.
+    pub region: Option<String>,
+    /// Named profile from `~/.aws/config` (SSO profiles included); when `None`, the default.
+    pub profile: Option<String>,
+    /// Another endpoint than AWS's, such as a local Lambda emulator.
+    pub endpoint_url: Option<String>,
+}
+
+/// Diagnoses on AWS Lambda.
+#[derive(Debug, Clone)]
+pub struct LambdaEngine {
+    client: Client,
+    function: Arc<str>,
+}
+
+impl LambdaEngine {
+    /// Loads the AWS configuration the way the AWS CLI does and checks that credentials can be
+    /// found, so that a missing login is one clear error rather than one per transformer.
+    pub async fn connect(settings: &LambdaSettings) -> Result<LambdaEngine, EngineError> {
+        if settings.function.trim().is_empty() {
+            return Err(EngineError::permanent(
+                "no_function",
+                "no Lambda function name is set",
+            ));
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(endpoint) = &settings.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let shared = loader.load().await;
+        let mut config = LambdaConfigBuilder::from(&shared);
+        if shared.region().is_none() {
+            if settings.endpoint_url.is_some() {
+                // A local endpoint does not care about the region, but signing needs one.
+                config = config.region(Region::new("us-east-1"));
+            } else {
+                return Err(EngineError::permanent(
+                    "no_region",
+                    "no AWS region is set: choose one in the settings (or --region), \
+                     or set it in the AWS profile or AWS_REGION",
+                ));
+            }
+        }
+        match shared.credentials_provider() {
+            None => {
+                return Err(EngineError::permanent(
+                    "no_credentials",
+                    "no AWS credentials are configured",
+                ));
+            }
+            Some(provider) => {
+                use aws_sdk_lambda::config::ProvideCredentials;
+                if let Err(error) = provider.provide_credentials().await {
+                    return Err(EngineError::permanent(
+                        "no_credentials",
+                        format!(
+                            "no AWS credentials could be loaded ({}); for an SSO profile, run \
+                             `aws sso login --profile NAME` first",
+                            DisplayErrorContext(&error)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(LambdaEngine::new(config, &settings.function))
+    }
+
+    /// An engine from an SDK configuration built by the caller (tests use static
+    /// credentials and a loopback endpoint). The SDK's retries and attempt timeouts are
+    /// replaced by the dispatcher's whatever the configuration says.
+    pub fn new(config: LambdaConfigBuilder, function: &str) -> LambdaEngine {
+        let config = config
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .build(),
+            )
+            .build();
+        LambdaEngine {
+            client: Client::from_conf(config),
+            function: function.into(),
+        }
+    }
+
+    pub fn function(&self) -> &str {
+        &self.function
+    }
+}
+
+impl Engine for LambdaEngine {
+    fn name(&self) -> &'static str {
+        "lambda"
+    }
+
+    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Diagnosis, EngineError> {
+        let asset = &request.asset.id;
+        let payload = serde_json::to_vec(request.as_ref())
+            .map_err(|e| EngineError::permanent("internal", e.to_string()))?;
+        if payload.len() > MAX_REQUEST_BYTES {
+            return Err(EngineError::permanent(
+                "request_too_large",
+                format!(
+                    "asset {asset}: the request is {:.1} MB, over Lambda's 6 MB limit; \
+                     diagnose it on the embedded engine",
+                    payload.len() as f64 / 1_048_576.0
+                ),
+            ));
+        }
+        let answer = self
+            .client
+            .invoke()
+            .function_name(self.function.as_ref())
+            .payload(Blob::new(payload))
+            .send()
+            .await;
+        match answer {
+            Ok(output) => read_output(asset, &output),
+            Err(error) => Err(classify(&self.function, error)),
+        }
+    }
+}
+
+/// Turns a 200 answer into a diagnosis, or says why it is not one.
+fn read_output(asset: &str, output: &InvokeOutput) -> Result<Diagnosis, EngineError> {
+    let payload = output.payload().map(Blob::as_ref).unwrap_or_default();
+    if let Some(kind) = output.function_error() {
+        // The function crashed or timed out; the payload says how.
+        let detail = serde_json::from_slice::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|v| {
+                v.get("errorMessage")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| String::from_utf8_lossy(payload).chars().take(300).collect());
+        return Err(EngineError::permanent(
+            "function_error",
+            format!("the Lambda function failed ({kind}): {detail}"),
+        ));
+    }
+    let envelope: Envelope = serde_json::from_slice(payload).map_err(|e| {
+        EngineError::permanent(
+            "malformed_response",
+            format!("the Lambda function's answer is not a diagnosis: {e}"),
+        )
+    })?;
+    match envelope {
+        Envelope::Success { response, .. } => {
+            if response.contract_version != CONTRACT_VERSION {
+                return Err(EngineError::permanent(
+                    "unsupported_contract_version",
+                    format!(
+                        "the Lambda function answers in contract version {}, this app reads \
+                         version {CONTRACT_VERSION}: deploy the matching function",
+                        response.contract_version
+                    ),
+                ));
+            }
+            if response.asset_id != asset {
+                return Err(EngineError::permanent(
+                    "malformed_response",
+                    format!(
+                        "asked about asset {asset}, the function answered about {}",
+                        response.asset_id
+                    ),
+                ));
+            }
+            Ok(*response)
+        }
+        Envelope::Failure { status, error } => {
+            // 4xx: the request itself; 5xx: the engine's own fault, which may pass.
+            let kind = if status >= 500 {
+                FailureKind::Transient
+            } else {
+                FailureKind::Permanent
+            };
+            Err(EngineError::new(kind, error.code, error.message))
+        }
+    }
+}
+
+/// What kind of failure an SDK error is.
+fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
+    let detail = DisplayErrorContext(&error).to_string();
+    match &error {
+        SdkError::ServiceError(context) => {
+            let status = context.raw().status().as_u16();
+            let code = context.err().code().unwrap_or("unknown").to_owned();
+            let message = context.err().message().unwrap_or("no message").to_owned();
+            match context.err() {
+                InvokeError::TooManyRequestsException(throttle) => {
+                    let mut e = EngineError::new(
+                        FailureKind::Throttled,
+                        "throttled",
+                        format!(
+                            "Lambda is at its limit ({}): {message}",
+                            throttle.reason().map_or("no reason given", |r| r.as_str())
+                        ),
+                    );
+                    e.retry_after = throttle
+                        .retry_after_seconds()
+                        .and_then(|s| s.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    e
+                }
+                InvokeError::RequestTooLargeException(_) => EngineError::permanent(
+                    "request_too_large",
+                    format!("Lambda refused the request as too large: {message}"),
+                ),
+                InvokeError::ResourceNotFoundException(_) => EngineError::permanent(
+                    "function_not_found",
+                    format!("there is no Lambda function {function} in this account and region"),
+                ),
+                _ if status == 429 => EngineError::new(
+                    FailureKind::Throttled,
+                    "throttled",
+                    format!("Lambda is at its limit: {code}: {message}"),
+                ),
+                _ if status >= 500 => EngineError::transient(
+                    "service_error",
+                    format!("Lambda answered HTTP {status} {code}: {message}"),
+                ),
+                _ if status == 401 || status == 403 => EngineError::permanent(
+                    "access_denied",
+                    format!(
+                        "AWS refused the call ({code}: {message}); the profile needs \
+                         lambda:InvokeFunction on {function}"
+                    ),
+                ),
+                _ => EngineError::permanent(
+                    "lambda_refused",
+                    format!("Lambda refused the call with HTTP {status} {code}: {message}"),
+                ),
+            }
+        }
+        SdkError::TimeoutError(_) => EngineError::new(FailureKind::Timeout, "timeout", detail),
+        SdkError::DispatchFailure(failure) if failure.is_user() => {
+            EngineError::permanent("request_not_sent", detail)
+        }
+        // Refused and dropped connections, HTTP/2 GOAWAY, a reply cut short.
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            EngineError::transient("connection", format!("could not reach Lambda: {detail}"))
+        }
+        SdkError::ConstructionFailure(_) => EngineError::permanent("request_not_built", detail),
+        _ => EngineError::transient("unknown", detail),
+    }
+}

@@ -1,0 +1,248 @@
+//! The dispatcher loop. One task owns every decision (what to start, what to retry, the
+//! in-flight limit); the attempts themselves are plain tasks that report back through a
+//! channel, so no state is shared between them.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use substation_dga::{Diagnosis, DiagnosisRequest};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::time::DelayQueue;
+
+use crate::policy::AdaptiveLimit;
+use crate::{Engine, EngineError, FailureKind, Policy};
+
+/// One transformer's final result.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub asset_id: String,
+    pub result: Result<Box<Diagnosis>, EngineError>,
+    /// Attempts made, throttled ones included.
+    pub attempts: u32,
+    /// From the first attempt's start to the last one's end.
+    pub elapsed: Duration,
+}
+
+/// Counts so far; sent through a bounded channel that a CLI bar or the desktop coalesces.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub total: u64,
+    /// Not started yet, or waiting to be tried again.
+    pub queued: u64,
+    pub in_flight: u64,
+    pub done: u64,
+    pub failed: u64,
+    /// Attempts sent again after a throttle, a fault or a timeout.
+    pub retried: u64,
+    /// Throttle answers received.
+    pub throttled: u64,
+    /// The working in-flight limit (lowered by throttling).
+    pub limit: u64,
+    /// Completions per second since the start.
+    pub per_second: f64,
+    /// Seconds left at that pace.
+    pub eta_seconds: Option<f64>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    Finished,
+    /// Cancelled: what was in flight finished and was reported; the rest has no outcome.
+    Cancelled,
+}
+
+struct Job {
+    asset_id: String,
+    request: Arc<DiagnosisRequest>,
+    attempts: u32,
+    throttles: u32,
+    transient: u32,
+    timeouts: u32,
+    first_started: Option<Instant>,
+}
+
+type Attempt = (Job, Result<Diagnosis, EngineError>);
+
+/// Runs `requests` on `engine` under `policy`. Every final outcome goes to `sink` as it lands;
+/// progress snapshots go to `progress` without ever blocking the run (a full channel drops a
+/// snapshot; the next one carries the counts). `cancel` stops dispatching: what is in flight
+/// finishes and is reported, what waits for a retry is dropped without an outcome, so that a
+/// later run can pick it up.
+pub async fn run<E: Engine>(
+    engine: Arc<E>,
+    requests: Vec<(String, DiagnosisRequest)>,
+    policy: &Policy,
+    mut sink: impl FnMut(Outcome),
+    progress: Option<mpsc::Sender<Progress>>,
+    cancel: CancellationToken,
+) -> Ending {
+    let started = Instant::now();
+    let mut ready: VecDeque<Job> = requests
+        .into_iter()
+        .map(|(asset_id, request)| Job {
+            asset_id,
+            request: Arc::new(request),
+            attempts: 0,
+            throttles: 0,
+            transient: 0,
+            timeouts: 0,
+            first_started: None,
+        })
+        .collect();
+    let mut waiting: DelayQueue<Job> = DelayQueue::new();
+    let mut limit = AdaptiveLimit::new(policy.concurrency);
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Attempt>();
+    let mut counts = Progress {
+        total: ready.len() as u64,
+        ..Progress::default()
+    };
+    let mut cancelled = cancel.is_cancelled();
+
+    loop {
+        // The sink may have cancelled: look before starting anything.
+        if !cancelled && cancel.is_cancelled() {
+            cancelled = true;
+            waiting.clear();
+        }
+        while !cancelled && (counts.in_flight as usize) < limit.allowed() {
+            let Some(mut job) = ready.pop_front() else {
+                break;
+            };
+            if job.attempts > 0 {
+                counts.retried += 1;
+            }
+            job.attempts += 1;
+            job.first_started.get_or_insert_with(Instant::now);
+            counts.in_flight += 1;
+            let engine = engine.clone();
+            let done = done_tx.clone();
+            let timeout = policy.attempt_timeout;
+            tokio::spawn(async move {
+                let result =
+                    match tokio::time::timeout(timeout, engine.diagnose(job.request.clone())).await
+                    {
+                        Ok(result) => result,
+                        Err(_) => Err(EngineError::new(
+                            FailureKind::Timeout,
+                            "timeout",
+                            format!("no answer within {} s", timeout.as_secs_f64()),
+                        )),
+                    };
+                // The receiver lives until every attempt has reported.
+                let _ = done.send((job, result));
+            });
+        }
+        counts.queued = (ready.len() + waiting.len()) as u64;
+        counts.limit = limit.allowed() as u64;
+        report(&mut counts, started, progress.as_ref());
+
+        let nothing_left = ready.is_empty() && waiting.is_empty();
+        if counts.in_flight == 0 && (cancelled || nothing_left) {
+            break;
+        }
+
+        tokio::select! {
+            biased;
+            Some((mut job, result)) = done_rx.recv() => {
+                counts.in_flight -= 1;
+                match result {
+                    Ok(diagnosis) => {
+                        limit.on_success();
+                        counts.done += 1;
+                        sink(finish(job, Ok(Box::new(diagnosis))));
+                    }
+                    Err(error) => {
+                        if error.kind == FailureKind::Throttled {
+                            counts.throttled += 1;
+                            limit.on_throttle(counts.in_flight as usize);
+                        }
+                        match retry_delay(policy, &mut job, &error) {
+                            Some(_) if cancelled => {}
+                            Some(delay) if delay.is_zero() => ready.push_front(job),
+                            Some(delay) => {
+                                waiting.insert(job, delay);
+                            }
+                            None => {
+                                counts.failed += 1;
+                                sink(finish(job, Err(error)));
+                            }
+                        }
+                    }
+                }
+            }
+            Some(expired) = waiting.next(), if !waiting.is_empty() && !cancelled => {
+                // Retries go before new work, so that a throttled call is not starved.
+                ready.push_front(expired.into_inner());
+            }
+            () = cancel.cancelled(), if !cancelled => {
+                cancelled = true;
+                waiting.clear();
+            }
+        }
+    }
+    if cancelled {
+        Ending::Cancelled
+    } else {
+        Ending::Finished
+    }
+}
+
+/// When to try `job` again after `error`, or `None` when it has failed for good.
+fn retry_delay(policy: &Policy, job: &mut Job, error: &EngineError) -> Option<Duration> {
+    match error.kind {
+        FailureKind::Permanent => None,
+        FailureKind::Throttled => {
+            if job.throttles >= policy.throttle_retries {
+                return None;
+            }
+            let wait = policy.backoff(job.throttles);
+            job.throttles += 1;
+            Some(error.retry_after.map_or(wait, |asked| asked.max(wait)))
+        }
+        FailureKind::Transient => {
+            if job.transient >= policy.transient_retries {
+                return None;
+            }
+            let wait = policy.backoff(job.transient);
+            job.transient += 1;
+            Some(error.retry_after.map_or(wait, |asked| asked.max(wait)))
+        }
+        FailureKind::Timeout => {
+            if job.timeouts >= policy.timeout_retries {
+                return None;
+            }
+            job.timeouts += 1;
+            Some(Duration::ZERO)
+        }
+    }
+}
+
+fn finish(job: Job, result: Result<Box<Diagnosis>, EngineError>) -> Outcome {
+    Outcome {
+        elapsed: job.first_started.map_or(Duration::ZERO, |t| t.elapsed()),
+        asset_id: job.asset_id,
+        attempts: job.attempts,
+        result,
+    }
+}
+
+fn report(counts: &mut Progress, started: Instant, progress: Option<&mpsc::Sender<Progress>>) {
+    let elapsed = started.elapsed().as_secs_f64();
+    let finished = counts.done + counts.failed;
+    counts.per_second = if elapsed > 0.0 {
+        finished as f64 / elapsed
+    } else {
+        0.0
+    };
+    counts.eta_seconds = (counts.per_second > 0.0)
+        .then(|| counts.total.saturating_sub(finished) as f64 / counts.per_second);
+    if let Some(tx) = progress {
+        let _ = tx.try_send(*counts);
+    }
+}
