@@ -1,22 +1,343 @@
-//! `substation diagnose`: run the embedded engine over a file of requests.
+//! `substation diagnose`: a fleet on the embedded engine or AWS Lambda, concurrently, with a
+//! progress bar, results stored as they land.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
-use substation_dga::contract::DiagnosisError;
-use substation_dga::{
-    Diagnosis, DiagnosisRequest, ENGINE_NAME, ENGINE_VERSION, Envelope, diagnose,
+use substation_dga::{Diagnosis, DiagnosisRequest, ENGINE_NAME, ENGINE_VERSION, ErrorBody};
+use substation_dispatch::{
+    EmbeddedEngine, Ending, Engine, EngineError, FleetRun, LambdaEngine, LambdaSettings, Outcome,
+    Policy, Progress, Scope, diagnose_fleet,
 };
+use substation_store::Store;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 use unicode_width::UnicodeWidthStr;
 
 use crate::error::CliError;
 
-/// One request's outcome, with the name to show for it.
-struct Outcome {
-    label: String,
+/// Rows of the summary table after a fleet run; `substation review` shows the rest.
+const SHOWN_ROWS: usize = 25;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// The diagnosis engine inside this program; works offline.
+    Embedded,
+    /// The Substation Bulk function on AWS Lambda.
+    Lambda,
+}
+
+pub struct DiagnoseArgs {
+    /// A workbook to import first, or a JSON file of diagnosis requests.
+    pub file: Option<PathBuf>,
+    pub batch: Option<i64>,
+    /// `Some(None)`: the latest unfinished run; `Some(Some(id))`: that run.
+    pub resume: Option<Option<i64>>,
+    pub reuse: bool,
+    pub explain: bool,
+    pub json: bool,
+    pub db: PathBuf,
+    pub engine: EngineChoice,
+    pub lambda: LambdaSettings,
+    pub concurrency: Option<usize>,
+    pub timeout: Option<f64>,
+}
+
+/// One transformer's line in the output.
+struct Row {
+    asset_id: String,
     name: String,
-    result: Result<Diagnosis, DiagnosisError>,
+    result: Result<Box<Diagnosis>, ErrorBody>,
+}
+
+pub fn run(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
+    // One async thread is plenty: Lambda calls wait on the network, embedded diagnoses run on
+    // the blocking pool, and a single thread spares cross-thread wake-ups (docs/benchmarks.md).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
+    let mut policy = match args.engine {
+        EngineChoice::Embedded => Policy::embedded(),
+        EngineChoice::Lambda => Policy::default(),
+    };
+    if let Some(n) = args.concurrency {
+        policy.concurrency = n.max(1);
+    }
+    if let Some(seconds) = args.timeout {
+        if !(seconds.is_finite() && seconds > 0.0) {
+            return Err(CliError::Usage(
+                "--timeout must be a positive number of seconds".into(),
+            ));
+        }
+        policy.attempt_timeout = Duration::from_secs_f64(seconds);
+    }
+    match args.engine {
+        EngineChoice::Embedded => execute(Arc::new(EmbeddedEngine), &policy, &args).await,
+        EngineChoice::Lambda => {
+            let engine = LambdaEngine::connect(&args.lambda)
+                .await
+                .map_err(|e| CliError::Engine(e.code, e.message))?;
+            execute(Arc::new(engine), &policy, &args).await
+        }
+    }
+}
+
+fn is_request_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+async fn execute<E: Engine>(
+    engine: Arc<E>,
+    policy: &Policy,
+    args: &DiagnoseArgs,
+) -> Result<ExitCode, CliError> {
+    let cancel = CancellationToken::new();
+    let on_signal = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    let engine_label = match engine.name() {
+        "lambda" => format!("on AWS Lambda ({})", args.lambda.function),
+        _ => format!("on the embedded engine ({ENGINE_NAME} {ENGINE_VERSION})"),
+    };
+    let (tx, rx) = mpsc::channel(256);
+    let bar = progress_bar(args.json, rx);
+    let mut rows: Vec<Row> = Vec::new();
+    let json = args.json;
+    let mut emit = |row: Row| {
+        if json {
+            print_json_line(&row);
+        }
+        rows.push(row);
+    };
+
+    let (ending, resume_hint) = match &args.file {
+        Some(file) if is_request_file(file) => {
+            let ending = requests_file(file, engine, policy, &mut emit, tx, cancel).await?;
+            (ending, None)
+        }
+        _ => {
+            let store = Store::open(&args.db)?;
+            let scope = match (&args.file, args.batch) {
+                (Some(file), _) => Scope::Batch(import_workbook(&store, file, json)?),
+                (None, Some(batch)) => Scope::Batch(batch),
+                (None, None) => Scope::All,
+            };
+            let resume = match args.resume {
+                None => None,
+                Some(Some(id)) => Some(id),
+                Some(None) => Some(latest_unfinished(&store)?),
+            };
+            let job = FleetRun {
+                scope,
+                resume,
+                reuse: args.reuse,
+                function_name: (engine.name() == "lambda").then(|| args.lambda.function.clone()),
+            };
+            let reader = store.reader()?;
+            let names: HashMap<String, String> = reader
+                .assets()?
+                .into_iter()
+                .map(|a| (a.id, a.name.unwrap_or_default()))
+                .collect();
+            let summary = diagnose_fleet(
+                &store,
+                engine,
+                policy,
+                &job,
+                |outcome| emit(row(outcome, &names)),
+                Some(tx),
+                cancel,
+            )
+            .await
+            .map_err(|e| CliError::Fleet(e.code(), e.to_string()))?;
+            let hint = (summary.not_run > 0).then_some((summary.run_id, summary.not_run));
+            (summary.ending, hint)
+        }
+    };
+    if let Some(bar) = bar {
+        let _ = bar.await;
+    }
+
+    let failed = rows.iter().filter(|r| r.result.is_err()).count();
+    if !args.json {
+        rows.sort_by_key(|r| match &r.result {
+            Ok(d) => (
+                std::cmp::Reverse(d.severity),
+                std::cmp::Reverse(d.ieee_c57_104_2019.status),
+            ),
+            Err(_) => (
+                std::cmp::Reverse(substation_dga::Severity::Critical),
+                std::cmp::Reverse(substation_dga::methods::ieee_2019::Status::Three),
+            ),
+        });
+        let shown = if args.file.as_deref().is_some_and(is_request_file) {
+            rows.len()
+        } else {
+            SHOWN_ROWS
+        };
+        print_table(&rows[..rows.len().min(shown)], args.explain);
+        if rows.len() > shown {
+            println!(
+                "… and {} more: `substation review` lists them all",
+                rows.len() - shown
+            );
+        }
+        println!();
+        print_counts(&rows);
+        println!(
+            "{} transformer(s) diagnosed, {failed} failed, {engine_label}.",
+            rows.len() - failed,
+        );
+    }
+    if ending == Ending::Cancelled {
+        match resume_hint {
+            Some((run, left)) => eprintln!(
+                "Cancelled: {left} transformer(s) have no result yet. Resume with: \
+                 substation diagnose --resume {run}"
+            ),
+            None => eprintln!("Cancelled."),
+        }
+        return Ok(ExitCode::from(130));
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The per-asset JSON line of `--json`.
+fn print_json_line(row: &Row) {
+    let (outcome, error, diagnosis) = match &row.result {
+        Ok(d) => ("diagnosed", None, Some(d)),
+        Err(e) => ("failed", Some(e), None),
+    };
+    let line = serde_json::json!({
+        "asset_id": row.asset_id,
+        "outcome": outcome,
+        "error": error,
+        "diagnosis": diagnosis,
+    });
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+}
+
+fn row(outcome: &Outcome, names: &HashMap<String, String>) -> Row {
+    Row {
+        asset_id: outcome.asset_id.clone(),
+        name: names.get(&outcome.asset_id).cloned().unwrap_or_default(),
+        result: outcome.result.clone().map_err(|e| error_body(&e)),
+    }
+}
+
+fn error_body(error: &EngineError) -> ErrorBody {
+    ErrorBody {
+        code: error.code.clone(),
+        message: error.message.clone(),
+    }
+}
+
+/// Imports a workbook into the store and returns its batch id.
+fn import_workbook(store: &Store, file: &Path, json: bool) -> Result<i64, CliError> {
+    let options = substation_import::ImportOptions::new(chrono::Local::now().date_naive());
+    let memory_path = crate::data_dir().join("header-mappings.json");
+    let memory = substation_import::MappingMemory::load(&memory_path).unwrap_or_default();
+    let mut options = options;
+    options.remembered = Some(&memory);
+    let import = substation_import::import_file(file, &options)?;
+    if !import.is_usable() {
+        return Err(CliError::Usage(format!(
+            "nothing could be imported from {}: `substation import {}` lists the problems",
+            file.display(),
+            file.display()
+        )));
+    }
+    let summary = import.summary.clone();
+    let outcome = store.import(import)?;
+    if !json {
+        eprintln!(
+            "imported {}: {} transformer(s), {} sample(s), {} error(s), {} warning(s)",
+            file.display(),
+            summary.assets,
+            summary.samples,
+            summary.errors,
+            summary.warnings
+        );
+    }
+    Ok(outcome.batch_id)
+}
+
+fn latest_unfinished(store: &Store) -> Result<i64, CliError> {
+    store
+        .reader()?
+        .runs()?
+        .into_iter()
+        .find(|r| r.state != "finished" || r.failed > 0)
+        .map(|r| r.id)
+        .ok_or_else(|| CliError::Usage("there is no unfinished run to resume".to_owned()))
+}
+
+/// A JSON file of requests: diagnosed, not stored.
+async fn requests_file<E: Engine>(
+    path: &Path,
+    engine: Arc<E>,
+    policy: &Policy,
+    emit: &mut impl FnMut(Row),
+    progress: mpsc::Sender<Progress>,
+    cancel: CancellationToken,
+) -> Result<Ending, CliError> {
+    let mut requests = Vec::new();
+    let mut names = HashMap::new();
+    for (index, value) in load(path)?.into_iter().enumerate() {
+        let id = value
+            .pointer("/asset/id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("request #{}", index + 1));
+        let name = value
+            .pointer("/asset/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        names.insert(id.clone(), name.clone());
+        match serde_json::from_value::<DiagnosisRequest>(value) {
+            Ok(request) => requests.push((id, request)),
+            Err(error) => emit(Row {
+                result: Err(ErrorBody {
+                    code: "malformed_request".into(),
+                    message: format!("{id}: {error}"),
+                }),
+                asset_id: id,
+                name,
+            }),
+        }
+    }
+    let ending = substation_dispatch::run(
+        engine,
+        requests,
+        policy,
+        |outcome| emit(row(&outcome, &names)),
+        Some(progress),
+        cancel,
+    )
+    .await;
+    Ok(ending)
 }
 
 fn load(path: &Path) -> Result<Vec<Value>, CliError> {
@@ -37,183 +358,60 @@ fn load(path: &Path) -> Result<Vec<Value>, CliError> {
     }
 }
 
-fn run_one(index: usize, value: Value) -> Outcome {
-    let id = value
-        .pointer("/asset/id")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let name = value
-        .pointer("/asset/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let label = id.unwrap_or_else(|| format!("request #{}", index + 1));
-    let result = serde_json::from_value::<DiagnosisRequest>(value)
-        .map_err(|error| DiagnosisError::MalformedRequest(format!("{label}: {error}")))
-        .and_then(|request| diagnose(&request));
-    Outcome {
-        label,
-        name,
-        result,
-    }
-}
-
-/// SHA-256 of a request's JSON, hex: with the engine version, what makes a result reusable.
-pub fn request_sha256(request: &DiagnosisRequest) -> String {
-    use sha2::Digest;
-    let bytes = serde_json::to_vec(request).unwrap_or_default();
-    sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Diagnoses the assets of the database on the embedded engine and stores each result (with
-/// its outbox row) as it is made. `resume` continues the latest unfinished run with only the
-/// assets that have no result; `reuse` copies a stored diagnosis of an identical request by
-/// the same engine version instead of computing it again.
-fn run_database(db: &Path, resume: bool, reuse: bool) -> Result<Vec<Outcome>, CliError> {
-    use substation_store::{DiagnosisRecord, FailureRecord, RunSpec, RunState, Store};
-    let store = Store::open(db)?;
-    let reader = store.reader()?;
-    let unfinished = reader.runs()?.into_iter().find(|r| r.state == "running");
-    let (run_id, assets) = match (resume, unfinished) {
-        (true, Some(run)) => {
-            let left: std::collections::HashSet<String> =
-                reader.assets_without_result(run.id)?.into_iter().collect();
-            let assets: Vec<_> = reader
-                .assets()?
-                .into_iter()
-                .filter(|a| left.contains(&a.id))
-                .collect();
-            (run.id, assets)
-        }
-        (true, None) => {
-            return Err(CliError::Usage(
-                "there is no unfinished run to resume".to_owned(),
-            ));
-        }
-        (false, _) => {
-            let assets = reader.assets()?;
-            let run_id = store.begin_run(RunSpec {
-                engine: "embedded".to_owned(),
-                engine_version: Some(ENGINE_VERSION.to_owned()),
-                function_name: None,
-                options: serde_json::json!({ "reuse": reuse }),
-                assets_total: assets.len() as u64,
-            })?;
-            (run_id, assets)
-        }
-    };
-    let mut outcomes = Vec::with_capacity(assets.len());
-    let mut pending = Vec::new();
-    for asset in assets {
-        let samples = reader
-            .samples(&asset.id)?
-            .into_iter()
-            .map(|s| s.sample)
-            .collect();
-        let request = DiagnosisRequest::new(asset.clone(), samples);
-        let hash = request_sha256(&request);
-        let reused = if reuse {
-            reader.reusable(&hash, ENGINE_VERSION)?
+/// A progress bar on standard error, fed by the dispatcher's snapshots; nothing when the
+/// output is JSON or standard error is not a terminal.
+fn progress_bar(
+    json: bool,
+    mut rx: mpsc::Receiver<Progress>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let visible = !json && std::io::stderr().is_terminal();
+    let bar = ProgressBar::with_draw_target(
+        Some(0),
+        if visible {
+            ProgressDrawTarget::stderr_with_hz(10)
         } else {
-            None
-        };
-        let (result, reused_from) = match reused {
-            Some((id, diagnosis)) => (Ok(diagnosis), Some(id)),
-            None => (diagnose(&request), None),
-        };
-        match &result {
-            Ok(diagnosis) => pending.push(store.submit_diagnosis(DiagnosisRecord {
-                run_id,
-                asset_id: asset.id.clone(),
-                request_sha256: hash,
-                diagnosis: Box::new(diagnosis.clone()),
-                reused_from,
-            })?),
-            Err(error) => store.record_failure(FailureRecord {
-                run_id,
-                asset_id: asset.id.clone(),
-                code: error.code().to_owned(),
-                message: error.to_string(),
-                attempts: 1,
-            })?,
+            ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:32}] {pos}/{len} {msg} · ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    Some(tokio::spawn(async move {
+        while let Some(p) = rx.recv().await {
+            bar.set_length(p.total);
+            bar.set_position(p.done + p.failed);
+            let mut message = format!("· {} in flight · {:.1}/s", p.in_flight, p.per_second);
+            if p.failed > 0 {
+                message.push_str(&format!(" · {} failed", p.failed));
+            }
+            if p.throttled > 0 {
+                message.push_str(&format!(" · {} throttled (limit {})", p.throttled, p.limit));
+            }
+            bar.set_message(message);
         }
-        outcomes.push(Outcome {
-            label: asset.id.clone(),
-            name: asset.name.clone().unwrap_or_default(),
-            result,
-        });
-    }
-    for receiver in pending {
-        receiver
-            .recv()
-            .map_err(|_| substation_store::StoreError::WriterGone)??;
-    }
-    store.finish_run(run_id, RunState::Finished)?;
-    Ok(outcomes)
+        bar.finish_and_clear();
+    }))
 }
 
-/// Where `diagnose` takes its transformers from.
-pub enum Input<'a> {
-    /// A JSON file of requests.
-    File(&'a Path),
-    /// The local database.
-    Database {
-        db: &'a Path,
-        resume: bool,
-        reuse: bool,
-    },
-}
-
-/// Runs the command; the exit code is 1 when any transformer could not be diagnosed.
-pub fn run(input: Input<'_>, json: bool, explain: bool) -> Result<ExitCode, CliError> {
-    let mut outcomes: Vec<Outcome> = match input {
-        Input::File(path) => load(path)?
-            .into_iter()
-            .enumerate()
-            .map(|(index, value)| run_one(index, value))
-            .collect(),
-        Input::Database { db, resume, reuse } => run_database(db, resume, reuse)?,
-    };
-    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-
-    if json {
-        let envelopes: Vec<Envelope> = outcomes
-            .into_iter()
-            .map(|o| Envelope::from_result(o.result))
-            .collect();
-        let text = serde_json::to_string_pretty(&envelopes).unwrap_or_else(|e| {
-            // Serialising our own types cannot fail; say so rather than panic if it ever does.
-            format!(r#"{{"error":{{"code":"internal","message":"{e}"}}}}"#)
-        });
-        println!("{text}");
-    } else {
-        // Worst first, so the unit that needs attention is on top.
-        outcomes.sort_by_key(|o| match &o.result {
-            Ok(d) => (
-                std::cmp::Reverse(d.severity),
-                std::cmp::Reverse(d.ieee_c57_104_2019.status),
-            ),
-            Err(_) => (
-                std::cmp::Reverse(substation_dga::Severity::Critical),
-                std::cmp::Reverse(substation_dga::methods::ieee_2019::Status::Three),
-            ),
-        });
-        print_table(&outcomes, explain);
-        println!();
-        println!(
-            "{} transformer(s) diagnosed, {} failed, on the embedded engine ({ENGINE_NAME} {ENGINE_VERSION}).",
-            outcomes.len() - failed,
-            failed
-        );
+fn print_counts(rows: &[Row]) {
+    let mut by_severity: [usize; 4] = [0; 4];
+    for row in rows {
+        if let Ok(d) = &row.result {
+            let index = match d.severity {
+                substation_dga::Severity::Normal => 0,
+                substation_dga::Severity::Caution => 1,
+                substation_dga::Severity::Warning => 2,
+                substation_dga::Severity::Critical => 3,
+            };
+            by_severity[index] += 1;
+        }
     }
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    println!(
+        "critical {} · warning {} · caution {} · normal {}",
+        by_severity[3], by_severity[2], by_severity[1], by_severity[0]
+    );
 }
 
 fn pad(text: &str, width: usize) -> String {
@@ -221,7 +419,7 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
 }
 
-fn print_table(outcomes: &[Outcome], explain: bool) {
+fn print_table(rows: &[Row], explain: bool) {
     let header = [
         "ASSET",
         "NAME",
@@ -233,11 +431,11 @@ fn print_table(outcomes: &[Outcome], explain: bool) {
         "NEXT SAMPLE",
         "ACTION",
     ];
-    let rows: Vec<Vec<String>> = outcomes
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|o| match &o.result {
             Ok(d) => vec![
-                o.label.clone(),
+                o.asset_id.clone(),
                 o.name.clone(),
                 d.latest_sample_date.to_string(),
                 d.ieee_c57_104_2019.status.number().to_string(),
@@ -248,7 +446,7 @@ fn print_table(outcomes: &[Outcome], explain: bool) {
                 d.recommended_action.summary.clone(),
             ],
             Err(e) => vec![
-                o.label.clone(),
+                o.asset_id.clone(),
                 o.name.clone(),
                 "-".into(),
                 "-".into(),
@@ -256,13 +454,14 @@ fn print_table(outcomes: &[Outcome], explain: bool) {
                 "-".into(),
                 "error".into(),
                 "-".into(),
-                format!("{} ({})", e, e.code()),
+                format!("{} ({})", e.message, e.code),
             ],
         })
         .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
-            rows.iter()
+            cells
+                .iter()
                 .map(|r| r[c].width())
                 .chain([header[c].width()])
                 .max()
@@ -285,9 +484,9 @@ fn print_table(outcomes: &[Outcome], explain: bool) {
             .join("  ")
     };
     println!("{}", line(header.iter().map(|h| (*h).to_owned()).collect()));
-    for (row, outcome) in rows.into_iter().zip(outcomes) {
-        println!("{}", line(row));
-        if explain && let Ok(d) = &outcome.result {
+    for (cells, row) in cells.into_iter().zip(rows) {
+        println!("{}", line(cells));
+        if explain && let Ok(d) = &row.result {
             for rule in &d.rules {
                 println!("    - {}", rule.message);
             }

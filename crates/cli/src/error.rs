@@ -26,10 +26,16 @@ pub enum CliError {
     Store(#[from] substation_store::StoreError),
     #[error("{0}")]
     Usage(String),
+    /// The engine cannot be used at all (no credentials, no region, …): code, message.
+    #[error("{1}")]
+    Engine(String, String),
+    /// A fleet run could not be carried out: code, message.
+    #[error("{1}")]
+    Fleet(&'static str, String),
 }
 
 impl CliError {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             CliError::Read { .. } => "file_unreadable",
             CliError::NotJson { .. } => "malformed_json",
@@ -38,6 +44,8 @@ impl CliError {
             CliError::Import(error) => error.code(),
             CliError::Store(error) => error.code(),
             CliError::Usage(_) => "usage",
+            CliError::Engine(code, _) => code,
+            CliError::Fleet(code, _) => code,
         }
     }
 

@@ -12,6 +12,10 @@ use clap::{Parser, Subcommand};
 
 use crate::error::CliError;
 
+// mimalloc: less CPU per Lambda call than the system allocator (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "substation",
@@ -28,21 +32,49 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Diagnose transformers on the embedded engine, from a JSON file holding one diagnosis
-    /// request or an array of them (see docs/contract/).
+    /// Diagnose a fleet, concurrently, on the embedded engine or AWS Lambda. Given a workbook,
+    /// it is imported first; given a JSON file of diagnosis requests (docs/contract/), those
+    /// are diagnosed and nothing is stored; given neither, the transformers in the local
+    /// database are. Results are stored as they land. Exit 0: all diagnosed; 1: some failed;
+    /// 2: unusable input; 130: cancelled (Ctrl-C), resumable with --resume.
     Diagnose {
-        /// A request file, e.g. samples/fleet.json; without it, the transformers in the local
-        /// database are diagnosed and the results stored there.
+        /// A workbook (xlsx, xls, xlsb, ods, csv) or a request file (.json).
         file: Option<PathBuf>,
-        /// The database (default: the per-user app-data directory).
-        #[arg(long)]
-        db: Option<PathBuf>,
-        /// Continue the latest unfinished run with only the transformers that have no result.
-        #[arg(long)]
-        resume: bool,
+        /// Only the transformers of this import batch.
+        #[arg(long, conflicts_with = "file")]
+        batch: Option<i64>,
+        /// Continue a run (the latest unfinished one, or RUN) with only the transformers
+        /// that have no result: after a crash, Ctrl-C, or to retry failures.
+        #[arg(long, value_name = "RUN", num_args = 0..=1, conflicts_with_all = ["file", "batch"])]
+        resume: Option<Option<i64>>,
         /// Reuse a stored diagnosis of an identical request by the same engine version.
         #[arg(long)]
         reuse: bool,
+        /// Where diagnoses run.
+        #[arg(long, value_enum, default_value = "embedded")]
+        engine: diagnose::EngineChoice,
+        /// Lambda function name, ARN or name:alias.
+        #[arg(long, default_value = "substation-diagnose")]
+        function: String,
+        /// AWS region (default: the profile's or AWS_REGION).
+        #[arg(long)]
+        region: Option<String>,
+        /// AWS profile from ~/.aws/config, SSO profiles included (default: AWS_PROFILE or
+        /// the default profile).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Another Lambda endpoint, e.g. a local emulator.
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// Most diagnoses in flight at once (default: 64 on Lambda, one per core embedded).
+        #[arg(long, value_name = "N")]
+        concurrency: Option<usize>,
+        /// Seconds one Lambda call may take before it is retried once (default 60).
+        #[arg(long, value_name = "S")]
+        timeout: Option<f64>,
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
         /// Show the rules that fired for each transformer.
         #[arg(long)]
         explain: bool,
@@ -116,22 +148,36 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Diagnose {
             file,
-            db,
+            batch,
             resume,
             reuse,
+            engine,
+            function,
+            region,
+            profile,
+            endpoint_url,
+            concurrency,
+            timeout,
+            db,
             explain,
-        } => match file {
-            Some(file) => diagnose::run(diagnose::Input::File(file), cli.json, *explain),
-            None => diagnose::run(
-                diagnose::Input::Database {
-                    db: &database_path(db.as_deref()),
-                    resume: *resume,
-                    reuse: *reuse,
-                },
-                cli.json,
-                *explain,
-            ),
-        },
+        } => diagnose::run(diagnose::DiagnoseArgs {
+            file: file.clone(),
+            batch: *batch,
+            resume: *resume,
+            reuse: *reuse,
+            explain: *explain,
+            json: cli.json,
+            db: database_path(db.as_deref()),
+            engine: *engine,
+            lambda: substation_dispatch::LambdaSettings {
+                function: function.clone(),
+                region: region.clone(),
+                profile: profile.clone(),
+                endpoint_url: endpoint_url.clone(),
+            },
+            concurrency: *concurrency,
+            timeout: *timeout,
+        }),
         Command::Import {
             file,
             mapping,

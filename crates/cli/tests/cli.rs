@@ -34,32 +34,47 @@ fn diagnoses_the_sample_fleet_worst_first() {
     );
 }
 
+/// `--json` output: one object per transformer per line.
+fn json_lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect()
+}
+
 #[test]
-fn json_output_is_one_envelope_per_request() {
+fn json_output_is_one_line_per_transformer() {
     let out = substation()
         .args(["--json", "diagnose"])
         .arg(fleet())
         .output()
         .expect("run");
     assert!(out.status.success());
-    let envelopes: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    let envelopes = envelopes.as_array().expect("array");
-    assert_eq!(envelopes.len(), 9);
-    assert!(envelopes.iter().all(|e| e["status"] == 200));
-    assert_eq!(envelopes[2]["response"]["duval_triangle_1"]["zone"], "T3");
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 9);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["outcome"] == "diagnosed" && l["error"].is_null())
+    );
+    let tr003 = lines
+        .iter()
+        .find(|l| l["asset_id"] == "TR-003")
+        .expect("TR-003");
+    assert_eq!(tr003["diagnosis"]["duval_triangle_1"]["zone"], "T3");
 }
 
 #[test]
 fn a_bad_request_fails_alone_and_the_run_goes_on() {
-    let dir = std::env::temp_dir().join(format!("substation-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = scratch("mixed");
     let file = dir.join("mixed.json");
     std::fs::write(
         &file,
         r#"[{"contract_version": 1, "asset": {"id": "OK-1"},
              "samples": [{"date": "2024-01-01", "gases": {"h2": 5, "ch4": 2}}]},
             {"contract_version": 1, "asset": {"id": "BAD-1"},
-             "samples": [{"date": "2024-01-01", "gases": {"h2": -5}}]}]"#,
+             "samples": [{"date": "2024-01-01", "gases": {"h2": -5}}]},
+            {"contract_version": 1, "asset": {"id": "ODD-1"}, "samples": "none"}]"#,
     )
     .expect("write");
     let out = substation()
@@ -67,17 +82,26 @@ fn a_bad_request_fails_alone_and_the_run_goes_on() {
         .arg(&file)
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1), "one failure → exit 1");
-    let envelopes: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(envelopes[0]["status"], 200);
-    assert_eq!(envelopes[1]["status"], 400);
-    assert_eq!(envelopes[1]["error"]["code"], "invalid_request");
-    let message = envelopes[1]["error"]["message"].as_str().expect("message");
+    assert_eq!(out.status.code(), Some(1), "failures → exit 1");
+    let lines = json_lines(&out.stdout);
+    let by_id = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l["asset_id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    assert_eq!(by_id("OK-1")["outcome"], "diagnosed");
+    let bad = by_id("BAD-1");
+    assert_eq!(bad["outcome"], "failed");
+    assert!(bad["diagnosis"].is_null());
+    assert_eq!(bad["error"]["code"], "invalid_request");
+    let message = bad["error"]["message"].as_str().expect("message");
     assert!(
         message.contains("BAD-1") && message.contains("H2"),
         "{message}"
     );
-    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(by_id("ODD-1")["error"]["code"], "malformed_request");
 }
 
 #[test]

@@ -412,6 +412,15 @@ pub fn handle_json(body: &[u8]) -> Envelope {
     Envelope::from_result(request.and_then(|request| diagnose(&request)))
 }
 
+/// [`handle_json`] for a request that is already parsed as JSON (the Lambda runtime hands
+/// the function its event as a [`serde_json::Value`]): the same answers, the same
+/// `malformed_request` for a value that is not a request.
+pub fn handle_value(request: serde_json::Value) -> Envelope {
+    let request = serde_json::from_value::<DiagnosisRequest>(request)
+        .map_err(|error| DiagnosisError::MalformedRequest(error.to_string()));
+    Envelope::from_result(request.and_then(|request| diagnose(&request)))
+}
+
 /// JSON Schemas of the request and the response envelope, as committed in `docs/contract/`.
 pub fn schemas() -> [(&'static str, schemars::Schema); 2] {
     [

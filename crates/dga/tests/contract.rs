@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use substation_dga::contract::{Envelope, schemas};
-use substation_dga::{DiagnosisRequest, Fault, Severity, diagnose, handle_json};
+use substation_dga::{DiagnosisRequest, Fault, Severity, diagnose, handle_json, handle_value};
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -237,6 +237,43 @@ fn the_sample_fleet_tells_its_stories() {
                 assert!(d.duval_triangle_1.zone.is_some(), "zone still reported");
             }
             _ => {}
+        }
+    }
+}
+
+#[test]
+fn an_already_parsed_request_gets_the_same_answer_as_its_bytes() {
+    let bad: [&[u8]; 4] = [
+        br#"{}"#,
+        br#"[1, 2]"#,
+        br#"{"contract_version": 2, "asset": {"id": "T"}, "samples": []}"#,
+        br#"{"contract_version": 1, "asset": {"id": "T9"}, "samples": []}"#,
+    ];
+    let mut bodies: Vec<Vec<u8>> = bad.iter().map(|b| b.to_vec()).collect();
+    bodies.extend(
+        fleet()
+            .iter()
+            .map(|r| serde_json::to_vec(r).expect("bytes")),
+    );
+    for body in bodies {
+        let value: Value = serde_json::from_slice(&body).expect("JSON");
+        let from_value = handle_value(value);
+        let from_bytes = handle_json(&body);
+        match (&from_value, &from_bytes) {
+            // serde_json's messages for bytes carry a line and column; the code is what counts.
+            (
+                Envelope::Failure { status, error },
+                Envelope::Failure {
+                    status: status_bytes,
+                    error: error_bytes,
+                },
+            ) => assert_eq!((status, &error.code), (status_bytes, &error_bytes.code)),
+            _ => assert_eq!(
+                serde_json::to_string(&from_value).expect("JSON"),
+                serde_json::to_string(&from_bytes).expect("JSON"),
+                "{}",
+                String::from_utf8_lossy(&body)
+            ),
         }
     }
 }

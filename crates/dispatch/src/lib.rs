@@ -11,6 +11,7 @@
 //! [`LambdaEngine`] (AWS Lambda through aws-sdk-lambda).
 
 mod embedded;
+mod fleet;
 mod lambda;
 mod policy;
 mod run;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use substation_dga::{Diagnosis, DiagnosisRequest};
 
 pub use embedded::EmbeddedEngine;
+pub use fleet::{FleetError, FleetRun, FleetSummary, Scope, diagnose_fleet};
 pub use lambda::{LambdaEngine, LambdaSettings, MAX_REQUEST_BYTES};
 pub use policy::Policy;
 pub use run::{Ending, Outcome, Progress, run};

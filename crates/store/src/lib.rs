@@ -107,6 +107,17 @@ pub(crate) struct PreparedDiagnosis {
     pub response: Vec<u8>,
 }
 
+/// SHA-256 of a request's JSON, in hex: with the engine version, what makes a stored
+/// diagnosis reusable for the same request.
+pub fn request_sha256(request: &substation_dga::DiagnosisRequest) -> Result<String> {
+    use sha2::Digest;
+    let bytes = serde_json::to_vec(request)?;
+    Ok(sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Deflate-compresses a diagnosis's JSON for storage.
 pub(crate) fn pack(diagnosis: &substation_dga::Diagnosis) -> Result<Vec<u8>> {
     use std::io::Write;
@@ -257,7 +268,12 @@ impl Store {
 
     /// Stores a per-asset failure of a run.
     pub fn record_failure(&self, record: FailureRecord) -> Result<()> {
-        Self::wait(self.send(|reply| Op::Failure(record, reply))?)
+        Self::wait(self.submit_failure(record)?)
+    }
+
+    /// Queues a per-asset failure without waiting; the receiver answers once it is committed.
+    pub fn submit_failure(&self, record: FailureRecord) -> Result<Receiver<Result<()>>> {
+        self.send(|reply| Op::Failure(record, reply))
     }
 
     /// Marks a run finished, cancelled or failed.

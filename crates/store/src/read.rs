@@ -100,6 +100,8 @@ pub struct RunRow {
     pub succeeded: u64,
     pub failed: u64,
     pub reused: u64,
+    /// The options the run was started with (JSON).
+    pub options_json: String,
 }
 
 fn gas(value: Option<f64>, state: i64) -> GasValue {
@@ -319,6 +321,19 @@ impl Reader {
             .transpose()
     }
 
+    /// Ids of the assets an import batch brought or updated, or that have samples from it.
+    pub fn batch_assets(&self, batch_id: i64) -> Result<Vec<String>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id FROM asset WHERE batch_id = ?1
+             UNION
+             SELECT a.id FROM asset a WHERE EXISTS
+                 (SELECT 1 FROM sample s WHERE s.asset_key = a.key AND s.batch_id = ?1)
+             ORDER BY 1",
+        )?;
+        let rows = statement.query_map(params![batch_id], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Assets of a run that have no stored result yet: what a resumed run still has to do.
     pub fn assets_without_result(&self, run_id: i64) -> Result<Vec<String>> {
         let mut statement = self.conn.prepare_cached(
@@ -351,7 +366,8 @@ impl Reader {
 
     pub fn runs(&self) -> Result<Vec<RunRow>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, run_uuid, engine, state, started_at, finished_at, assets_total, succeeded, failed, reused
+            "SELECT id, run_uuid, engine, state, started_at, finished_at, assets_total, succeeded, failed, reused,
+                    options_json
              FROM diagnosis_run ORDER BY id DESC",
         )?;
         let rows = statement.query_map([], |row| {
@@ -366,6 +382,7 @@ impl Reader {
                 succeeded: row.get(7)?,
                 failed: row.get(8)?,
                 reused: row.get(9)?,
+                options_json: row.get(10)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -406,6 +406,14 @@ fn write_diagnosis(sp: &Savepoint<'_>, prepared: &PreparedDiagnosis) -> Result<i
     };
     sp.prepare_cached(counter)?
         .execute(params![record.run_id])?;
+    // A resumed run that now succeeds where it failed before: the failure is history.
+    let cleared = sp
+        .prepare_cached("DELETE FROM diagnosis_failure WHERE run_id = ?1 AND asset_id = ?2")?
+        .execute(params![record.run_id, record.asset_id])?;
+    if cleared > 0 {
+        sp.prepare_cached("UPDATE diagnosis_run SET failed = failed - ?2 WHERE id = ?1")?
+            .execute(params![record.run_id, cleared])?;
+    }
     outbox(sp, "diagnosis", &uuid, &now)?;
     Ok(id)
 }

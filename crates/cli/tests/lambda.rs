@@ -1,0 +1,240 @@
+//! `substation diagnose --engine lambda` as a user runs it, against a Lambda Invoke API server
+//! on 127.0.0.1, with a real workbook and a real SQLite file: throttling, Ctrl-C, a killed
+//! process and its resumption.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use substation_lambda_testserver::{Config, TestLambda};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "substation-cli-lambda-{}-{name}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    dir
+}
+
+fn workbook() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/fleet-two-sheets.xlsx")
+}
+
+/// The CLI with static test credentials and no AWS files, so nothing on the machine counts.
+fn substation(dir: &Path, server: &TestLambda) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_substation"));
+    command
+        .env("SUBSTATION_DATA_DIR", dir)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .args(["diagnose", "--engine", "lambda", "--region", "eu-west-1"])
+        .arg("--endpoint-url")
+        .arg(server.endpoint())
+        .arg("--db")
+        .arg(dir.join("cache.sqlite3"));
+    command
+}
+
+async fn output(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("run"))
+        .await
+        .expect("join")
+}
+
+fn query(db: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    conn.query_row(sql, [], |row| row.get(0)).expect("query")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workbook_is_imported_and_diagnosed_on_lambda_through_throttling() {
+    let dir = scratch("throttled");
+    let server = TestLambda::start(Config {
+        latency: Duration::from_millis(30),
+        concurrency_limit: Some(8),
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let mut command = substation(&dir, &server);
+    command.arg("--concurrency").arg("32").arg(workbook());
+    command.arg("--json");
+    let out = output(command).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 170);
+    assert!(lines.iter().all(|l| l["outcome"] == "diagnosed"));
+    let stats = server.stats();
+    assert!(stats.throttled > 0, "the server throttled");
+    assert!(stats.max_executing <= 8);
+    let db = dir.join("cache.sqlite3");
+    assert_eq!(
+        query(&db, "SELECT count(DISTINCT asset_id) FROM diagnosis"),
+        170
+    );
+    assert_eq!(query(&db, "SELECT count(*) FROM diagnosis"), 170);
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM outbox WHERE entity = 'diagnosis'"
+        ),
+        170
+    );
+}
+
+/// Starts the CLI on the fleet and waits until `results` diagnoses are stored.
+fn start_and_wait(mut command: Command, db: &Path, results: i64) -> std::process::Child {
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let stored = if db.exists() {
+            rusqlite::Connection::open(db)
+                .and_then(|c| c.query_row("SELECT count(*) FROM diagnosis", [], |r| r.get(0)))
+                .unwrap_or(0)
+        } else {
+            0
+        };
+        if stored >= results {
+            return child;
+        }
+        if Instant::now() > deadline || child.try_wait().ok().flatten().is_some() {
+            let _ = child.kill();
+            panic!("the run never stored {results} diagnoses");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_run_resumes_and_every_asset_is_diagnosed_exactly_once() {
+    let dir = scratch("killed");
+    let db = dir.join("cache.sqlite3");
+    let server = TestLambda::start(Config {
+        latency: Duration::from_millis(80),
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let mut command = substation(&dir, &server);
+    command.arg("--concurrency").arg("4").arg(workbook());
+    let mut child = tokio::task::spawn_blocking(move || start_and_wait(command, &db, 30))
+        .await
+        .expect("join");
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let db = dir.join("cache.sqlite3");
+    let before = query(&db, "SELECT count(*) FROM diagnosis");
+    assert!(before < 170, "killed mid-run: {before}");
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM diagnosis_run WHERE state = 'running'"
+        ),
+        1
+    );
+
+    let mut resume = substation(&dir, &server);
+    resume.arg("--resume").arg("--concurrency").arg("64");
+    let out = output(resume).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(query(&db, "SELECT count(*) FROM diagnosis"), 170);
+    assert_eq!(
+        query(&db, "SELECT count(DISTINCT asset_id) FROM diagnosis"),
+        170
+    );
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM diagnosis_run WHERE state = 'finished'"
+        ),
+        1
+    );
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(check, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_cancels_cleanly_and_says_how_to_resume() {
+    let dir = scratch("ctrl-c");
+    let db = dir.join("cache.sqlite3");
+    let server = TestLambda::start(Config {
+        latency: Duration::from_millis(80),
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let mut command = substation(&dir, &server);
+    command.arg("--concurrency").arg("4").arg(workbook());
+    let child = tokio::task::spawn_blocking(move || start_and_wait(command, &db, 10))
+        .await
+        .expect("join");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(interrupted.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    assert_eq!(out.status.code(), Some(130));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("substation diagnose --resume 1"),
+        "{stderr}"
+    );
+    let db = dir.join("cache.sqlite3");
+    assert_eq!(
+        query(
+            &db,
+            "SELECT count(*) FROM diagnosis_run WHERE state = 'cancelled'"
+        ),
+        1
+    );
+    let stored = query(&db, "SELECT count(*) FROM diagnosis");
+    assert!(stored < 170, "stopped early: {stored}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_credentials_the_run_stops_at_once_with_a_clear_error() {
+    let dir = scratch("no-credentials");
+    let server = TestLambda::start(Config::default()).await.expect("server");
+    let mut command = substation(&dir, &server);
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .arg("--json")
+        .arg(workbook());
+    let out = output(command).await;
+    assert_eq!(out.status.code(), Some(2));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(body["error"]["code"], "no_credentials");
+    assert_eq!(server.stats().invocations, 0);
+}

@@ -1,0 +1,304 @@
+//! Makespan of a fleet on the Lambda engine, against the Lambda Invoke API test server in a
+//! separate process (so that the client's CPU and memory are measured alone).
+//!
+//! `cargo bench -p substation-dispatch --bench makespan` runs the quick variant (450 ms
+//! calls); `-- --latency-ms 4500` the full one. Every scenario runs its client in a fresh
+//! process: the peak memory it reports is that scenario's own.
+//!
+//! Printed per scenario: calls N, concurrency asked C, the server's limit, makespan, the ideal
+//! `ceil(N / min(C, limit)) × t`, their ratio, failed assets, throttle answers, client CPU
+//! (user + system) per 1,000 invocations, and the client's peak resident memory.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use substation_dga::{Asset, DiagnosisRequest, Gas, GasReadings, Sample};
+use substation_dispatch::{LambdaEngine, Policy, run};
+use substation_lambda_testserver::{Config, TestLambda};
+use tokio_util::sync::CancellationToken;
+
+// As in the `substation` binary and the desktop app.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+struct Scenario {
+    calls: usize,
+    concurrency: usize,
+    server_limit: Option<usize>,
+}
+
+const SCENARIOS: [Scenario; 4] = [
+    Scenario {
+        calls: 170,
+        concurrency: 4,
+        server_limit: None,
+    },
+    Scenario {
+        calls: 170,
+        concurrency: 170,
+        server_limit: None,
+    },
+    Scenario {
+        calls: 10_000,
+        concurrency: 1_000,
+        server_limit: None,
+    },
+    Scenario {
+        calls: 1_000,
+        concurrency: 256,
+        server_limit: Some(64),
+    },
+];
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    if args.iter().any(|a| a == "--serve") {
+        serve(
+            value("--latency-ms").unwrap_or(450),
+            value("--limit").map(|l| l as usize),
+        );
+        return;
+    }
+    if args.iter().any(|a| a == "--client") {
+        client(
+            value("--port").expect("--port") as u16,
+            value("--calls").expect("--calls") as usize,
+            value("--concurrency").expect("--concurrency") as usize,
+        );
+        return;
+    }
+    let latency = value("--latency-ms").unwrap_or(450);
+    let only = value("--scenario");
+    println!(
+        "Lambda engine makespan, {latency} ms per call (server in its own process, client measured alone)"
+    );
+    println!(
+        "{:>6} {:>5} {:>6} {:>10} {:>10} {:>6} {:>6} {:>9} {:>14} {:>9}",
+        "N",
+        "C",
+        "limit",
+        "makespan",
+        "ideal",
+        "ratio",
+        "failed",
+        "throttled",
+        "cpu s/1000",
+        "peak MB"
+    );
+    for (index, scenario) in SCENARIOS.iter().enumerate() {
+        if only.is_some_and(|o| o as usize != index + 1) {
+            continue;
+        }
+        let mut server = spawn_server(latency, scenario.server_limit);
+        let line = run_client(server.port, scenario);
+        let _ = server.child.kill();
+        let _ = server.child.wait();
+        let field = |name: &str| line[name].as_f64().unwrap_or(f64::NAN);
+        let effective = scenario
+            .concurrency
+            .min(scenario.server_limit.unwrap_or(usize::MAX));
+        let ideal = scenario.calls.div_ceil(effective) as f64 * latency as f64 / 1000.0;
+        let makespan = field("makespan_s");
+        println!(
+            "{:>6} {:>5} {:>6} {:>9.2}s {:>9.2}s {:>6.3} {:>6} {:>9} {:>14.3} {:>9.0}",
+            scenario.calls,
+            scenario.concurrency,
+            scenario
+                .server_limit
+                .map_or("-".to_owned(), |l| l.to_string()),
+            makespan,
+            ideal,
+            makespan / ideal,
+            field("failed"),
+            field("throttled"),
+            field("cpu_s") / scenario.calls as f64 * 1000.0,
+            field("peak_rss_kb") / 1024.0,
+        );
+    }
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+fn spawn_server(latency_ms: u64, limit: Option<usize>) -> Server {
+    let mut command = Command::new(std::env::current_exe().expect("self"));
+    command
+        .args(["--serve", "--latency-ms", &latency_ms.to_string()])
+        .stdout(Stdio::piped());
+    if let Some(limit) = limit {
+        command.args(["--limit", &limit.to_string()]);
+    }
+    let mut child = command.spawn().expect("server process");
+    let mut first = String::new();
+    BufReader::new(child.stdout.as_mut().expect("stdout"))
+        .read_line(&mut first)
+        .expect("port line");
+    let port = first.trim().parse().expect("port");
+    Server { child, port }
+}
+
+fn run_client(port: u16, scenario: &Scenario) -> serde_json::Value {
+    let out = Command::new(std::env::current_exe().expect("self"))
+        .args([
+            "--client",
+            "--port",
+            &port.to_string(),
+            "--calls",
+            &scenario.calls.to_string(),
+            "--concurrency",
+            &scenario.concurrency.to_string(),
+        ])
+        .output()
+        .expect("client process");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("client JSON")
+}
+
+fn serve(latency_ms: u64, limit: Option<usize>) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let server = TestLambda::start(Config {
+            latency: Duration::from_millis(latency_ms),
+            concurrency_limit: limit,
+            ..Config::default()
+        })
+        .await
+        .expect("server");
+        println!("{}", server.local_addr().port());
+        std::io::stdout().flush().expect("flush");
+        std::future::pending::<()>().await;
+    });
+}
+
+fn request(index: usize) -> (String, DiagnosisRequest) {
+    let id = format!("TR-{index:05}");
+    let start = chrono::NaiveDate::from_ymd_opt(2016, 1, 15).expect("date");
+    let samples = (0..10)
+        .map(|year| {
+            let date = start + chrono::Months::new(12 * year);
+            let drift = (index % 7) as f64 + year as f64;
+            Sample::new(
+                date,
+                GasReadings::default()
+                    .with(Gas::H2, 20.0 + drift)
+                    .with(Gas::CH4, 10.0 + drift)
+                    .with(Gas::C2H6, 8.0)
+                    .with(Gas::C2H4, 5.0 + drift / 2.0)
+                    .with(Gas::C2H2, 0.0)
+                    .with(Gas::CO, 300.0 + 5.0 * drift)
+                    .with(Gas::CO2, 2500.0 + 40.0 * drift)
+                    .with(Gas::O2, 9000.0)
+                    .with(Gas::N2, 50000.0),
+            )
+        })
+        .collect();
+    (id.clone(), DiagnosisRequest::new(Asset::new(id), samples))
+}
+
+fn client(port: u16, calls: usize, concurrency: usize) {
+    // One thread, as the `substation` binary runs its dispatcher: the calls wait on the
+    // network, and a single thread spares the cross-thread wake-ups (about a quarter of the
+    // client's CPU per call). BENCH_MULTI_THREAD=1 measures the multi-threaded runtime.
+    let runtime = if std::env::var_os("BENCH_MULTI_THREAD").is_some() {
+        tokio::runtime::Runtime::new()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .expect("runtime");
+    let requests: Vec<_> = (0..calls).map(request).collect();
+    let config = aws_sdk_lambda::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new("AKIDBENCH", "secret", None, None, "bench"))
+        .endpoint_url(format!("http://127.0.0.1:{port}"));
+    let policy = Policy {
+        concurrency,
+        ..Policy::default()
+    };
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let (done, failed, throttled) = runtime.block_on(async {
+        let engine = Arc::new(LambdaEngine::new(config, "substation-diagnose"));
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+        let last = tokio::spawn(async move {
+            let mut last = None;
+            while let Some(p) = rx.recv().await {
+                last = Some(p);
+            }
+            last
+        });
+        let mut done = 0u64;
+        let mut failed = 0u64;
+        run(
+            engine,
+            requests,
+            &policy,
+            |o| {
+                if o.result.is_ok() {
+                    done += 1
+                } else {
+                    failed += 1
+                }
+            },
+            Some(tx),
+            CancellationToken::new(),
+        )
+        .await;
+        let throttled = last.await.ok().flatten().map_or(0, |p| p.throttled);
+        (done, failed, throttled)
+    });
+    let makespan = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    let line = serde_json::json!({
+        "makespan_s": makespan,
+        "done": done,
+        "failed": failed,
+        "throttled": throttled,
+        "cpu_s": cpu,
+        "peak_rss_kb": peak_rss_kb(),
+    });
+    println!("{line}");
+}
+
+/// User + system CPU of this process so far, from /proc (Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Peak resident memory of this process, from /proc (Linux).
+fn peak_rss_kb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(f64::NAN)
+}

@@ -1,0 +1,298 @@
+//! A fleet run end to end: payloads built from the local store first, then dispatched, and
+//! every result written through the store's single writer as it lands. No worker ever holds a
+//! database handle.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+
+use serde::{Deserialize, Serialize};
+use substation_dga::{DiagnosisRequest, ENGINE_VERSION};
+use substation_store::{
+    DiagnosisRecord, FailureRecord, Reader, RunSpec, RunState, Store, StoreError,
+};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::{Ending, Engine, Outcome, Policy, Progress, run};
+
+/// Which transformers a run covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every asset in the store.
+    All,
+    /// The assets an import batch brought or updated.
+    Batch(i64),
+}
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetRun {
+    pub scope: Scope,
+    /// Continue this run (killed, cancelled, or with failures): only its assets without a
+    /// stored diagnosis are dispatched, under the run's own scope.
+    pub resume: Option<i64>,
+    /// Copy a stored diagnosis of an identical request by the same engine version instead of
+    /// invoking again.
+    pub reuse: bool,
+    /// The Lambda function, for the run's record.
+    pub function_name: Option<String>,
+}
+
+/// How a fleet run went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FleetSummary {
+    pub run_id: i64,
+    pub ending: Ending,
+    /// Assets this invocation set out to diagnose.
+    pub assets: u64,
+    pub diagnosed: u64,
+    /// Of `diagnosed`, copied from an earlier identical request.
+    pub reused: u64,
+    pub failed: u64,
+    /// Left without a result (cancelled): a resumed run picks them up.
+    pub not_run: u64,
+}
+
+/// Why a fleet run could not be carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("there is no diagnosis run {0} to resume")]
+    NoSuchRun(i64),
+    #[error("there is no import batch {0}")]
+    NoSuchBatch(i64),
+    #[error("the fleet run stopped unexpectedly: {0}")]
+    Internal(String),
+}
+
+impl FleetError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            FleetError::Store(e) => e.code(),
+            FleetError::NoSuchRun(_) => "no_such_run",
+            FleetError::NoSuchBatch(_) => "no_such_batch",
+            FleetError::Internal(_) => "internal",
+        }
+    }
+}
+
+/// The payloads, built before anything is dispatched.
+struct Prepared {
+    run_id: Option<i64>,
+    scope: Scope,
+    requests: Vec<(String, DiagnosisRequest, String)>,
+    reusable: Vec<(String, String, i64, Box<substation_dga::Diagnosis>)>,
+}
+
+fn prepare(reader: Reader, job: &FleetRun) -> Result<Prepared, FleetError> {
+    let (run_id, scope, only) = match job.resume {
+        Some(run_id) => {
+            let run = reader
+                .runs()?
+                .into_iter()
+                .find(|r| r.id == run_id)
+                .ok_or(FleetError::NoSuchRun(run_id))?;
+            let scope = serde_json::from_str::<serde_json::Value>(&run.options_json)
+                .ok()
+                .and_then(|o| serde_json::from_value::<Scope>(o.get("scope")?.clone()).ok())
+                .unwrap_or(Scope::All);
+            let left: HashSet<String> = reader.assets_without_result(run_id)?.into_iter().collect();
+            (Some(run_id), scope, Some(left))
+        }
+        None => (None, job.scope, None),
+    };
+    let in_scope: Option<HashSet<String>> = match scope {
+        Scope::All => None,
+        Scope::Batch(batch) => {
+            if !reader.batches()?.iter().any(|b| b.id == batch) {
+                return Err(FleetError::NoSuchBatch(batch));
+            }
+            Some(reader.batch_assets(batch)?.into_iter().collect())
+        }
+    };
+    let mut requests = Vec::new();
+    let mut reusable = Vec::new();
+    for asset in reader.assets()? {
+        if in_scope.as_ref().is_some_and(|s| !s.contains(&asset.id))
+            || only.as_ref().is_some_and(|s| !s.contains(&asset.id))
+        {
+            continue;
+        }
+        let samples = reader
+            .samples(&asset.id)?
+            .into_iter()
+            .map(|s| s.sample)
+            .collect();
+        let id = asset.id.clone();
+        let request = DiagnosisRequest::new(asset, samples);
+        let hash = substation_store::request_sha256(&request)?;
+        if job.reuse
+            && let Some((from, diagnosis)) = reader.reusable(&hash, ENGINE_VERSION)?
+        {
+            reusable.push((id, hash, from, Box::new(diagnosis)));
+            continue;
+        }
+        requests.push((id, request, hash));
+    }
+    Ok(Prepared {
+        run_id,
+        scope,
+        requests,
+        reusable,
+    })
+}
+
+/// Diagnoses a fleet from the store on `engine` and stores every result (with its outbox row)
+/// as it lands. `on_outcome` sees each asset's final outcome (reused ones with zero attempts);
+/// `progress` gets the dispatcher's counts. Cancelling leaves the run resumable.
+pub async fn diagnose_fleet<E: Engine>(
+    store: &Store,
+    engine: Arc<E>,
+    policy: &Policy,
+    job: &FleetRun,
+    mut on_outcome: impl FnMut(&Outcome),
+    progress: Option<mpsc::Sender<Progress>>,
+    cancel: CancellationToken,
+) -> Result<FleetSummary, FleetError> {
+    let reader = store.reader()?;
+    let owned_job = job.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(reader, &owned_job))
+        .await
+        .map_err(|e| FleetError::Internal(e.to_string()))??;
+    let assets = (prepared.requests.len() + prepared.reusable.len()) as u64;
+    let run_id = match prepared.run_id {
+        Some(id) => id,
+        None => store.begin_run(RunSpec {
+            engine: engine.name().to_owned(),
+            engine_version: (engine.name() == "embedded").then(|| ENGINE_VERSION.to_owned()),
+            function_name: job.function_name.clone(),
+            options: serde_json::json!({
+                "scope": prepared.scope,
+                "reuse": job.reuse,
+                "concurrency": policy.concurrency,
+                "attempt_timeout_s": policy.attempt_timeout.as_secs_f64(),
+            }),
+            assets_total: assets,
+        })?,
+    };
+
+    let mut summary = FleetSummary {
+        run_id,
+        ending: Ending::Finished,
+        assets,
+        diagnosed: 0,
+        reused: 0,
+        failed: 0,
+        not_run: 0,
+    };
+    let mut committed: Vec<Receiver<Result<i64, StoreError>>> = Vec::new();
+    let mut failures: Vec<Receiver<Result<(), StoreError>>> = Vec::new();
+    for (asset_id, hash, from, diagnosis) in prepared.reusable {
+        let outcome = Outcome {
+            asset_id: asset_id.clone(),
+            result: Ok(diagnosis.clone()),
+            attempts: 0,
+            elapsed: std::time::Duration::ZERO,
+        };
+        committed.push(store.submit_diagnosis(DiagnosisRecord {
+            run_id,
+            asset_id,
+            request_sha256: hash,
+            diagnosis,
+            reused_from: Some(from),
+        })?);
+        summary.diagnosed += 1;
+        summary.reused += 1;
+        on_outcome(&outcome);
+    }
+
+    let hashes: std::collections::HashMap<String, String> = prepared
+        .requests
+        .iter()
+        .map(|(id, _, hash)| (id.clone(), hash.clone()))
+        .collect();
+    let requests = prepared
+        .requests
+        .into_iter()
+        .map(|(id, request, _)| (id, request))
+        .collect();
+    // A store that stops taking results stops the run: nothing more would be kept.
+    let stop = cancel.child_token();
+    let mut store_error: Option<StoreError> = None;
+    let ending = run(
+        engine,
+        requests,
+        policy,
+        |outcome| {
+            let submitted = match &outcome.result {
+                Ok(diagnosis) => store
+                    .submit_diagnosis(DiagnosisRecord {
+                        run_id,
+                        asset_id: outcome.asset_id.clone(),
+                        request_sha256: hashes.get(&outcome.asset_id).cloned().unwrap_or_default(),
+                        diagnosis: diagnosis.clone(),
+                        reused_from: None,
+                    })
+                    .map(|r| committed.push(r)),
+                Err(error) => store
+                    .submit_failure(FailureRecord {
+                        run_id,
+                        asset_id: outcome.asset_id.clone(),
+                        code: error.code.clone(),
+                        message: error.message.clone(),
+                        attempts: outcome.attempts,
+                    })
+                    .map(|r| failures.push(r)),
+            };
+            match submitted {
+                Ok(()) => {
+                    if outcome.result.is_ok() {
+                        summary.diagnosed += 1;
+                    } else {
+                        summary.failed += 1;
+                    }
+                    on_outcome(&outcome);
+                }
+                Err(error) => {
+                    store_error.get_or_insert(error);
+                    stop.cancel();
+                }
+            }
+        },
+        progress,
+        stop.clone(),
+    )
+    .await;
+
+    // Wait for the writer to confirm every result (off the async threads: it is a blocking
+    // channel).
+    let confirmed = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+        for receiver in committed {
+            receiver.recv().map_err(|_| StoreError::WriterGone)??;
+        }
+        for receiver in failures {
+            receiver.recv().map_err(|_| StoreError::WriterGone)??;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| FleetError::Internal(e.to_string()))?;
+    if let Some(error) = store_error {
+        let _ = store.finish_run(run_id, RunState::Failed);
+        return Err(error.into());
+    }
+    confirmed?;
+    summary.ending = ending;
+    summary.not_run = assets - summary.diagnosed - summary.failed;
+    store.finish_run(
+        run_id,
+        match ending {
+            Ending::Finished => RunState::Finished,
+            Ending::Cancelled => RunState::Cancelled,
+        },
+    )?;
+    Ok(summary)
+}

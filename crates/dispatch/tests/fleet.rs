@@ -1,0 +1,244 @@
+//! A whole fleet run: a real workbook imported into a real SQLite file, dispatched to the
+//! real Lambda client against the test server with faults, cancelled, resumed and retried.
+//! The store must end up with every result exactly once.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
+use substation_dispatch::{
+    EmbeddedEngine, Ending, FleetError, FleetRun, LambdaEngine, Policy, Scope, diagnose_fleet,
+};
+use substation_lambda_testserver::{Config, Fault, TestLambda};
+use substation_store::Store;
+use tokio_util::sync::CancellationToken;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("substation-dispatch-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir.join("substation.sqlite3")
+}
+
+/// The sample fleet workbook (two sheets: nameplates and samples), imported.
+fn store_with_fleet(name: &str) -> (Store, i64) {
+    let store = Store::open(&scratch(name)).expect("store");
+    let workbook = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples/fleet-two-sheets.xlsx");
+    let import = substation_import::import_file(
+        &workbook,
+        &substation_import::ImportOptions::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        ),
+    )
+    .expect("import");
+    let outcome = store.import(import).expect("stored");
+    (store, outcome.batch_id)
+}
+
+fn lambda(server: &TestLambda) -> Arc<LambdaEngine> {
+    let config = aws_sdk_lambda::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(server.endpoint());
+    Arc::new(LambdaEngine::new(config, server.function_name()))
+}
+
+fn quick(concurrency: usize) -> Policy {
+    Policy {
+        concurrency,
+        backoff_base: Duration::from_millis(5),
+        backoff_cap: Duration::from_millis(40),
+        ..Policy::default()
+    }
+}
+
+fn job(scope: Scope) -> FleetRun {
+    FleetRun {
+        scope,
+        resume: None,
+        reuse: false,
+        function_name: Some("substation-diagnose".into()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_cancel_resume_and_retry_leave_every_result_exactly_once() {
+    let (store, batch) = store_with_fleet("exactly-once");
+    let reader = store.reader().expect("reader");
+    let assets = reader.assets().expect("assets");
+    assert!(assets.len() >= 100, "the sample fleet: {}", assets.len());
+    let broken = assets[7].id.clone();
+    let flaky = assets[3].id.clone();
+
+    let server = TestLambda::start(Config {
+        latency: Duration::from_millis(15),
+        concurrency_limit: Some(12),
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    server.script(&flaky, [Fault::ServiceError, Fault::DropConnection]);
+    server.script(&broken, vec![Fault::FunctionError; 2]);
+
+    // First run: cancelled after 40 results.
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    let mut seen = 0;
+    let first = diagnose_fleet(
+        &store,
+        lambda(&server),
+        &quick(32),
+        &job(Scope::Batch(batch)),
+        |_| {
+            seen += 1;
+            if seen == 40 {
+                trigger.cancel();
+            }
+        },
+        None,
+        cancel,
+    )
+    .await
+    .expect("first run");
+    assert_eq!(first.ending, Ending::Cancelled);
+    assert!(first.not_run > 0, "{first:?}");
+    assert_eq!(first.assets, assets.len() as u64);
+
+    // Resume: only what has no result is dispatched; the broken asset fails again.
+    let before = server.stats().invocations;
+    let resumed = diagnose_fleet(
+        &store,
+        lambda(&server),
+        &quick(32),
+        &FleetRun {
+            resume: Some(first.run_id),
+            ..job(Scope::All)
+        },
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("resumed run");
+    assert_eq!(resumed.run_id, first.run_id);
+    assert_eq!(resumed.ending, Ending::Finished);
+    assert_eq!(
+        resumed.assets,
+        first.not_run + first.failed,
+        "the resume covers what had no result, under the run's own scope"
+    );
+    assert!(server.stats().invocations - before >= resumed.assets as usize);
+    let run = reader.runs().expect("runs").remove(0);
+    assert_eq!(run.failed, 1, "only the broken asset: {run:?}");
+    assert_eq!(
+        reader.assets_without_result(first.run_id).expect("left"),
+        std::slice::from_ref(&broken)
+    );
+
+    // Retry failed: the function works now (its script is spent).
+    let retried = diagnose_fleet(
+        &store,
+        lambda(&server),
+        &quick(32),
+        &FleetRun {
+            resume: Some(first.run_id),
+            ..job(Scope::All)
+        },
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("retry");
+    assert_eq!((retried.assets, retried.diagnosed), (1, 1));
+    let run = reader.runs().expect("runs").remove(0);
+    assert_eq!(
+        (run.succeeded, run.failed, run.state.as_str()),
+        (assets.len() as u64, 0, "finished")
+    );
+    // Exactly once: one diagnosis of this run per asset.
+    for asset in &assets {
+        let of_run = reader
+            .diagnoses(&asset.id)
+            .expect("history")
+            .into_iter()
+            .filter(|d| d.run_id == first.run_id)
+            .count();
+        assert_eq!(of_run, 1, "{}", asset.id);
+    }
+    assert!(
+        reader
+            .assets_without_result(first.run_id)
+            .expect("left")
+            .is_empty()
+    );
+    assert_eq!(reader.integrity_check().expect("check"), "ok");
+}
+
+#[tokio::test]
+async fn reuse_copies_identical_requests_instead_of_running_them_again() {
+    let (store, _) = store_with_fleet("reuse");
+    let first = diagnose_fleet(
+        &store,
+        Arc::new(EmbeddedEngine),
+        &Policy::embedded(),
+        &job(Scope::All),
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("first");
+    assert_eq!(first.reused, 0);
+    let mut attempts = 0;
+    let second = diagnose_fleet(
+        &store,
+        Arc::new(EmbeddedEngine),
+        &Policy::embedded(),
+        &FleetRun {
+            reuse: true,
+            ..job(Scope::All)
+        },
+        |o| attempts += o.attempts,
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("second");
+    assert_eq!(second.reused, first.diagnosed);
+    assert_eq!(attempts, 0, "nothing was dispatched");
+}
+
+#[tokio::test]
+async fn a_missing_run_or_batch_is_a_clear_error() {
+    let (store, _) = store_with_fleet("missing");
+    let no_run = diagnose_fleet(
+        &store,
+        Arc::new(EmbeddedEngine),
+        &Policy::embedded(),
+        &FleetRun {
+            resume: Some(999),
+            ..job(Scope::All)
+        },
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await;
+    assert!(matches!(no_run, Err(FleetError::NoSuchRun(999))));
+    let no_batch = diagnose_fleet(
+        &store,
+        Arc::new(EmbeddedEngine),
+        &Policy::embedded(),
+        &job(Scope::Batch(42)),
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await;
+    assert!(matches!(no_batch, Err(FleetError::NoSuchBatch(42))));
+}
