@@ -306,6 +306,15 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
         SdkError::DispatchFailure(failure) if failure.is_user() => {
             EngineError::permanent("request_not_sent", detail)
         }
+        // Credentials that expired mid-run (an SSO session) surface as a dispatch failure too,
+        // but retrying cannot help.
+        SdkError::DispatchFailure(_) if caused_by_credentials(&error) => EngineError::permanent(
+            "no_credentials",
+            format!(
+                "the AWS credentials could not be loaded or have expired ({detail}); for an \
+                 SSO profile, run `aws sso login --profile NAME` and resume the run"
+            ),
+        ),
         // Refused and dropped connections, HTTP/2 GOAWAY, a reply cut short.
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             EngineError::transient("connection", format!("could not reach Lambda: {detail}"))
@@ -313,4 +322,18 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
         SdkError::ConstructionFailure(_) => EngineError::permanent("request_not_built", detail),
         _ => EngineError::transient("unknown", detail),
     }
+}
+
+/// Whether a credentials error is anywhere in the error's chain of causes.
+fn caused_by_credentials(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }

@@ -103,6 +103,11 @@ pub async fn run<E: Engine>(
         ..Progress::default()
     };
     let mut cancelled = cancel.is_cancelled();
+    let mut reporter = Reporter {
+        started,
+        last_sent: None,
+        progress,
+    };
 
     loop {
         // The sink may have cancelled: look before starting anything.
@@ -140,7 +145,7 @@ pub async fn run<E: Engine>(
         }
         counts.queued = (ready.len() + waiting.len()) as u64;
         counts.limit = limit.allowed() as u64;
-        report(&mut counts, started, progress.as_ref());
+        reporter.report(&mut counts, false);
 
         let nothing_left = ready.is_empty() && waiting.is_empty();
         if counts.in_flight == 0 && (cancelled || nothing_left) {
@@ -186,6 +191,7 @@ pub async fn run<E: Engine>(
             }
         }
     }
+    reporter.report(&mut counts, true);
     if cancelled {
         Ending::Cancelled
     } else {
@@ -232,17 +238,36 @@ fn finish(job: Job, result: Result<Box<Diagnosis>, EngineError>) -> Outcome {
     }
 }
 
-fn report(counts: &mut Progress, started: Instant, progress: Option<&mpsc::Sender<Progress>>) {
-    let elapsed = started.elapsed().as_secs_f64();
-    let finished = counts.done + counts.failed;
-    counts.per_second = if elapsed > 0.0 {
-        finished as f64 / elapsed
-    } else {
-        0.0
-    };
-    counts.eta_seconds = (counts.per_second > 0.0)
-        .then(|| counts.total.saturating_sub(finished) as f64 / counts.per_second);
-    if let Some(tx) = progress {
+/// Sends progress snapshots, at most one per `REPORT_EVERY` (and always the last), so that a
+/// run of thousands of calls does not wake its listener thousands of times a second.
+struct Reporter {
+    started: Instant,
+    last_sent: Option<Instant>,
+    progress: Option<mpsc::Sender<Progress>>,
+}
+
+/// Well above the ~10 Hz a display needs, well below a wake-up per call.
+const REPORT_EVERY: Duration = Duration::from_millis(25);
+
+impl Reporter {
+    fn report(&mut self, counts: &mut Progress, last: bool) {
+        let Some(tx) = &self.progress else {
+            return;
+        };
+        let now = Instant::now();
+        if !last && self.last_sent.is_some_and(|t| now - t < REPORT_EVERY) {
+            return;
+        }
+        self.last_sent = Some(now);
+        let elapsed = (now - self.started).as_secs_f64();
+        let finished = counts.done + counts.failed;
+        counts.per_second = if elapsed > 0.0 {
+            finished as f64 / elapsed
+        } else {
+            0.0
+        };
+        counts.eta_seconds = (counts.per_second > 0.0)
+            .then(|| counts.total.saturating_sub(finished) as f64 / counts.per_second);
         let _ = tx.try_send(*counts);
     }
 }

@@ -330,3 +330,41 @@ async fn connect_without_a_function_name_or_region_says_what_is_missing() {
         .expect_err("no function");
     assert_eq!(error.code, "no_function");
 }
+
+/// A credentials provider whose session has expired, like an SSO login after its hours.
+#[derive(Debug)]
+struct Expired;
+
+impl aws_credential_types::provider::ProvideCredentials for Expired {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+            aws_credential_types::provider::error::CredentialsError::not_loaded(
+                "the SSO session has expired",
+            ),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn expired_credentials_fail_at_once_without_retries() {
+    let server = start(Config::default()).await;
+    let config = aws_sdk_lambda::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Expired)
+        .endpoint_url(server.endpoint());
+    let engine = Arc::new(LambdaEngine::new(config, server.function_name()));
+    let ran = dispatch(engine, (0..2).map(simple).collect(), &quick(2)).await;
+    for outcome in ran.outcomes.values() {
+        let error = outcome.result.as_ref().expect_err("failed");
+        assert_eq!(error.code, "no_credentials", "{}", error.message);
+        assert!(error.message.contains("aws sso login"));
+        assert_eq!(outcome.attempts, 1, "not retried");
+    }
+    assert_eq!(server.stats().invocations, 0);
+}
