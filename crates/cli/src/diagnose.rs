@@ -75,9 +75,10 @@ async fn run_async(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
         policy.concurrency = n.max(1);
     }
     if let Some(seconds) = args.timeout {
-        if !(seconds.is_finite() && seconds > 0.0) {
+        // Lambda functions run for at most 15 minutes.
+        if !(seconds > 0.0 && seconds <= 900.0) {
             return Err(CliError::Usage(
-                "--timeout must be a positive number of seconds".into(),
+                "--timeout must be between 0 and 900 seconds".into(),
             ));
         }
         policy.attempt_timeout = Duration::from_secs_f64(seconds);
@@ -108,7 +109,14 @@ async fn execute<E: Engine>(
     let on_signal = cancel.clone();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "Cancelling: waiting for the calls in flight to finish and be stored \
+                 (Ctrl-C again to quit at once; the run stays resumable)."
+            );
             on_signal.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
         }
     });
     let engine_label = match engine.name() {
@@ -126,12 +134,20 @@ async fn execute<E: Engine>(
         rows.push(row);
     };
 
+    let mut run_id = None;
     let (ending, resume_hint) = match &args.file {
         Some(file) if is_request_file(file) => {
             let ending = requests_file(file, engine, policy, &mut emit, tx, cancel).await?;
             (ending, None)
         }
         _ => {
+            if args.file.is_none() && !args.db.exists() {
+                return Err(CliError::Usage(format!(
+                    "there is no database at {}: import a workbook first \
+                     (`substation import FILE` or `substation diagnose FILE`)",
+                    args.db.display()
+                )));
+            }
             let store = Store::open(&args.db)?;
             let scope = match (&args.file, args.batch) {
                 (Some(file), _) => Scope::Batch(import_workbook(&store, file, json)?),
@@ -166,6 +182,7 @@ async fn execute<E: Engine>(
             )
             .await
             .map_err(|e| CliError::Fleet(e.code(), e.to_string()))?;
+            run_id = Some(summary.run_id);
             let hint = (summary.not_run > 0).then_some((summary.run_id, summary.not_run));
             (summary.ending, hint)
         }
@@ -208,18 +225,50 @@ async fn execute<E: Engine>(
     if ending == Ending::Cancelled {
         match resume_hint {
             Some((run, left)) => eprintln!(
-                "Cancelled: {left} transformer(s) have no result yet. Resume with: \
-                 substation diagnose --resume {run}"
+                "Cancelled: {left} transformer(s) have no result yet. Resume with: {}",
+                resume_command(args, run)
             ),
             None => eprintln!("Cancelled."),
         }
         return Ok(ExitCode::from(130));
+    }
+    if failed > 0
+        && let Some(run) = run_id
+    {
+        eprintln!(
+            "To try the failed ones again: {}",
+            resume_command(args, run)
+        );
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The command that resumes `run` with the same engine settings and database.
+fn resume_command(args: &DiagnoseArgs, run: i64) -> String {
+    let mut command = format!("substation diagnose --resume {run}");
+    if args.engine == EngineChoice::Lambda {
+        command.push_str(&format!(
+            " --engine lambda --function {}",
+            args.lambda.function
+        ));
+        for (flag, value) in [
+            ("--region", &args.lambda.region),
+            ("--profile", &args.lambda.profile),
+            ("--endpoint-url", &args.lambda.endpoint_url),
+        ] {
+            if let Some(value) = value {
+                command.push_str(&format!(" {flag} {value}"));
+            }
+        }
+    }
+    if args.db != crate::database_path(None) {
+        command.push_str(&format!(" --db {}", args.db.display()));
+    }
+    command
 }
 
 /// The per-asset JSON line of `--json`.

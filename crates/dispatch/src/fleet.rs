@@ -30,8 +30,8 @@ pub enum Scope {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FleetRun {
     pub scope: Scope,
-    /// Continue this run (killed, cancelled, or with failures): only its assets without a
-    /// stored diagnosis are dispatched, under the run's own scope.
+    /// Continue this run (killed, cancelled, or with failures): only the assets it began with
+    /// that have no stored diagnosis are dispatched; `scope` is then ignored.
     pub resume: Option<i64>,
     /// Copy a stored diagnosis of an identical request by the same engine version instead of
     /// invoking again.
@@ -88,37 +88,32 @@ struct Prepared {
 }
 
 fn prepare(reader: Reader, job: &FleetRun) -> Result<Prepared, FleetError> {
-    let (run_id, scope, only) = match job.resume {
+    let (run_id, scope, only): (Option<i64>, Scope, Option<HashSet<String>>) = match job.resume {
+        // A resumed run owes exactly its own assets without a result, as fixed when it began.
         Some(run_id) => {
-            let run = reader
-                .runs()?
-                .into_iter()
-                .find(|r| r.id == run_id)
-                .ok_or(FleetError::NoSuchRun(run_id))?;
-            let scope = serde_json::from_str::<serde_json::Value>(&run.options_json)
-                .ok()
-                .and_then(|o| serde_json::from_value::<Scope>(o.get("scope")?.clone()).ok())
-                .unwrap_or(Scope::All);
-            let left: HashSet<String> = reader.assets_without_result(run_id)?.into_iter().collect();
-            (Some(run_id), scope, Some(left))
-        }
-        None => (None, job.scope, None),
-    };
-    let in_scope: Option<HashSet<String>> = match scope {
-        Scope::All => None,
-        Scope::Batch(batch) => {
-            if !reader.batches()?.iter().any(|b| b.id == batch) {
-                return Err(FleetError::NoSuchBatch(batch));
+            if !reader.runs()?.iter().any(|r| r.id == run_id) {
+                return Err(FleetError::NoSuchRun(run_id));
             }
-            Some(reader.batch_assets(batch)?.into_iter().collect())
+            let left = reader.assets_without_result(run_id)?.into_iter().collect();
+            (Some(run_id), job.scope, Some(left))
+        }
+        None => {
+            let only = match job.scope {
+                Scope::All => None,
+                Scope::Batch(batch) => {
+                    if !reader.batches()?.iter().any(|b| b.id == batch) {
+                        return Err(FleetError::NoSuchBatch(batch));
+                    }
+                    Some(reader.batch_assets(batch)?.into_iter().collect())
+                }
+            };
+            (None, job.scope, only)
         }
     };
     let mut requests = Vec::new();
     let mut reusable = Vec::new();
     for asset in reader.assets()? {
-        if in_scope.as_ref().is_some_and(|s| !s.contains(&asset.id))
-            || only.as_ref().is_some_and(|s| !s.contains(&asset.id))
-        {
+        if only.as_ref().is_some_and(|s| !s.contains(&asset.id)) {
             continue;
         }
         let samples = reader
@@ -176,6 +171,12 @@ pub async fn diagnose_fleet<E: Engine>(
                 "attempt_timeout_s": policy.attempt_timeout.as_secs_f64(),
             }),
             assets_total: assets,
+            asset_ids: prepared
+                .requests
+                .iter()
+                .map(|(id, _, _)| id.clone())
+                .chain(prepared.reusable.iter().map(|(id, ..)| id.clone()))
+                .collect(),
         })?,
     };
 

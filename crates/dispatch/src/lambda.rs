@@ -266,10 +266,11 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
                             throttle.reason().map_or("no reason given", |r| r.as_str())
                         ),
                     );
+                    // Bounded: a bad value must not park an asset for hours.
                     e.retry_after = throttle
                         .retry_after_seconds()
                         .and_then(|s| s.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
+                        .map(|s| Duration::from_secs(s.min(60)));
                     e
                 }
                 InvokeError::RequestTooLargeException(_) => EngineError::permanent(
@@ -279,6 +280,32 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
                 InvokeError::ResourceNotFoundException(_) => EngineError::permanent(
                     "function_not_found",
                     format!("there is no Lambda function {function} in this account and region"),
+                ),
+                // Configuration faults of the function itself: 502s that no retry will cure.
+                _ if FUNCTION_CONFIGURATION_ERRORS.contains(&code.as_str()) => {
+                    EngineError::permanent(
+                        "function_misconfigured",
+                        format!(
+                            "the Lambda function {function} cannot run ({code}: {message}); \
+                             its deployment needs fixing"
+                        ),
+                    )
+                }
+                _ if EXPIRED_OR_UNKNOWN_CREDENTIALS.contains(&code.as_str()) => {
+                    EngineError::permanent(
+                        "no_credentials",
+                        format!(
+                            "AWS did not accept the credentials ({code}: {message}); for an SSO \
+                             profile, run `aws sso login --profile NAME` and resume the run"
+                        ),
+                    )
+                }
+                _ if code == "InvalidSignatureException" => EngineError::permanent(
+                    "access_denied",
+                    format!(
+                        "AWS rejected the request signature ({message}); check the laptop's \
+                         clock and the secret key"
+                    ),
                 ),
                 _ if status == 429 => EngineError::new(
                     FailureKind::Throttled,
@@ -302,6 +329,8 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
                 ),
             }
         }
+        // Only if SDK operation or attempt timeouts are ever configured: the dispatcher's own
+        // timeout is what normally ends a slow call.
         SdkError::TimeoutError(_) => EngineError::new(FailureKind::Timeout, "timeout", detail),
         SdkError::DispatchFailure(failure) if failure.is_user() => {
             EngineError::permanent("request_not_sent", detail)
@@ -323,6 +352,31 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
         _ => EngineError::transient("unknown", detail),
     }
 }
+
+/// Lambda error codes that say the function's deployment is broken (answered as 502).
+const FUNCTION_CONFIGURATION_ERRORS: [&str; 13] = [
+    "InvalidRuntimeException",
+    "InvalidZipFileException",
+    "InvalidSubnetIDException",
+    "InvalidSecurityGroupIDException",
+    "ENILimitReachedException",
+    "SubnetIPAddressLimitReachedException",
+    "KMSAccessDeniedException",
+    "KMSDisabledException",
+    "KMSInvalidStateException",
+    "KMSNotFoundException",
+    "EC2AccessDeniedException",
+    "EFSMountConnectivityException",
+    "EFSMountFailureException",
+];
+
+/// Error codes of credentials AWS does not accept (expired session, unknown key).
+const EXPIRED_OR_UNKNOWN_CREDENTIALS: [&str; 4] = [
+    "ExpiredTokenException",
+    "ExpiredToken",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+];
 
 /// Whether a credentials error is anywhere in the error's chain of causes.
 fn caused_by_credentials(error: &(dyn std::error::Error + 'static)) -> bool {

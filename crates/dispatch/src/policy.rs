@@ -16,8 +16,8 @@ pub struct Policy {
     pub timeout_retries: u32,
     /// Retries after a 5xx answer or a connection failure.
     pub transient_retries: u32,
-    /// Retries after throttling. Throttling is not a failure, but a function whose
-    /// concurrency is zero would otherwise throttle for ever.
+    /// Retries after throttling, counted over the asset's whole run. Throttling is not a
+    /// failure, but a function whose concurrency is zero would otherwise throttle for ever.
     pub throttle_retries: u32,
     /// First backoff ceiling; it doubles per retry of the same call, up to `backoff_cap`.
     pub backoff_base: Duration,
@@ -30,10 +30,12 @@ impl Default for Policy {
             concurrency: 64,
             attempt_timeout: Duration::from_secs(60),
             timeout_retries: 1,
-            transient_retries: 4,
+            // 250 ms doubling over 7 retries: up to ~32 s in all, enough to ride out a
+            // Wi-Fi drop or a server restart.
+            transient_retries: 7,
             throttle_retries: 40,
-            backoff_base: Duration::from_millis(100),
-            backoff_cap: Duration::from_secs(5),
+            backoff_base: Duration::from_millis(250),
+            backoff_cap: Duration::from_secs(20),
         }
     }
 }

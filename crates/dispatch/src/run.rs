@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use substation_dga::{Diagnosis, DiagnosisRequest};
 use tokio::sync::mpsc;
@@ -129,16 +129,25 @@ pub async fn run<E: Engine>(
             let done = done_tx.clone();
             let timeout = policy.attempt_timeout;
             tokio::spawn(async move {
-                let result =
-                    match tokio::time::timeout(timeout, engine.diagnose(job.request.clone())).await
-                    {
-                        Ok(result) => result,
-                        Err(_) => Err(EngineError::new(
-                            FailureKind::Timeout,
-                            "timeout",
-                            format!("no answer within {} s", timeout.as_secs_f64()),
-                        )),
-                    };
+                // A panic inside the engine or the SDK must become this asset's failure: a task
+                // that vanished without reporting would hold the run open for ever.
+                let attempt = std::panic::AssertUnwindSafe(tokio::time::timeout(
+                    timeout,
+                    engine.diagnose(job.request.clone()),
+                ))
+                .catch_unwind();
+                let result = match attempt.await {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(_)) => Err(EngineError::new(
+                        FailureKind::Timeout,
+                        "timeout",
+                        format!("no answer within {} s", timeout.as_secs_f64()),
+                    )),
+                    Err(_) => Err(EngineError::permanent(
+                        "internal",
+                        "the engine stopped unexpectedly while diagnosing this transformer",
+                    )),
+                };
                 // The receiver lives until every attempt has reported.
                 let _ = done.send((job, result));
             });
@@ -182,7 +191,7 @@ pub async fn run<E: Engine>(
                 }
             }
             Some(expired) = waiting.next(), if !waiting.is_empty() && !cancelled => {
-                // Retries go before new work, so that a throttled call is not starved.
+                // A retry whose wait is over goes to the front of the queue, ahead of new work.
                 ready.push_front(expired.into_inner());
             }
             () = cancel.cancelled(), if !cancelled => {

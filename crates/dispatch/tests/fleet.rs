@@ -242,3 +242,92 @@ async fn a_missing_run_or_batch_is_a_clear_error() {
     .await;
     assert!(matches!(no_batch, Err(FleetError::NoSuchBatch(42))));
 }
+
+#[tokio::test]
+async fn a_workbook_imported_again_unchanged_is_still_diagnosed_whole() {
+    // The engineer imports the workbook, then runs `diagnose WORKBOOK`: the second import
+    // changes nothing, and its batch must still cover every transformer in it.
+    let (store, _) = store_with_fleet("again");
+    let workbook = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples/fleet-two-sheets.xlsx");
+    let again = substation_import::import_file(
+        &workbook,
+        &substation_import::ImportOptions::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        ),
+    )
+    .expect("import");
+    let outcome = store.import(again).expect("stored");
+    assert_eq!((outcome.assets_new, outcome.samples_new), (0, 0));
+    let summary = diagnose_fleet(
+        &store,
+        Arc::new(EmbeddedEngine),
+        &Policy::embedded(),
+        &job(Scope::Batch(outcome.batch_id)),
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("run");
+    assert_eq!(summary.diagnosed, 170);
+}
+
+#[tokio::test]
+async fn a_resumed_run_owes_only_its_own_assets_not_those_imported_since() {
+    let (store, _) = store_with_fleet("scope");
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    let mut seen = 0;
+    let first = diagnose_fleet(
+        &store,
+        Arc::new(EmbeddedEngine),
+        &Policy {
+            concurrency: 1,
+            ..Policy::embedded()
+        },
+        &job(Scope::All),
+        |_| {
+            seen += 1;
+            if seen == 5 {
+                trigger.cancel();
+            }
+        },
+        None,
+        cancel,
+    )
+    .await
+    .expect("first");
+    assert_eq!(first.ending, Ending::Cancelled);
+    // A new transformer arrives before the resume.
+    let extra = scratch("scope-extra").with_file_name("new-unit.csv");
+    std::fs::write(
+        &extra,
+        "Asset ID,Sample Date,H2,CH4,C2H6,C2H4,C2H2,CO,CO2\nNEW-1,2024-01-01,5,2,1,1,0,100,1000\n",
+    )
+    .expect("csv");
+    let korean = substation_import::import_file(
+        &extra,
+        &substation_import::ImportOptions::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+        ),
+    )
+    .expect("import");
+    assert_eq!(store.import(korean).expect("stored").assets_new, 1);
+    let resumed = diagnose_fleet(
+        &store,
+        Arc::new(EmbeddedEngine),
+        &Policy::embedded(),
+        &FleetRun {
+            resume: Some(first.run_id),
+            ..job(Scope::All)
+        },
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("resumed");
+    assert_eq!(resumed.assets, first.not_run);
+    assert_eq!(first.diagnosed + resumed.diagnosed, 170);
+}

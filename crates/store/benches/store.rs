@@ -111,6 +111,7 @@ fn main() {
             function_name: None,
             options: serde_json::json!({}),
             assets_total: ASSETS as u64,
+            asset_ids: Vec::new(),
         })
         .unwrap_or_default();
     let diagnoses_started = Instant::now();

@@ -55,6 +55,9 @@ pub struct RunSpec {
     pub function_name: Option<String>,
     pub options: serde_json::Value,
     pub assets_total: u64,
+    /// The assets the run covers; a resumed run owes those without a result.
+    #[serde(default)]
+    pub asset_ids: Vec<String>,
 }
 
 /// How a run ended.

@@ -321,25 +321,24 @@ impl Reader {
             .transpose()
     }
 
-    /// Ids of the assets an import batch brought or updated, or that have samples from it.
+    /// Ids of every asset an import batch holds, whether the import changed it or not.
     pub fn batch_assets(&self, batch_id: i64) -> Result<Vec<String>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id FROM asset WHERE batch_id = ?1
-             UNION
-             SELECT a.id FROM asset a WHERE EXISTS
-                 (SELECT 1 FROM sample s WHERE s.asset_key = a.key AND s.batch_id = ?1)
-             ORDER BY 1",
+            "SELECT a.id FROM import_batch_asset b JOIN asset a ON a.key = b.asset_key
+             WHERE b.batch_id = ?1 ORDER BY a.id",
         )?;
         let rows = statement.query_map(params![batch_id], |row| row.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Assets of a run that have no stored result yet: what a resumed run still has to do.
+    /// Assets of a run (as fixed when it began) that have no stored diagnosis yet: what a
+    /// resumed run still has to do.
     pub fn assets_without_result(&self, run_id: i64) -> Result<Vec<String>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT a.id FROM asset a
-             WHERE NOT EXISTS (SELECT 1 FROM diagnosis d WHERE d.run_id = ?1 AND d.asset_id = a.id)
-             ORDER BY a.id",
+            "SELECT m.asset_id FROM diagnosis_run_asset m
+             WHERE m.run_id = ?1
+               AND NOT EXISTS (SELECT 1 FROM diagnosis d WHERE d.run_id = ?1 AND d.asset_id = m.asset_id)
+             ORDER BY m.asset_id",
         )?;
         let rows = statement.query_map(params![run_id], |row| row.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -5,12 +5,16 @@ use std::sync::LazyLock;
 
 use rusqlite_migration::{M, Migrations};
 
-pub static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../migrations/0001_initial.sql"))]));
+pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_initial.sql")),
+        M::up(include_str!("../migrations/0002_run_and_batch_members.sql")),
+    ])
+});
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
-    1
+    2
 }
 
 #[cfg(test)]

@@ -224,6 +224,10 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
         std::collections::HashMap::with_capacity(import.assets.len());
     for asset in &import.assets {
         let (key, new, updated) = write_asset(sp, asset, batch_id, &now)?;
+        sp.prepare_cached(
+            "INSERT OR IGNORE INTO import_batch_asset (batch_id, asset_key) VALUES (?1, ?2)",
+        )?
+        .execute(params![batch_id, key])?;
         keys.insert(&asset.id, key);
         outcome.assets_new += u64::from(new);
         outcome.assets_updated += u64::from(updated);
@@ -352,7 +356,13 @@ fn begin_run(sp: &Savepoint<'_>, spec: &RunSpec) -> Result<i64> {
         now(),
         spec.assets_total,
     ])?;
-    Ok(sp.last_insert_rowid())
+    let run_id = sp.last_insert_rowid();
+    let mut member =
+        sp.prepare_cached("INSERT INTO diagnosis_run_asset (run_id, asset_id) VALUES (?1, ?2)")?;
+    for asset_id in &spec.asset_ids {
+        member.execute(params![run_id, asset_id])?;
+    }
+    Ok(run_id)
 }
 
 pub(crate) fn severity_rank(severity: Severity) -> i64 {

@@ -161,6 +161,14 @@ fn embedded_run(store: &Store, assets_total: u64) -> i64 {
             function_name: None,
             options: serde_json::json!({}),
             assets_total,
+            asset_ids: store
+                .reader()
+                .expect("reader")
+                .assets()
+                .expect("assets")
+                .into_iter()
+                .map(|a| a.id)
+                .collect(),
         })
         .expect("run")
 }
@@ -534,4 +542,36 @@ fn a_writer_killed_mid_batch_leaves_no_partial_batch() {
             "every sample belongs to a whole batch"
         );
     }
+}
+
+#[test]
+fn a_version_1_database_migrates_on_open_and_keeps_its_unfinished_run_resumable() {
+    let dir = scratch("from-v1");
+    let path = dir.join("db.sqlite3");
+    {
+        let mut conn = rusqlite_like_open(&path);
+        rusqlite_migration::Migrations::new(vec![rusqlite_migration::M::up(include_str!(
+            "../migrations/0001_initial.sql"
+        ))])
+        .to_latest(&mut conn)
+        .expect("version 1");
+        conn.execute_batch(
+            "INSERT INTO import_batch (id, file_name, content_sha256, imported_at, format, sheets_json, summary_json)
+                 VALUES (1, 'old.xlsx', 'x', '2025-01-01', 'xlsx', '[]', '{}');
+             INSERT INTO asset (key, id, batch_id, updated_at) VALUES (1, 'OLD-1', 1, '2025-01-01');
+             INSERT INTO asset (key, id, batch_id, updated_at) VALUES (2, 'OLD-2', 1, '2025-01-01');
+             INSERT INTO diagnosis_run (id, run_uuid, engine, options_json, started_at, assets_total)
+                 VALUES (1, 'r', 'embedded', '{}', '2025-01-01', 2);",
+        )
+        .expect("version 1 data");
+    }
+    let store = Store::open(&path).expect("migrated");
+    let reader = store.reader().expect("reader");
+    assert_eq!(reader.batch_assets(1).expect("batch"), ["OLD-1", "OLD-2"]);
+    assert_eq!(
+        reader.assets_without_result(1).expect("left"),
+        ["OLD-1", "OLD-2"],
+        "the unfinished run still owes both"
+    );
+    assert_eq!(reader.integrity_check().expect("check"), "ok");
 }
