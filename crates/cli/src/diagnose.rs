@@ -125,13 +125,16 @@ async fn execute<E: Engine>(
     };
     let (tx, rx) = mpsc::channel(256);
     let bar = progress_bar(args.json, rx);
-    let mut rows: Vec<Row> = Vec::new();
+    // What the summary needs of each transformer, not its whole diagnosis: a fleet of
+    // 10,000 would otherwise hold some 200 MB until the end.
+    let mut rows: Vec<Kept> = Vec::new();
     let json = args.json;
+    let explain = args.explain;
     let mut emit = |row: Row| {
         if json {
             print_json_line(&row);
         }
-        rows.push(row);
+        rows.push(Kept::from_row(row, explain));
     };
 
     let mut run_id = None;
@@ -194,10 +197,7 @@ async fn execute<E: Engine>(
     let failed = rows.iter().filter(|r| r.result.is_err()).count();
     if !args.json {
         rows.sort_by_key(|r| match &r.result {
-            Ok(d) => (
-                std::cmp::Reverse(d.severity),
-                std::cmp::Reverse(d.ieee_c57_104_2019.status),
-            ),
+            Ok(d) => (std::cmp::Reverse(d.severity), std::cmp::Reverse(d.ieee)),
             Err(_) => (
                 std::cmp::Reverse(substation_dga::Severity::Critical),
                 std::cmp::Reverse(substation_dga::methods::ieee_2019::Status::Three),
@@ -221,6 +221,22 @@ async fn execute<E: Engine>(
             "{} transformer(s) diagnosed, {failed} failed, {engine_label}.",
             rows.len() - failed,
         );
+    }
+    if ending == Ending::Stopped {
+        let reason = rows
+            .iter()
+            .find_map(|r| r.result.as_ref().err())
+            .map_or_else(String::new, |e| e.message.clone());
+        let hint = run_id.map_or_else(String::new, |run| {
+            format!(
+                " Once that is fixed, resume with: {}",
+                resume_command(args, run)
+            )
+        });
+        return Err(CliError::Engine(
+            "engine_unusable".into(),
+            format!("the run stopped: {reason}.{hint}"),
+        ));
     }
     if ending == Ending::Cancelled {
         match resume_hint {
@@ -269,6 +285,49 @@ fn resume_command(args: &DiagnoseArgs, run: i64) -> String {
         command.push_str(&format!(" --db {}", args.db.display()));
     }
     command
+}
+
+/// A transformer's line in the summary.
+struct Kept {
+    asset_id: String,
+    name: String,
+    result: Result<Brief, ErrorBody>,
+}
+
+/// The part of a diagnosis the summary table shows.
+struct Brief {
+    latest: chrono::NaiveDate,
+    ieee: substation_dga::methods::ieee_2019::Status,
+    iec: String,
+    fault: String,
+    severity: substation_dga::Severity,
+    resample_within_days: u32,
+    action: String,
+    /// Only with `--explain`.
+    rules: Vec<String>,
+}
+
+impl Kept {
+    fn from_row(row: Row, explain: bool) -> Kept {
+        Kept {
+            asset_id: row.asset_id,
+            name: row.name,
+            result: row.result.map(|d| Brief {
+                latest: d.latest_sample_date,
+                ieee: d.ieee_c57_104_2019.status,
+                iec: d.iec_60599.state.label().to_owned(),
+                fault: d.fault.label().to_owned(),
+                severity: d.severity,
+                resample_within_days: d.recommended_action.resample_within_days,
+                action: d.recommended_action.summary.clone(),
+                rules: if explain {
+                    d.rules.iter().map(|r| r.message.clone()).collect()
+                } else {
+                    Vec::new()
+                },
+            }),
+        }
+    }
 }
 
 /// The per-asset JSON line of `--json`.
@@ -444,7 +503,7 @@ fn progress_bar(
     }))
 }
 
-fn print_counts(rows: &[Row]) {
+fn print_counts(rows: &[Kept]) {
     let mut by_severity: [usize; 4] = [0; 4];
     for row in rows {
         if let Ok(d) = &row.result {
@@ -468,7 +527,7 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
 }
 
-fn print_table(rows: &[Row], explain: bool) {
+fn print_table(rows: &[Kept], explain: bool) {
     let header = [
         "ASSET",
         "NAME",
@@ -486,13 +545,13 @@ fn print_table(rows: &[Row], explain: bool) {
             Ok(d) => vec![
                 o.asset_id.clone(),
                 o.name.clone(),
-                d.latest_sample_date.to_string(),
-                d.ieee_c57_104_2019.status.number().to_string(),
-                d.iec_60599.state.label().to_owned(),
-                d.fault.label().to_owned(),
+                d.latest.to_string(),
+                d.ieee.number().to_string(),
+                d.iec.clone(),
+                d.fault.clone(),
                 d.severity.label().to_owned(),
-                format!("{} d", d.recommended_action.resample_within_days),
-                d.recommended_action.summary.clone(),
+                format!("{} d", d.resample_within_days),
+                d.action.clone(),
             ],
             Err(e) => vec![
                 o.asset_id.clone(),
@@ -537,7 +596,7 @@ fn print_table(rows: &[Row], explain: bool) {
         println!("{}", line(cells));
         if explain && let Ok(d) = &row.result {
             for rule in &d.rules {
-                println!("    - {}", rule.message);
+                println!("    - {rule}");
             }
         }
     }

@@ -238,3 +238,37 @@ async fn without_credentials_the_run_stops_at_once_with_a_clear_error() {
     assert_eq!(body["error"]["code"], "no_credentials");
     assert_eq!(server.stats().invocations, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_function_stops_the_run_with_one_clear_error() {
+    let dir = scratch("no-function");
+    let server = TestLambda::start(Config::default()).await.expect("server");
+    let mut command = substation(&dir, &server);
+    command
+        .args([
+            "--function",
+            "substation-diagnoze",
+            "--concurrency",
+            "2",
+            "--json",
+        ])
+        .arg(workbook());
+    let out = output(command).await;
+    assert_eq!(out.status.code(), Some(2));
+    let last = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .map(str::to_owned)
+        .expect("output");
+    let body: serde_json::Value = serde_json::from_str(&last).expect("JSON");
+    assert_eq!(body["error"]["code"], "engine_unusable");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("substation-diagnoze") && message.contains("--resume 1"),
+        "{message}"
+    );
+    assert!(
+        server.stats().not_found <= 2,
+        "stopped after the first answers, not 170 calls"
+    );
+}

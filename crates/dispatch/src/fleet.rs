@@ -228,39 +228,46 @@ pub async fn diagnose_fleet<E: Engine>(
         requests,
         policy,
         |outcome| {
-            let submitted = match &outcome.result {
-                Ok(diagnosis) => store
-                    .submit_diagnosis(DiagnosisRecord {
-                        run_id,
-                        asset_id: outcome.asset_id.clone(),
-                        request_sha256: hashes.get(&outcome.asset_id).cloned().unwrap_or_default(),
-                        diagnosis: diagnosis.clone(),
-                        reused_from: None,
-                    })
-                    .map(|r| committed.push(r)),
-                Err(error) => store
-                    .submit_failure(FailureRecord {
-                        run_id,
-                        asset_id: outcome.asset_id.clone(),
-                        code: error.code.clone(),
-                        message: error.message.clone(),
-                        attempts: outcome.attempts,
-                    })
-                    .map(|r| failures.push(r)),
-            };
-            match submitted {
-                Ok(()) => {
-                    if outcome.result.is_ok() {
-                        summary.diagnosed += 1;
-                    } else {
-                        summary.failed += 1;
-                    }
-                    on_outcome(&outcome);
+            if store_error.is_some() {
+                return;
+            }
+            // Shown first, then moved into the store: no copy of a 20 KB diagnosis per result.
+            on_outcome(&outcome);
+            let Outcome {
+                asset_id,
+                result,
+                attempts,
+                ..
+            } = outcome;
+            let submitted = match result {
+                Ok(diagnosis) => {
+                    summary.diagnosed += 1;
+                    store
+                        .submit_diagnosis(DiagnosisRecord {
+                            run_id,
+                            request_sha256: hashes.get(&asset_id).cloned().unwrap_or_default(),
+                            asset_id,
+                            diagnosis,
+                            reused_from: None,
+                        })
+                        .map(|r| committed.push(r))
                 }
                 Err(error) => {
-                    store_error.get_or_insert(error);
-                    stop.cancel();
+                    summary.failed += 1;
+                    store
+                        .submit_failure(FailureRecord {
+                            run_id,
+                            asset_id,
+                            code: error.code,
+                            message: error.message,
+                            attempts,
+                        })
+                        .map(|r| failures.push(r))
                 }
+            };
+            if let Err(error) = submitted {
+                store_error.get_or_insert(error);
+                stop.cancel();
             }
         },
         progress,
@@ -293,6 +300,8 @@ pub async fn diagnose_fleet<E: Engine>(
         match ending {
             Ending::Finished => RunState::Finished,
             Ending::Cancelled => RunState::Cancelled,
+            // Resumable once the engine is fixed (a login, a deployment).
+            Ending::Stopped => RunState::Failed,
         },
     )?;
     Ok(summary)

@@ -81,7 +81,7 @@ impl LambdaEngine {
         }
         match shared.credentials_provider() {
             None => {
-                return Err(EngineError::permanent(
+                return Err(EngineError::fatal(
                     "no_credentials",
                     "no AWS credentials are configured",
                 ));
@@ -89,7 +89,7 @@ impl LambdaEngine {
             Some(provider) => {
                 use aws_sdk_lambda::config::ProvideCredentials;
                 if let Err(error) = provider.provide_credentials().await {
-                    return Err(EngineError::permanent(
+                    return Err(EngineError::fatal(
                         "no_credentials",
                         format!(
                             "no AWS credentials could be loaded ({}); for an SSO profile, run \
@@ -277,30 +277,26 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
                     "request_too_large",
                     format!("Lambda refused the request as too large: {message}"),
                 ),
-                InvokeError::ResourceNotFoundException(_) => EngineError::permanent(
+                InvokeError::ResourceNotFoundException(_) => EngineError::fatal(
                     "function_not_found",
                     format!("there is no Lambda function {function} in this account and region"),
                 ),
                 // Configuration faults of the function itself: 502s that no retry will cure.
-                _ if FUNCTION_CONFIGURATION_ERRORS.contains(&code.as_str()) => {
-                    EngineError::permanent(
-                        "function_misconfigured",
-                        format!(
-                            "the Lambda function {function} cannot run ({code}: {message}); \
+                _ if FUNCTION_CONFIGURATION_ERRORS.contains(&code.as_str()) => EngineError::fatal(
+                    "function_misconfigured",
+                    format!(
+                        "the Lambda function {function} cannot run ({code}: {message}); \
                              its deployment needs fixing"
-                        ),
-                    )
-                }
-                _ if EXPIRED_OR_UNKNOWN_CREDENTIALS.contains(&code.as_str()) => {
-                    EngineError::permanent(
-                        "no_credentials",
-                        format!(
-                            "AWS did not accept the credentials ({code}: {message}); for an SSO \
+                    ),
+                ),
+                _ if EXPIRED_OR_UNKNOWN_CREDENTIALS.contains(&code.as_str()) => EngineError::fatal(
+                    "no_credentials",
+                    format!(
+                        "AWS did not accept the credentials ({code}: {message}); for an SSO \
                              profile, run `aws sso login --profile NAME` and resume the run"
-                        ),
-                    )
-                }
-                _ if code == "InvalidSignatureException" => EngineError::permanent(
+                    ),
+                ),
+                _ if code == "InvalidSignatureException" => EngineError::fatal(
                     "access_denied",
                     format!(
                         "AWS rejected the request signature ({message}); check the laptop's \
@@ -316,7 +312,7 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
                     "service_error",
                     format!("Lambda answered HTTP {status} {code}: {message}"),
                 ),
-                _ if status == 401 || status == 403 => EngineError::permanent(
+                _ if status == 401 || status == 403 => EngineError::fatal(
                     "access_denied",
                     format!(
                         "AWS refused the call ({code}: {message}); the profile needs \
@@ -337,7 +333,7 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
         }
         // Credentials that expired mid-run (an SSO session) surface as a dispatch failure too,
         // but retrying cannot help.
-        SdkError::DispatchFailure(_) if caused_by_credentials(&error) => EngineError::permanent(
+        SdkError::DispatchFailure(_) if caused_by_credentials(&error) => EngineError::fatal(
             "no_credentials",
             format!(
                 "the AWS credentials could not be loaded or have expired ({detail}); for an \

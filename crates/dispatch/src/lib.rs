@@ -42,6 +42,9 @@ pub enum FailureKind {
     Timeout,
     /// The request or the function itself is at fault: trying again would give the same.
     Permanent,
+    /// The engine cannot serve any transformer (no credentials, no such function, no access,
+    /// a broken deployment): the run stops rather than fail every transformer the same way.
+    Fatal,
 }
 
 /// Why one diagnosis attempt failed.
@@ -73,6 +76,10 @@ impl EngineError {
 
     pub fn transient(code: impl Into<String>, message: impl Into<String>) -> Self {
         Self::new(FailureKind::Transient, code, message)
+    }
+
+    pub fn fatal(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(FailureKind::Fatal, code, message)
     }
 }
 

@@ -55,6 +55,9 @@ pub enum Ending {
     Finished,
     /// Cancelled: what was in flight finished and was reported; the rest has no outcome.
     Cancelled,
+    /// Stopped because the engine cannot serve any transformer (the failure that said so is
+    /// among the outcomes); like a cancel, the rest has no outcome and can be resumed.
+    Stopped,
 }
 
 struct Job {
@@ -103,9 +106,12 @@ pub async fn run<E: Engine>(
         ..Progress::default()
     };
     let mut cancelled = cancel.is_cancelled();
+    let mut stopped = false;
     let mut reporter = Reporter {
         started,
         last_sent: None,
+        last_counts: None,
+        held_back: false,
         progress,
     };
 
@@ -184,7 +190,13 @@ pub async fn run<E: Engine>(
                             }
                             None => {
                                 counts.failed += 1;
+                                let fatal = error.kind == FailureKind::Fatal;
                                 sink(finish(job, Err(error)));
+                                if fatal && !cancelled {
+                                    cancelled = true;
+                                    stopped = true;
+                                    waiting.clear();
+                                }
                             }
                         }
                     }
@@ -194,6 +206,10 @@ pub async fn run<E: Engine>(
                 // A retry whose wait is over goes to the front of the queue, ahead of new work.
                 ready.push_front(expired.into_inner());
             }
+            // Counts held back by the rate limit go out when it allows, not one burst late.
+            () = tokio::time::sleep_until(reporter.due()), if reporter.held_back => {
+                reporter.report(&mut counts, true);
+            }
             () = cancel.cancelled(), if !cancelled => {
                 cancelled = true;
                 waiting.clear();
@@ -201,7 +217,9 @@ pub async fn run<E: Engine>(
         }
     }
     reporter.report(&mut counts, true);
-    if cancelled {
+    if stopped {
+        Ending::Stopped
+    } else if cancelled {
         Ending::Cancelled
     } else {
         Ending::Finished
@@ -211,7 +229,7 @@ pub async fn run<E: Engine>(
 /// When to try `job` again after `error`, or `None` when it has failed for good.
 fn retry_delay(policy: &Policy, job: &mut Job, error: &EngineError) -> Option<Duration> {
     match error.kind {
-        FailureKind::Permanent => None,
+        FailureKind::Permanent | FailureKind::Fatal => None,
         FailureKind::Throttled => {
             if job.throttles >= policy.throttle_retries {
                 return None;
@@ -252,6 +270,10 @@ fn finish(job: Job, result: Result<Box<Diagnosis>, EngineError>) -> Outcome {
 struct Reporter {
     started: Instant,
     last_sent: Option<Instant>,
+    /// The counts last sent.
+    last_counts: Option<Progress>,
+    /// A snapshot with new counts was skipped since the last one sent.
+    held_back: bool,
     progress: Option<mpsc::Sender<Progress>>,
 }
 
@@ -259,15 +281,31 @@ struct Reporter {
 const REPORT_EVERY: Duration = Duration::from_millis(25);
 
 impl Reporter {
+    /// When the next snapshot may go.
+    fn due(&self) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.last_sent.unwrap_or(self.started) + REPORT_EVERY)
+    }
+
     fn report(&mut self, counts: &mut Progress, last: bool) {
         let Some(tx) = &self.progress else {
             return;
         };
         let now = Instant::now();
+        let unchanged = self.last_counts.is_some_and(|sent| {
+            (sent.queued, sent.in_flight, sent.done, sent.failed)
+                == (counts.queued, counts.in_flight, counts.done, counts.failed)
+                && (sent.retried, sent.throttled, sent.limit)
+                    == (counts.retried, counts.throttled, counts.limit)
+        });
+        if !last && unchanged {
+            return;
+        }
         if !last && self.last_sent.is_some_and(|t| now - t < REPORT_EVERY) {
+            self.held_back = true;
             return;
         }
         self.last_sent = Some(now);
+        self.held_back = false;
         let elapsed = (now - self.started).as_secs_f64();
         let finished = counts.done + counts.failed;
         counts.per_second = if elapsed > 0.0 {
@@ -277,6 +315,7 @@ impl Reporter {
         };
         counts.eta_seconds = (counts.per_second > 0.0)
             .then(|| counts.total.saturating_sub(finished) as f64 / counts.per_second);
+        self.last_counts = Some(*counts);
         let _ = tx.try_send(*counts);
     }
 }

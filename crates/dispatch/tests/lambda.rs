@@ -290,10 +290,13 @@ async fn an_unknown_function_is_named_in_the_error() {
         .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
         .endpoint_url(server.endpoint());
     let engine = Arc::new(LambdaEngine::new(config, "no-such-function"));
-    let ran = dispatch(engine, (0..1).map(simple).collect(), &quick(1)).await;
+    let ran = dispatch(engine, (0..5).map(simple).collect(), &quick(1)).await;
     let error = ran.outcomes["T-0"].result.as_ref().expect_err("failed");
     assert_eq!(error.code, "function_not_found");
     assert!(error.message.contains("no-such-function"));
+    // One answer says it all: the run stops instead of failing every transformer alike.
+    assert_eq!(ran.ending, Ending::Stopped);
+    assert_eq!(ran.outcomes.len(), 1, "the others are left to a resume");
 }
 
 #[tokio::test]
@@ -360,6 +363,7 @@ async fn expired_credentials_fail_at_once_without_retries() {
         .endpoint_url(server.endpoint());
     let engine = Arc::new(LambdaEngine::new(config, server.function_name()));
     let ran = dispatch(engine, (0..2).map(simple).collect(), &quick(2)).await;
+    assert_eq!(ran.ending, Ending::Stopped);
     for outcome in ran.outcomes.values() {
         let error = outcome.result.as_ref().expect_err("failed");
         assert_eq!(error.code, "no_credentials", "{}", error.message);
