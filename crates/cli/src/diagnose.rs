@@ -74,6 +74,14 @@ async fn run_async(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
     if let Some(n) = args.concurrency {
         policy.concurrency = n.max(1);
     }
+    let fitting = substation_dispatch::fit_open_files(policy.concurrency);
+    if fitting < policy.concurrency {
+        eprintln!(
+            "warning: this system allows only {fitting} calls in flight (open-file limit); \
+             running with --concurrency {fitting}"
+        );
+        policy.concurrency = fitting;
+    }
     if let Some(seconds) = args.timeout {
         // Lambda functions run for at most 15 minutes.
         if !(seconds > 0.0 && seconds <= 900.0) {

@@ -93,3 +93,22 @@ pub trait Engine: Send + Sync + 'static {
         request: Arc<DiagnosisRequest>,
     ) -> impl Future<Output = Result<Diagnosis, EngineError>> + Send;
 }
+
+/// File descriptors kept free for everything but the calls in flight (the database, logs,
+/// the runtime).
+const SPARE_FILES: u64 = 64;
+
+/// Makes room for `concurrency` calls in flight, each of which may hold its own connection
+/// (HTTP/1.1): raises this process's open-file limit towards its hard limit (macOS starts at
+/// 256, Linux at 1,024) and returns the concurrency that fits under it, so that a large
+/// `--concurrency` does not turn into "too many open files" failures. For host programs to
+/// call once at start; it changes a process-wide setting.
+pub fn fit_open_files(concurrency: usize) -> usize {
+    let wanted = concurrency as u64 + SPARE_FILES;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(limit) if limit < wanted => {
+            usize::try_from(limit.saturating_sub(SPARE_FILES).max(1)).unwrap_or(1)
+        }
+        _ => concurrency,
+    }
+}

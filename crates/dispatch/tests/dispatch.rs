@@ -225,3 +225,12 @@ async fn cancel_with_nothing_in_flight_ends_the_run() {
     .await;
     assert_eq!((ending, landed), (Ending::Cancelled, 3));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_open_file_limit_is_raised_to_fit_the_concurrency() {
+    // The hard limit here is far above 1,000; a concurrency of 1,000 fits after raising.
+    assert_eq!(substation_dispatch::fit_open_files(1_000), 1_000);
+    let (soft, _) = rlimit::Resource::NOFILE.get().expect("limit");
+    assert!(soft >= 1_064, "soft limit raised: {soft}");
+}
