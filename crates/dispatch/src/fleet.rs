@@ -189,8 +189,11 @@ pub async fn diagnose_fleet<E: Engine>(
         failed: 0,
         not_run: 0,
     };
-    let mut committed: Vec<Receiver<Result<i64, StoreError>>> = Vec::new();
-    let mut failures: Vec<Receiver<Result<(), StoreError>>> = Vec::new();
+    // A thread confirms each write as the writer commits it, so that a write that fails (a
+    // full disk, a database locked for too long) stops the run at once rather than after
+    // every remaining call has been paid for.
+    let stop = cancel.child_token();
+    let (confirm, confirmer) = spawn_confirmer(stop.clone())?;
     for (asset_id, hash, from, diagnosis) in prepared.reusable {
         let outcome = Outcome {
             asset_id: asset_id.clone(),
@@ -198,13 +201,15 @@ pub async fn diagnose_fleet<E: Engine>(
             attempts: 0,
             elapsed: std::time::Duration::ZERO,
         };
-        committed.push(store.submit_diagnosis(DiagnosisRecord {
-            run_id,
-            asset_id,
-            request_sha256: hash,
-            diagnosis,
-            reused_from: Some(from),
-        })?);
+        let _ = confirm.send(Pending::Diagnosis(store.submit_diagnosis(
+            DiagnosisRecord {
+                run_id,
+                asset_id,
+                request_sha256: hash,
+                diagnosis,
+                reused_from: Some(from),
+            },
+        )?));
         summary.diagnosed += 1;
         summary.reused += 1;
         on_outcome(&outcome);
@@ -221,7 +226,6 @@ pub async fn diagnose_fleet<E: Engine>(
         .map(|(id, request, _)| (id, request))
         .collect();
     // A store that stops taking results stops the run: nothing more would be kept.
-    let stop = cancel.child_token();
     let mut store_error: Option<StoreError> = None;
     let ending = run(
         engine,
@@ -250,7 +254,9 @@ pub async fn diagnose_fleet<E: Engine>(
                             diagnosis,
                             reused_from: None,
                         })
-                        .map(|r| committed.push(r))
+                        .map(|r| {
+                            let _ = confirm.send(Pending::Diagnosis(r));
+                        })
                 }
                 Err(error) => {
                     summary.failed += 1;
@@ -262,7 +268,9 @@ pub async fn diagnose_fleet<E: Engine>(
                             message: error.message,
                             attempts,
                         })
-                        .map(|r| failures.push(r))
+                        .map(|r| {
+                            let _ = confirm.send(Pending::Failure(r));
+                        })
                 }
             };
             if let Err(error) = submitted {
@@ -275,24 +283,18 @@ pub async fn diagnose_fleet<E: Engine>(
     )
     .await;
 
-    // Wait for the writer to confirm every result (off the async threads: it is a blocking
-    // channel).
-    let confirmed = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-        for receiver in committed {
-            receiver.recv().map_err(|_| StoreError::WriterGone)??;
-        }
-        for receiver in failures {
-            receiver.recv().map_err(|_| StoreError::WriterGone)??;
-        }
-        Ok(())
-    })
-    .await
-    .map_err(|e| FleetError::Internal(e.to_string()))?;
-    if let Some(error) = store_error {
+    // Wait for the writer to confirm every result (the confirmer blocks: off the async
+    // threads).
+    drop(confirm);
+    let confirmed = tokio::task::spawn_blocking(move || confirmer.join())
+        .await
+        .map_err(|e| FleetError::Internal(e.to_string()))?
+        .map_err(|_| FleetError::Internal("the write confirmer stopped".into()))?;
+    if let Some(error) = store_error.or(confirmed.err()) {
+        // Resumable once the store takes writes again.
         let _ = store.finish_run(run_id, RunState::Failed);
         return Err(error.into());
     }
-    confirmed?;
     summary.ending = ending;
     summary.not_run = assets - summary.diagnosed - summary.failed;
     store.finish_run(
@@ -305,4 +307,36 @@ pub async fn diagnose_fleet<E: Engine>(
         },
     )?;
     Ok(summary)
+}
+
+type ConfirmSender = std::sync::mpsc::Sender<Pending>;
+type Confirmer = std::thread::JoinHandle<Result<(), StoreError>>;
+
+/// A write submitted to the store's writer, waiting for its commit.
+enum Pending {
+    Diagnosis(Receiver<Result<i64, StoreError>>),
+    Failure(Receiver<Result<(), StoreError>>),
+}
+
+/// Starts the thread that waits for each write's commit in turn; the first failure cancels
+/// `stop` and ends the thread with that error.
+fn spawn_confirmer(stop: CancellationToken) -> Result<(ConfirmSender, Confirmer), FleetError> {
+    let (tx, rx) = std::sync::mpsc::channel::<Pending>();
+    let handle = std::thread::Builder::new()
+        .name("substation-write-confirmer".into())
+        .spawn(move || {
+            for pending in rx {
+                let committed = match pending {
+                    Pending::Diagnosis(r) => r.recv().map(|result| result.map(|_| ())),
+                    Pending::Failure(r) => r.recv(),
+                };
+                if let Err(error) = committed.unwrap_or(Err(StoreError::WriterGone)) {
+                    stop.cancel();
+                    return Err(error);
+                }
+            }
+            Ok(())
+        })
+        .map_err(|e| FleetError::Internal(format!("cannot start the write confirmer: {e}")))?;
+    Ok((tx, handle))
 }

@@ -331,3 +331,66 @@ async fn a_resumed_run_owes_only_its_own_assets_not_those_imported_since() {
     assert_eq!(resumed.assets, first.not_run);
     assert_eq!(first.diagnosed + resumed.diagnosed, 170);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_fails_mid_run_stops_the_run_at_once_and_leaves_it_resumable() {
+    let (store, _) = store_with_fleet("write-fails");
+    let assets = store.reader().expect("reader").assets().expect("assets");
+    let victim = assets[20].id.clone();
+    // The database refuses one write, as a full disk or a lock held too long would.
+    let side = rusqlite::Connection::open(store.path()).expect("side connection");
+    side.execute_batch(&format!(
+        "CREATE TRIGGER refuse BEFORE INSERT ON diagnosis WHEN NEW.asset_id = '{victim}'
+         BEGIN SELECT RAISE(ABORT, 'simulated: database or disk is full'); END;"
+    ))
+    .expect("trigger");
+    let server = TestLambda::start(Config {
+        latency: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let failed = diagnose_fleet(
+        &store,
+        lambda(&server),
+        &quick(4),
+        &job(Scope::All),
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await;
+    let error = failed.expect_err("the run fails");
+    assert!(error.to_string().contains("simulated"), "{error}");
+    assert!(
+        server.stats().invocations < assets.len() / 2,
+        "stopped soon after the failed write, not after paying for every call: {}",
+        server.stats().invocations
+    );
+    let reader = store.reader().expect("reader");
+    let run = reader.runs().expect("runs").remove(0);
+    assert_eq!(run.state, "failed");
+
+    side.execute_batch("DROP TRIGGER refuse").expect("drop");
+    let resumed = diagnose_fleet(
+        &store,
+        lambda(&server),
+        &quick(4),
+        &FleetRun {
+            resume: Some(run.id),
+            ..job(Scope::All)
+        },
+        |_| {},
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .expect("resumed");
+    assert_eq!(resumed.ending, Ending::Finished);
+    assert!(
+        reader
+            .assets_without_result(run.id)
+            .expect("left")
+            .is_empty()
+    );
+}
