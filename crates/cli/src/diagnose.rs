@@ -18,7 +18,6 @@ use substation_dispatch::{
 use substation_store::Store;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use unicode_width::UnicodeWidthStr;
 
 use crate::error::CliError;
 
@@ -530,11 +529,6 @@ fn print_counts(rows: &[Kept]) {
     );
 }
 
-fn pad(text: &str, width: usize) -> String {
-    let shown = text.width();
-    format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
-}
-
 fn print_table(rows: &[Kept], explain: bool) {
     let header = [
         "ASSET",
@@ -574,34 +568,12 @@ fn print_table(rows: &[Kept], explain: bool) {
             ],
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|r| r[c].width())
-                .chain([header[c].width()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<String>| {
-        let last = cells.len() - 1;
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, cell)| {
-                if i == last {
-                    cell.clone()
-                } else {
-                    pad(cell, widths[i])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
-    println!("{}", line(header.iter().map(|h| (*h).to_owned()).collect()));
-    for (cells, row) in cells.into_iter().zip(rows) {
-        println!("{}", line(cells));
+    let mut lines = crate::table::render(&header, &cells).into_iter();
+    if let Some(header) = lines.next() {
+        println!("{header}");
+    }
+    for (line, row) in lines.zip(rows) {
+        println!("{line}");
         if explain && let Ok(d) = &row.result {
             for rule in &d.rules {
                 println!("    - {rule}");

@@ -4,6 +4,7 @@ mod diagnose;
 mod error;
 mod import;
 mod review;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

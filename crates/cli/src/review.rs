@@ -4,7 +4,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use substation_store::{FleetQuery, Store};
-use unicode_width::UnicodeWidthStr;
 
 use crate::error::CliError;
 
@@ -111,10 +110,10 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
         "FAULT",
         "SEVERITY",
     ];
-    let table: Vec<[String; 8]> = rows
+    let table: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            [
+            vec![
                 r.asset_id.clone(),
                 r.name.clone().unwrap_or_default(),
                 r.substation.clone().unwrap_or_default(),
@@ -126,31 +125,8 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|c| {
-            table
-                .iter()
-                .map(|r| r[c].width())
-                .chain([header[c].width()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| {
-                format!("{cell}{}", " ".repeat(width.saturating_sub(cell.width())))
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
-    };
-    println!("{}", line(&header.map(str::to_owned)));
-    for row in &table {
-        println!("{}", line(row));
+    for line in crate::table::render(&header, &table) {
+        println!("{line}");
     }
     let first = query.offset + 1;
     println!(

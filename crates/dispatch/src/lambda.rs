@@ -16,7 +16,7 @@ use aws_sdk_lambda::config::{Builder as LambdaConfigBuilder, Region};
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::operation::invoke::{InvokeError, InvokeOutput};
 use aws_sdk_lambda::primitives::Blob;
-use substation_dga::{CONTRACT_VERSION, Diagnosis, DiagnosisRequest, Envelope, ErrorBody};
+use substation_dga::{CONTRACT_VERSION, Diagnosis, DiagnosisRequest, ErrorBody};
 
 use crate::{Engine, EngineError, FailureKind};
 
@@ -180,9 +180,9 @@ fn read_output(asset: &str, output: &InvokeOutput) -> Result<Diagnosis, EngineEr
             format!("the Lambda function failed ({kind}): {detail}"),
         ));
     }
-    // The contract's envelope, read in one pass: deserialising the untagged `Envelope` enum
-    // would buffer the whole ~20 KB answer and parse it again per variant (half the client's
-    // CPU per call in the makespan benchmark).
+    // The contract's envelope (`substation_dga::Envelope`), read in one pass: deserialising
+    // the untagged enum would buffer the whole ~20 KB answer and parse it again per variant
+    // (half the client's CPU per call in the makespan benchmark).
     #[derive(serde::Deserialize)]
     struct Answer {
         status: u16,
@@ -195,26 +195,12 @@ fn read_output(asset: &str, output: &InvokeOutput) -> Result<Diagnosis, EngineEr
             format!("the Lambda function's answer is not a diagnosis: {e}"),
         )
     })?;
-    let envelope = match answer {
+    match answer {
         Answer {
             response: Some(response),
             error: None,
-            status,
-        } => Envelope::Success { status, response },
-        Answer {
-            error: Some(error),
-            response: None,
-            status,
-        } => Envelope::Failure { status, error },
-        _ => {
-            return Err(EngineError::permanent(
-                "malformed_response",
-                "the Lambda function's answer holds neither a diagnosis nor an error",
-            ));
-        }
-    };
-    match envelope {
-        Envelope::Success { response, .. } => {
+            ..
+        } => {
             if response.contract_version != CONTRACT_VERSION {
                 return Err(EngineError::permanent(
                     "unsupported_contract_version",
@@ -236,7 +222,11 @@ fn read_output(asset: &str, output: &InvokeOutput) -> Result<Diagnosis, EngineEr
             }
             Ok(*response)
         }
-        Envelope::Failure { status, error } => {
+        Answer {
+            error: Some(error),
+            response: None,
+            status,
+        } => {
             // 4xx: the request itself; 5xx: the engine's own fault, which may pass.
             let kind = if status >= 500 {
                 FailureKind::Transient
@@ -245,6 +235,10 @@ fn read_output(asset: &str, output: &InvokeOutput) -> Result<Diagnosis, EngineEr
             };
             Err(EngineError::new(kind, error.code, error.message))
         }
+        _ => Err(EngineError::permanent(
+            "malformed_response",
+            "the Lambda function's answer holds neither a diagnosis nor an error",
+        )),
     }
 }
 

@@ -5,31 +5,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use substation_dga::{Asset, Diagnosis, DiagnosisRequest, Gas, GasReadings, Sample};
+use substation_dga::{Diagnosis, DiagnosisRequest};
 use substation_dispatch::{
     EmbeddedEngine, Ending, Engine, EngineError, Outcome, Policy, Progress, run,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-fn fleet() -> Vec<(String, DiagnosisRequest)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/fleet.json");
-    let requests: Vec<DiagnosisRequest> =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("fleet")).expect("JSON");
-    requests
-        .into_iter()
-        .map(|r| (r.asset.id.clone(), r))
-        .collect()
-}
-
-fn simple(id: usize) -> (String, DiagnosisRequest) {
-    let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
-    let sample = Sample::new(date, GasReadings::default().with(Gas::H2, 10.0));
-    (
-        format!("T-{id}"),
-        DiagnosisRequest::new(Asset::new(format!("T-{id}")), vec![sample]),
-    )
-}
+mod common;
+use common::{fleet, simple};
 
 /// An engine whose calls take `delay` and which records the most calls in flight at once.
 struct Slow {

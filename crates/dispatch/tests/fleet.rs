@@ -6,13 +6,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
 use substation_dispatch::{
-    EmbeddedEngine, Ending, FleetError, FleetRun, LambdaEngine, Policy, Scope, diagnose_fleet,
+    EmbeddedEngine, Ending, FleetError, FleetRun, Policy, Scope, diagnose_fleet,
 };
 use substation_lambda_testserver::{Config, Fault, TestLambda};
 use substation_store::Store;
 use tokio_util::sync::CancellationToken;
+
+mod common;
+use common::{lambda, quick};
 
 fn scratch(name: &str) -> PathBuf {
     let dir =
@@ -36,24 +38,6 @@ fn store_with_fleet(name: &str) -> (Store, i64) {
     .expect("import");
     let outcome = store.import(import).expect("stored");
     (store, outcome.batch_id)
-}
-
-fn lambda(server: &TestLambda) -> Arc<LambdaEngine> {
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(server.endpoint());
-    Arc::new(LambdaEngine::new(config, server.function_name()))
-}
-
-fn quick(concurrency: usize) -> Policy {
-    Policy {
-        concurrency,
-        backoff_base: Duration::from_millis(5),
-        backoff_cap: Duration::from_millis(40),
-        ..Policy::default()
-    }
 }
 
 fn job(scope: Scope) -> FleetRun {

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_lambda::config::{BehaviorVersion, Credentials, Region};
-use substation_dga::{Asset, Diagnosis, DiagnosisRequest, Gas, GasReadings, Sample};
+use substation_dga::{Diagnosis, DiagnosisRequest};
 use substation_dispatch::{
     EmbeddedEngine, Ending, LambdaEngine, LambdaSettings, Outcome, Policy, Progress, run,
 };
@@ -14,44 +13,8 @@ use substation_lambda_testserver::{Config, Fault, TestLambda};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-fn fleet() -> Vec<(String, DiagnosisRequest)> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/fleet.json");
-    let requests: Vec<DiagnosisRequest> =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("fleet")).expect("JSON");
-    requests
-        .into_iter()
-        .map(|r| (r.asset.id.clone(), r))
-        .collect()
-}
-
-fn simple(id: usize) -> (String, DiagnosisRequest) {
-    let date = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
-    let sample = Sample::new(date, GasReadings::default().with(Gas::H2, 10.0 + id as f64));
-    (
-        format!("T-{id}"),
-        DiagnosisRequest::new(Asset::new(format!("T-{id}")), vec![sample]),
-    )
-}
-
-fn engine(server: &TestLambda) -> Arc<LambdaEngine> {
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(server.endpoint());
-    Arc::new(LambdaEngine::new(config, server.function_name()))
-}
-
-/// Quick backoff, so that fault tests take milliseconds.
-fn quick(concurrency: usize) -> Policy {
-    Policy {
-        concurrency,
-        backoff_base: Duration::from_millis(5),
-        backoff_cap: Duration::from_millis(40),
-        attempt_timeout: Duration::from_secs(5),
-        ..Policy::default()
-    }
-}
+mod common;
+use common::{fleet, lambda as engine, lambda_config, quick, simple};
 
 async fn start(config: Config) -> TestLambda {
     TestLambda::start(config).await.expect("test server")
@@ -284,11 +247,7 @@ async fn a_request_over_six_megabytes_is_refused_before_it_is_sent() {
 #[tokio::test]
 async fn an_unknown_function_is_named_in_the_error() {
     let server = start(Config::default()).await;
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(server.endpoint());
+    let config = lambda_config(&server.endpoint());
     let engine = Arc::new(LambdaEngine::new(config, "no-such-function"));
     let ran = dispatch(engine, (0..5).map(simple).collect(), &quick(1)).await;
     let error = ran.outcomes["T-0"].result.as_ref().expect_err("failed");
@@ -306,11 +265,7 @@ async fn a_dead_endpoint_fails_each_asset_after_its_retries() {
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(format!("http://127.0.0.1:{port}"));
+    let config = lambda_config(&format!("http://127.0.0.1:{port}"));
     let engine = Arc::new(LambdaEngine::new(config, "substation-diagnose"));
     let policy = Policy {
         transient_retries: 2,
@@ -356,11 +311,7 @@ impl aws_credential_types::provider::ProvideCredentials for Expired {
 #[tokio::test]
 async fn expired_credentials_fail_at_once_without_retries() {
     let server = start(Config::default()).await;
-    let config = aws_sdk_lambda::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Expired)
-        .endpoint_url(server.endpoint());
+    let config = lambda_config(&server.endpoint()).credentials_provider(Expired);
     let engine = Arc::new(LambdaEngine::new(config, server.function_name()));
     let ran = dispatch(engine, (0..2).map(simple).collect(), &quick(2)).await;
     assert_eq!(ran.ending, Ending::Stopped);
