@@ -236,18 +236,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Application identifier; the per-user data directory is named after it, shared with the
-/// desktop app (Tauri's app data directory for the same identifier).
-pub const APP_IDENTIFIER: &str = "org.substationbulk.app";
-
 /// The per-user data directory (`SUBSTATION_DATA_DIR` overrides it, e.g. in tests).
 pub fn data_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("SUBSTATION_DATA_DIR") {
-        return PathBuf::from(dir);
-    }
-    dirs::data_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join(APP_IDENTIFIER)
+    substation_store::default_data_dir()
 }
 
 /// `--db`, or the database in the per-user data directory.

@@ -85,6 +85,7 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
             .page
             .saturating_sub(1)
             .saturating_mul(args.limit.max(1)),
+        ..FleetQuery::default()
     };
     let rows = reader.fleet(&query)?;
     let total = reader.fleet_count(&query)?;

@@ -38,6 +38,8 @@ pub enum ImportError {
         found: Vec<String>,
         /// What a samples sheet needs and none had.
         missing: Vec<String>,
+        /// Every sheet's full header row (blank headers left out), for a mapping assistant.
+        headers: Vec<(String, Vec<String>)>,
     },
     #[error("the import was cancelled")]
     Cancelled,
@@ -107,7 +109,7 @@ impl ImportError {
                     path.display()
                 )
             }
-            ImportError::Unmapped { found, missing } => format!(
+            ImportError::Unmapped { found, missing, .. } => format!(
                 "시료 시트를 찾지 못했습니다. 찾은 머리글: {}. 없는 항목: {}. 이 머리글에 대한 매핑을 지정하십시오(--mapping 파일)",
                 found.join("; "),
                 missing.join(", ")

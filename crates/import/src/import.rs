@@ -685,7 +685,18 @@ fn unmapped(plans: &[SheetPlan]) -> ImportError {
     if missing.is_empty() {
         missing.push("asset id, sample date and gases on one sheet".to_owned());
     }
-    ImportError::Unmapped { found, missing }
+    let headers = plans
+        .iter()
+        .map(|p| {
+            let named = p.headers.iter().filter(|h| !h.trim().is_empty()).cloned();
+            (p.name.clone(), named.collect())
+        })
+        .collect();
+    ImportError::Unmapped {
+        found,
+        missing,
+        headers,
+    }
 }
 
 /// A nameplate value as read.

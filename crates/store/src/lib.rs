@@ -22,12 +22,26 @@ use serde::{Deserialize, Serialize};
 
 pub use error::{Result, StoreError};
 pub use read::{
-    AssetSummary, BatchRow, DiagnosisRow, FleetQuery, FleetRow, Reader, RunRow, StoredSample,
+    AssetSummary, BatchRow, DiagnosisRow, FleetOrder, FleetQuery, FleetRow, Reader, RunRow,
+    StoredSample,
 };
 pub use schema::latest_version;
 
 /// Database file name inside the per-user data directory.
 pub const DATABASE_FILE: &str = "substation.sqlite3";
+/// Application identifier; the per-user data directory is named after it, so the command line
+/// and the desktop app (Tauri's app-data directory for the same identifier) share one cache.
+pub const APP_IDENTIFIER: &str = "org.substationbulk.app";
+
+/// The per-user data directory (`SUBSTATION_DATA_DIR` overrides it, e.g. in tests).
+pub fn default_data_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("SUBSTATION_DATA_DIR") {
+        return std::path::PathBuf::from(dir);
+    }
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(APP_IDENTIFIER)
+}
 /// How long a connection waits for a lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Operations waiting for the writer; senders block beyond this (back-pressure).

@@ -24,8 +24,42 @@ pub struct FleetQuery {
     pub search: Option<String>,
     /// Include assets that have no diagnosis yet (listed last).
     pub include_undiagnosed: bool,
+    /// Only the assets of this import batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<i64>,
+    /// Order; worst first by default.
+    #[serde(default)]
+    pub order: FleetOrder,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// How the fleet overview is ordered. Ties always fall back to the asset id, so pages are stable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FleetOrder {
+    /// Severity, then IEEE status, highest first; undiagnosed assets last.
+    #[default]
+    Worst,
+    Id,
+    Name,
+    Substation,
+    /// Latest sample date, newest first.
+    LatestSample,
+}
+
+impl FleetOrder {
+    fn sql(self) -> &'static str {
+        match self {
+            FleetOrder::Worst => "d.id IS NULL, d.severity_rank DESC, d.ieee_status DESC, a.id",
+            FleetOrder::Id => "a.id",
+            FleetOrder::Name => "a.name IS NULL, a.name, a.id",
+            FleetOrder::Substation => "a.substation IS NULL, a.substation, a.id",
+            FleetOrder::LatestSample => {
+                "d.latest_sample_date IS NULL, d.latest_sample_date DESC, a.id"
+            }
+        }
+    }
 }
 
 /// One transformer in the fleet overview, with its latest diagnosis.
@@ -202,8 +236,9 @@ impl Reader {
                     d.severity, d.created_at
              FROM asset a LEFT JOIN diagnosis d ON d.id = a.latest_diagnosis_id
              WHERE {clause}
-             ORDER BY d.id IS NULL, d.severity_rank DESC, d.ieee_status DESC, a.id
-             LIMIT ? OFFSET ?"
+             ORDER BY {order}
+             LIMIT ? OFFSET ?",
+            order = query.order.sql()
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut bound: Vec<Box<dyn rusqlite::ToSql>> = values;
@@ -430,6 +465,10 @@ fn fleet_filter(query: &FleetQuery) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
     let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
     if !query.include_undiagnosed {
         clauses.push("d.id IS NOT NULL");
+    }
+    if let Some(batch) = query.batch_id {
+        clauses.push("a.key IN (SELECT asset_key FROM import_batch_asset WHERE batch_id = ?)");
+        values.push(Box::new(batch));
     }
     if let Some(substation) = &query.substation {
         clauses.push("a.substation = ?");

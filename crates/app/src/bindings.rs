@@ -1,0 +1,71 @@
+//! The TypeScript types of every value that crosses IPC, generated from the Rust definitions.
+//! `ui/src/lib/bindings.ts` is this text, committed; a test fails when they drift
+//! (`UPDATE_BINDINGS=1 cargo test -p substation-app bindings` rewrites it).
+
+use ts_rs::{Config, TS};
+
+use crate::error::ErrorView;
+use crate::settings::{EngineChoice, Language, Settings};
+use crate::views::*;
+
+macro_rules! declarations {
+    ($cfg:expr, $($t:ty),* $(,)?) => {
+        vec![$(format!("export {}", <$t as TS>::decl($cfg))),*]
+    };
+}
+
+/// The whole bindings file.
+pub fn typescript() -> String {
+    // Every integer that crosses IPC (ids, counts) stays far below 2^53.
+    let cfg = Config::new().with_large_int("number");
+    let cfg = &cfg;
+    let mut out = String::from(
+        "// Generated from crates/app by `UPDATE_BINDINGS=1 cargo test -p substation-app bindings`.\n\
+         // Do not edit by hand.\n\n",
+    );
+    let items = declarations!(
+        cfg,
+        ErrorView,
+        EngineChoice,
+        Language,
+        Settings,
+        AppInfo,
+        OpenProgress,
+        IssueView,
+        SheetView,
+        MappedColumnView,
+        OpenedWorkbook,
+        FieldChoice,
+        HeaderChoice,
+        FleetFilter,
+        FleetRowView,
+        FleetPage,
+        NameplateView,
+        GasCell,
+        SampleView,
+        DuvalPoint,
+        GasLimitView,
+        FindingView,
+        DiagnosisView,
+        HistoryEntry,
+        AssetView,
+        DuvalZones,
+        BatchView,
+        RunView,
+        CacheHistory,
+        RunRequest,
+        RunCounts,
+        AssetOutcome,
+        RunEvent,
+        RunSummary,
+        ExportFormat,
+        ExportResult,
+    );
+    for item in items {
+        out.push_str(&item);
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}

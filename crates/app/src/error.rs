@@ -1,0 +1,85 @@
+//! The app's errors, and the `{code, message}` shape they take across IPC.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// Everything that can go wrong behind a command.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Import(#[from] substation_import::ImportError),
+    #[error("{0}")]
+    Store(#[from] substation_store::StoreError),
+    #[error("{0}")]
+    Fleet(#[from] substation_dispatch::FleetError),
+    #[error("{message}")]
+    Engine { code: String, message: String },
+    #[error("no transformer `{0}` in the local cache")]
+    NoSuchAsset(String),
+    #[error("a diagnosis run is already going; cancel it or wait for it to finish")]
+    RunInProgress,
+    #[error("`{path}` is not a file this app opens: use .xlsx, .xlsm, .xlsb, .xls, .ods or .csv")]
+    UnsupportedFile { path: String },
+    #[error("`{path}` does not exist or cannot be read")]
+    Unreadable { path: String },
+    #[error("the settings are not valid: {0}")]
+    InvalidSettings(String),
+    #[error("could not write `{path}`: {message}")]
+    Write { path: String, message: String },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A stable snake_case code that the UI translates and tests match on.
+    pub fn code(&self) -> String {
+        match self {
+            AppError::Import(e) => format!("import.{}", e.code()),
+            AppError::Store(e) => format!("store.{}", e.code()),
+            AppError::Fleet(e) => format!("run.{}", e.code()),
+            AppError::Engine { code, .. } => format!("engine.{code}"),
+            AppError::NoSuchAsset(_) => "no_such_asset".into(),
+            AppError::RunInProgress => "run_in_progress".into(),
+            AppError::UnsupportedFile { .. } => "unsupported_file".into(),
+            AppError::Unreadable { .. } => "unreadable_file".into(),
+            AppError::InvalidSettings(_) => "invalid_settings".into(),
+            AppError::Write { .. } => "write_failed".into(),
+            AppError::Internal(_) => "internal".into(),
+        }
+    }
+
+    /// The Korean message, where the library gives one.
+    fn message_ko(&self) -> Option<String> {
+        match self {
+            AppError::Import(e) => Some(e.message_ko()),
+            _ => None,
+        }
+    }
+}
+
+/// An error as the UI receives it: a code to translate or match, the English message, and the
+/// Korean one when the source has it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ErrorView {
+    pub code: String,
+    pub message: String,
+    pub message_ko: Option<String>,
+}
+
+impl From<&AppError> for ErrorView {
+    fn from(error: &AppError) -> Self {
+        ErrorView {
+            code: error.code(),
+            message: error.to_string(),
+            message_ko: error.message_ko(),
+        }
+    }
+}
+
+impl From<AppError> for ErrorView {
+    fn from(error: AppError) -> Self {
+        ErrorView::from(&error)
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

@@ -1,0 +1,197 @@
+//! Turning domain values into the views the screens show.
+
+use serde::Serialize;
+use substation_dga::methods::duval_pentagons::{self, pentagon_1, pentagon_1_zones};
+use substation_dga::methods::duval_triangles::{Triangle1Lines, triangle_1, triangle_1_zones};
+use substation_dga::{Asset, Diagnosis, Gas, GasValue, Sample};
+
+use crate::views::{
+    DiagnosisView, DuvalPoint, DuvalZones, FindingView, GasCell, GasLimitView, NameplateView,
+};
+
+/// The gases shown in the history table and trend charts, in the order labs report them.
+pub const GASES: [Gas; 9] = [
+    Gas::H2,
+    Gas::CH4,
+    Gas::C2H6,
+    Gas::C2H4,
+    Gas::C2H2,
+    Gas::CO,
+    Gas::CO2,
+    Gas::O2,
+    Gas::N2,
+];
+
+/// The serde name of a value (`"T3"`, `"alarm"`, `"consider_removal_from_service"`), which is
+/// what the UI translates.
+pub fn code<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn gas_cell(value: GasValue) -> GasCell {
+    match value {
+        GasValue::Measured(ppm) => GasCell {
+            ppm: Some(ppm),
+            below_detection: false,
+        },
+        GasValue::BelowDetection { limit } => GasCell {
+            ppm: limit,
+            below_detection: true,
+        },
+        GasValue::NotMeasured => GasCell {
+            ppm: None,
+            below_detection: false,
+        },
+    }
+}
+
+pub fn nameplate(asset: &Asset) -> NameplateView {
+    NameplateView {
+        id: asset.id.clone(),
+        name: asset.name.clone(),
+        substation: asset.substation.clone(),
+        manufacturer: asset.manufacturer.clone(),
+        year_of_manufacture: asset.year_of_manufacture,
+        rated_kv: asset.rated_kv,
+        rated_mva: asset.rated_mva,
+        oil_volume_litres: asset.oil_volume_litres,
+        oil_preservation: asset.oil_preservation.as_ref().map(code),
+        communicating_oltc: asset.communicating_oltc,
+    }
+}
+
+/// Where each sample falls on Triangle 1 and Pentagon 1 (the same functions the engine uses).
+pub fn duval_path(samples: &[Sample]) -> Vec<DuvalPoint> {
+    samples
+        .iter()
+        .map(|sample| {
+            let triangle = triangle_1(&sample.gases, Triangle1Lines::default());
+            let pentagon = pentagon_1(&sample.gases);
+            let share = |shares: &substation_dga::methods::Shares, gas| {
+                shares.get(&gas).copied().unwrap_or(0.0)
+            };
+            DuvalPoint {
+                date: sample.date.to_string(),
+                triangle_1: triangle
+                    .shares
+                    .as_ref()
+                    .map(|s| [share(s, Gas::CH4), share(s, Gas::C2H4), share(s, Gas::C2H2)]),
+                triangle_1_zone: triangle.zone.as_ref().map(code),
+                pentagon_1: pentagon.centroid.map(|p| [p.x, p.y]),
+                pentagon_1_zone: pentagon.zone.as_ref().map(code),
+            }
+        })
+        .collect()
+}
+
+pub fn duval_zones() -> DuvalZones {
+    DuvalZones {
+        triangle_1: triangle_1_zones(Triangle1Lines::default())
+            .into_iter()
+            .map(|(zone, vertices)| (code(&zone), vertices))
+            .collect(),
+        pentagon_1: pentagon_1_zones()
+            .into_iter()
+            .map(|(zone, points)| (code(&zone), points.iter().map(|p| [p.x, p.y]).collect()))
+            .collect(),
+        pentagon_outline: duval_pentagons::outline()
+            .iter()
+            .map(|p| [p.x, p.y])
+            .collect(),
+    }
+}
+
+pub fn limits(diagnosis: &Diagnosis) -> Vec<GasLimitView> {
+    diagnosis
+        .ieee_c57_104_2019
+        .gases
+        .iter()
+        .map(|g| GasLimitView {
+            gas: code(&g.gas),
+            table1_ppm: g.table1_ppm,
+            table2_ppm: g.table2_ppm,
+            status: g.status.number(),
+            rate_ppm_per_year: g.rate_ppm_per_year,
+        })
+        .collect()
+}
+
+fn verdict<T: Serialize>(method: &T, field: &str) -> String {
+    let value = serde_json::to_value(method).unwrap_or_default();
+    if value.get("applicable") == Some(&serde_json::Value::Bool(false)) {
+        return "not applicable".into();
+    }
+    match value.get(field) {
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(serde_json::Value::Null) | None => "—".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+pub fn explain(diagnosis: &Diagnosis) -> DiagnosisView {
+    let d = diagnosis;
+    let status = d.ieee_c57_104_2019.status.number();
+    DiagnosisView {
+        engine: format!("{} {}", d.engine.name, d.engine.version),
+        latest_sample: d.latest_sample_date.to_string(),
+        samples_used: u32::try_from(d.samples_used).unwrap_or(u32::MAX),
+        fault: code(&d.fault),
+        fault_description: d.fault_description.clone(),
+        severity: code(&d.severity),
+        fault_suspected: d.fault_suspected,
+        paper_involved: d.paper_involved,
+        ieee_status: status,
+        iec_state: code(&d.iec_60599.state),
+        tdcg_condition: d.ieee_c57_104_2008.tdcg_condition.unwrap_or(0),
+        action: d.recommended_action.summary.clone(),
+        action_code: code(&d.recommended_action.action),
+        resample_within_days: d.recommended_action.resample_within_days,
+        expert_review: d.recommended_action.expert_review,
+        agreeing: d.agreement.agreeing.clone(),
+        disagreeing: d.agreement.disagreeing.clone(),
+        rules: d
+            .rules
+            .iter()
+            .map(|f| FindingView {
+                code: f.code.clone(),
+                gas: f.gas.as_ref().map(code),
+                message: f.message.clone(),
+            })
+            .collect(),
+        methods: vec![
+            ("ieee_c57_104_2019".into(), format!("status {status}")),
+            (
+                "ieee_c57_104_2008".into(),
+                format!("condition {}", verdict(&d.ieee_c57_104_2008, "condition")),
+            ),
+            ("iec_60599".into(), verdict(&d.iec_60599, "ratio_code")),
+            (
+                "duval_triangle_1".into(),
+                verdict(&d.duval_triangle_1, "zone"),
+            ),
+            (
+                "duval_triangle_4".into(),
+                verdict(&d.duval_triangle_4, "zone"),
+            ),
+            (
+                "duval_triangle_5".into(),
+                verdict(&d.duval_triangle_5, "zone"),
+            ),
+            (
+                "duval_pentagon_1".into(),
+                verdict(&d.duval_pentagon_1, "zone"),
+            ),
+            (
+                "duval_pentagon_2".into(),
+                verdict(&d.duval_pentagon_2, "zone"),
+            ),
+            ("rogers".into(), verdict(&d.rogers, "case")),
+            ("doernenburg".into(), verdict(&d.doernenburg, "fault")),
+            ("key_gas".into(), verdict(&d.key_gas, "fault")),
+        ],
+    }
+}

@@ -1,0 +1,116 @@
+//! Export of the fleet table (as filtered) to xlsx or CSV, for reports and e-mail.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook};
+
+use crate::App;
+use crate::error::{AppError, Result};
+use crate::views::{ExportFormat, ExportResult, FleetFilter, FleetRowView};
+
+const HEADERS: [&str; 9] = [
+    "Asset ID",
+    "Name",
+    "Substation",
+    "Latest sample",
+    "IEEE C57.104-2019 status",
+    "IEC 60599 state",
+    "Fault",
+    "Severity",
+    "Diagnosed at",
+];
+
+fn cells(row: &FleetRowView) -> [String; 9] {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        row.asset_id.clone(),
+        text(&row.name),
+        text(&row.substation),
+        text(&row.latest_sample),
+        row.ieee_status.map(|s| s.to_string()).unwrap_or_default(),
+        text(&row.iec_state),
+        text(&row.fault),
+        text(&row.severity),
+        text(&row.diagnosed_at),
+    ]
+}
+
+impl App {
+    /// Writes every row the filter matches (not only the page shown), worst first.
+    pub fn export(
+        &self,
+        path: &Path,
+        format: ExportFormat,
+        filter: &FleetFilter,
+    ) -> Result<ExportResult> {
+        let mut rows = Vec::new();
+        let mut page = FleetFilter {
+            offset: 0,
+            limit: 1_000,
+            ..filter.clone()
+        };
+        loop {
+            let fetched = self.fleet(&page)?;
+            let n = fetched.rows.len() as u32;
+            rows.extend(fetched.rows);
+            if n < page.limit {
+                break;
+            }
+            page.offset += n;
+        }
+        let failed = |e: String| AppError::Write {
+            path: path.display().to_string(),
+            message: e,
+        };
+        match format {
+            ExportFormat::Csv => {
+                let mut writer = csv::Writer::from_path(path).map_err(|e| failed(e.to_string()))?;
+                writer
+                    .write_record(HEADERS)
+                    .map_err(|e| failed(e.to_string()))?;
+                for row in &rows {
+                    writer
+                        .write_record(cells(row))
+                        .map_err(|e| failed(e.to_string()))?;
+                }
+                writer.flush().map_err(|e| failed(e.to_string()))?;
+            }
+            ExportFormat::Xlsx => {
+                let mut workbook = Workbook::new();
+                let sheet = workbook.add_worksheet();
+                sheet.set_name("Fleet").map_err(|e| failed(e.to_string()))?;
+                let bold = Format::new().set_bold();
+                for (c, header) in HEADERS.iter().enumerate() {
+                    sheet
+                        .write_string_with_format(0, c as u16, *header, &bold)
+                        .map_err(|e| failed(e.to_string()))?;
+                }
+                for (r, row) in rows.iter().enumerate() {
+                    let line = r as u32 + 1;
+                    for (c, value) in cells(row).iter().enumerate() {
+                        if c == 4
+                            && let Some(status) = row.ieee_status
+                        {
+                            sheet
+                                .write_number(line, c as u16, f64::from(status))
+                                .map_err(|e| failed(e.to_string()))?;
+                        } else if !value.is_empty() {
+                            sheet
+                                .write_string(line, c as u16, value)
+                                .map_err(|e| failed(e.to_string()))?;
+                        }
+                    }
+                }
+                sheet.autofit();
+                sheet
+                    .set_freeze_panes(1, 0)
+                    .map_err(|e| failed(e.to_string()))?;
+                workbook.save(path).map_err(|e| failed(e.to_string()))?;
+            }
+        }
+        Ok(ExportResult {
+            path: path.display().to_string(),
+            rows: rows.len() as u32,
+        })
+    }
+}

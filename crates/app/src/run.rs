@@ -1,0 +1,229 @@
+//! A fleet diagnosis run for the UI: the engine the settings choose, the dispatcher's counts
+//! and each transformer's outcome coalesced into about ten messages a second.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use substation_dispatch::{
+    EmbeddedEngine, Ending, Engine, FleetRun, LambdaEngine, LambdaSettings, Outcome, Policy,
+    Progress, Scope, diagnose_fleet,
+};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{AppError, Result};
+use crate::settings::EngineChoice;
+use crate::views::{AssetOutcome, RunCounts, RunEvent, RunRequest, RunSummary};
+use crate::{App, explain, lock};
+
+/// How often the UI hears about a run: often enough to look live, rarely enough that 1,000
+/// results landing at once cost the webview ten repaints, not a thousand.
+pub const UPDATE_EVERY: Duration = Duration::from_millis(100);
+
+/// Clears the app's "run in progress" slot however the run ends.
+struct RunSlot<'a>(&'a App);
+
+impl Drop for RunSlot<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.run) = None;
+    }
+}
+
+impl App {
+    /// Diagnoses a batch, the whole cache, or what an earlier run still owes, streaming
+    /// [`RunEvent`]s to `sink`. Returns when the run has ended and every result is stored.
+    pub async fn diagnose(
+        &self,
+        request: &RunRequest,
+        sink: impl Fn(RunEvent) + Send + Sync + 'static,
+    ) -> Result<RunSummary> {
+        let cancel = CancellationToken::new();
+        {
+            let mut slot = lock(&self.run);
+            if slot.is_some() {
+                return Err(AppError::RunInProgress);
+            }
+            *slot = Some(cancel.clone());
+        }
+        let _slot = RunSlot(self);
+        let settings = self.settings();
+        let engine = request.engine.unwrap_or(settings.engine);
+        let mut policy = match engine {
+            EngineChoice::Embedded => Policy::embedded(),
+            EngineChoice::Lambda => Policy::default(),
+        };
+        if let Some(n) = request.concurrency.or(settings.concurrency) {
+            policy.concurrency = n.clamp(1, crate::settings::MAX_CONCURRENCY) as usize;
+        }
+        policy.attempt_timeout = Duration::from_secs(u64::from(settings.timeout_seconds));
+        // Each call in flight holds a socket; a small default limit (macOS: 256) would
+        // otherwise fail calls with "too many open files".
+        policy.concurrency = substation_dispatch::fit_open_files(policy.concurrency).max(1);
+        let store = self.store()?;
+        let job = FleetRun {
+            scope: request.batch_id.map_or(Scope::All, Scope::Batch),
+            resume: request.resume_run,
+            reuse: request.reuse,
+            function_name: (engine == EngineChoice::Lambda).then(|| settings.function_name.clone()),
+        };
+        match engine {
+            EngineChoice::Embedded => {
+                run_on(
+                    &store,
+                    Arc::new(EmbeddedEngine),
+                    &policy,
+                    &job,
+                    sink,
+                    cancel,
+                )
+                .await
+            }
+            EngineChoice::Lambda => {
+                let lambda = LambdaEngine::connect(&LambdaSettings {
+                    function: settings.function_name.clone(),
+                    region: settings.aws_region.clone(),
+                    profile: settings.aws_profile.clone(),
+                    endpoint_url: settings.endpoint_url.clone(),
+                })
+                .await
+                .map_err(|e| AppError::Engine {
+                    code: e.code,
+                    message: e.message,
+                })?;
+                run_on(&store, Arc::new(lambda), &policy, &job, sink, cancel).await
+            }
+        }
+    }
+}
+
+fn counts(p: &Progress) -> RunCounts {
+    let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    RunCounts {
+        total: n(p.total),
+        queued: n(p.queued),
+        in_flight: n(p.in_flight),
+        done: n(p.done),
+        failed: n(p.failed),
+        retried: n(p.retried),
+        throttled: n(p.throttled),
+        limit: n(p.limit),
+        per_second: p.per_second,
+        eta_seconds: p.eta_seconds,
+    }
+}
+
+fn outcome_view(outcome: &Outcome) -> AssetOutcome {
+    match &outcome.result {
+        Ok(d) => AssetOutcome {
+            asset_id: outcome.asset_id.clone(),
+            ieee_status: Some(d.ieee_c57_104_2019.status.number()),
+            iec_state: Some(explain::code(&d.iec_60599.state)),
+            fault: Some(explain::code(&d.fault)),
+            severity: Some(explain::code(&d.severity)),
+            error_code: None,
+            error: None,
+        },
+        Err(e) => AssetOutcome {
+            asset_id: outcome.asset_id.clone(),
+            ieee_status: None,
+            iec_state: None,
+            fault: None,
+            severity: None,
+            error_code: Some(e.code.clone()),
+            error: Some(e.message.clone()),
+        },
+    }
+}
+
+async fn run_on<E: Engine>(
+    store: &substation_store::Store,
+    engine: Arc<E>,
+    policy: &Policy,
+    job: &FleetRun,
+    sink: impl Fn(RunEvent) + Send + Sync + 'static,
+    cancel: CancellationToken,
+) -> Result<RunSummary> {
+    let started = Instant::now();
+    let sink = Arc::new(sink);
+    let landed: Arc<Mutex<Vec<AssetOutcome>>> = Arc::default();
+    let mut first_error: Option<String> = None;
+    let (tx, rx) = mpsc::channel::<Progress>(256);
+    let forward = tokio::spawn(coalesce(rx, landed.clone(), sink.clone()));
+    let result = diagnose_fleet(
+        store,
+        engine,
+        policy,
+        job,
+        |outcome| {
+            if let Err(e) = &outcome.result {
+                first_error.get_or_insert_with(|| e.message.clone());
+            }
+            lock(&landed).push(outcome_view(outcome));
+        },
+        Some(tx),
+        cancel,
+    )
+    .await;
+    // The dispatcher has dropped its sender: the coalescer flushes what is left and ends.
+    let _ = forward.await;
+    let summary = result?;
+    let n = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    let view = RunSummary {
+        run_id: summary.run_id,
+        ending: match summary.ending {
+            Ending::Finished => "finished",
+            Ending::Cancelled => "cancelled",
+            Ending::Stopped => "stopped",
+        }
+        .to_owned(),
+        assets: n(summary.assets),
+        diagnosed: n(summary.diagnosed),
+        reused: n(summary.reused),
+        failed: n(summary.failed),
+        not_run: n(summary.not_run),
+        seconds: started.elapsed().as_secs_f64(),
+        stop_reason: (summary.ending == Ending::Stopped)
+            .then_some(first_error)
+            .flatten(),
+    };
+    sink(RunEvent::Finished {
+        summary: view.clone(),
+    });
+    Ok(view)
+}
+
+/// Sends the latest counts and the outcomes landed since the previous message, at most once
+/// per [`UPDATE_EVERY`], nothing when nothing changed, and whatever is left when the run ends.
+async fn coalesce(
+    mut progress: mpsc::Receiver<Progress>,
+    landed: Arc<Mutex<Vec<AssetOutcome>>>,
+    sink: Arc<impl Fn(RunEvent) + Send + Sync + 'static>,
+) {
+    let mut latest = RunCounts::default();
+    let mut sent: Option<RunCounts> = None;
+    let mut tick = tokio::time::interval(UPDATE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let open = tokio::select! {
+            message = progress.recv() => match message {
+                Some(p) => {
+                    latest = counts(&p);
+                    continue;
+                }
+                None => false,
+            },
+            _ = tick.tick() => true,
+        };
+        let outcomes = std::mem::take(&mut *lock(&landed));
+        if sent.as_ref() != Some(&latest) || !outcomes.is_empty() {
+            sink(RunEvent::Progress {
+                counts: latest.clone(),
+                outcomes,
+            });
+            sent = Some(latest.clone());
+        }
+        if !open {
+            return;
+        }
+    }
+}

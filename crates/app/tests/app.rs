@@ -1,0 +1,682 @@
+//! The desktop app's core on real workbooks and a real SQLite file: open, preview, review,
+//! diagnose (embedded, and Lambda through the real SDK against the test server), export.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use substation_app::{
+    App, EngineChoice, ExportFormat, FleetFilter, HeaderChoice, RunEvent, RunRequest, Settings,
+};
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samples")
+        .join(name)
+}
+
+fn app(dir: &Path) -> App {
+    App::new(dir.to_owned(), Some(sample("fleet-two-sheets.xlsx")))
+}
+
+fn open(app: &App, path: &Path) -> substation_app::OpenedWorkbook {
+    app.open_workbook(path, &[], &|_| {}, &AtomicBool::new(false))
+        .expect("open")
+}
+
+fn all(batch: Option<i64>) -> FleetFilter {
+    FleetFilter {
+        batch_id: batch,
+        limit: 1_000,
+        ..FleetFilter::default()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs a diagnosis and collects every event it streamed.
+fn diagnose(
+    app: &App,
+    request: RunRequest,
+) -> (
+    substation_app::Result<substation_app::RunSummary>,
+    Vec<RunEvent>,
+) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let result =
+        runtime().block_on(app.diagnose(&request, move |e| sink.lock().expect("lock").push(e)));
+    let events = std::mem::take(&mut *events.lock().expect("lock"));
+    (result, events)
+}
+
+fn embedded(batch: Option<i64>) -> RunRequest {
+    RunRequest {
+        batch_id: batch,
+        resume_run: None,
+        engine: Some(EngineChoice::Embedded),
+        concurrency: None,
+        reuse: false,
+    }
+}
+
+#[test]
+fn opening_the_sample_fleet_previews_and_stores_it_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let progress = Mutex::new(Vec::new());
+    let opened = app
+        .open_workbook(
+            &sample("fleet-two-sheets.xlsx"),
+            &[],
+            &|p| progress.lock().expect("lock").push(p),
+            &AtomicBool::new(false),
+        )
+        .expect("open");
+    let progress = progress.into_inner().expect("lock");
+    assert!(
+        progress
+            .iter()
+            .any(|p| p.sheet == "Samples" && p.rows_read > 0),
+        "reading reports progress: {progress:?}"
+    );
+    assert_eq!((opened.assets, opened.samples), (170, 2164));
+    assert_eq!((opened.assets_new, opened.samples_new), (170, 2164));
+    assert_eq!(opened.errors, 0);
+    assert!(!opened.needs_mapping);
+    assert_eq!(
+        opened
+            .sheets
+            .iter()
+            .map(|s| s.role.as_str())
+            .collect::<Vec<_>>(),
+        ["assets", "samples"]
+    );
+    assert!(opened.first_sample.as_deref() < opened.last_sample.as_deref());
+
+    let again = open(&app, &sample("fleet-two-sheets.xlsx"));
+    assert_eq!(
+        (again.assets_new, again.samples_new, again.samples_updated),
+        (0, 0, 0)
+    );
+
+    let page = app.fleet(&all(opened.batch_id)).expect("fleet");
+    assert_eq!(page.total, 170);
+    assert_eq!(page.rows.len(), 170);
+    // Nothing diagnosed yet: every transformer counts as undiagnosed.
+    assert_eq!(page.status_counts, [0, 0, 0, 170]);
+    assert_eq!(app.info("ko-KR").expect("info").cached_assets, 170);
+    assert_eq!(app.info("ko-KR").expect("info").system_language, "ko");
+}
+
+#[test]
+fn files_the_app_does_not_open_are_refused_with_a_code() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a workbook").expect("write");
+    let error = app
+        .open_workbook(&text, &[], &|_| {}, &AtomicBool::new(false))
+        .expect_err("refused");
+    assert_eq!(error.code(), "unsupported_file");
+    let missing = app
+        .open_workbook(
+            &dir.path().join("gone.xlsx"),
+            &[],
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .expect_err("refused");
+    assert_eq!(missing.code(), "unreadable_file");
+    let garbage = dir.path().join("garbage.xlsx");
+    std::fs::write(&garbage, b"PK\x03\x04 not really a zip").expect("write");
+    let error = app
+        .open_workbook(&garbage, &[], &|_| {}, &AtomicBool::new(false))
+        .expect_err("refused");
+    assert!(error.code().starts_with("import."), "{}", error.code());
+    let view = substation_app::ErrorView::from(&error);
+    assert!(
+        view.message_ko.is_some(),
+        "import errors come with Korean text"
+    );
+}
+
+#[test]
+fn a_messy_workbook_lists_its_issues_located_errors_first_and_pages_through_them() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let opened = open(&app, &sample("messy.xlsx"));
+    assert!(opened.errors > 0 && opened.warnings > 0);
+    assert_eq!(opened.issues_total, opened.errors + opened.warnings);
+    let first_warning = opened
+        .issues
+        .iter()
+        .position(|i| i.severity == "warning")
+        .expect("a warning");
+    assert!(
+        opened.issues[..first_warning]
+            .iter()
+            .all(|i| i.severity == "error")
+    );
+    let located = opened
+        .issues
+        .iter()
+        .find(|i| i.row.is_some() && i.column.is_some())
+        .expect("an issue with a cell");
+    assert!(!located.sheet.is_empty() && !located.message_ko.is_empty());
+    let paged = app.issues(1, 2);
+    assert_eq!(paged.len(), 2.min(opened.issues_total as usize - 1));
+    assert_eq!(paged[0].message_en, opened.issues[1].message_en);
+}
+
+#[test]
+fn an_unknown_header_layout_asks_for_a_mapping_and_the_answer_is_remembered() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let csv = dir.path().join("lab.csv");
+    std::fs::write(
+        &csv,
+        "Unit,Drawn,Hydro,Methane gas,Ethane gas,Ethylene gas,Acetylene gas\n\
+         TX-1,2024-01-10,12,3,2,1,0\nTX-1,2024-07-10,30,9,4,3,0\n",
+    )
+    .expect("write");
+    let first = open(&app, &csv);
+    assert!(first.needs_mapping, "nothing usable without a mapping");
+    assert_eq!(first.batch_id, None);
+    let unrecognised: Vec<String> = first
+        .sheets
+        .iter()
+        .flat_map(|s| s.unrecognised.clone())
+        .collect();
+    assert!(
+        unrecognised.contains(&"Hydro".to_owned()),
+        "{unrecognised:?}"
+    );
+
+    let choice = |header: &str, field: &str| HeaderChoice {
+        header: header.into(),
+        field: field.into(),
+    };
+    let mapping = [
+        choice("Unit", "asset_id"),
+        choice("Drawn", "sample_date"),
+        choice("Hydro", "h2"),
+    ];
+    let fields: Vec<String> = App::header_fields().into_iter().map(|f| f.key).collect();
+    for c in &mapping {
+        assert!(fields.contains(&c.field), "{} is offered", c.field);
+    }
+    let mapped = app
+        .open_workbook(&csv, &mapping, &|_| {}, &AtomicBool::new(false))
+        .expect("open");
+    assert!(!mapped.needs_mapping);
+    assert_eq!((mapped.assets, mapped.samples), (1, 2));
+    // Remembered for the same header row: no mapping needed the second time.
+    let again = open(&app, &csv);
+    assert_eq!((again.assets, again.samples), (1, 2));
+
+    let unknown = app.open_workbook(
+        &csv,
+        &[choice("Hydro", "unobtainium")],
+        &|_| {},
+        &AtomicBool::new(false),
+    );
+    assert_eq!(
+        unknown.expect_err("unknown field").code(),
+        "invalid_settings"
+    );
+}
+
+#[test]
+fn a_transformer_view_has_its_history_duval_path_limits_and_a_preview_before_any_run() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let opened = open(&app, &sample("fleet-two-sheets.xlsx"));
+    let first = app.fleet(&all(opened.batch_id)).expect("fleet").rows[0]
+        .asset_id
+        .clone();
+    let view = app.asset(&first).expect("asset");
+    assert_eq!(view.nameplate.id, first);
+    assert!(!view.samples.is_empty());
+    assert_eq!(view.duval.len(), view.samples.len());
+    assert_eq!(view.gases.len(), 9);
+    assert!(
+        view.samples
+            .iter()
+            .all(|s| s.gases.len() == 9 && s.row >= 2)
+    );
+    assert!(view.samples.windows(2).all(|w| w[0].date <= w[1].date));
+    assert!(
+        view.limits
+            .iter()
+            .any(|l| l.gas == "H2" && l.table1_ppm > 0.0 && l.table2_ppm >= l.table1_ppm)
+    );
+    assert!(view.diagnosis.is_none() && view.history.is_empty());
+    let preview = view.preview.expect("a preview before any run");
+    assert!(!preview.rules.is_empty() && !preview.action.is_empty());
+    for point in view.duval.iter().filter_map(|p| p.triangle_1) {
+        assert!((point.iter().sum::<f64>() - 100.0).abs() < 1e-6);
+    }
+    assert_eq!(
+        app.asset("NO-SUCH").expect_err("missing").code(),
+        "no_such_asset"
+    );
+
+    let zones = App::duval_zones();
+    assert_eq!(zones.triangle_1.len(), 7);
+    assert_eq!(zones.pentagon_1.len(), 7);
+    assert_eq!(zones.pentagon_outline.len(), 5);
+}
+
+#[test]
+fn an_embedded_run_streams_coalesced_progress_and_every_outcome_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let opened = open(&app, &sample("fleet-two-sheets.xlsx"));
+    let pending_before = app.history().expect("history").outbox_pending;
+    let (summary, events) = diagnose(&app, embedded(opened.batch_id));
+    let summary = summary.expect("run");
+    assert_eq!(
+        (summary.ending.as_str(), summary.diagnosed, summary.failed),
+        ("finished", 170, 0)
+    );
+
+    let mut outcomes = Vec::new();
+    let mut progress_messages = 0;
+    for event in &events[..events.len() - 1] {
+        match event {
+            RunEvent::Progress {
+                outcomes: landed, ..
+            } => {
+                progress_messages += 1;
+                outcomes.extend(landed.iter().map(|o| o.asset_id.clone()));
+            }
+            RunEvent::Finished { .. } => panic!("finished before the end"),
+        }
+    }
+    assert!(
+        matches!(events.last(), Some(RunEvent::Finished { summary: s }) if s.run_id == summary.run_id)
+    );
+    outcomes.sort();
+    outcomes.dedup();
+    assert_eq!(
+        outcomes.len(),
+        170,
+        "each transformer's outcome streamed once"
+    );
+    // Coalesced: about ten messages a second, however many results landed.
+    let allowed = (summary.seconds * 10.0).ceil() as usize + 2;
+    assert!(
+        progress_messages <= allowed,
+        "{progress_messages} messages in {:.2} s",
+        summary.seconds
+    );
+    let last_counts = events.iter().rev().find_map(|e| match e {
+        RunEvent::Progress { counts, .. } => Some(counts.clone()),
+        _ => None,
+    });
+    assert_eq!(last_counts.map(|c| (c.done, c.total)), Some((170, 170)));
+
+    let page = app.fleet(&all(opened.batch_id)).expect("fleet");
+    assert_eq!(page.status_counts.iter().take(3).sum::<u32>(), 170);
+    assert_eq!(page.status_counts[3], 0);
+    // Worst first.
+    let ranks: Vec<u8> = page
+        .rows
+        .iter()
+        .map(|r| severity_rank(r.severity.as_deref()))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
+    let worst = app.asset(&page.rows[0].asset_id).expect("asset");
+    let explained = worst.diagnosis.expect("stored diagnosis");
+    assert!(worst.preview.is_none());
+    assert_eq!(worst.history.len(), 1);
+    assert_eq!(
+        Some(explained.severity.as_str()),
+        page.rows[0].severity.as_deref()
+    );
+    assert_eq!(explained.methods.len(), 11);
+
+    let history = app.history().expect("history");
+    assert_eq!(history.runs.len(), 1);
+    assert_eq!((history.runs[0].succeeded, history.runs[0].owed), (170, 0));
+    assert_eq!(history.runs[0].batch_id, opened.batch_id);
+    assert_eq!(history.batches.len(), 1);
+    assert_eq!(history.batches[0].assets, 170);
+    assert_eq!(history.cached_assets, 170);
+    // Each diagnosis waits in the sync outbox.
+    assert_eq!(history.outbox_pending - pending_before, 170);
+}
+
+fn severity_rank(severity: Option<&str>) -> u8 {
+    match severity {
+        Some("critical") => 4,
+        Some("warning") => 3,
+        Some("caution") => 2,
+        Some("normal") => 1,
+        _ => 0,
+    }
+}
+
+#[test]
+fn the_fleet_table_filters_searches_and_sorts() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let opened = open(&app, &sample("fleet-two-sheets.xlsx"));
+    diagnose(&app, embedded(opened.batch_id)).0.expect("run");
+    let status_3 = app
+        .fleet(&FleetFilter {
+            status: Some(3),
+            ..all(None)
+        })
+        .expect("filter");
+    assert!(status_3.total > 0 && status_3.rows.iter().all(|r| r.ieee_status == Some(3)));
+    let by_id = app
+        .fleet(&FleetFilter {
+            sort: Some("id".into()),
+            ..all(None)
+        })
+        .expect("sorted");
+    assert!(by_id.rows.windows(2).all(|w| w[0].asset_id < w[1].asset_id));
+    let one = by_id.rows[7].asset_id.clone();
+    let found = app
+        .fleet(&FleetFilter {
+            search: Some(format!("  {one} ")),
+            ..all(None)
+        })
+        .expect("search");
+    assert!(found.rows.iter().any(|r| r.asset_id == one));
+    let page = app
+        .fleet(&FleetFilter {
+            sort: Some("id".into()),
+            offset: 20,
+            limit: 10,
+            ..FleetFilter::default()
+        })
+        .expect("page");
+    assert_eq!(
+        page.rows
+            .iter()
+            .map(|r| r.asset_id.clone())
+            .collect::<Vec<_>>(),
+        by_id.rows[20..30]
+            .iter()
+            .map(|r| r.asset_id.clone())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(page.total, 170);
+}
+
+#[test]
+fn only_one_run_at_a_time() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = Arc::new(app(dir.path()));
+    open(&app, &sample("fleet-two-sheets.xlsx"));
+    let rt = runtime();
+    rt.block_on(async {
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let started_tx = Mutex::new(Some(started_tx));
+        let first = {
+            let app = app.clone();
+            async move {
+                app.diagnose(&embedded(None), move |_| {
+                    if let Some(tx) = started_tx.lock().expect("lock").take() {
+                        let _ = tx.send(());
+                    }
+                })
+                .await
+            }
+        };
+        let second = async {
+            let _ = started_rx.await;
+            app.diagnose(&embedded(None), |_| {}).await
+        };
+        let (first, second) = tokio::join!(first, second);
+        assert!(first.is_ok());
+        assert_eq!(second.expect_err("busy").code(), "run_in_progress");
+    });
+    // The slot is free again once the run ended.
+    assert!(!app.cancel_run());
+    assert!(diagnose(&app, embedded(None)).0.is_ok());
+}
+
+#[test]
+fn settings_persist_are_checked_and_a_broken_file_falls_back_to_defaults() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let mut settings = app.settings();
+    assert_eq!(settings.engine, EngineChoice::Embedded);
+    settings.engine = EngineChoice::Lambda;
+    settings.aws_profile = Some("  field-sso ".into());
+    settings.aws_region = Some("".into());
+    settings.concurrency = Some(200);
+    let saved = app.save_settings(settings).expect("save");
+    assert_eq!(saved.aws_profile.as_deref(), Some("field-sso"));
+    assert_eq!(saved.aws_region, None);
+    let reopened = App::new(dir.path().to_owned(), None);
+    assert_eq!(reopened.settings(), saved);
+
+    for bad in [
+        Settings {
+            concurrency: Some(0),
+            ..Settings::default()
+        },
+        Settings {
+            concurrency: Some(5_000),
+            ..Settings::default()
+        },
+        Settings {
+            timeout_seconds: 901,
+            ..Settings::default()
+        },
+        Settings {
+            endpoint_url: Some("localhost:9001".into()),
+            ..Settings::default()
+        },
+        Settings {
+            function_name: " ".into(),
+            ..Settings::default()
+        },
+    ] {
+        assert_eq!(
+            reopened.save_settings(bad).expect_err("refused").code(),
+            "invalid_settings"
+        );
+    }
+    assert_eq!(
+        App::new(dir.path().to_owned(), None).settings(),
+        saved,
+        "refused settings are not saved"
+    );
+
+    std::fs::write(dir.path().join("settings.json"), "{ not json").expect("write");
+    let broken = App::new(dir.path().to_owned(), None);
+    assert_eq!(broken.settings(), Settings::default());
+    assert!(broken.info("en").expect("info").settings_problem.is_some());
+}
+
+#[test]
+fn a_database_location_in_the_settings_is_used_at_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let elsewhere = dir.path().join("shared").join("fleet.sqlite3");
+    app.save_settings(Settings {
+        database_path: Some(elsewhere.display().to_string()),
+        ..Settings::default()
+    })
+    .expect("save");
+    open(&app, &sample("fleet-two-sheets.xlsx"));
+    assert!(elsewhere.is_file());
+    assert!(!dir.path().join("substation.sqlite3").exists());
+}
+
+#[test]
+fn the_fleet_exports_to_xlsx_and_csv_in_full() {
+    use calamine::Reader;
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    open(&app, &sample("fleet-two-sheets.xlsx"));
+    diagnose(&app, embedded(None)).0.expect("run");
+    let filter = FleetFilter::default();
+    let csv_path = dir.path().join("fleet.csv");
+    let written = app
+        .export(&csv_path, ExportFormat::Csv, &filter)
+        .expect("csv");
+    assert_eq!(written.rows, 170);
+    let text = std::fs::read_to_string(&csv_path).expect("read");
+    assert_eq!(text.lines().count(), 171);
+    assert!(text.starts_with("Asset ID,Name,Substation"));
+
+    let xlsx_path = dir.path().join("fleet.xlsx");
+    app.export(&xlsx_path, ExportFormat::Xlsx, &filter)
+        .expect("xlsx");
+    let mut workbook = calamine::open_workbook_auto(&xlsx_path).expect("open xlsx");
+    let range = workbook.worksheet_range("Fleet").expect("sheet");
+    assert_eq!(range.height(), 171);
+    let first = app
+        .fleet(&FleetFilter { limit: 1, ..filter })
+        .expect("fleet")
+        .rows[0]
+        .clone();
+    assert_eq!(
+        range.get((1, 0)).map(|c| c.to_string()),
+        Some(first.asset_id)
+    );
+    assert_eq!(
+        range.get((1, 4)).and_then(calamine::DataType::get_float),
+        first.ieee_status.map(f64::from)
+    );
+}
+
+/// The Lambda engine through the app: settings give the endpoint; credentials come from the
+/// environment, so this runs in a child process that has them (a test cannot set its own
+/// environment safely).
+#[test]
+fn a_lambda_run_and_a_cancel_then_resume_through_the_app() {
+    let dir = tempfile::tempdir().expect("dir");
+    let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["--ignored", "--exact", "lambda_child", "--nocapture"])
+        .env("SUBSTATION_APP_CHILD_DIR", dir.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_REGION", "eu-west-1")
+        .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("no-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .status()
+        .expect("child");
+    assert!(status.success(), "the child test failed");
+    // The child really ran: it left its database behind.
+    assert!(dir.path().join("substation.sqlite3").is_file());
+}
+
+#[test]
+#[ignore = "run by a_lambda_run_and_a_cancel_then_resume_through_the_app in a child process"]
+fn lambda_child() {
+    let Some(dir) = std::env::var_os("SUBSTATION_APP_CHILD_DIR") else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let app = Arc::new(app(&dir));
+    let opened = open(&app, &sample("fleet-two-sheets.xlsx"));
+    let rt = runtime();
+    rt.block_on(async {
+        let server =
+            substation_lambda_testserver::TestLambda::start(substation_lambda_testserver::Config {
+                latency: Duration::from_millis(150),
+                ..Default::default()
+            })
+            .await
+            .expect("server");
+        let settings = Settings {
+            engine: EngineChoice::Lambda,
+            endpoint_url: Some(server.endpoint()),
+            function_name: server.function_name().to_owned(),
+            concurrency: Some(8),
+            ..Settings::default()
+        };
+        app.save_settings(settings).expect("settings");
+        let request = RunRequest {
+            batch_id: opened.batch_id,
+            resume_run: None,
+            engine: None,
+            concurrency: None,
+            reuse: false,
+        };
+        // Cancel once some results have landed.
+        let canceller = app.clone();
+        let summary = app
+            .diagnose(&request, move |event| {
+                if let RunEvent::Progress { counts, .. } = event
+                    && counts.done >= 16
+                {
+                    canceller.cancel_run();
+                }
+            })
+            .await
+            .expect("run");
+        assert_eq!(summary.ending, "cancelled");
+        assert!(
+            summary.diagnosed >= 16 && summary.not_run > 0,
+            "{summary:?}"
+        );
+        let owed = app.history().expect("history").runs[0].owed;
+        assert_eq!(owed, summary.not_run);
+
+        let resumed = app
+            .diagnose(
+                &RunRequest {
+                    resume_run: Some(summary.run_id),
+                    ..request
+                },
+                |_| {},
+            )
+            .await
+            .expect("resume");
+        assert_eq!(
+            (resumed.ending.as_str(), resumed.diagnosed),
+            ("finished", owed)
+        );
+        let stats = server.stats();
+        assert!(
+            stats.invocations_per_asset.values().all(|n| *n == 1),
+            "each transformer invoked once"
+        );
+        assert_eq!(stats.invocations_per_asset.len(), 170);
+    });
+    let page = app.fleet(&all(opened.batch_id)).expect("fleet");
+    assert_eq!(page.status_counts[3], 0, "every transformer diagnosed");
+
+    // An engine that cannot be reached is a clear error, not a hang.
+    app.save_settings(Settings {
+        engine: EngineChoice::Lambda,
+        endpoint_url: Some("http://127.0.0.1:9".into()),
+        timeout_seconds: 5,
+        ..Settings::default()
+    })
+    .expect("settings");
+    let (result, _) = diagnose(
+        &app,
+        RunRequest {
+            batch_id: opened.batch_id,
+            resume_run: None,
+            engine: None,
+            concurrency: Some(2),
+            reuse: false,
+        },
+    );
+    let summary = result.expect("the run itself ends");
+    assert!(
+        summary.failed > 0 || summary.ending == "stopped",
+        "{summary:?}"
+    );
+}

@@ -1,0 +1,197 @@
+//! The desktop shell: each command hands its work to `substation-app` (blocking work on a
+//! blocking thread) and turns errors into `{code, message}`. Workbook bytes never cross IPC:
+//! the web side sends a path and pages through what the Rust side parsed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use substation_app::{
+    App, AppError, AppInfo, AssetView, CacheHistory, DuvalZones, ErrorView, ExportFormat,
+    ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, OpenProgress,
+    OpenedWorkbook, RunEvent, RunRequest, RunSummary, Settings,
+};
+use tauri::ipc::Channel;
+use tauri::{Builder, Manager, Runtime, State};
+
+type Shared = Arc<App>;
+type Reply<T> = Result<T, ErrorView>;
+
+/// Runs blocking work off the async runtime's threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Reply<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|e| ErrorView::from(AppError::Internal(e.to_string())))?
+        .map_err(ErrorView::from)
+}
+
+#[tauri::command]
+async fn app_info(app: State<'_, Shared>, system_language: String) -> Reply<AppInfo> {
+    let app = app.inner().clone();
+    blocking(move || app.info(&system_language)).await
+}
+
+#[tauri::command]
+async fn save_settings(app: State<'_, Shared>, settings: Settings) -> Reply<Settings> {
+    let app = app.inner().clone();
+    blocking(move || app.save_settings(settings)).await
+}
+
+#[tauri::command]
+async fn open_workbook(
+    app: State<'_, Shared>,
+    path: String,
+    mapping: Vec<HeaderChoice>,
+    on_progress: Channel<OpenProgress>,
+) -> Reply<OpenedWorkbook> {
+    let app = app.inner().clone();
+    blocking(move || {
+        let cancel = AtomicBool::new(false);
+        // A closed channel (the window went away) only loses progress, never the import.
+        let report = |p: OpenProgress| {
+            let _ = on_progress.send(p);
+        };
+        app.open_workbook(Path::new(&path), &mapping, &report, &cancel)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn import_issues(app: State<'_, Shared>, offset: u32, limit: u32) -> Reply<Vec<IssueView>> {
+    Ok(app.issues(offset, limit))
+}
+
+#[tauri::command]
+fn header_fields() -> Vec<FieldChoice> {
+    App::header_fields()
+}
+
+#[tauri::command]
+async fn fleet(app: State<'_, Shared>, filter: FleetFilter) -> Reply<FleetPage> {
+    let app = app.inner().clone();
+    blocking(move || app.fleet(&filter)).await
+}
+
+#[tauri::command]
+async fn asset(app: State<'_, Shared>, id: String) -> Reply<AssetView> {
+    let app = app.inner().clone();
+    blocking(move || app.asset(&id)).await
+}
+
+#[tauri::command]
+fn duval_zones() -> DuvalZones {
+    App::duval_zones()
+}
+
+#[tauri::command]
+async fn history(app: State<'_, Shared>) -> Reply<CacheHistory> {
+    let app = app.inner().clone();
+    blocking(move || app.history()).await
+}
+
+#[tauri::command]
+async fn diagnose(
+    app: State<'_, Shared>,
+    request: RunRequest,
+    on_event: Channel<RunEvent>,
+) -> Reply<RunSummary> {
+    let app = app.inner().clone();
+    app.diagnose(&request, move |event| {
+        let _ = on_event.send(event);
+    })
+    .await
+    .map_err(ErrorView::from)
+}
+
+#[tauri::command]
+fn cancel_run(app: State<'_, Shared>) -> bool {
+    app.cancel_run()
+}
+
+#[tauri::command]
+async fn export_fleet(
+    app: State<'_, Shared>,
+    path: String,
+    format: ExportFormat,
+    filter: FleetFilter,
+) -> Reply<ExportResult> {
+    let app = app.inner().clone();
+    blocking(move || {
+        let path = PathBuf::from(path);
+        let wanted = match format {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv => "csv",
+        };
+        // Only the save dialog's answer, with the extension of its format, is written.
+        if !path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
+        {
+            return Err(AppError::UnsupportedFile {
+                path: path.display().to_string(),
+            });
+        }
+        app.export(&path, format, &filter)
+    })
+    .await
+}
+
+/// The commands, on any runtime (the real one, or the mock one in tests).
+pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        app_info,
+        save_settings,
+        open_workbook,
+        import_issues,
+        header_fields,
+        fleet,
+        asset,
+        duval_zones,
+        history,
+        diagnose,
+        cancel_run,
+        export_fleet,
+    ])
+}
+
+/// The bundled sample fleet: `SUBSTATION_SAMPLE_FLEET`, the bundle's resource, or (when run
+/// from a source checkout) the repository's sample.
+fn sample_fleet<R: Runtime>(app: &tauri::App<R>) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SUBSTATION_SAMPLE_FLEET") {
+        return Some(PathBuf::from(path));
+    }
+    let bundled = app
+        .path()
+        .resource_dir()
+        .ok()
+        .map(|dir| dir.join("samples").join("sample-fleet.xlsx"));
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/fleet-two-sheets.xlsx");
+    bundled
+        .filter(|p| p.is_file())
+        .or_else(|| checkout.is_file().then_some(checkout))
+}
+
+pub fn run() {
+    let result = app_builder(tauri::Builder::default())
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let data_dir = substation_store::default_data_dir();
+            let core = App::new(data_dir, sample_fleet(app));
+            // `substation-desktop FILE`, as the OS runs it for "Open with" on a workbook.
+            if let Some(file) = std::env::args_os().nth(1).map(PathBuf::from)
+                && App::check_workbook_path(&file).is_ok()
+            {
+                core.open_at_start(file);
+            }
+            app.manage(Arc::new(core));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("Substation Bulk could not start: {error}");
+        std::process::exit(1);
+    }
+}

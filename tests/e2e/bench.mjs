@@ -1,0 +1,106 @@
+// Desktop figures for docs/benchmarks.md, measured in the real app under Xvfb (scripts/bench-desktop):
+// open-to-preview of the sample fleet and of a 100,000-row workbook, and the longest gap between
+// painted frames while 1,000 results stream into the fleet table (embedded and Lambda engines).
+
+import { execFileSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  attr, clickId, dataDir, launch, sampleFleet, saveSettings, startDriver, startLambda, state, stopAll,
+  target, testid, waitAttr,
+} from "./lib.mjs";
+
+const big = join(target, "bench-data", "desktop-1000x100.xlsx");
+if (!existsSync(big)) {
+  execFileSync(join(target, "debug", "substation-samplegen"), ["big", "--transformers", "1000", "--samples", "100", big]);
+}
+
+/** Opens a workbook through the app's hook; milliseconds until the preview has painted. */
+async function openToPreview(browser, path, assets) {
+  const ms = await browser.executeAsync((p, done) => {
+    const t0 = performance.now();
+    window.__substation.openPath(p).then(() =>
+      requestAnimationFrame(() => requestAnimationFrame(() => done(performance.now() - t0))),
+    );
+  }, path);
+  await waitAttr(browser, "preview-summary", "data-assets", assets);
+  return ms;
+}
+
+/** Records every frame's gap from the previous one until `stopFrames` is called. */
+async function startFrames(browser) {
+  await browser.execute(() => {
+    const gaps = [];
+    let last = performance.now();
+    let running = true;
+    const tick = (now) => {
+      gaps.push(now - last);
+      last = now;
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    window.__frames = { gaps, stop: () => (running = false) };
+  });
+}
+async function stopFrames(browser) {
+  const gaps = await browser.execute(() => {
+    window.__frames.stop();
+    return window.__frames.gaps;
+  });
+  const sorted = [...gaps].sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return { frames: gaps.length, p50: q(0.5), p99: q(0.99), max: sorted[sorted.length - 1], over100: gaps.filter((g) => g > 100).length };
+}
+
+async function streamRun(browser, engine) {
+  await (await browser.$(testid("engine-select"))).selectByAttribute("value", engine);
+  await startFrames(browser);
+  const t0 = Date.now();
+  await clickId(browser, "diagnose-start");
+  await waitAttr(browser, "run-summary", "data-ending", "finished", 300_000);
+  const seconds = (Date.now() - t0) / 1000;
+  const frames = await stopFrames(browser);
+  const diagnosed = await attr(browser, "run-summary", "data-diagnosed");
+  return { engine, diagnosed, seconds, ...frames };
+}
+
+const f = (ms) => `${ms.toFixed(0)} ms`;
+const lambda = await startLambda(1000);
+await startDriver();
+let browser;
+try {
+  state.step = "launch";
+  browser = await launch();
+  await (await browser.$(testid("open-sample-button"))).waitForClickable({ timeout: 30_000 });
+
+  state.step = "open to preview";
+  const small = [];
+  for (let i = 0; i < 3; i++) small.push(await openToPreview(browser, sampleFleet, 170));
+  const large = [];
+  for (let i = 0; i < 3; i++) large.push(await openToPreview(browser, big, 1000));
+  console.log(`open to preview, sample fleet (170 transformers, 2,164 samples): ${small.map(f).join(", ")}`);
+  console.log(`open to preview, 1,000 transformers x 100 samples (100,000 rows, ${big}): ${large.map(f).join(", ")}`);
+
+  state.step = "streaming";
+  await clickId(browser, "preview-continue");
+  await (await browser.$(testid("fleet-table"))).waitForDisplayed({ timeout: 20_000 });
+  const embedded = await streamRun(browser, "embedded");
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-endpoint"))).setValue(lambda.endpoint);
+    await (await browser.$(testid("settings-concurrency"))).setValue("1000");
+  });
+  const remote = await streamRun(browser, "lambda");
+  for (const r of [embedded, remote]) {
+    console.log(
+      `${r.engine}: ${r.diagnosed} results in ${r.seconds.toFixed(2)} s; ${r.frames} frames, ` +
+        `gap p50 ${f(r.p50)}, p99 ${f(r.p99)}, max ${f(r.max)}, ${r.over100} over 100 ms`,
+    );
+  }
+} catch (error) {
+  console.error(`bench FAILED at ${state.step}: ${error.message}`);
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.deleteSession().catch(() => {});
+  stopAll();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,143 @@
+// What the end-to-end test and the desktop benchmark share: the app, tauri-driver and the
+// Lambda test server as child processes, and small WebDriver helpers.
+
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { remote } from "webdriverio";
+
+export const root = resolve(import.meta.dirname, "../..");
+export const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+export const appBinary = process.env.SUBSTATION_APP ?? join(target, "debug", "substation-desktop");
+export const serverBinary = join(target, "debug", "substation-lambda-testserver");
+export const shots = process.env.SUBSTATION_SCREENSHOTS ?? join(target, "e2e-screenshots");
+export const driverPort = Number(process.env.SUBSTATION_DRIVER_PORT ?? 4444);
+export const sampleFleet = join(root, "samples", "fleet-two-sheets.xlsx");
+export const messy = join(root, "samples", "messy.xlsx");
+mkdirSync(shots, { recursive: true });
+export const dataDir = mkdtempSync(join(tmpdir(), "substation-e2e-"));
+
+const children = [];
+export function start(command, args, env = {}) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  child.stderr.on("data", (d) => process.env.E2E_VERBOSE && process.stderr.write(`[${command}] ${d}`));
+  return child;
+}
+export function stopAll() {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+}
+process.on("exit", stopAll);
+
+/** The Lambda stand-in: answers each call with the real diagnosis after `latency` ms. */
+export async function startLambda(latencyMs = 250) {
+  const server = start(serverBinary, ["--port", "0", "--latency-ms", String(latencyMs)]);
+  const endpoint = await new Promise((ok, fail) => {
+    let text = "";
+    server.stdout.on("data", (d) => {
+      text += d;
+      const m = text.match(/listening on (http:\/\/\S+)/);
+      if (m) ok(m[1]);
+    });
+    server.on("exit", (code) => fail(new Error(`the Lambda test server exited with ${code}`)));
+  });
+  return { server, endpoint };
+}
+
+export async function startDriver() {
+  const driver = start("tauri-driver", ["--port", String(driverPort)], {
+    SUBSTATION_DATA_DIR: dataDir,
+    // Static test credentials for the Lambda engine; no real AWS configuration is read.
+    AWS_ACCESS_KEY_ID: "AKIDE2ETEST",
+    AWS_SECRET_ACCESS_KEY: "e2e-secret",
+    AWS_REGION: "eu-west-1",
+    AWS_CONFIG_FILE: join(dataDir, "no-aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(dataDir, "no-aws-credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    LANG: "en_US.UTF-8",
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${driverPort}/status`);
+      if (r.ok) return driver;
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error("tauri-driver did not start");
+}
+
+export async function launch() {
+  return remote({
+    hostname: "127.0.0.1",
+    port: driverPort,
+    logLevel: "error",
+    connectionRetryCount: 0,
+    capabilities: {
+      browserName: "wry",
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: appBinary },
+    },
+  });
+}
+
+export const testid = (id) => `[data-testid="${id}"]`;
+export const state = { step: "start" };
+export function check(condition, message) {
+  if (!condition) throw new Error(`${state.step}: ${message}`);
+}
+export async function shot(browser, name) {
+  await sleep(300); // let the last frame paint
+  await browser.saveScreenshot(join(shots, `${name}.png`));
+  console.log(`  screenshot ${name}.png`);
+}
+export async function attr(browser, id, name) {
+  return (await browser.$(testid(id))).getAttribute(name);
+}
+export async function waitAttr(browser, id, name, wanted, timeout = 60_000) {
+  await browser.waitUntil(async () => (await attr(browser, id, name)) === String(wanted), {
+    timeout,
+    interval: 100,
+    timeoutMsg: `${state.step}: ${id}[${name}] never became ${wanted} (is ${await attr(browser, id, name).catch(() => "absent")})`,
+  });
+}
+export async function openPath(browser, path) {
+  await browser.executeAsync((p, done) => {
+    window.__substation.openPath(p).then(() => done(null), (e) => done(String(e)));
+  }, path);
+}
+export async function clickId(browser, id) {
+  const el = await browser.$(testid(id));
+  await el.waitForClickable({ timeout: 20_000 });
+  await el.click();
+}
+export async function saveSettings(browser, edit) {
+  await clickId(browser, "settings-button");
+  await (await browser.$(testid("settings-dialog"))).waitForDisplayed({ timeout: 10_000 });
+  await edit();
+  await clickId(browser, "settings-save");
+  await (await browser.$(testid("settings-dialog"))).waitForDisplayed({ reverse: true, timeout: 10_000 });
+}
+export async function runFleet(browser, engine, name) {
+  const select = await browser.$(testid("engine-select"));
+  await select.selectByAttribute("value", engine);
+  await clickId(browser, "diagnose-start");
+  if (engine === "lambda") {
+    // Calls take 250 ms each: catch the run half way.
+    await browser.waitUntil(async () => Number(await attr(browser, "run-progress", "data-done")) >= 40, {
+      timeout: 60_000,
+      interval: 50,
+      timeoutMsg: `${state.step}: the Lambda run made no progress`,
+    });
+    await shot(browser, `${name}-running`);
+  }
+  await waitAttr(browser, "run-summary", "data-ending", "finished", 120_000);
+  check((await attr(browser, "run-summary", "data-diagnosed")) === "170", "170 transformers diagnosed");
+  check((await attr(browser, "run-summary", "data-failed")) === "0", "none failed");
+  await waitAttr(browser, "run-progress", "data-done", 170);
+  check((await attr(browser, "run-progress", "data-total")) === "170", "progress total");
+  const pct = await (await browser.$(testid("run-progress-text"))).getText();
+  check(pct.trim() === "100%", `progress reads ${pct}`);
+}
+

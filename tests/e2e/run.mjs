@@ -1,0 +1,122 @@
+// End-to-end test of the real desktop app: the debug binary under Xvfb, driven through
+// tauri-driver (WebDriver → WebKitWebDriver → the app's webview). Run by scripts/e2e.
+//
+// It opens the sample fleet (through the app's test hook, as WebDriver cannot perform a native
+// drag-drop or dialog), checks the preview and a messy workbook's issues, diagnoses the fleet
+// on the embedded engine and on the Lambda engine (the real AWS SDK against the Lambda test
+// server on loopback), opens a transformer, switches to Korean, quits, stops the "Lambda"
+// server, relaunches and reviews the cached results offline. Screenshots go to
+// $SUBSTATION_SCREENSHOTS.
+
+import { rmSync } from "node:fs";
+import {
+  attr, check, clickId, dataDir, launch, messy, openPath, runFleet, sampleFleet, saveSettings, shot,
+  shots, startDriver, startLambda, state, stopAll, testid, waitAttr,
+} from "./lib.mjs";
+
+const started = Date.now();
+let lambda = await startLambda();
+await startDriver();
+let browser;
+try {
+  state.step = "first launch";
+  browser = await launch();
+  await (await browser.$(testid("open-sample-button"))).waitForClickable({ timeout: 30_000 });
+  check((await attr(browser, "engine-indicator", "data-engine")) === "embedded", "embedded / offline by default");
+  await shot(browser, "01-start");
+
+  state.step = "preview";
+  await clickId(browser, "open-sample-button");
+  await waitAttr(browser, "preview-summary", "data-assets", 170);
+  check((await attr(browser, "preview-summary", "data-samples")) === "2164", "2,164 samples");
+  await shot(browser, "02-preview");
+
+  state.step = "issues of a messy workbook";
+  await openPath(browser, messy);
+  await browser.waitUntil(async () => Number(await attr(browser, "issues-panel", "data-total")) > 0, {
+    timeout: 30_000,
+    timeoutMsg: "no issues listed for messy.xlsx",
+  });
+  const issue = await browser.$(testid("issue-row"));
+  check((await issue.getAttribute("data-sheet")) !== "", "issues name their sheet");
+  check(Number(await issue.getAttribute("data-row")) > 1, "issues name their row");
+  await shot(browser, "03-issues");
+
+  state.step = "embedded run";
+  await openPath(browser, sampleFleet);
+  await waitAttr(browser, "preview-summary", "data-assets", 170);
+  await clickId(browser, "preview-continue");
+  await (await browser.$(testid("fleet-table"))).waitForDisplayed({ timeout: 20_000 });
+  await runFleet(browser, "embedded", "04-embedded");
+  await shot(browser, "05-results");
+
+  state.step = "Lambda run";
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-endpoint"))).setValue(lambda.endpoint);
+    await (await browser.$(testid("settings-function"))).setValue("substation-diagnose");
+    await (await browser.$(testid("settings-concurrency"))).setValue("16");
+  });
+  await runFleet(browser, "lambda", "06-lambda");
+  const stats = await (await fetch(`${lambda.endpoint}/stats`)).json();
+  check(Object.keys(stats.invocations_per_asset).length === 170, "every transformer went to Lambda");
+  check(Object.values(stats.invocations_per_asset).every((n) => n === 1), "each exactly once");
+  await shot(browser, "07-lambda-results");
+
+  state.step = "transformer view";
+  const worst = await browser.$(`${testid("fleet-row")}`);
+  const worstId = await worst.getAttribute("data-asset-id");
+  await worst.click();
+  await waitAttr(browser, "transformer-view", "data-asset-id", worstId);
+  await browser.waitUntil(async () => (await browser.$$(testid("trend-chart"))).length >= 5, {
+    timeout: 20_000,
+    timeoutMsg: "trend charts missing",
+  });
+  check(Number(await attr(browser, "duval-triangle", "data-points")) > 0, "Duval triangle has the sample path");
+  check(Number(await attr(browser, "duval-pentagon", "data-points")) > 0, "Duval pentagon has the sample path");
+  check((await attr(browser, "diagnosis-panel", "data-stored")) === "true", "a stored diagnosis");
+  await shot(browser, "08-transformer");
+
+  state.step = "Korean";
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-language"))).selectByAttribute("value", "ko");
+  });
+  await browser.waitUntil(async () => (await browser.$("html").getAttribute("lang")) === "ko", {
+    timeout: 10_000,
+    timeoutMsg: "the page language did not switch to Korean",
+  });
+  const body = await browser.$("body").getText();
+  check(/변압기/.test(body), "Korean labels shown");
+  await shot(browser, "09-transformer-ko");
+  await browser.deleteSession();
+  browser = undefined;
+
+  state.step = "offline review after relaunch";
+  lambda.server.kill("SIGTERM");
+  browser = await launch();
+  await (await browser.$(testid("cache-history"))).waitForDisplayed({ timeout: 30_000 });
+  await browser.waitUntil(async () => (await browser.$$(testid("history-run"))).length >= 2, {
+    timeout: 20_000,
+    timeoutMsg: "the two runs are not listed from the cache",
+  });
+  check((await browser.$("html").getAttribute("lang")) === "ko", "the language setting persisted");
+  await shot(browser, "10-relaunch-ko");
+  // The sample fleet's import, reviewed from the cache with the "Lambda" gone.
+  const imports = await browser.$$(testid("history-import"));
+  let sampleImport;
+  for (const item of imports) if ((await item.getText()).includes("fleet-two-sheets")) sampleImport ??= item;
+  check(sampleImport !== undefined, "the sample fleet's import is listed");
+  await sampleImport.click();
+  await waitAttr(browser, "fleet-table", "data-total", 170);
+  const statuses = await browser.$$(`${testid("fleet-row")}[data-status]`).map((r) => r.getAttribute("data-status"));
+  check(statuses.length > 0 && statuses.every((s) => ["1", "2", "3"].includes(s)), `cached statuses: ${statuses.slice(0, 5)}`);
+  await shot(browser, "11-offline-review-ko");
+  console.log(`e2e passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots}`);
+} catch (error) {
+  console.error(`e2e FAILED at ${state.step}: ${error.message}`);
+  if (browser) await browser.saveScreenshot(join(shots, "failure.png")).catch(() => {});
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.deleteSession().catch(() => {});
+  stopAll();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,55 @@
+// The one place the UI talks to Rust. Every call is typed by the generated bindings; errors
+// arrive as `ErrorView` ({code, message, message_ko}).
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  AppInfo,
+  AssetView,
+  CacheHistory,
+  DuvalZones,
+  ErrorView,
+  ExportFormat,
+  ExportResult,
+  FieldChoice,
+  FleetFilter,
+  FleetPage,
+  HeaderChoice,
+  IssueView,
+  OpenProgress,
+  OpenedWorkbook,
+  RunEvent,
+  RunRequest,
+  RunSummary,
+  Settings,
+} from "./bindings";
+
+export type * from "./bindings";
+
+/** True when a thrown value is an error from a command. */
+export function isErrorView(value: unknown): value is ErrorView {
+  return typeof value === "object" && value !== null && "code" in value && "message" in value;
+}
+
+export const api = {
+  appInfo: (systemLanguage: string) => invoke<AppInfo>("app_info", { systemLanguage }),
+  saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
+  openWorkbook: (path: string, mapping: HeaderChoice[], onProgress: (p: OpenProgress) => void) => {
+    const channel = new Channel<OpenProgress>();
+    channel.onmessage = onProgress;
+    return invoke<OpenedWorkbook>("open_workbook", { path, mapping, onProgress: channel });
+  },
+  importIssues: (offset: number, limit: number) => invoke<IssueView[]>("import_issues", { offset, limit }),
+  headerFields: () => invoke<FieldChoice[]>("header_fields"),
+  fleet: (filter: FleetFilter) => invoke<FleetPage>("fleet", { filter }),
+  asset: (id: string) => invoke<AssetView>("asset", { id }),
+  duvalZones: () => invoke<DuvalZones>("duval_zones"),
+  history: () => invoke<CacheHistory>("history"),
+  /** One Channel per run (not per transformer): the Rust side coalesces to ~10 messages/s. */
+  diagnose: (request: RunRequest, onEvent: (e: RunEvent) => void) => {
+    const channel = new Channel<RunEvent>();
+    channel.onmessage = onEvent;
+    return invoke<RunSummary>("diagnose", { request, onEvent: channel });
+  },
+  cancelRun: () => invoke<boolean>("cancel_run"),
+  exportFleet: (path: string, format: ExportFormat, filter: FleetFilter) =>
+    invoke<ExportResult>("export_fleet", { path, format, filter }),
+};

@@ -1,0 +1,241 @@
+// Generated from crates/app by `UPDATE_BINDINGS=1 cargo test -p substation-app bindings`.
+// Do not edit by hand.
+
+export type ErrorView = { code: string, message: string, message_ko: string | null, };
+
+export type EngineChoice = "embedded" | "lambda";
+
+export type Language = "auto" | "en" | "ko";
+
+export type Settings = { engine: EngineChoice, 
+/**
+ * AWS named profile (SSO profiles included); empty for the default chain.
+ */
+aws_profile: string | null, aws_region: string | null, function_name: string, 
+/**
+ * A Lambda-compatible endpoint (a local emulator); empty for AWS itself.
+ */
+endpoint_url: string | null, 
+/**
+ * Calls in flight at once; empty for the engine's default (64 on Lambda, the core count
+ * embedded).
+ */
+concurrency: number | null, 
+/**
+ * Seconds one call may take before it is abandoned (and retried once).
+ */
+timeout_seconds: number, language: Language, 
+/**
+ * Where the local cache lives; empty for the app-data folder.
+ */
+database_path: string | null, };
+
+export type AppInfo = { version: string, data_dir: string, database: string, 
+/**
+ * The bundled sample fleet, when the app has one.
+ */
+sample_fleet: string | null, 
+/**
+ * The operating system's language, `en` or `ko`, for `Language::Auto`.
+ */
+system_language: string, 
+/**
+ * Set when the settings file could not be read and defaults are in use.
+ */
+settings_problem: string | null, settings: Settings, 
+/**
+ * Transformers already in the local cache.
+ */
+cached_assets: number, 
+/**
+ * The workbook the app was launched with ("Open with", or a command-line argument), to
+ * open at once.
+ */
+open_on_start: string | null, };
+
+export type OpenProgress = { sheet: string, rows_read: number, };
+
+export type IssueView = { 
+/**
+ * `error` (the row was left out) or `warning`.
+ */
+severity: string, 
+/**
+ * The transformer whose stored sample came from this row, when one did (a warning's row
+ * is imported; an error's row is left out).
+ */
+asset_id: string | null, code: string, sheet: string, row: number | null, column: string | null, header: string | null, raw: string | null, message_en: string, message_ko: string, };
+
+export type SheetView = { name: string, 
+/**
+ * `assets`, `samples` or `ignored`.
+ */
+role: string, header_row: number | null, 
+/**
+ * (column letter, header, field key) of each mapped column.
+ */
+columns: Array<MappedColumnView>, unrecognised: Array<string>, };
+
+export type MappedColumnView = { column: string, header: string, field: string, };
+
+export type OpenedWorkbook = { batch_id: number | null, file_name: string, path: string, format: string, assets: number, samples: number, first_sample: string | null, last_sample: string | null, rows_read: number, rows_left_out: number, duplicates_merged: number, errors: number, warnings: number, 
+/**
+ * The first issues (errors first); `issues` pages through all of them.
+ */
+issues: Array<IssueView>, issues_total: number, sheets: Array<SheetView>, 
+/**
+ * Nothing usable was found: the header-mapping assistant should open.
+ */
+needs_mapping: boolean, 
+/**
+ * What the cache gained.
+ */
+assets_new: number, samples_new: number, samples_updated: number, millis: number, };
+
+export type FieldChoice = { key: string, label_en: string, label_ko: string, required_for_samples: boolean, };
+
+export type HeaderChoice = { header: string, field: string, };
+
+export type FleetFilter = { 
+/**
+ * Only the transformers of this import.
+ */
+batch_id: number | null, search: string | null, substation: string | null, status: number | null, fault: string | null, 
+/**
+ * `worst` (default: severity, status, then id), `id`, `name`, `substation`, `date`.
+ */
+sort: string | null, offset: number, limit: number, };
+
+export type FleetRowView = { asset_id: string, name: string | null, substation: string | null, latest_sample: string | null, ieee_status: number | null, iec_state: string | null, fault: string | null, severity: string | null, diagnosed_at: string | null, };
+
+export type FleetPage = { rows: Array<FleetRowView>, total: number, offset: number, 
+/**
+ * Transformers per IEEE status 1, 2 and 3 over the whole filter (not only this page), then
+ * those with no diagnosis yet.
+ */
+status_counts: [number, number, number, number], };
+
+export type NameplateView = { id: string, name: string | null, substation: string | null, manufacturer: string | null, year_of_manufacture: number | null, rated_kv: number | null, rated_mva: number | null, oil_volume_litres: number | null, oil_preservation: string | null, communicating_oltc: boolean | null, };
+
+export type GasCell = { ppm: number | null, below_detection: boolean, };
+
+export type SampleView = { date: string, 
+/**
+ * In the order of `AssetView::gases`.
+ */
+gases: Array<GasCell>, sheet: string, row: number, };
+
+export type DuvalPoint = { date: string, 
+/**
+ * %CH4, %C2H4, %C2H2.
+ */
+triangle_1: [number, number, number] | null, triangle_1_zone: string | null, 
+/**
+ * Pentagon centroid (x, y).
+ */
+pentagon_1: [number, number] | null, pentagon_1_zone: string | null, };
+
+export type GasLimitView = { gas: string, table1_ppm: number, table2_ppm: number, status: number, rate_ppm_per_year: number | null, };
+
+export type FindingView = { code: string, gas: string | null, message: string, };
+
+export type DiagnosisView = { engine: string, latest_sample: string, samples_used: number, fault: string, fault_description: string, severity: string, fault_suspected: boolean, paper_involved: boolean, ieee_status: number, iec_state: string, tdcg_condition: number, 
+/**
+ * The recommended action in one sentence, and its machine form.
+ */
+action: string, action_code: string, resample_within_days: number, expert_review: boolean, agreeing: Array<string>, disagreeing: Array<string>, 
+/**
+ * The consensus rules first, then each method's findings.
+ */
+rules: Array<FindingView>, 
+/**
+ * Each method's verdict in one line: (method, result).
+ */
+methods: Array<[string, string]>, };
+
+export type HistoryEntry = { id: number, run_id: number, created_at: string, latest_sample: string | null, ieee_status: number | null, fault: string | null, severity: string | null, };
+
+export type AssetView = { nameplate: NameplateView, 
+/**
+ * Column order of `SampleView::gases`.
+ */
+gases: Array<string>, samples: Array<SampleView>, duval: Array<DuvalPoint>, 
+/**
+ * IEEE limits for the trend charts.
+ */
+limits: Array<GasLimitView>, 
+/**
+ * The latest stored diagnosis, explained.
+ */
+diagnosis: DiagnosisView | null, 
+/**
+ * A diagnosis computed now by the embedded engine, when none is stored yet: the preview
+ * is useful before any run.
+ */
+preview: DiagnosisView | null, history: Array<HistoryEntry>, };
+
+export type DuvalZones = { 
+/**
+ * (zone, vertices as %CH4, %C2H4, %C2H2).
+ */
+triangle_1: Array<[string, Array<[number, number, number]>]>, 
+/**
+ * (zone, vertices as x, y).
+ */
+pentagon_1: Array<[string, Array<[number, number]>]>, pentagon_outline: Array<[number, number]>, };
+
+export type BatchView = { id: number, file_name: string, imported_at: string, assets: number, samples_new: number, };
+
+export type RunView = { id: number, 
+/**
+ * The import the run diagnosed; empty when it covered the whole cache.
+ */
+batch_id: number | null, engine: string, state: string, started_at: string, finished_at: string | null, assets: number, succeeded: number, failed: number, reused: number, 
+/**
+ * What the run still owes (no result yet): a resume dispatches only these.
+ */
+owed: number, };
+
+export type CacheHistory = { batches: Array<BatchView>, runs: Array<RunView>, outbox_pending: number, 
+/**
+ * Transformers in the cache now.
+ */
+cached_assets: number, };
+
+export type RunRequest = { 
+/**
+ * One import's transformers; empty for the whole cache.
+ */
+batch_id: number | null, 
+/**
+ * Retry a run: dispatch only what it still owes.
+ */
+resume_run: number | null, 
+/**
+ * Override the engine in the settings for this run.
+ */
+engine: EngineChoice | null, concurrency: number | null, 
+/**
+ * Reuse a stored diagnosis of an identical request.
+ */
+reuse: boolean, };
+
+export type RunCounts = { total: number, queued: number, in_flight: number, done: number, failed: number, retried: number, throttled: number, limit: number, per_second: number, eta_seconds: number | null, };
+
+export type AssetOutcome = { asset_id: string, ieee_status: number | null, iec_state: string | null, fault: string | null, severity: string | null, error_code: string | null, error: string | null, };
+
+export type RunEvent = { "kind": "progress", counts: RunCounts, outcomes: Array<AssetOutcome>, } | { "kind": "finished", summary: RunSummary, };
+
+export type RunSummary = { run_id: number, 
+/**
+ * `finished`, `cancelled` or `stopped` (a fault no transformer could get past).
+ */
+ending: string, assets: number, diagnosed: number, reused: number, failed: number, not_run: number, seconds: number, 
+/**
+ * Why the run stopped, when it did.
+ */
+stop_reason: string | null, };
+
+export type ExportFormat = "xlsx" | "csv";
+
+export type ExportResult = { path: string, rows: number, };

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { en, ko, fill } from "./messages";
+import { resolveLanguage, i18n, t, tFault, tSeverity, tIec, tAction, tRunState, errorText } from "./i18n.svelte";
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe("messages", () => {
+  it("every English key has Korean and every Korean key has English", () => {
+    const enKeys = Object.keys(en).sort();
+    const koKeys = Object.keys(ko).sort();
+    expect(koKeys.filter((k) => !(k in en))).toEqual([]);
+    expect(enKeys.filter((k) => !(k in ko))).toEqual([]);
+    for (const key of enKeys) {
+      expect((ko as Record<string, string>)[key].trim(), key).not.toBe("");
+    }
+  });
+
+  it("both languages use the same placeholders", () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(placeholders(ko[key]), key).toEqual(placeholders(en[key]));
+    }
+  });
+
+  it("fills placeholders and leaves unknown ones", () => {
+    expect(fill("{n} of {total}", { n: 3, total: 10 })).toBe("3 of 10");
+    expect(fill("{n} {x}", { n: 1 })).toBe("1 {x}");
+  });
+});
+
+describe("language", () => {
+  it("auto follows the system language", () => {
+    expect(resolveLanguage("auto", "ko-KR")).toBe("ko");
+    expect(resolveLanguage("auto", "en-US")).toBe("en");
+    expect(resolveLanguage("ko", "en-US")).toBe("ko");
+    expect(resolveLanguage("en", "ko")).toBe("en");
+  });
+
+  it("switching takes effect at once and codes fall back to the raw code", () => {
+    i18n.set("en");
+    expect(tSeverity("critical")).toBe("Critical");
+    expect(tFault("T3")).toBe("Thermal fault above 700 °C");
+    i18n.set("ko");
+    expect(tSeverity("critical")).toBe("위험");
+    expect(tFault("PD")).toBe("부분방전");
+    expect(tFault("none")).toBe("이상 없음");
+    expect(tIec("alarm")).toBe("경보");
+    expect(tAction("expert_review")).toBe("전문가 검토");
+    expect(tRunState("running")).toBe("실행 중");
+    expect(tFault("X9")).toBe("X9");
+    expect(tSeverity(null)).toBe("—");
+    expect(t("chip.status", { n: 2 })).toBe("상태 2");
+    i18n.set("en");
+  });
+
+  it("every fault, severity, IEC state and action code is translated", () => {
+    for (const lang of ["en", "ko"] as const) {
+      i18n.set(lang);
+      for (const f of ["PD", "D1", "D2", "T1", "T2", "T3", "DT", "S", "none", "undetermined"]) expect(tFault(f)).not.toBe(f);
+      for (const s of ["normal", "caution", "warning", "critical"]) expect(tSeverity(s)).not.toBe(s);
+      for (const s of ["normal", "alert", "alarm"]) expect(tIec(s)).not.toBe(s);
+      for (const a of ["routine_monitoring", "resample", "expert_review", "consider_removal_from_service"]) expect(tAction(a)).not.toBe(a);
+      for (const r of ["running", "finished", "cancelled", "failed"]) expect(tRunState(r)).not.toBe(r);
+    }
+    i18n.set("en");
+  });
+
+  it("errors use message_ko in Korean, then a known code, then the English message", () => {
+    i18n.set("ko");
+    expect(errorText({ code: "import.x", message: "bad", message_ko: "나쁨" })).toBe("나쁨");
+    expect(errorText({ code: "run_in_progress", message: "busy", message_ko: null })).toContain("이미 진단이");
+    expect(errorText({ code: "engine.zzz", message: "odd", message_ko: null })).toBe("odd");
+    i18n.set("en");
+    expect(errorText({ code: "import.x", message: "bad", message_ko: "나쁨" })).toBe("bad");
+  });
+});
