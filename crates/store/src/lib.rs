@@ -8,6 +8,7 @@
 //! lost before it is queued for sync.
 
 mod error;
+mod gases;
 mod read;
 mod schema;
 mod write;

@@ -3,9 +3,10 @@
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use rusqlite::{Connection, Savepoint, Transaction, params};
-use substation_dga::{Asset, GasValue, OilPreservation, Severity};
+use substation_dga::{Asset, OilPreservation, Severity};
 use substation_import::Import;
 
+use crate::gases::PackedGases;
 use crate::{
     FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, Result, RunSpec, RunState,
     StoreError,
@@ -112,14 +113,6 @@ fn apply(tx: &mut Transaction<'_>, op: Op) -> Pending {
         Op::FinishRun(run_id, state, reply) => {
             Pending::Unit(reply, guarded(tx, |sp| finish_run(sp, run_id, state)))
         }
-    }
-}
-
-pub(crate) fn gas_columns(value: GasValue) -> (Option<f64>, i64) {
-    match value {
-        GasValue::NotMeasured => (None, 0),
-        GasValue::Measured(ppm) => (Some(ppm), 1),
-        GasValue::BelowDetection { limit } => (limit, 2),
     }
 }
 
@@ -232,32 +225,50 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
         outcome.assets_new += u64::from(new);
         outcome.assets_updated += u64::from(updated);
     }
+    // Each sheet the samples came from gets its `sample_source` row: a sample refers to its
+    // batch and sheet by that row's id.
+    let mut sources: Vec<(&str, i64)> = Vec::new();
+    for sample in &import.samples {
+        if !sources.iter().any(|(sheet, _)| *sheet == sample.sheet) {
+            sp.prepare_cached("INSERT INTO sample_source (batch_id, sheet) VALUES (?1, ?2)")?
+                .execute(params![batch_id, sample.sheet])?;
+            sources.push((&sample.sheet, sp.last_insert_rowid()));
+        }
+    }
     let mut update = sp.prepare_cached(
-        "UPDATE sample SET
-             h2 = ?3, h2_state = ?4, ch4 = ?5, ch4_state = ?6, c2h6 = ?7, c2h6_state = ?8,
-             c2h4 = ?9, c2h4_state = ?10, c2h2 = ?11, c2h2_state = ?12, co = ?13, co_state = ?14,
-             co2 = ?15, co2_state = ?16, o2 = ?17, o2_state = ?18, n2 = ?19, n2_state = ?20,
-             batch_id = ?21, source_sheet = ?22, source_row = ?23
-         WHERE asset_key = ?1 AND sampled_on = ?2
-           AND (h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
-                co, co_state, co2, co2_state, o2, o2_state, n2, n2_state)
-               IS NOT (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        "UPDATE sample SET gases = ?3, source_id = ?4, source_row = ?5
+         WHERE asset_key = ?1 AND sampled_on = ?2 AND gases IS NOT ?3",
     )?;
+    // Samples come grouped by asset and sheet: the previous lookup is nearly always the answer.
+    let mut asset = Lookup::default();
+    let mut source = Lookup::default();
     // Samples go in by multi-row INSERTs (one statement per chunk costs far less than one per
     // row); rows a chunk could not insert already exist and are updated only if they differ.
     for chunk in import.samples.chunks(SAMPLE_CHUNK) {
         let rows = chunk
             .iter()
             .map(|s| {
-                let key = keys.get(s.asset_id.as_str()).copied().ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "a sample of {} has no asset in its import",
-                        s.asset_id
-                    ))
-                })?;
-                Ok(SampleRow::new(s, key, batch_id))
+                let key = asset
+                    .find(&s.asset_id, |id| keys.get(id).copied())
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "a sample of {} has no asset in its import",
+                            s.asset_id
+                        ))
+                    })?;
+                let source_id = source
+                    .find(&s.sheet, |sheet| {
+                        sources
+                            .iter()
+                            .find(|(name, _)| *name == sheet)
+                            .map(|(_, id)| *id)
+                    })
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!("no source for sheet {}", s.sheet))
+                    })?;
+                Ok(SampleRow::new(s, key, source_id))
             })
-            .collect::<Result<Vec<SampleRow<'_>>>>()?;
+            .collect::<Result<Vec<SampleRow>>>()?;
         let inserted = {
             let mut insert = sp.prepare_cached(&insert_samples_sql(rows.len()))?;
             let values: Vec<&dyn rusqlite::ToSql> =
@@ -267,8 +278,7 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
         outcome.samples_new += inserted as u64;
         if inserted < rows.len() {
             for row in &rows {
-                let values: Vec<&dyn rusqlite::ToSql> = row.values().collect();
-                if update.execute(values.as_slice())? > 0 {
+                if update.execute(row.values().as_slice())? > 0 {
                     outcome.samples_updated += 1;
                 }
             }
@@ -292,53 +302,64 @@ pub(crate) fn date_number(date: chrono::NaiveDate) -> i64 {
     i64::from(date.year()) * 10_000 + i64::from(date.month()) * 100 + i64::from(date.day())
 }
 
-/// Rows per multi-row INSERT (23 parameters each, well under SQLite's limit of 32,766).
+/// Rows per multi-row INSERT (5 parameters each, well under SQLite's limit of 32,766).
 const SAMPLE_CHUNK: usize = 64;
 
+/// The last key looked up and its value: a one-entry cache in front of a slower lookup.
+#[derive(Default)]
+struct Lookup<'a> {
+    last: Option<(&'a str, i64)>,
+}
+
+impl<'a> Lookup<'a> {
+    fn find(&mut self, key: &'a str, slow: impl FnOnce(&str) -> Option<i64>) -> Option<i64> {
+        match self.last {
+            Some((last, value)) if last == key => Some(value),
+            _ => {
+                let value = slow(key)?;
+                self.last = Some((key, value));
+                Some(value)
+            }
+        }
+    }
+}
+
 /// One sample's parameters, in column order.
-struct SampleRow<'a> {
+struct SampleRow {
     asset_key: i64,
     /// YYYYMMDD
     date: i64,
-    gases: [(Option<f64>, i64); 9],
-    batch_id: i64,
-    sheet: &'a str,
+    gases: PackedGases,
+    source_id: i64,
     row: u32,
 }
 
-impl<'a> SampleRow<'a> {
-    fn new(imported: &'a substation_import::ImportedSample, asset_key: i64, batch_id: i64) -> Self {
-        let g = &imported.sample.gases;
+impl SampleRow {
+    fn new(imported: &substation_import::ImportedSample, asset_key: i64, source_id: i64) -> Self {
         SampleRow {
             asset_key,
             date: date_number(imported.sample.date),
-            gases: [g.h2, g.ch4, g.c2h6, g.c2h4, g.c2h2, g.co, g.co2, g.o2, g.n2].map(gas_columns),
-            batch_id,
-            sheet: &imported.sheet,
+            gases: PackedGases::new(&imported.sample.gases),
+            source_id,
             row: imported.row,
         }
     }
 
-    fn values(&self) -> impl Iterator<Item = &dyn rusqlite::ToSql> {
-        let head: [&dyn rusqlite::ToSql; 2] = [&self.asset_key, &self.date];
-        let tail: [&dyn rusqlite::ToSql; 3] = [&self.batch_id, &self.sheet, &self.row];
-        head.into_iter()
-            .chain(self.gases.iter().flat_map(|(value, state)| {
-                [value as &dyn rusqlite::ToSql, state as &dyn rusqlite::ToSql]
-            }))
-            .chain(tail)
+    fn values(&self) -> [&dyn rusqlite::ToSql; 5] {
+        [
+            &self.asset_key,
+            &self.date,
+            &self.gases,
+            &self.source_id,
+            &self.row,
+        ]
     }
 }
 
 fn insert_samples_sql(rows: usize) -> String {
-    let one = format!("({})", vec!["?"; 23].join(", "));
     format!(
-        "INSERT OR IGNORE INTO sample (asset_key, sampled_on,
-             h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
-             co, co_state, co2, co2_state, o2, o2_state, n2, n2_state,
-             batch_id, source_sheet, source_row)
-         VALUES {}",
-        vec![one; rows].join(", ")
+        "INSERT OR IGNORE INTO sample (asset_key, sampled_on, gases, source_id, source_row) VALUES {}",
+        vec!["(?, ?, ?, ?, ?)"; rows].join(", ")
     )
 }
 
