@@ -106,6 +106,9 @@ fn main() {
         }
     };
     let import_time = started.elapsed();
+    let cpu_import = cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let run = store
         .begin_run(RunSpec {
             engine: "embedded".into(),
@@ -208,7 +211,10 @@ fn main() {
     );
     if let Some(cpu) = cpu {
         // Other jobs share the machine: CPU time varies less than wall time between runs.
-        println!("CPU during the writes, all threads: {cpu:.2} s");
+        println!(
+            "CPU during the writes, all threads: {cpu:.2} s (import {:.2} s)",
+            cpu_import.unwrap_or_default()
+        );
     }
     println!(
         "fleet overview, first page of {page_rows}: {:.1} ms",

@@ -2,7 +2,7 @@
 
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use rusqlite::{Connection, Savepoint, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use substation_dga::{Asset, OilPreservation, Severity};
 use substation_import::Import;
 
@@ -56,15 +56,15 @@ pub(crate) fn run(mut conn: Connection, receiver: Receiver<Op>) {
         }
         let mut replies = Vec::with_capacity(ops.len());
         let commit = match conn.transaction() {
-            Ok(mut tx) => {
-                for op in ops {
-                    replies.push(apply(&mut tx, op));
+            Ok(tx) => {
+                for op in &ops {
+                    replies.push(apply(&tx, op));
                 }
                 tx.commit().map_err(|e| e.to_string())
             }
             Err(e) => {
                 let message = e.to_string();
-                for op in ops {
+                for op in &ops {
                     replies.push(refuse(op, &message));
                 }
                 Err(message)
@@ -73,46 +73,51 @@ pub(crate) fn run(mut conn: Connection, receiver: Receiver<Op>) {
         for reply in replies {
             reply.send(&commit);
         }
+        // What the operations carried (a million samples) is freed only once their callers
+        // have the answer.
+        drop(ops);
     }
 }
 
-fn refuse(op: Op, message: &str) -> Pending {
+fn refuse(op: &Op, message: &str) -> Pending {
     let error = || StoreError::Invalid(format!("cannot start a transaction: {message}"));
     match op {
-        Op::Import(_, tx) => Pending::Import(tx, Err(error())),
-        Op::BeginRun(_, tx) | Op::Diagnosis(_, tx) => Pending::Id(tx, Err(error())),
-        Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx, Err(error())),
+        Op::Import(_, tx) => Pending::Import(tx.clone(), Err(error())),
+        Op::BeginRun(_, tx) | Op::Diagnosis(_, tx) => Pending::Id(tx.clone(), Err(error())),
+        Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx.clone(), Err(error())),
     }
 }
 
 /// Runs one operation in its own savepoint: a failure undoes that operation only.
-fn apply(tx: &mut Transaction<'_>, op: Op) -> Pending {
-    fn guarded<T>(
-        tx: &mut Transaction<'_>,
-        f: impl FnOnce(&Savepoint<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let sp = tx.savepoint()?;
-        let result = f(&sp);
-        if result.is_ok() {
-            sp.commit()?;
+fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
+    // Savepoints by cached statements: rusqlite's `savepoint()` parses its SQL each time, twice
+    // per operation, which thousands of diagnoses in one commit notice.
+    fn guarded<T>(tx: &Transaction<'_>, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        tx.prepare_cached("SAVEPOINT op")?.execute([])?;
+        let result = f(tx);
+        if result.is_err() {
+            tx.prepare_cached("ROLLBACK TO op")?.execute([])?;
         }
-        // Dropping an uncommitted savepoint rolls it back.
+        tx.prepare_cached("RELEASE op")?.execute([])?;
         result
     }
     match op {
         Op::Import(import, reply) => {
-            Pending::Import(reply, guarded(tx, |sp| write_import(sp, &import)))
+            Pending::Import(reply.clone(), guarded(tx, |c| write_import(c, import)))
         }
-        Op::BeginRun(spec, reply) => Pending::Id(reply, guarded(tx, |sp| begin_run(sp, &spec))),
+        Op::BeginRun(spec, reply) => {
+            Pending::Id(reply.clone(), guarded(tx, |c| begin_run(c, spec)))
+        }
         Op::Diagnosis(record, reply) => {
-            Pending::Id(reply, guarded(tx, |sp| write_diagnosis(sp, &record)))
+            Pending::Id(reply.clone(), guarded(tx, |c| write_diagnosis(c, record)))
         }
         Op::Failure(record, reply) => {
-            Pending::Unit(reply, guarded(tx, |sp| write_failure(sp, &record)))
+            Pending::Unit(reply.clone(), guarded(tx, |c| write_failure(c, record)))
         }
-        Op::FinishRun(run_id, state, reply) => {
-            Pending::Unit(reply, guarded(tx, |sp| finish_run(sp, run_id, state)))
-        }
+        Op::FinishRun(run_id, state, reply) => Pending::Unit(
+            reply.clone(),
+            guarded(tx, |c| finish_run(c, *run_id, *state)),
+        ),
     }
 }
 
@@ -125,7 +130,7 @@ pub(crate) fn preservation_text(p: OilPreservation) -> &'static str {
 }
 
 fn write_asset(
-    sp: &Savepoint<'_>,
+    sp: &Connection,
     asset: &Asset,
     batch_id: i64,
     now: &str,
@@ -186,7 +191,7 @@ fn write_asset(
     Ok((key, !exists, changed && exists))
 }
 
-fn outbox(sp: &Savepoint<'_>, entity: &str, key: &str, now: &str) -> Result<()> {
+fn outbox(sp: &Connection, entity: &str, key: &str, now: &str) -> Result<()> {
     sp.prepare_cached(
         "INSERT INTO outbox (op_id, entity, entity_key, created_at) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -194,7 +199,7 @@ fn outbox(sp: &Savepoint<'_>, entity: &str, key: &str, now: &str) -> Result<()> 
     Ok(())
 }
 
-fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
+fn write_import(sp: &Connection, import: &Import) -> Result<ImportOutcome> {
     let now = now();
     sp.prepare_cached(
         "INSERT INTO import_batch (file_name, content_sha256, imported_at, format, sheets_json, summary_json)
@@ -363,7 +368,7 @@ fn insert_samples_sql(rows: usize) -> String {
     )
 }
 
-fn begin_run(sp: &Savepoint<'_>, spec: &RunSpec) -> Result<i64> {
+fn begin_run(sp: &Connection, spec: &RunSpec) -> Result<i64> {
     sp.prepare_cached(
         "INSERT INTO diagnosis_run (run_uuid, engine, engine_version, function_name, options_json, started_at, assets_total)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -395,13 +400,11 @@ pub(crate) fn severity_rank(severity: Severity) -> i64 {
     }
 }
 
-fn write_diagnosis(sp: &Savepoint<'_>, prepared: &PreparedDiagnosis) -> Result<i64> {
-    let record = &prepared.record;
-    let d = &record.diagnosis;
-    if d.asset_id != record.asset_id {
+fn write_diagnosis(sp: &Connection, d: &PreparedDiagnosis) -> Result<i64> {
+    if d.diagnosed_asset_id != d.asset_id {
         return Err(StoreError::Invalid(format!(
             "a diagnosis of {} was filed under {}",
-            d.asset_id, record.asset_id
+            d.diagnosed_asset_id, d.asset_id
         )));
     }
     let now = now();
@@ -413,43 +416,42 @@ fn write_diagnosis(sp: &Savepoint<'_>, prepared: &PreparedDiagnosis) -> Result<i
     )?
     .execute(params![
         uuid,
-        record.run_id,
-        record.asset_id,
-        record.request_sha256,
-        d.engine.version,
-        record.reused_from,
-        d.latest_sample_date.to_string(),
-        d.ieee_c57_104_2019.status.number(),
-        d.iec_60599.state.label(),
-        d.fault.label(),
-        d.severity.label(),
-        severity_rank(d.severity),
-        prepared.response,
+        d.run_id,
+        d.asset_id,
+        d.request_sha256,
+        d.engine_version,
+        d.reused_from,
+        d.latest_sample_date,
+        d.ieee_status,
+        d.iec_state,
+        d.fault,
+        d.severity,
+        d.severity_rank,
+        d.response,
         now,
     ])?;
     let id = sp.last_insert_rowid();
     sp.prepare_cached("UPDATE asset SET latest_diagnosis_id = ?2 WHERE id = ?1")?
-        .execute(params![record.asset_id, id])?;
-    let counter = if record.reused_from.is_some() {
+        .execute(params![d.asset_id, id])?;
+    let counter = if d.reused_from.is_some() {
         "UPDATE diagnosis_run SET succeeded = succeeded + 1, reused = reused + 1 WHERE id = ?1"
     } else {
         "UPDATE diagnosis_run SET succeeded = succeeded + 1 WHERE id = ?1"
     };
-    sp.prepare_cached(counter)?
-        .execute(params![record.run_id])?;
+    sp.prepare_cached(counter)?.execute(params![d.run_id])?;
     // A resumed run that now succeeds where it failed before: the failure is history.
     let cleared = sp
         .prepare_cached("DELETE FROM diagnosis_failure WHERE run_id = ?1 AND asset_id = ?2")?
-        .execute(params![record.run_id, record.asset_id])?;
+        .execute(params![d.run_id, d.asset_id])?;
     if cleared > 0 {
         sp.prepare_cached("UPDATE diagnosis_run SET failed = failed - ?2 WHERE id = ?1")?
-            .execute(params![record.run_id, cleared])?;
+            .execute(params![d.run_id, cleared])?;
     }
     outbox(sp, "diagnosis", &uuid, &now)?;
     Ok(id)
 }
 
-fn write_failure(sp: &Savepoint<'_>, record: &FailureRecord) -> Result<()> {
+fn write_failure(sp: &Connection, record: &FailureRecord) -> Result<()> {
     sp.prepare_cached(
         "INSERT INTO diagnosis_failure (run_id, asset_id, code, message, attempts) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (run_id, asset_id) DO UPDATE SET code = excluded.code, message = excluded.message,
@@ -463,7 +465,7 @@ fn write_failure(sp: &Savepoint<'_>, record: &FailureRecord) -> Result<()> {
     Ok(())
 }
 
-fn finish_run(sp: &Savepoint<'_>, run_id: i64, state: RunState) -> Result<()> {
+fn finish_run(sp: &Connection, run_id: i64, state: RunState) -> Result<()> {
     let changed = sp
         .prepare_cached("UPDATE diagnosis_run SET state = ?2, finished_at = ?3 WHERE id = ?1")?
         .execute(params![run_id, state.as_str(), now()])?;
