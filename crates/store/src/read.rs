@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
-use substation_dga::{Asset, Diagnosis, GasReadings, GasValue, OilPreservation, Sample};
+use substation_dga::{Asset, Diagnosis, GasValue, OilPreservation, Sample};
 
 use crate::Result;
 
@@ -138,7 +138,8 @@ pub struct RunRow {
     pub options_json: String,
 }
 
-fn gas(value: Option<f64>, state: i64) -> GasValue {
+/// A version-2 gas column pair (value, state) as a reading; migration 3 uses it.
+pub(crate) fn gas(value: Option<f64>, state: i64) -> GasValue {
     match (state, value) {
         (1, Some(ppm)) => GasValue::Measured(ppm),
         (2, limit) => GasValue::BelowDetection { limit },
@@ -173,8 +174,9 @@ const ASSET_COLUMNS: &str =
     "id, name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
      oil_volume_litres, oil_preservation, communicating_oltc";
 
-const SAMPLE_COLUMNS: &str = "sampled_on, h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state,
-     c2h2, c2h2_state, co, co_state, co2, co2_state, o2, o2_state, n2, n2_state, batch_id, source_sheet, source_row";
+/// A sample with its batch and sheet, which `sample_source` holds.
+const SAMPLE_QUERY: &str = "SELECT s.sampled_on, s.gases, r.batch_id, r.sheet, s.source_row
+     FROM sample s JOIN sample_source r ON r.id = s.source_id";
 
 fn sample_from(row: &Row<'_>) -> rusqlite::Result<StoredSample> {
     // Stored as the integer YYYYMMDD.
@@ -187,23 +189,14 @@ fn sample_from(row: &Row<'_>) -> rusqlite::Result<StoredSample> {
             NaiveDate::from_ymd_opt(year, month, day)
         })
         .ok_or(rusqlite::Error::IntegralValueOutOfRange(0, number))?;
-    let g = |i: usize| -> rusqlite::Result<GasValue> { Ok(gas(row.get(i)?, row.get(i + 1)?)) };
-    let gases = GasReadings {
-        h2: g(1)?,
-        ch4: g(3)?,
-        c2h6: g(5)?,
-        c2h4: g(7)?,
-        c2h2: g(9)?,
-        co: g(11)?,
-        co2: g(13)?,
-        o2: g(15)?,
-        n2: g(17)?,
-    };
+    let gases = crate::gases::unpack(row.get_ref(1)?.as_blob()?).map_err(|message| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, message.into())
+    })?;
     Ok(StoredSample {
         sample: Sample::new(date, gases),
-        batch_id: row.get(19)?,
-        source_sheet: row.get(20)?,
-        source_row: row.get(21)?,
+        batch_id: row.get(2)?,
+        source_sheet: row.get(3)?,
+        source_row: row.get(4)?,
     })
 }
 
@@ -308,7 +301,7 @@ impl Reader {
     /// An asset's samples, oldest first.
     pub fn samples(&self, asset_id: &str) -> Result<Vec<StoredSample>> {
         let sql = format!(
-            "SELECT {SAMPLE_COLUMNS} FROM sample WHERE asset_key = (SELECT key FROM asset WHERE id = ?1) ORDER BY sampled_on"
+            "{SAMPLE_QUERY} WHERE s.asset_key = (SELECT key FROM asset WHERE id = ?1) ORDER BY s.sampled_on"
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let rows = statement.query_map(params![asset_id], sample_from)?;

@@ -2,10 +2,11 @@
 
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use rusqlite::{Connection, Savepoint, Transaction, params};
-use substation_dga::{Asset, GasValue, OilPreservation, Severity};
+use rusqlite::{Connection, Transaction, params};
+use substation_dga::{Asset, OilPreservation, Severity};
 use substation_import::Import;
 
+use crate::gases::PackedGases;
 use crate::{
     FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, Result, RunSpec, RunState,
     StoreError,
@@ -55,15 +56,15 @@ pub(crate) fn run(mut conn: Connection, receiver: Receiver<Op>) {
         }
         let mut replies = Vec::with_capacity(ops.len());
         let commit = match conn.transaction() {
-            Ok(mut tx) => {
-                for op in ops {
-                    replies.push(apply(&mut tx, op));
+            Ok(tx) => {
+                for op in &ops {
+                    replies.push(apply(&tx, op));
                 }
                 tx.commit().map_err(|e| e.to_string())
             }
             Err(e) => {
                 let message = e.to_string();
-                for op in ops {
+                for op in &ops {
                     replies.push(refuse(op, &message));
                 }
                 Err(message)
@@ -72,54 +73,51 @@ pub(crate) fn run(mut conn: Connection, receiver: Receiver<Op>) {
         for reply in replies {
             reply.send(&commit);
         }
+        // What the operations carried (a million samples) is freed only once their callers
+        // have the answer.
+        drop(ops);
     }
 }
 
-fn refuse(op: Op, message: &str) -> Pending {
+fn refuse(op: &Op, message: &str) -> Pending {
     let error = || StoreError::Invalid(format!("cannot start a transaction: {message}"));
     match op {
-        Op::Import(_, tx) => Pending::Import(tx, Err(error())),
-        Op::BeginRun(_, tx) | Op::Diagnosis(_, tx) => Pending::Id(tx, Err(error())),
-        Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx, Err(error())),
+        Op::Import(_, tx) => Pending::Import(tx.clone(), Err(error())),
+        Op::BeginRun(_, tx) | Op::Diagnosis(_, tx) => Pending::Id(tx.clone(), Err(error())),
+        Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx.clone(), Err(error())),
     }
 }
 
 /// Runs one operation in its own savepoint: a failure undoes that operation only.
-fn apply(tx: &mut Transaction<'_>, op: Op) -> Pending {
-    fn guarded<T>(
-        tx: &mut Transaction<'_>,
-        f: impl FnOnce(&Savepoint<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let sp = tx.savepoint()?;
-        let result = f(&sp);
-        if result.is_ok() {
-            sp.commit()?;
+fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
+    // Savepoints by cached statements: rusqlite's `savepoint()` parses its SQL each time, twice
+    // per operation, which thousands of diagnoses in one commit notice.
+    fn guarded<T>(tx: &Transaction<'_>, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        tx.prepare_cached("SAVEPOINT op")?.execute([])?;
+        let result = f(tx);
+        if result.is_err() {
+            tx.prepare_cached("ROLLBACK TO op")?.execute([])?;
         }
-        // Dropping an uncommitted savepoint rolls it back.
+        tx.prepare_cached("RELEASE op")?.execute([])?;
         result
     }
     match op {
         Op::Import(import, reply) => {
-            Pending::Import(reply, guarded(tx, |sp| write_import(sp, &import)))
+            Pending::Import(reply.clone(), guarded(tx, |c| write_import(c, import)))
         }
-        Op::BeginRun(spec, reply) => Pending::Id(reply, guarded(tx, |sp| begin_run(sp, &spec))),
+        Op::BeginRun(spec, reply) => {
+            Pending::Id(reply.clone(), guarded(tx, |c| begin_run(c, spec)))
+        }
         Op::Diagnosis(record, reply) => {
-            Pending::Id(reply, guarded(tx, |sp| write_diagnosis(sp, &record)))
+            Pending::Id(reply.clone(), guarded(tx, |c| write_diagnosis(c, record)))
         }
         Op::Failure(record, reply) => {
-            Pending::Unit(reply, guarded(tx, |sp| write_failure(sp, &record)))
+            Pending::Unit(reply.clone(), guarded(tx, |c| write_failure(c, record)))
         }
-        Op::FinishRun(run_id, state, reply) => {
-            Pending::Unit(reply, guarded(tx, |sp| finish_run(sp, run_id, state)))
-        }
-    }
-}
-
-pub(crate) fn gas_columns(value: GasValue) -> (Option<f64>, i64) {
-    match value {
-        GasValue::NotMeasured => (None, 0),
-        GasValue::Measured(ppm) => (Some(ppm), 1),
-        GasValue::BelowDetection { limit } => (limit, 2),
+        Op::FinishRun(run_id, state, reply) => Pending::Unit(
+            reply.clone(),
+            guarded(tx, |c| finish_run(c, *run_id, *state)),
+        ),
     }
 }
 
@@ -132,7 +130,7 @@ pub(crate) fn preservation_text(p: OilPreservation) -> &'static str {
 }
 
 fn write_asset(
-    sp: &Savepoint<'_>,
+    sp: &Connection,
     asset: &Asset,
     batch_id: i64,
     now: &str,
@@ -193,7 +191,7 @@ fn write_asset(
     Ok((key, !exists, changed && exists))
 }
 
-fn outbox(sp: &Savepoint<'_>, entity: &str, key: &str, now: &str) -> Result<()> {
+fn outbox(sp: &Connection, entity: &str, key: &str, now: &str) -> Result<()> {
     sp.prepare_cached(
         "INSERT INTO outbox (op_id, entity, entity_key, created_at) VALUES (?1, ?2, ?3, ?4)",
     )?
@@ -201,7 +199,7 @@ fn outbox(sp: &Savepoint<'_>, entity: &str, key: &str, now: &str) -> Result<()> 
     Ok(())
 }
 
-fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
+fn write_import(sp: &Connection, import: &Import) -> Result<ImportOutcome> {
     let now = now();
     sp.prepare_cached(
         "INSERT INTO import_batch (file_name, content_sha256, imported_at, format, sheets_json, summary_json)
@@ -232,32 +230,50 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
         outcome.assets_new += u64::from(new);
         outcome.assets_updated += u64::from(updated);
     }
+    // Each sheet the samples came from gets its `sample_source` row: a sample refers to its
+    // batch and sheet by that row's id.
+    let mut sources: Vec<(&str, i64)> = Vec::new();
+    for sample in &import.samples {
+        if !sources.iter().any(|(sheet, _)| *sheet == sample.sheet) {
+            sp.prepare_cached("INSERT INTO sample_source (batch_id, sheet) VALUES (?1, ?2)")?
+                .execute(params![batch_id, sample.sheet])?;
+            sources.push((&sample.sheet, sp.last_insert_rowid()));
+        }
+    }
     let mut update = sp.prepare_cached(
-        "UPDATE sample SET
-             h2 = ?3, h2_state = ?4, ch4 = ?5, ch4_state = ?6, c2h6 = ?7, c2h6_state = ?8,
-             c2h4 = ?9, c2h4_state = ?10, c2h2 = ?11, c2h2_state = ?12, co = ?13, co_state = ?14,
-             co2 = ?15, co2_state = ?16, o2 = ?17, o2_state = ?18, n2 = ?19, n2_state = ?20,
-             batch_id = ?21, source_sheet = ?22, source_row = ?23
-         WHERE asset_key = ?1 AND sampled_on = ?2
-           AND (h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
-                co, co_state, co2, co2_state, o2, o2_state, n2, n2_state)
-               IS NOT (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+        "UPDATE sample SET gases = ?3, source_id = ?4, source_row = ?5
+         WHERE asset_key = ?1 AND sampled_on = ?2 AND gases IS NOT ?3",
     )?;
+    // Samples come grouped by asset and sheet: the previous lookup is nearly always the answer.
+    let mut asset = Lookup::default();
+    let mut source = Lookup::default();
     // Samples go in by multi-row INSERTs (one statement per chunk costs far less than one per
     // row); rows a chunk could not insert already exist and are updated only if they differ.
     for chunk in import.samples.chunks(SAMPLE_CHUNK) {
         let rows = chunk
             .iter()
             .map(|s| {
-                let key = keys.get(s.asset_id.as_str()).copied().ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "a sample of {} has no asset in its import",
-                        s.asset_id
-                    ))
-                })?;
-                Ok(SampleRow::new(s, key, batch_id))
+                let key = asset
+                    .find(&s.asset_id, |id| keys.get(id).copied())
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "a sample of {} has no asset in its import",
+                            s.asset_id
+                        ))
+                    })?;
+                let source_id = source
+                    .find(&s.sheet, |sheet| {
+                        sources
+                            .iter()
+                            .find(|(name, _)| *name == sheet)
+                            .map(|(_, id)| *id)
+                    })
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!("no source for sheet {}", s.sheet))
+                    })?;
+                Ok(SampleRow::new(s, key, source_id))
             })
-            .collect::<Result<Vec<SampleRow<'_>>>>()?;
+            .collect::<Result<Vec<SampleRow>>>()?;
         let inserted = {
             let mut insert = sp.prepare_cached(&insert_samples_sql(rows.len()))?;
             let values: Vec<&dyn rusqlite::ToSql> =
@@ -267,8 +283,7 @@ fn write_import(sp: &Savepoint<'_>, import: &Import) -> Result<ImportOutcome> {
         outcome.samples_new += inserted as u64;
         if inserted < rows.len() {
             for row in &rows {
-                let values: Vec<&dyn rusqlite::ToSql> = row.values().collect();
-                if update.execute(values.as_slice())? > 0 {
+                if update.execute(row.values().as_slice())? > 0 {
                     outcome.samples_updated += 1;
                 }
             }
@@ -292,57 +307,68 @@ pub(crate) fn date_number(date: chrono::NaiveDate) -> i64 {
     i64::from(date.year()) * 10_000 + i64::from(date.month()) * 100 + i64::from(date.day())
 }
 
-/// Rows per multi-row INSERT (23 parameters each, well under SQLite's limit of 32,766).
+/// Rows per multi-row INSERT (5 parameters each, well under SQLite's limit of 32,766).
 const SAMPLE_CHUNK: usize = 64;
 
+/// The last key looked up and its value: a one-entry cache in front of a slower lookup.
+#[derive(Default)]
+struct Lookup<'a> {
+    last: Option<(&'a str, i64)>,
+}
+
+impl<'a> Lookup<'a> {
+    fn find(&mut self, key: &'a str, slow: impl FnOnce(&str) -> Option<i64>) -> Option<i64> {
+        match self.last {
+            Some((last, value)) if last == key => Some(value),
+            _ => {
+                let value = slow(key)?;
+                self.last = Some((key, value));
+                Some(value)
+            }
+        }
+    }
+}
+
 /// One sample's parameters, in column order.
-struct SampleRow<'a> {
+struct SampleRow {
     asset_key: i64,
     /// YYYYMMDD
     date: i64,
-    gases: [(Option<f64>, i64); 9],
-    batch_id: i64,
-    sheet: &'a str,
+    gases: PackedGases,
+    source_id: i64,
     row: u32,
 }
 
-impl<'a> SampleRow<'a> {
-    fn new(imported: &'a substation_import::ImportedSample, asset_key: i64, batch_id: i64) -> Self {
-        let g = &imported.sample.gases;
+impl SampleRow {
+    fn new(imported: &substation_import::ImportedSample, asset_key: i64, source_id: i64) -> Self {
         SampleRow {
             asset_key,
             date: date_number(imported.sample.date),
-            gases: [g.h2, g.ch4, g.c2h6, g.c2h4, g.c2h2, g.co, g.co2, g.o2, g.n2].map(gas_columns),
-            batch_id,
-            sheet: &imported.sheet,
+            gases: PackedGases::new(&imported.sample.gases),
+            source_id,
             row: imported.row,
         }
     }
 
-    fn values(&self) -> impl Iterator<Item = &dyn rusqlite::ToSql> {
-        let head: [&dyn rusqlite::ToSql; 2] = [&self.asset_key, &self.date];
-        let tail: [&dyn rusqlite::ToSql; 3] = [&self.batch_id, &self.sheet, &self.row];
-        head.into_iter()
-            .chain(self.gases.iter().flat_map(|(value, state)| {
-                [value as &dyn rusqlite::ToSql, state as &dyn rusqlite::ToSql]
-            }))
-            .chain(tail)
+    fn values(&self) -> [&dyn rusqlite::ToSql; 5] {
+        [
+            &self.asset_key,
+            &self.date,
+            &self.gases,
+            &self.source_id,
+            &self.row,
+        ]
     }
 }
 
 fn insert_samples_sql(rows: usize) -> String {
-    let one = format!("({})", vec!["?"; 23].join(", "));
     format!(
-        "INSERT OR IGNORE INTO sample (asset_key, sampled_on,
-             h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
-             co, co_state, co2, co2_state, o2, o2_state, n2, n2_state,
-             batch_id, source_sheet, source_row)
-         VALUES {}",
-        vec![one; rows].join(", ")
+        "INSERT OR IGNORE INTO sample (asset_key, sampled_on, gases, source_id, source_row) VALUES {}",
+        vec!["(?, ?, ?, ?, ?)"; rows].join(", ")
     )
 }
 
-fn begin_run(sp: &Savepoint<'_>, spec: &RunSpec) -> Result<i64> {
+fn begin_run(sp: &Connection, spec: &RunSpec) -> Result<i64> {
     sp.prepare_cached(
         "INSERT INTO diagnosis_run (run_uuid, engine, engine_version, function_name, options_json, started_at, assets_total)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -374,13 +400,11 @@ pub(crate) fn severity_rank(severity: Severity) -> i64 {
     }
 }
 
-fn write_diagnosis(sp: &Savepoint<'_>, prepared: &PreparedDiagnosis) -> Result<i64> {
-    let record = &prepared.record;
-    let d = &record.diagnosis;
-    if d.asset_id != record.asset_id {
+fn write_diagnosis(sp: &Connection, d: &PreparedDiagnosis) -> Result<i64> {
+    if d.diagnosed_asset_id != d.asset_id {
         return Err(StoreError::Invalid(format!(
             "a diagnosis of {} was filed under {}",
-            d.asset_id, record.asset_id
+            d.diagnosed_asset_id, d.asset_id
         )));
     }
     let now = now();
@@ -392,43 +416,42 @@ fn write_diagnosis(sp: &Savepoint<'_>, prepared: &PreparedDiagnosis) -> Result<i
     )?
     .execute(params![
         uuid,
-        record.run_id,
-        record.asset_id,
-        record.request_sha256,
-        d.engine.version,
-        record.reused_from,
-        d.latest_sample_date.to_string(),
-        d.ieee_c57_104_2019.status.number(),
-        d.iec_60599.state.label(),
-        d.fault.label(),
-        d.severity.label(),
-        severity_rank(d.severity),
-        prepared.response,
+        d.run_id,
+        d.asset_id,
+        d.request_sha256,
+        d.engine_version,
+        d.reused_from,
+        d.latest_sample_date,
+        d.ieee_status,
+        d.iec_state,
+        d.fault,
+        d.severity,
+        d.severity_rank,
+        d.response,
         now,
     ])?;
     let id = sp.last_insert_rowid();
     sp.prepare_cached("UPDATE asset SET latest_diagnosis_id = ?2 WHERE id = ?1")?
-        .execute(params![record.asset_id, id])?;
-    let counter = if record.reused_from.is_some() {
+        .execute(params![d.asset_id, id])?;
+    let counter = if d.reused_from.is_some() {
         "UPDATE diagnosis_run SET succeeded = succeeded + 1, reused = reused + 1 WHERE id = ?1"
     } else {
         "UPDATE diagnosis_run SET succeeded = succeeded + 1 WHERE id = ?1"
     };
-    sp.prepare_cached(counter)?
-        .execute(params![record.run_id])?;
+    sp.prepare_cached(counter)?.execute(params![d.run_id])?;
     // A resumed run that now succeeds where it failed before: the failure is history.
     let cleared = sp
         .prepare_cached("DELETE FROM diagnosis_failure WHERE run_id = ?1 AND asset_id = ?2")?
-        .execute(params![record.run_id, record.asset_id])?;
+        .execute(params![d.run_id, d.asset_id])?;
     if cleared > 0 {
         sp.prepare_cached("UPDATE diagnosis_run SET failed = failed - ?2 WHERE id = ?1")?
-            .execute(params![record.run_id, cleared])?;
+            .execute(params![d.run_id, cleared])?;
     }
     outbox(sp, "diagnosis", &uuid, &now)?;
     Ok(id)
 }
 
-fn write_failure(sp: &Savepoint<'_>, record: &FailureRecord) -> Result<()> {
+fn write_failure(sp: &Connection, record: &FailureRecord) -> Result<()> {
     sp.prepare_cached(
         "INSERT INTO diagnosis_failure (run_id, asset_id, code, message, attempts) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (run_id, asset_id) DO UPDATE SET code = excluded.code, message = excluded.message,
@@ -442,7 +465,7 @@ fn write_failure(sp: &Savepoint<'_>, record: &FailureRecord) -> Result<()> {
     Ok(())
 }
 
-fn finish_run(sp: &Savepoint<'_>, run_id: i64, state: RunState) -> Result<()> {
+fn finish_run(sp: &Connection, run_id: i64, state: RunState) -> Result<()> {
     let changed = sp
         .prepare_cached("UPDATE diagnosis_run SET state = ?2, finished_at = ?3 WHERE id = ?1")?
         .execute(params![run_id, state.as_str(), now()])?;

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use rusqlite::OptionalExtension;
 use substation_dga::{
     Asset, DiagnosisRequest, Gas, GasReadings, GasValue, OilPreservation, Sample, diagnose,
 };
@@ -14,11 +15,12 @@ use substation_store::{
     DiagnosisRecord, FailureRecord, FleetQuery, RunSpec, RunState, Store, StoreError,
 };
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("substation-store-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch");
-    dir
+/// A directory of the test's own, removed when it is dropped (also when the test fails).
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("substation-store-{name}-"))
+        .tempdir()
+        .expect("scratch")
 }
 
 fn sample_file(name: &str) -> PathBuf {
@@ -68,7 +70,7 @@ fn synthetic(id: &str, first: NaiveDate, samples: u64, h2: f64) -> Import {
 #[test]
 fn importing_the_same_workbook_twice_duplicates_nothing() {
     let dir = scratch("idempotent");
-    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
     let import = import_sample("fleet-two-sheets.xlsx");
     let samples = import.samples.len() as u64;
     let first = store.import(import.clone()).expect("first import");
@@ -115,7 +117,7 @@ fn importing_the_same_workbook_twice_duplicates_nothing() {
 #[test]
 fn samples_alone_do_not_erase_a_nameplate() {
     let dir = scratch("nameplate");
-    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
     let mut with_nameplate = synthetic(
         "T-1",
         NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
@@ -207,7 +209,7 @@ fn diagnose_all(store: &Store, run_id: i64) -> usize {
 #[test]
 fn diagnoses_are_reviewable_worst_first_with_their_outbox_rows() {
     let dir = scratch("review");
-    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
     store
         .import(import_sample("fleet-two-sheets.xlsx"))
         .expect("import");
@@ -311,7 +313,7 @@ fn diagnoses_are_reviewable_worst_first_with_their_outbox_rows() {
 #[test]
 fn an_interrupted_run_resumes_with_only_the_assets_left() {
     let dir = scratch("resume");
-    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
     store
         .import(import_sample("korean-lab-export.xlsx"))
         .expect("import");
@@ -348,7 +350,7 @@ fn an_interrupted_run_resumes_with_only_the_assets_left() {
         .expect("failure");
     drop(store);
     // Reopened later: what is left is the 20 without a result (the failed one included).
-    let store = Store::open(&dir.join("db.sqlite3")).expect("reopen");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("reopen");
     let left = store
         .reader()
         .expect("reader")
@@ -366,7 +368,7 @@ fn an_interrupted_run_resumes_with_only_the_assets_left() {
 #[test]
 fn a_diagnosis_for_an_unknown_asset_is_refused_and_others_in_the_batch_commit() {
     let dir = scratch("refused");
-    let store = Store::open(&dir.join("db.sqlite3")).expect("open");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
     store
         .import(synthetic(
             "T-1",
@@ -420,7 +422,7 @@ fn a_diagnosis_for_an_unknown_asset_is_refused_and_others_in_the_batch_commit() 
 #[test]
 fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     let dir = scratch("too-new");
-    let path = dir.join("db.sqlite3");
+    let path = dir.path().join("db.sqlite3");
     {
         let conn = rusqlite_like_open(&path);
         conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
@@ -442,7 +444,7 @@ fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
         "not a byte changed"
     );
     assert!(
-        !dir.join("db.sqlite3-wal").exists(),
+        !dir.path().join("db.sqlite3-wal").exists(),
         "not even switched to WAL"
     );
 }
@@ -454,7 +456,7 @@ fn rusqlite_like_open(path: &Path) -> rusqlite::Connection {
 #[test]
 fn readers_are_not_blocked_by_the_writer() {
     let dir = scratch("concurrent");
-    let store = std::sync::Arc::new(Store::open(&dir.join("db.sqlite3")).expect("open"));
+    let store = std::sync::Arc::new(Store::open(&dir.path().join("db.sqlite3")).expect("open"));
     let writer = {
         let store = store.clone();
         std::thread::spawn(move || {
@@ -506,7 +508,7 @@ fn crash_child() {
 #[cfg(unix)]
 fn a_writer_killed_mid_batch_leaves_no_partial_batch() {
     let dir = scratch("crash");
-    let path = dir.join("db.sqlite3");
+    let path = dir.path().join("db.sqlite3");
     for attempt in 0..3u64 {
         let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
             .args(["--ignored", "--exact", "crash_child", "--nocapture"])
@@ -547,7 +549,7 @@ fn a_writer_killed_mid_batch_leaves_no_partial_batch() {
 #[test]
 fn a_version_1_database_migrates_on_open_and_keeps_its_unfinished_run_resumable() {
     let dir = scratch("from-v1");
-    let path = dir.join("db.sqlite3");
+    let path = dir.path().join("db.sqlite3");
     {
         let mut conn = rusqlite_like_open(&path);
         rusqlite_migration::Migrations::new(vec![rusqlite_migration::M::up(include_str!(
@@ -574,4 +576,202 @@ fn a_version_1_database_migrates_on_open_and_keeps_its_unfinished_run_resumable(
         "the unfinished run still owes both"
     );
     assert_eq!(reader.integrity_check().expect("check"), "ok");
+}
+
+/// A sample as comparable bits (f64 equality would let -0.0 pass for 0.0): date, (state,
+/// value bits) per gas, batch, sheet, row.
+type SampleBits = (NaiveDate, Vec<(u8, Option<u64>)>, i64, String, u32);
+
+fn sample_bits(s: &substation_store::StoredSample) -> SampleBits {
+    let g = &s.sample.gases;
+    let gases = [g.h2, g.ch4, g.c2h6, g.c2h4, g.c2h2, g.co, g.co2, g.o2, g.n2]
+        .iter()
+        .map(|v| match *v {
+            GasValue::NotMeasured => (0, None),
+            GasValue::Measured(x) => (1, Some(x.to_bits())),
+            GasValue::BelowDetection { limit } => (2, limit.map(f64::to_bits)),
+        })
+        .collect();
+    (
+        s.sample.date,
+        gases,
+        s.batch_id,
+        s.source_sheet.clone(),
+        s.source_row,
+    )
+}
+
+#[test]
+fn a_version_2_database_with_samples_migrates_and_reads_back_identically() {
+    let dir = scratch("from-v2");
+    let path = dir.path().join("db.sqlite3");
+    // Not only laboratory decimals: values no short decimal gives back, extremes. (Not -0.0:
+    // version 2 stored it as the integer 0.)
+    let values = [
+        0.1 + 0.2,
+        0.0,
+        1e300,
+        5e-324,
+        52_000.0,
+        12.5,
+        0.03,
+        f64::MAX,
+        -7.125,
+        1.0 / 3.0,
+    ];
+    let day =
+        |i: u64| NaiveDate::from_ymd_opt(2001, 1, 1).expect("date") + chrono::Days::new(i * 30);
+    let mut expected: Vec<(&str, substation_store::StoredSample)> = Vec::new();
+    for (asset, batch, sheet) in [
+        ("V2-A", 1, "Lab A"),
+        ("V2-A", 2, "Lab B"),
+        ("V2-B", 2, "Lab B"),
+    ] {
+        for j in 0..12u64 {
+            let gas = |i: u64| match (i + j) % 4 {
+                0 => GasValue::NotMeasured,
+                1 => GasValue::Measured(values[((i * 3 + j) % 10) as usize]),
+                2 => GasValue::BelowDetection {
+                    limit: Some(values[((i + j * 7) % 10) as usize]),
+                },
+                _ => GasValue::BelowDetection { limit: None },
+            };
+            let gases = GasReadings {
+                h2: gas(0),
+                ch4: gas(1),
+                c2h6: gas(2),
+                c2h4: gas(3),
+                c2h2: gas(4),
+                co: gas(5),
+                co2: gas(6),
+                o2: gas(7),
+                n2: gas(8),
+            };
+            // Batch 2 holds later samples of V2-A.
+            let date = day(j + if batch == 2 && asset == "V2-A" {
+                100
+            } else {
+                0
+            });
+            expected.push((
+                asset,
+                substation_store::StoredSample {
+                    sample: Sample::new(date, gases),
+                    batch_id: batch,
+                    source_sheet: sheet.to_owned(),
+                    source_row: u32::try_from(j).expect("row") + 2,
+                },
+            ));
+        }
+    }
+    {
+        let mut conn = rusqlite_like_open(&path);
+        rusqlite_migration::Migrations::new(vec![
+            rusqlite_migration::M::up(include_str!("../migrations/0001_initial.sql")),
+            rusqlite_migration::M::up(include_str!("../migrations/0002_run_and_batch_members.sql")),
+        ])
+        .to_latest(&mut conn)
+        .expect("version 2");
+        conn.execute_batch(
+            "INSERT INTO import_batch (id, file_name, content_sha256, imported_at, format, sheets_json, summary_json)
+                 VALUES (1, 'a.xlsx', 'a', '2025-01-01', 'xlsx', '[]', '{}'),
+                        (2, 'b.xlsx', 'b', '2025-02-01', 'xlsx', '[]', '{}');
+             INSERT INTO asset (key, id, batch_id, updated_at) VALUES (1, 'V2-A', 2, '2025-01-01');
+             INSERT INTO asset (key, id, batch_id, updated_at) VALUES (2, 'V2-B', 2, '2025-02-01');",
+        )
+        .expect("version 2 batches and assets");
+        let mut insert = conn
+            .prepare(
+                "INSERT INTO sample (asset_key, sampled_on,
+                     h2, h2_state, ch4, ch4_state, c2h6, c2h6_state, c2h4, c2h4_state, c2h2, c2h2_state,
+                     co, co_state, co2, co2_state, o2, o2_state, n2, n2_state,
+                     batch_id, source_sheet, source_row)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .expect("insert");
+        for (asset, stored) in &expected {
+            let mut values: Vec<rusqlite::types::Value> = vec![
+                i64::from(if *asset == "V2-B" { 2 } else { 1 }).into(),
+                i64::from(stored.sample.date.year() * 10_000)
+                    .saturating_add(i64::from(
+                        stored.sample.date.month() * 100 + stored.sample.date.day(),
+                    ))
+                    .into(),
+            ];
+            let g = &stored.sample.gases;
+            for value in [g.h2, g.ch4, g.c2h6, g.c2h4, g.c2h2, g.co, g.co2, g.o2, g.n2] {
+                let (ppm, state) = match value {
+                    GasValue::NotMeasured => (None, 0),
+                    GasValue::Measured(ppm) => (Some(ppm), 1),
+                    GasValue::BelowDetection { limit } => (limit, 2),
+                };
+                values.push(ppm.into());
+                values.push(state.into());
+            }
+            values.push(stored.batch_id.into());
+            values.push(stored.source_sheet.clone().into());
+            values.push(i64::from(stored.source_row).into());
+            insert
+                .execute(rusqlite::params_from_iter(values))
+                .expect("version 2 sample");
+        }
+    }
+
+    let store = Store::open(&path).expect("migrated");
+    let reader = store.reader().expect("reader");
+    for asset in ["V2-A", "V2-B"] {
+        let mut want: Vec<_> = expected
+            .iter()
+            .filter(|(a, _)| *a == asset)
+            .map(|(_, s)| sample_bits(s))
+            .collect();
+        want.sort_by_key(|s| s.0);
+        let got: Vec<_> = reader
+            .samples(asset)
+            .expect("samples")
+            .iter()
+            .map(sample_bits)
+            .collect();
+        assert_eq!(got, want, "{asset} reads back as version 2 held it");
+    }
+    assert_eq!(count(&store, "sample"), expected.len() as u64);
+    assert_eq!(reader.integrity_check().expect("check"), "ok");
+    let conn = rusqlite_like_open(&path);
+    let old_tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'sample_v2'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("schema");
+    assert_eq!(old_tables, 0, "the version 2 table is gone");
+    assert_eq!(
+        conn.query_row("PRAGMA foreign_key_check", [], |_| Ok(()))
+            .optional()
+            .expect("foreign key check"),
+        None,
+        "every sample refers to its asset and source"
+    );
+
+    // The same readings imported again are recognised as unchanged.
+    let mut again = synthetic("V2-A", day(0), 0, 0.0);
+    again.assets = vec![Asset::new("V2-A"), Asset::new("V2-B")];
+    again.samples = expected
+        .iter()
+        .map(|(asset, s)| ImportedSample {
+            asset_id: (*asset).to_owned(),
+            sample: s.sample,
+            sheet: s.source_sheet.clone(),
+            row: s.source_row,
+        })
+        .collect();
+    let outcome = store.import(again).expect("re-import");
+    assert_eq!(
+        (
+            outcome.samples_new,
+            outcome.samples_updated,
+            outcome.samples_unchanged
+        ),
+        (0, 0, expected.len() as u64)
+    );
 }
