@@ -7,7 +7,8 @@
 //!
 //! Printed per scenario: calls N, concurrency asked C, the server's limit, makespan, the ideal
 //! `ceil(N / min(C, limit)) × t`, their ratio, failed assets, throttle answers, client CPU
-//! (user + system) per 1,000 invocations, the client's CPU before the run (process, runtime
+//! (user + system) per 1,000 transformers and per 1,000 invocations (every attempt, the
+//! throttled ones included), the client's CPU before the run (process, runtime
 //! and SDK client start, one warm-up call, building the requests), its peak resident
 //! memory, and, during the run, its minor page faults and voluntary context switches (how
 //! often it went to sleep: wake-ups). CPU comes from `getrusage`, to the microsecond.
@@ -85,7 +86,7 @@ fn main() {
         "Lambda engine makespan, {latency} ms per call (server in its own process, client measured alone)"
     );
     println!(
-        "{:>6} {:>5} {:>6} {:>10} {:>10} {:>6} {:>6} {:>9} {:>14} {:>11} {:>9} {:>8} {:>9}",
+        "{:>6} {:>5} {:>6} {:>10} {:>10} {:>6} {:>6} {:>9} {:>14} {:>14} {:>11} {:>9} {:>8} {:>9}",
         "N",
         "C",
         "limit",
@@ -95,6 +96,7 @@ fn main() {
         "failed",
         "throttled",
         "cpu s/1000",
+        "cpu s/1000 inv",
         "startup s",
         "peak MB",
         "faults",
@@ -115,7 +117,7 @@ fn main() {
         let ideal = scenario.calls.div_ceil(effective) as f64 * latency as f64 / 1000.0;
         let makespan = field("makespan_s");
         println!(
-            "{:>6} {:>5} {:>6} {:>9.2}s {:>9.2}s {:>6.3} {:>6} {:>9} {:>14.3} {:>11.3} {:>9.0} {:>8} {:>9}",
+            "{:>6} {:>5} {:>6} {:>9.2}s {:>9.2}s {:>6.3} {:>6} {:>9} {:>14.3} {:>14.3} {:>11.3} {:>9.0} {:>8} {:>9}",
             scenario.calls,
             scenario.concurrency,
             scenario
@@ -127,6 +129,7 @@ fn main() {
             field("failed"),
             field("throttled"),
             field("cpu_s") / scenario.calls as f64 * 1000.0,
+            field("cpu_s") / field("attempts") * 1000.0,
             field("startup_cpu_s"),
             field("peak_rss_kb") / 1024.0,
             field("minor_faults"),
@@ -256,7 +259,7 @@ fn client(port: u16, calls: usize, concurrency: usize) {
     });
     let before = usage();
     let started = Instant::now();
-    let (done, failed, throttled) = runtime.block_on(async {
+    let (done, failed, throttled, attempts) = runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
         let last = tokio::spawn(async move {
             let mut last = None;
@@ -267,11 +270,13 @@ fn client(port: u16, calls: usize, concurrency: usize) {
         });
         let mut done = 0u64;
         let mut failed = 0u64;
+        let mut attempts = 0u64;
         run(
             engine,
             requests,
             &policy,
             |o| {
+                attempts += u64::from(o.attempts);
                 if o.result.is_ok() {
                     done += 1
                 } else {
@@ -283,7 +288,7 @@ fn client(port: u16, calls: usize, concurrency: usize) {
         )
         .await;
         let throttled = last.await.ok().flatten().map_or(0, |p| p.throttled);
-        (done, failed, throttled)
+        (done, failed, throttled, attempts)
     });
     let makespan = started.elapsed().as_secs_f64();
     let after = usage();
@@ -291,6 +296,7 @@ fn client(port: u16, calls: usize, concurrency: usize) {
         "makespan_s": makespan,
         "done": done,
         "failed": failed,
+        "attempts": attempts,
         "throttled": throttled,
         "cpu_s": after.cpu_s - before.cpu_s,
         "startup_cpu_s": before.cpu_s,
