@@ -7,9 +7,11 @@
 //!
 //! Printed per scenario: calls N, concurrency asked C, the server's limit, makespan, the ideal
 //! `ceil(N / min(C, limit)) × t`, their ratio, failed assets, throttle answers, client CPU
-//! (user + system) per 1,000 invocations, the client's CPU before the run (process, runtime
-//! and SDK client start, one warm-up call, building the requests), and its peak resident
-//! memory.
+//! (user + system) per 1,000 transformers and per 1,000 invocations (every attempt, the
+//! throttled ones included), the client's CPU before the run (process, runtime
+//! and SDK client start, one warm-up call, building the requests), its peak resident
+//! memory, and, during the run, its minor page faults and voluntary context switches (how
+//! often it went to sleep: wake-ups). CPU comes from `getrusage`, to the microsecond.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -84,7 +86,7 @@ fn main() {
         "Lambda engine makespan, {latency} ms per call (server in its own process, client measured alone)"
     );
     println!(
-        "{:>6} {:>5} {:>6} {:>10} {:>10} {:>6} {:>6} {:>9} {:>14} {:>11} {:>9}",
+        "{:>6} {:>5} {:>6} {:>10} {:>10} {:>6} {:>6} {:>9} {:>14} {:>14} {:>11} {:>9} {:>8} {:>9}",
         "N",
         "C",
         "limit",
@@ -94,8 +96,11 @@ fn main() {
         "failed",
         "throttled",
         "cpu s/1000",
+        "cpu s/1000 inv",
         "startup s",
-        "peak MB"
+        "peak MB",
+        "faults",
+        "wake-ups"
     );
     for (index, scenario) in SCENARIOS.iter().enumerate() {
         if only.is_some_and(|o| o as usize != index + 1) {
@@ -112,7 +117,7 @@ fn main() {
         let ideal = scenario.calls.div_ceil(effective) as f64 * latency as f64 / 1000.0;
         let makespan = field("makespan_s");
         println!(
-            "{:>6} {:>5} {:>6} {:>9.2}s {:>9.2}s {:>6.3} {:>6} {:>9} {:>14.3} {:>11.3} {:>9.0}",
+            "{:>6} {:>5} {:>6} {:>9.2}s {:>9.2}s {:>6.3} {:>6} {:>9} {:>14.3} {:>14.3} {:>11.3} {:>9.0} {:>8} {:>9}",
             scenario.calls,
             scenario.concurrency,
             scenario
@@ -124,8 +129,11 @@ fn main() {
             field("failed"),
             field("throttled"),
             field("cpu_s") / scenario.calls as f64 * 1000.0,
+            field("cpu_s") / field("attempts") * 1000.0,
             field("startup_cpu_s"),
             field("peak_rss_kb") / 1024.0,
+            field("minor_faults"),
+            field("wake_ups"),
         );
     }
 }
@@ -249,9 +257,9 @@ fn client(port: u16, calls: usize, concurrency: usize) {
             .await
             .expect("warm-up call");
     });
-    let cpu_before = cpu_seconds();
+    let before = usage();
     let started = Instant::now();
-    let (done, failed, throttled) = runtime.block_on(async {
+    let (done, failed, throttled, attempts) = runtime.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
         let last = tokio::spawn(async move {
             let mut last = None;
@@ -262,11 +270,13 @@ fn client(port: u16, calls: usize, concurrency: usize) {
         });
         let mut done = 0u64;
         let mut failed = 0u64;
+        let mut attempts = 0u64;
         run(
             engine,
             requests,
             &policy,
             |o| {
+                attempts += u64::from(o.attempts);
                 if o.result.is_ok() {
                     done += 1
                 } else {
@@ -278,36 +288,54 @@ fn client(port: u16, calls: usize, concurrency: usize) {
         )
         .await;
         let throttled = last.await.ok().flatten().map_or(0, |p| p.throttled);
-        (done, failed, throttled)
+        (done, failed, throttled, attempts)
     });
     let makespan = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds() - cpu_before;
+    let after = usage();
     let line = serde_json::json!({
         "makespan_s": makespan,
         "done": done,
         "failed": failed,
+        "attempts": attempts,
         "throttled": throttled,
-        "cpu_s": cpu,
-        "startup_cpu_s": cpu_before,
+        "cpu_s": after.cpu_s - before.cpu_s,
+        "startup_cpu_s": before.cpu_s,
+        "minor_faults": after.minor_faults - before.minor_faults,
+        "wake_ups": after.wake_ups - before.wake_ups,
         "peak_rss_kb": peak_rss_kb(),
     });
     println!("{line}");
 }
 
-/// User + system CPU of this process so far, from /proc (Linux).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which is in parentheses and may hold spaces).
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+/// This process's resource use so far.
+#[derive(Clone, Copy)]
+struct Usage {
+    /// User + system CPU seconds, to the microsecond (`/proc/self/stat` counts 10 ms ticks,
+    /// too coarse for a run of 170 calls).
+    cpu_s: f64,
+    minor_faults: i64,
+    /// Voluntary context switches: how often the process went to sleep waiting for something.
+    wake_ups: i64,
+}
+
+fn usage() -> Usage {
+    use nix::sys::resource::{UsageWho, getrusage};
+    match getrusage(UsageWho::RUSAGE_SELF) {
+        Ok(u) => {
+            let seconds =
+                |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1_000_000.0;
+            Usage {
+                cpu_s: seconds(u.user_time()) + seconds(u.system_time()),
+                minor_faults: u.minor_page_faults(),
+                wake_ups: u.voluntary_context_switches(),
+            }
+        }
+        Err(_) => Usage {
+            cpu_s: f64::NAN,
+            minor_faults: 0,
+            wake_ups: 0,
+        },
+    }
 }
 
 /// Peak resident memory of this process, from /proc (Linux).

@@ -218,3 +218,77 @@ fn the_open_file_limit_is_raised_to_fit_the_concurrency() {
     let (soft, _) = rlimit::Resource::NOFILE.get().expect("limit");
     assert!(soft >= 1_064, "soft limit raised: {soft}");
 }
+
+/// An engine whose call for `T-i` takes `delays[i]`.
+struct Staggered {
+    delays: Vec<Duration>,
+}
+
+impl Engine for Staggered {
+    fn name(&self) -> &'static str {
+        "staggered"
+    }
+
+    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Diagnosis, EngineError> {
+        let index = request
+            .asset
+            .id
+            .trim_start_matches("T-")
+            .parse::<usize>()
+            .unwrap_or(0);
+        tokio::time::sleep(self.delays.get(index).copied().unwrap_or_default()).await;
+        substation_dga::diagnose(&request)
+            .map_err(|e| EngineError::permanent(e.code(), e.to_string()))
+    }
+}
+
+#[tokio::test]
+async fn progress_is_quiet_while_nothing_changes_and_held_back_counts_arrive_on_time() {
+    // Three calls land within the rate limit's 25 ms of each other, then nothing changes for
+    // a second while the fourth is in flight (a 25 ms ticker would send 40 snapshots).
+    let engine = Arc::new(Staggered {
+        delays: [10, 12, 14, 1_000].map(Duration::from_millis).to_vec(),
+    });
+    let requests: Vec<_> = (0..4).map(simple).collect();
+    let (tx, mut rx) = mpsc::channel(64);
+    let started = std::time::Instant::now();
+    let listener = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(p) = rx.recv().await {
+            seen.push((started.elapsed(), p));
+        }
+        seen
+    });
+    let ending = run(
+        engine,
+        requests,
+        &policy(4),
+        |_| {},
+        Some(tx),
+        CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(ending, Ending::Finished);
+    let seen = listener.await.expect("listener");
+    let (at, three_done) = seen
+        .iter()
+        .find(|(_, p)| p.done == 3)
+        .expect("the held-back count of three is sent");
+    assert_eq!(three_done.in_flight, 1);
+    assert!(
+        *at < Duration::from_millis(500),
+        "held-back counts go out when the rate limit allows ({at:?}), not with the next change"
+    );
+    // Nothing is sent while nothing changes: one snapshot per change at most (the final one
+    // is always sent), however long the last call takes.
+    let (_, last) = seen.last().expect("a final snapshot");
+    assert_eq!((last.done, last.in_flight, last.queued), (4, 0, 0));
+    assert!(seen.len() <= 6, "{} snapshots: {seen:?}", seen.len());
+    for pair in seen[..seen.len() - 1].windows(2) {
+        let (a, b) = (pair[0].1, pair[1].1);
+        assert!(
+            (a.done, a.in_flight, a.queued) != (b.done, b.in_flight, b.queued),
+            "a snapshot with nothing new: {seen:?}"
+        );
+    }
+}
