@@ -9,6 +9,7 @@
 // $SUBSTATION_SCREENSHOTS.
 
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import {
   attr, check, clickId, dataDir, launch, messy, openPath, runFleet, sampleFleet, saveSettings, shot,
   shots, startDriver, startLambda, state, stopAll, testid, waitAttr,
@@ -101,11 +102,13 @@ try {
   check((await browser.$("html").getAttribute("lang")) === "ko", "the language setting persisted");
   await shot(browser, "10-relaunch-ko");
   // The sample fleet's import, reviewed from the cache with the "Lambda" gone.
-  const imports = await browser.$$(testid("history-import"));
-  let sampleImport;
-  for (const item of imports) if ((await item.getText()).includes("fleet-two-sheets")) sampleImport ??= item;
-  check(sampleImport !== undefined, "the sample fleet's import is listed");
-  await sampleImport.click();
+  const batchId = await browser.execute(() => {
+    const items = [...document.querySelectorAll('[data-testid="history-import"]')];
+    const item = items.find((el) => (el.textContent ?? "").includes("fleet-two-sheets"));
+    return item ? item.getAttribute("data-batch-id") : null;
+  });
+  check(batchId !== null, "the sample fleet's import is listed");
+  await clickId(browser, `history-import"][data-batch-id="${batchId}`);
   await waitAttr(browser, "fleet-table", "data-total", 170);
   const statuses = await browser.$$(`${testid("fleet-row")}[data-status]`).map((r) => r.getAttribute("data-status"));
   check(statuses.length > 0 && statuses.every((s) => ["1", "2", "3"].includes(s)), `cached statuses: ${statuses.slice(0, 5)}`);
