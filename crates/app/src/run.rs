@@ -49,7 +49,13 @@ impl App {
         let settings = self.settings();
         let engine = request.engine.unwrap_or(settings.engine);
         let mut policy = match engine {
-            EngineChoice::Embedded => Policy::embedded(),
+            EngineChoice::Embedded => {
+                // One core stays with the window: on a two-core laptop a run that takes every
+                // core leaves the web view without a frame until it ends.
+                let mut policy = Policy::embedded();
+                policy.concurrency = policy.concurrency.saturating_sub(1).max(1);
+                policy
+            }
             EngineChoice::Lambda => Policy::default(),
         };
         if let Some(n) = request.concurrency.or(settings.concurrency) {
