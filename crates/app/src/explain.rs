@@ -10,17 +10,7 @@ use crate::views::{
 };
 
 /// The gases shown in the history table and trend charts, in the order labs report them.
-pub const GASES: [Gas; 9] = [
-    Gas::H2,
-    Gas::CH4,
-    Gas::C2H6,
-    Gas::C2H4,
-    Gas::C2H2,
-    Gas::CO,
-    Gas::CO2,
-    Gas::O2,
-    Gas::N2,
-];
+pub const GASES: [Gas; 9] = Gas::ALL;
 
 /// The serde name of a value (`"T3"`, `"alarm"`, `"consider_removal_from_service"`), which is
 /// what the UI translates.
