@@ -122,4 +122,6 @@ try {
   if (browser) await browser.deleteSession().catch(() => {});
   stopAll();
   rmSync(dataDir, { recursive: true, force: true });
+  // A crashed session can leave the driver's pipes open; do not wait on them.
+  process.exit(process.exitCode ?? 0);
 }
