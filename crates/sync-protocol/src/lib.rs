@@ -1,0 +1,570 @@
+//! The sync protocol between a laptop's local cache and the central service, version 1.
+//!
+//! A laptop uploads what its outbox holds as a [`SyncBatch`] (`POST /v1/sync/batches`, with the
+//! batch id as `Idempotency-Key`) and is answered per item ([`BatchAnswer`]). It pulls what other
+//! laptops uploaded with `GET /v1/changes?since=CURSOR` ([`ChangesPage`]). `docs/sync.md`
+//! describes the exchange; `docs/sync-openapi.yaml` is its OpenAPI description.
+//!
+//! Everything here is data and checks, shared by the client (`crates/sync`) and the reference
+//! central service (`crates/central`), so that both sides agree on one definition.
+
+use base64::Engine as _;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use substation_dga::{Asset, GasReadings};
+use uuid::Uuid;
+
+/// The protocol version this crate speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Every request and answer carries the protocol version in this header.
+pub const VERSION_HEADER: &str = "Substation-Sync-Version";
+/// The batch id of an upload: stable across retries, so a replay is recognised.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// Upload: `POST` a [`SyncBatch`].
+pub const BATCHES_PATH: &str = "/v1/sync/batches";
+/// Pull: `GET` a [`ChangesPage`], `?since=CURSOR&limit=N`.
+pub const CHANGES_PATH: &str = "/v1/changes";
+/// Liveness: 200 while the process runs.
+pub const HEALTH_PATH: &str = "/healthz";
+/// Readiness: 200 when the database answers.
+pub const READY_PATH: &str = "/readyz";
+
+/// The largest request body the service accepts, after gzip is undone (the server may be
+/// configured lower, never higher). Clients keep their batches well under it.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// The most items one batch may carry.
+pub const MAX_ITEMS_PER_BATCH: usize = 5_000;
+/// The most samples one samples item may carry.
+pub const MAX_SAMPLES_PER_ITEM: usize = 2_000;
+/// The most changes one pull page returns.
+pub const MAX_CHANGES_PER_PAGE: usize = 2_000;
+/// The longest identifier (asset id, engine name, …) and the longest free text (names).
+pub const MAX_ID_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 500;
+/// The largest compressed diagnosis response (the contract's answers are about 2 KB deflated).
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// One upload: the changes a laptop's outbox held, under ids it generated (UUIDv7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncBatch {
+    /// Equal to the `Idempotency-Key` header; fixed before the first attempt.
+    pub batch_id: Uuid,
+    /// When the laptop built the batch.
+    pub created_at: DateTime<Utc>,
+    pub items: Vec<Item>,
+}
+
+/// One change, under the id the laptop gave it; replaying an id is answered `duplicate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub id: Uuid,
+    pub change: Change,
+}
+
+/// What changed. Externally tagged (`{"asset": {…}}`), so that a reader streams each item
+/// without buffering it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// A transformer and its nameplate, as the laptop last imported it.
+    Asset(AssetChange),
+    /// Oil samples an import added or corrected (a large import is split into several items).
+    Samples(SamplesChange),
+    /// One diagnosis of one transformer.
+    Diagnosis(DiagnosisChange),
+}
+
+/// A transformer's nameplate. The newest `updated_at` wins when laptops disagree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetChange {
+    pub asset: Asset,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Samples from one import of one workbook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SamplesChange {
+    pub source: SampleSource,
+    pub samples: Vec<SampleRecord>,
+}
+
+/// The workbook the samples came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleSource {
+    pub file_name: String,
+    /// SHA-256 of the workbook's bytes, lowercase hex.
+    pub content_sha256: String,
+    pub imported_at: DateTime<Utc>,
+}
+
+/// One transformer's oil sample of one day. A transformer has one sample per day: a later
+/// upload of the same day replaces the readings (the newest import wins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleRecord {
+    pub asset_id: String,
+    pub date: NaiveDate,
+    pub gases: GasReadings,
+    /// Where it was read: sheet and 1-based row, for an engineer tracing a value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+}
+
+/// One diagnosis. Immutable once made: its `diagnosis_id` is unique across the fleet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiagnosisChange {
+    pub diagnosis_id: Uuid,
+    pub asset_id: String,
+    pub run: RunInfo,
+    /// SHA-256 of the diagnosis request (the contract's JSON), lowercase hex.
+    pub request_sha256: String,
+    pub engine_version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_sample_date: Option<NaiveDate>,
+    /// The keys a service queries by, copied from the response.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ieee_status: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iec_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// The contract's diagnosis response (`docs/contract/`), as raw DEFLATE (RFC 1951) in
+    /// standard base64: the laptop stores it compressed and sends it without re-encoding, and a
+    /// 7–20 KB answer travels as about 2 KB.
+    #[serde(with = "base64_bytes")]
+    pub response_deflate: Vec<u8>,
+}
+
+/// The diagnosis run a diagnosis belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInfo {
+    pub run_id: Uuid,
+    /// `embedded` or `lambda`.
+    pub engine: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_name: Option<String>,
+    pub started_at: DateTime<Utc>,
+}
+
+/// The service's answer to a batch: one result per item, in the batch's order. Replaying the
+/// batch (same `Idempotency-Key`, same body) returns this same answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchAnswer {
+    pub batch_id: Uuid,
+    pub received_at: DateTime<Utc>,
+    pub results: Vec<ItemResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemResult {
+    pub id: Uuid,
+    pub outcome: Outcome,
+    /// Why an item was rejected; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ErrorBody>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored now.
+    Applied,
+    /// Already stored (this item id, or this diagnosis id, arrived before): nothing changed.
+    Duplicate,
+    /// Not stored, for the reason given; sending it again will not help.
+    Rejected,
+}
+
+/// One page of the change feed: what other laptops uploaded after the cursor, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesPage {
+    pub changes: Vec<RemoteChange>,
+    /// Pass as `since` for the next page; unchanged when there was nothing new.
+    pub next_cursor: String,
+    /// True when more changes wait beyond this page.
+    pub more: bool,
+}
+
+/// A change as the central service stored it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteChange {
+    /// The uploading laptop's name, as its token was issued.
+    pub origin: String,
+    pub item: Item,
+}
+
+/// The body of every error answer (4xx, 5xx), and a rejected item's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable, machine-readable: `unauthorized`, `payload_too_large`, `invalid_item`, …
+    pub code: String,
+    /// For a person: says what is wrong and, where it helps, what to do.
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorBody {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why an item cannot be stored. `code()` is the [`ErrorBody`] code the service answers with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InvalidItem {
+    #[error("{field} is empty")]
+    Empty { field: &'static str },
+    #[error("{field} is longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("{field} is not a lowercase hex SHA-256")]
+    NotSha256 { field: &'static str },
+    #[error("the samples item carries {count} samples; at most {max} are allowed")]
+    TooManySamples { count: usize, max: usize },
+    #[error("the samples item carries no sample")]
+    NoSamples,
+    #[error("sample {index} ({asset_id}, {date}): {problem}")]
+    BadSample {
+        index: usize,
+        asset_id: String,
+        date: NaiveDate,
+        problem: String,
+    },
+    #[error("the IEEE status {0} is not 1, 2 or 3")]
+    BadIeeeStatus(u8),
+    #[error("the compressed response is {size} bytes; at most {max} are allowed")]
+    ResponseTooLarge { size: usize, max: usize },
+    #[error("the response is not a DEFLATE-compressed diagnosis: {0}")]
+    BadResponse(String),
+}
+
+impl InvalidItem {
+    pub fn code(&self) -> &'static str {
+        "invalid_item"
+    }
+}
+
+fn check_id(field: &'static str, value: &str) -> Result<(), InvalidItem> {
+    check_text(field, value, MAX_ID_CHARS)
+}
+
+fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), InvalidItem> {
+    if value.trim().is_empty() {
+        return Err(InvalidItem::Empty { field });
+    }
+    if value.chars().count() > max {
+        return Err(InvalidItem::TooLong { field, max });
+    }
+    Ok(())
+}
+
+fn check_optional_text(
+    field: &'static str,
+    value: &Option<String>,
+    max: usize,
+) -> Result<(), InvalidItem> {
+    match value {
+        Some(text) => check_text(field, text, max),
+        None => Ok(()),
+    }
+}
+
+fn check_sha256(field: &'static str, value: &str) -> Result<(), InvalidItem> {
+    let ok = value.len() == 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidItem::NotSha256 { field })
+    }
+}
+
+impl Change {
+    /// The checks that need no database: lengths, hashes, gas readings, sizes. The service
+    /// also inflates a diagnosis response to check it (see `check_response`), which costs time
+    /// and is kept apart.
+    pub fn validate(&self) -> Result<(), InvalidItem> {
+        match self {
+            Change::Asset(change) => {
+                let asset = &change.asset;
+                check_id("asset.id", &asset.id)?;
+                check_optional_text("asset.name", &asset.name, MAX_TEXT_CHARS)?;
+                check_optional_text("asset.substation", &asset.substation, MAX_TEXT_CHARS)?;
+                check_optional_text("asset.manufacturer", &asset.manufacturer, MAX_TEXT_CHARS)?;
+                Ok(())
+            }
+            Change::Samples(change) => {
+                check_text("source.file_name", &change.source.file_name, MAX_TEXT_CHARS)?;
+                check_sha256("source.content_sha256", &change.source.content_sha256)?;
+                if change.samples.is_empty() {
+                    return Err(InvalidItem::NoSamples);
+                }
+                if change.samples.len() > MAX_SAMPLES_PER_ITEM {
+                    return Err(InvalidItem::TooManySamples {
+                        count: change.samples.len(),
+                        max: MAX_SAMPLES_PER_ITEM,
+                    });
+                }
+                for (index, sample) in change.samples.iter().enumerate() {
+                    check_id("samples[].asset_id", &sample.asset_id)?;
+                    check_optional_text("samples[].sheet", &sample.sheet, MAX_TEXT_CHARS)?;
+                    if let Err(problem) = check_gases(&sample.gases) {
+                        return Err(InvalidItem::BadSample {
+                            index,
+                            asset_id: sample.asset_id.clone(),
+                            date: sample.date,
+                            problem,
+                        });
+                    }
+                }
+                Ok(())
+            }
+            Change::Diagnosis(change) => {
+                check_id("asset_id", &change.asset_id)?;
+                check_id("run.engine", &change.run.engine)?;
+                check_optional_text(
+                    "run.function_name",
+                    &change.run.function_name,
+                    MAX_TEXT_CHARS,
+                )?;
+                check_id("engine_version", &change.engine_version)?;
+                check_sha256("request_sha256", &change.request_sha256)?;
+                check_optional_text("iec_state", &change.iec_state, MAX_ID_CHARS)?;
+                check_optional_text("fault", &change.fault, MAX_ID_CHARS)?;
+                check_optional_text("severity", &change.severity, MAX_ID_CHARS)?;
+                if let Some(status) = change.ieee_status
+                    && !(1..=3).contains(&status)
+                {
+                    return Err(InvalidItem::BadIeeeStatus(status));
+                }
+                if change.response_deflate.len() > MAX_RESPONSE_BYTES {
+                    return Err(InvalidItem::ResponseTooLarge {
+                        size: change.response_deflate.len(),
+                        max: MAX_RESPONSE_BYTES,
+                    });
+                }
+                if change.response_deflate.is_empty() {
+                    return Err(InvalidItem::Empty {
+                        field: "response_deflate",
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Gas readings must be finite and not negative.
+fn check_gases(gases: &GasReadings) -> Result<(), String> {
+    use substation_dga::{Gas, GasValue};
+    for gas in Gas::ALL {
+        let number = match gases.get(gas) {
+            GasValue::Measured(ppm) => Some(ppm),
+            GasValue::BelowDetection { limit } => limit,
+            GasValue::NotMeasured => None,
+        };
+        if let Some(ppm) = number
+            && (!ppm.is_finite() || ppm < 0.0)
+        {
+            return Err(format!("{gas}: {ppm} is not a concentration in ppm"));
+        }
+    }
+    Ok(())
+}
+
+/// The opaque cursor of the change feed. Version 1 encodes the service's change sequence
+/// number; clients must not interpret it.
+pub fn parse_cursor(cursor: &str) -> Option<i64> {
+    if cursor.is_empty() {
+        return Some(0);
+    }
+    cursor
+        .strip_prefix("c1-")?
+        .parse()
+        .ok()
+        .filter(|seq: &i64| *seq >= 0)
+}
+
+pub fn format_cursor(seq: i64) -> String {
+    format!("c1-{seq}")
+}
+
+mod base64_bytes {
+    use super::*;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a standard base64 string")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Vec<u8>, E> {
+                base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|err| E::custom(format_args!("not standard base64: {err}")))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use substation_dga::GasValue;
+
+    fn diagnosis() -> DiagnosisChange {
+        DiagnosisChange {
+            diagnosis_id: Uuid::now_v7(),
+            asset_id: "TR-0001".into(),
+            run: RunInfo {
+                run_id: Uuid::now_v7(),
+                engine: "embedded".into(),
+                function_name: None,
+                started_at: Utc::now(),
+            },
+            request_sha256: "a".repeat(64),
+            engine_version: "0.1.0".into(),
+            latest_sample_date: NaiveDate::from_ymd_opt(2025, 3, 1),
+            ieee_status: Some(2),
+            iec_state: Some("normal".into()),
+            fault: Some("none".into()),
+            severity: Some("caution".into()),
+            created_at: Utc::now(),
+            response_deflate: vec![1, 2, 3, 250],
+        }
+    }
+
+    #[test]
+    fn a_batch_survives_json_unchanged() {
+        let mut gases = GasReadings::default();
+        gases.h2 = GasValue::Measured(12.5);
+        gases.c2h2 = GasValue::BelowDetection { limit: Some(0.5) };
+        let batch = SyncBatch {
+            batch_id: Uuid::now_v7(),
+            created_at: Utc::now(),
+            items: vec![
+                Item {
+                    id: Uuid::now_v7(),
+                    change: Change::Diagnosis(diagnosis()),
+                },
+                Item {
+                    id: Uuid::now_v7(),
+                    change: Change::Samples(SamplesChange {
+                        source: SampleSource {
+                            file_name: "fleet.xlsx".into(),
+                            content_sha256: "0".repeat(64),
+                            imported_at: Utc::now(),
+                        },
+                        samples: vec![SampleRecord {
+                            asset_id: "TR-0001".into(),
+                            date: NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"),
+                            gases,
+                            sheet: Some("DGA".into()),
+                            row: Some(7),
+                        }],
+                    }),
+                },
+            ],
+        };
+        let json = serde_json::to_string(&batch).expect("serialise");
+        assert!(json.contains(r#""change":{"diagnosis":"#), "{json}");
+        assert!(json.contains(r#""response_deflate":"AQID+g==""#), "{json}");
+        let back: SyncBatch = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, batch);
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_base64_are_refused() {
+        let mut value = serde_json::to_value(diagnosis()).expect("value");
+        value["surprise"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<DiagnosisChange>(value.clone()).is_err());
+        value.as_object_mut().expect("object").remove("surprise");
+        value["response_deflate"] = serde_json::json!("not base64!");
+        let err = serde_json::from_value::<DiagnosisChange>(value).expect_err("bad base64");
+        assert!(err.to_string().contains("not standard base64"), "{err}");
+    }
+
+    #[test]
+    fn validation_names_what_is_wrong() {
+        let mut change = diagnosis();
+        assert_eq!(Change::Diagnosis(change.clone()).validate(), Ok(()));
+        change.request_sha256 = "XYZ".into();
+        assert_eq!(
+            Change::Diagnosis(change.clone()).validate(),
+            Err(InvalidItem::NotSha256 {
+                field: "request_sha256"
+            })
+        );
+        change.request_sha256 = "b".repeat(64);
+        change.ieee_status = Some(7);
+        assert_eq!(
+            Change::Diagnosis(change.clone()).validate(),
+            Err(InvalidItem::BadIeeeStatus(7))
+        );
+        change.ieee_status = None;
+        change.asset_id = "   ".into();
+        assert_eq!(
+            Change::Diagnosis(change).validate(),
+            Err(InvalidItem::Empty { field: "asset_id" })
+        );
+
+        let mut gases = GasReadings::default();
+        gases.ch4 = GasValue::Measured(-3.0);
+        let samples = Change::Samples(SamplesChange {
+            source: SampleSource {
+                file_name: "fleet.xlsx".into(),
+                content_sha256: "0".repeat(64),
+                imported_at: Utc::now(),
+            },
+            samples: vec![SampleRecord {
+                asset_id: "TR-9".into(),
+                date: NaiveDate::from_ymd_opt(2024, 1, 2).expect("date"),
+                gases,
+                sheet: None,
+                row: None,
+            }],
+        });
+        let err = samples.validate().expect_err("negative ppm");
+        assert!(
+            err.to_string().contains("TR-9") && err.to_string().contains("-3"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(parse_cursor(""), Some(0));
+        assert_eq!(parse_cursor(&format_cursor(42)), Some(42));
+        assert_eq!(parse_cursor("42"), None);
+        assert_eq!(parse_cursor("c1--5"), None);
+        assert_eq!(parse_cursor("c1-x"), None);
+    }
+}
