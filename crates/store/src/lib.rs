@@ -11,6 +11,7 @@ mod error;
 mod gases;
 mod read;
 mod schema;
+mod sync;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +28,9 @@ pub use read::{
     StoredSample,
 };
 pub use schema::latest_version;
+pub use sync::{
+    AnswerOutcome, BatchLimits, OutgoingBatch, PullOutcome, Refusal, RejectedItem, SyncStatus,
+};
 
 /// Database file name inside the per-user data directory.
 pub const DATABASE_FILE: &str = "substation.sqlite3";
@@ -217,6 +221,7 @@ pub(crate) enum Op {
     Diagnosis(Box<PreparedDiagnosis>, SyncSender<Result<i64>>),
     Failure(FailureRecord, SyncSender<Result<()>>),
     FinishRun(i64, RunState, SyncSender<Result<()>>),
+    Sync(sync::SyncOp, SyncSender<Result<sync::SyncReply>>),
 }
 
 /// The handle to a database: submits writes to its writer thread, opens readers.
@@ -348,6 +353,64 @@ impl Store {
     /// Marks a run finished, cancelled or failed.
     pub fn finish_run(&self, run_id: i64, state: RunState) -> Result<()> {
         Self::wait(self.send(|reply| Op::FinishRun(run_id, state, reply))?)
+    }
+
+    fn sync_op(&self, op: sync::SyncOp) -> Result<sync::SyncReply> {
+        Self::wait(self.send(|reply| Op::Sync(op, reply))?)
+    }
+
+    /// The upload to send next: the oldest batch built and not answered yet (a retry or a
+    /// restart resends it byte for byte), else a new one built from the pending outbox rows
+    /// and stored, its rows stamped, in one transaction. `None` when nothing is pending.
+    pub fn next_sync_batch(&self, limits: BatchLimits) -> Result<Option<OutgoingBatch>> {
+        match self.sync_op(sync::SyncOp::NextBatch(limits))? {
+            sync::SyncReply::Batch(batch) => Ok(batch),
+            _ => Err(StoreError::Invalid("unexpected reply".into())),
+        }
+    }
+
+    /// Applies the service's answer to a batch: each item's row acked or rejected with its
+    /// reason, the batch answered. An answer to a batch answered before changes nothing.
+    pub fn answer_sync_batch(
+        &self,
+        answer: substation_sync_protocol::BatchAnswer,
+    ) -> Result<AnswerOutcome> {
+        match self.sync_op(sync::SyncOp::Answer(Box::new(answer)))? {
+            sync::SyncReply::Answered(outcome) => Ok(outcome),
+            _ => Err(StoreError::Invalid("unexpected reply".into())),
+        }
+    }
+
+    /// The service refused a whole batch: its rows are rejected, or go back to pending to be
+    /// sent in smaller batches. Returns the rows changed.
+    pub fn refuse_sync_batch(&self, batch_id: uuid::Uuid, refusal: Refusal) -> Result<u64> {
+        match self.sync_op(sync::SyncOp::Refuse(batch_id, refusal))? {
+            sync::SyncReply::Refused(rows) => Ok(rows),
+            _ => Err(StoreError::Invalid("unexpected reply".into())),
+        }
+    }
+
+    /// Records a failed attempt (of this batch, if any) as sync's last error.
+    pub fn record_sync_failure(&self, batch_id: Option<uuid::Uuid>, message: &str) -> Result<()> {
+        self.sync_op(sync::SyncOp::Failed(batch_id, message.to_owned()))
+            .map(drop)
+    }
+
+    /// Records that a sync ran to its end.
+    pub fn record_sync_success(&self) -> Result<()> {
+        self.sync_op(sync::SyncOp::Succeeded).map(drop)
+    }
+
+    /// Brings a page of the change feed into the cache (no outbox rows: nothing echoes back)
+    /// and keeps its cursor, in one transaction.
+    pub fn apply_changes(
+        &self,
+        page: substation_sync_protocol::ChangesPage,
+    ) -> Result<PullOutcome> {
+        match self.sync_op(sync::SyncOp::Pull(Box::new(page)))? {
+            sync::SyncReply::Pulled(outcome) => Ok(outcome),
+            _ => Err(StoreError::Invalid("unexpected reply".into())),
+        }
     }
 }
 

@@ -99,6 +99,10 @@ pub struct DiagnosisRow {
     pub fault: Option<String>,
     pub severity: Option<String>,
     pub created_at: String,
+    /// The laptop that made it, for a diagnosis pulled from the central service; `None` for
+    /// one made here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// An asset with its counts.
@@ -119,6 +123,9 @@ pub struct BatchRow {
     pub assets_new: u64,
     pub samples_new: u64,
     pub samples_updated: u64,
+    /// The laptop whose import this is, for samples pulled from the central service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// A diagnosis run as listed for review.
@@ -136,6 +143,10 @@ pub struct RunRow {
     pub reused: u64,
     /// The options the run was started with (JSON).
     pub options_json: String,
+    /// The laptop that made the run, for diagnoses pulled from the central service (such a
+    /// run is finished and owes nothing); `None` for a run made here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// A version-2 gas column pair (value, state) as a reading; migration 3 uses it.
@@ -156,7 +167,7 @@ fn preservation(text: Option<String>) -> Option<OilPreservation> {
     }
 }
 
-fn asset_from(row: &Row<'_>) -> rusqlite::Result<Asset> {
+pub(crate) fn asset_from(row: &Row<'_>) -> rusqlite::Result<Asset> {
     let mut asset = Asset::new(row.get::<_, String>(0)?);
     asset.name = row.get(1)?;
     asset.substation = row.get(2)?;
@@ -170,7 +181,7 @@ fn asset_from(row: &Row<'_>) -> rusqlite::Result<Asset> {
     Ok(asset)
 }
 
-const ASSET_COLUMNS: &str =
+pub(crate) const ASSET_COLUMNS: &str =
     "id, name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
      oil_volume_litres, oil_preservation, communicating_oltc";
 
@@ -212,6 +223,7 @@ fn diagnosis_row(row: &Row<'_>) -> rusqlite::Result<DiagnosisRow> {
         fault: row.get(7)?,
         severity: row.get(8)?,
         created_at: row.get(9)?,
+        origin: row.get(10)?,
     })
 }
 
@@ -308,12 +320,14 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// An asset's diagnoses, newest first.
+    /// An asset's diagnoses, newest first (by when they were made: one pulled from another
+    /// laptop may be older than those made here).
     pub fn diagnoses(&self, asset_id: &str) -> Result<Vec<DiagnosisRow>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, diagnosis_uuid, run_id, engine_version, latest_sample_date, ieee_status, iec_state, fault,
-                    severity, created_at
-             FROM diagnosis WHERE asset_id = ?1 ORDER BY id DESC",
+            "SELECT d.id, d.diagnosis_uuid, d.run_id, d.engine_version, d.latest_sample_date, d.ieee_status,
+                    d.iec_state, d.fault, d.severity, d.created_at, r.origin
+             FROM diagnosis d JOIN diagnosis_run r ON r.id = d.run_id
+             WHERE d.asset_id = ?1 ORDER BY d.created_at DESC, d.id DESC",
         )?;
         let rows = statement.query_map(params![asset_id], diagnosis_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -374,7 +388,7 @@ impl Reader {
 
     pub fn batches(&self) -> Result<Vec<BatchRow>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, file_name, content_sha256, imported_at, assets_new, samples_new, samples_updated
+            "SELECT id, file_name, content_sha256, imported_at, assets_new, samples_new, samples_updated, origin
              FROM import_batch ORDER BY id DESC",
         )?;
         let rows = statement.query_map([], |row| {
@@ -386,6 +400,7 @@ impl Reader {
                 assets_new: row.get(4)?,
                 samples_new: row.get(5)?,
                 samples_updated: row.get(6)?,
+                origin: row.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -394,7 +409,7 @@ impl Reader {
     pub fn runs(&self) -> Result<Vec<RunRow>> {
         let mut statement = self.conn.prepare_cached(
             "SELECT id, run_uuid, engine, state, started_at, finished_at, assets_total, succeeded, failed, reused,
-                    options_json
+                    options_json, origin
              FROM diagnosis_run ORDER BY id DESC",
         )?;
         let rows = statement.query_map([], |row| {
@@ -410,6 +425,7 @@ impl Reader {
                 failed: row.get(8)?,
                 reused: row.get(9)?,
                 options_json: row.get(10)?,
+                origin: row.get(11)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -423,6 +439,12 @@ impl Reader {
             .query_row([], |row| row.get(0))?)
     }
 
+    /// Where sync stands: what waits, what was refused and why, the last success and error,
+    /// the change feed's cursor.
+    pub fn sync_status(&self) -> Result<crate::SyncStatus> {
+        crate::sync::status(&self.conn)
+    }
+
     /// Counts of every table, for tests and `review --stats`.
     pub fn counts(&self) -> Result<Vec<(String, u64)>> {
         let mut out = Vec::new();
@@ -434,6 +456,7 @@ impl Reader {
             "diagnosis",
             "diagnosis_failure",
             "outbox",
+            "sync_batch",
         ] {
             let count: u64 =
                 self.conn

@@ -16,12 +16,13 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             include_str!("../migrations/0003_compact_samples.sql"),
             pack_version_2_samples,
         ),
+        M::up(include_str!("../migrations/0004_sync.sql")),
     ])
 });
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
-    3
+    4
 }
 
 /// Migration 3's data step: every version-2 sample into the compact table, its gases packed

@@ -25,6 +25,10 @@ enum Pending {
     Import(SyncSender<Result<ImportOutcome>>, Result<ImportOutcome>),
     Id(SyncSender<Result<i64>>, Result<i64>),
     Unit(SyncSender<Result<()>>, Result<()>),
+    Sync(
+        SyncSender<Result<crate::sync::SyncReply>>,
+        Result<crate::sync::SyncReply>,
+    ),
 }
 
 impl Pending {
@@ -41,6 +45,7 @@ impl Pending {
             Pending::Import(tx, r) => drop(tx.send(settle(r, commit))),
             Pending::Id(tx, r) => drop(tx.send(settle(r, commit))),
             Pending::Unit(tx, r) => drop(tx.send(settle(r, commit))),
+            Pending::Sync(tx, r) => drop(tx.send(settle(r, commit))),
         }
     }
 }
@@ -85,6 +90,7 @@ fn refuse(op: &Op, message: &str) -> Pending {
         Op::Import(_, tx) => Pending::Import(tx.clone(), Err(error())),
         Op::BeginRun(_, tx) | Op::Diagnosis(_, tx) => Pending::Id(tx.clone(), Err(error())),
         Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx.clone(), Err(error())),
+        Op::Sync(_, tx) => Pending::Sync(tx.clone(), Err(error())),
     }
 }
 
@@ -118,6 +124,9 @@ fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
             reply.clone(),
             guarded(tx, |c| finish_run(c, *run_id, *state)),
         ),
+        Op::Sync(op, reply) => {
+            Pending::Sync(reply.clone(), guarded(tx, |c| crate::sync::apply(c, op)))
+        }
     }
 }
 
