@@ -24,6 +24,8 @@ pub enum CliError {
     Import(#[from] substation_import::ImportError),
     #[error(transparent)]
     Store(#[from] substation_store::StoreError),
+    #[error(transparent)]
+    Sync(#[from] substation_sync::SyncError),
     #[error("{0}")]
     Usage(String),
     /// The engine cannot be used at all (no credentials, no region, …): code, message.
@@ -43,6 +45,7 @@ impl CliError {
             CliError::Write { .. } => "file_unwritable",
             CliError::Import(error) => error.code(),
             CliError::Store(error) => error.code(),
+            CliError::Sync(error) => error.code(),
             CliError::Usage(_) => "usage",
             CliError::Engine(code, _) => code,
             CliError::Fleet(code, _) => code,

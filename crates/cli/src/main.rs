@@ -4,6 +4,7 @@ mod diagnose;
 mod error;
 mod import;
 mod review;
+mod sync;
 mod table;
 
 use std::path::PathBuf;
@@ -130,10 +131,55 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         page: u32,
     },
+    /// Upload what this laptop imported and diagnosed to the central service, then pull what
+    /// other laptops uploaded into the local cache. Safe to interrupt and to run again: what
+    /// was not answered is resent, and the service stores each item once. The token comes
+    /// from the OS credential store (`substation sync login`) or SUBSTATION_SYNC_TOKEN; https
+    /// is required except to this computer. Exit 0: everything delivered; 1: the service
+    /// rejected some items (`substation sync status` says why); 2: unusable input or token;
+    /// 3: the service could not be reached or kept failing (try again later); 130: cancelled.
+    #[command(args_conflicts_with_subcommands = true)]
+    Sync {
+        #[command(subcommand)]
+        action: Option<SyncAction>,
+        /// The central service, e.g. https://sync.example.org (default: SUBSTATION_SYNC_SERVER).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Seconds one request may take before it is retried (default 120).
+        #[arg(long, value_name = "S")]
+        timeout: Option<f64>,
+        /// Attempts per request before this sync gives up, exit 3 (default 8).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+        attempts: Option<u32>,
+    },
     /// Write a blank, documented workbook to fill in and import.
     Template {
         /// Where to write it, e.g. dga-template.xlsx.
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncAction {
+    /// Store the sync token for a server in the OS credential store (read from standard input).
+    Login {
+        /// The central service (default: SUBSTATION_SYNC_SERVER).
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+    },
+    /// Remove the sync token for a server from the OS credential store.
+    Logout {
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+    },
+    /// What waits to be sent, what was rejected and why, the last sync; works offline.
+    Status {
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
     },
 }
 
@@ -225,6 +271,26 @@ fn main() -> ExitCode {
             limit: *limit,
             page: *page,
         }),
+        Command::Sync {
+            action,
+            server,
+            db,
+            timeout,
+            attempts,
+        } => match action {
+            None => sync::run(&sync::SyncArgs {
+                server: server.clone(),
+                db: database_path(db.as_deref()),
+                json: cli.json,
+                timeout: *timeout,
+                attempts: *attempts,
+            }),
+            Some(SyncAction::Login { server }) => sync::login(server.as_deref(), cli.json),
+            Some(SyncAction::Logout { server }) => sync::logout(server.as_deref(), cli.json),
+            Some(SyncAction::Status { db }) => {
+                sync::status(&database_path(db.as_deref()), cli.json)
+            }
+        },
         Command::Template { out } => import::template(out),
     };
     match result {
@@ -247,7 +313,7 @@ pub fn database_path(db: Option<&std::path::Path>) -> PathBuf {
         .unwrap_or_else(|| data_dir().join(substation_store::DATABASE_FILE))
 }
 
-fn report(error: &CliError, json: bool) {
+pub(crate) fn report(error: &CliError, json: bool) {
     if json {
         let body = serde_json::json!({ "error": error.body() });
         println!("{body}");

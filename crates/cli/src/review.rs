@@ -54,13 +54,16 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
             );
             for d in &diagnoses {
                 println!(
-                    "  {}  latest sample {}  IEEE {}  IEC {}  fault {}  {}",
+                    "  {}  latest sample {}  IEEE {}  IEC {}  fault {}  {}{}",
                     d.created_at,
                     d.latest_sample_date.as_deref().unwrap_or("-"),
                     d.ieee_status.map_or("-".to_owned(), |s| s.to_string()),
                     d.iec_state.as_deref().unwrap_or("-"),
                     d.fault.as_deref().unwrap_or("-"),
                     d.severity.as_deref().unwrap_or("-"),
+                    d.origin
+                        .as_deref()
+                        .map_or(String::new(), |o| format!("  (from {o})")),
                 );
             }
             if let Some(latest) = diagnoses.first()

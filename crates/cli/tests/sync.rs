@@ -1,0 +1,268 @@
+//! `substation sync` as a user runs it, against a stand-in of the central service on
+//! 127.0.0.1: a full sync, a process killed with SIGKILL while its batch is stored at the
+//! service but not answered (the restart delivers every item exactly once), exit codes and
+//! JSON errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use substation_sync_testserver::{Fault, TestCentral, exactly_once};
+
+const TOKEN: &str = "cli-test-token";
+
+fn substation(data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_substation"));
+    command
+        .env("SUBSTATION_DATA_DIR", data)
+        .env("SUBSTATION_SYNC_TOKEN", TOKEN)
+        .env_remove("SUBSTATION_SYNC_SERVER");
+    command
+}
+
+fn workbook() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/korean-lab-export.xlsx")
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A database with the sample workbook imported and diagnosed: 30 transformers.
+fn diagnosed(dir: &Path) -> PathBuf {
+    let db = dir.join("laptop.sqlite3");
+    ok(&substation(dir)
+        .arg("diagnose")
+        .arg(workbook())
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .expect("diagnose"));
+    db
+}
+
+fn status(dir: &Path, db: &Path) -> serde_json::Value {
+    let out = ok(&substation(dir)
+        .args(["--json", "sync", "status", "--db"])
+        .arg(db)
+        .output()
+        .expect("status"));
+    serde_json::from_str(&out).expect("status JSON")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+#[test]
+fn a_sync_delivers_the_outbox_and_reports_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = diagnosed(dir.path());
+    let pending = status(dir.path(), &db)["pending"]
+        .as_u64()
+        .expect("pending");
+    assert!(pending > 30, "{pending}");
+    let rt = runtime();
+    let central = rt
+        .block_on(TestCentral::start(&[(TOKEN, "laptop-cli")]))
+        .expect("server");
+    let out = ok(&substation(dir.path())
+        .args(["--json", "sync", "--server", &central.url(), "--db"])
+        .arg(&db)
+        .output()
+        .expect("sync"));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("report JSON");
+    assert_eq!(report["sent"], report["applied"]);
+    assert_eq!(report["rejected"], 0);
+    assert_eq!(report["pending"], 0);
+    let stats = central.stats();
+    assert!(exactly_once(&stats));
+    assert_eq!(stats.diagnoses, 30);
+    let after = status(dir.path(), &db);
+    assert_eq!(
+        (after["pending"].as_u64(), after["acked"].as_u64()),
+        (Some(0), Some(pending))
+    );
+    assert!(after["last_success_at"].is_string());
+
+    // The server may come from the environment; the text summary.
+    let out = ok(&substation(dir.path())
+        .env("SUBSTATION_SYNC_SERVER", central.url())
+        .args(["sync", "--db"])
+        .arg(&db)
+        .output()
+        .expect("sync"));
+    assert!(out.contains("0 item(s) sent"), "{out}");
+}
+
+#[test]
+#[cfg(unix)]
+fn a_sync_killed_mid_batch_delivers_every_item_exactly_once_after_a_restart() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = diagnosed(dir.path());
+    let pending = status(dir.path(), &db)["pending"]
+        .as_u64()
+        .expect("pending");
+    let rt = runtime();
+    let central = rt
+        .block_on(TestCentral::start(&[(TOKEN, "laptop-cli")]))
+        .expect("server");
+    // The first upload is stored at the service and never answered.
+    central.script([Fault::StoreThenStall]);
+    let mut child = substation(dir.path())
+        .args(["--json", "sync", "--server", &central.url(), "--db"])
+        .arg(&db)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sync");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while central.stats().stored.is_empty() {
+        assert!(Instant::now() < deadline, "the upload never arrived");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SIGKILL: no destructor, no chance to record anything.
+    let _ = Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let stored_before = central.stats().stored.len();
+    assert!(stored_before > 0);
+    let left = status(dir.path(), &db);
+    assert_eq!(left["open_batches"], 1, "the batch stays for the next sync");
+
+    let out = ok(&substation(dir.path())
+        .args(["--json", "sync", "--server", &central.url(), "--db"])
+        .arg(&db)
+        .output()
+        .expect("restart"));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("report");
+    assert_eq!(report["pending"], 0);
+    let stats = central.stats();
+    assert!(exactly_once(&stats), "an item was stored twice");
+    assert!(
+        stats.replays >= 1,
+        "the open batch was answered from the stored answer"
+    );
+    assert_eq!(stats.diagnoses, 30);
+    let after = status(dir.path(), &db);
+    assert_eq!(
+        (
+            after["pending"].as_u64(),
+            after["acked"].as_u64(),
+            after["open_batches"].as_u64()
+        ),
+        (Some(0), Some(pending), Some(0))
+    );
+}
+
+fn error_json(out: &Output) -> serde_json::Value {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let value: serde_json::Value = serde_json::from_str(text.trim()).expect("an error object");
+    value["error"].clone()
+}
+
+#[test]
+fn bad_tokens_urls_and_rejected_items_have_their_exit_codes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = diagnosed(dir.path());
+    let rt = runtime();
+    let central = rt
+        .block_on(TestCentral::start(&[(TOKEN, "laptop-cli")]))
+        .expect("server");
+
+    let out = substation(dir.path())
+        .env("SUBSTATION_SYNC_TOKEN", "wrong")
+        .args(["--json", "sync", "--server", &central.url(), "--db"])
+        .arg(&db)
+        .output()
+        .expect("sync");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(error_json(&out)["code"], "unauthorized");
+    assert_eq!(central.stats().unauthorized, 1, "not retried");
+
+    let out = substation(dir.path())
+        .args([
+            "--json",
+            "sync",
+            "--server",
+            "http://sync.example.org",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .expect("sync");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(error_json(&out)["code"], "insecure_server_url");
+
+    let out = substation(dir.path())
+        .args(["--json", "sync", "--db"])
+        .arg(&db)
+        .output()
+        .expect("sync");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(error_json(&out)["code"], "usage");
+
+    // Nothing listens there: retried, then exit 3, and the batch waits for the next sync.
+    let out = substation(dir.path())
+        .args([
+            "--json",
+            "sync",
+            "--server",
+            "http://127.0.0.1:9",
+            "--attempts",
+            "2",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .expect("sync");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(error_json(&out)["code"], "server_unreachable");
+
+    // The service refuses one transformer's items: exit 1, with the reasons.
+    let reader_db = substation_store::Store::open(&db).expect("open");
+    let refused = reader_db.reader().expect("r").assets().expect("assets")[0]
+        .id
+        .clone();
+    drop(reader_db);
+    central.reject_asset(&refused);
+    let out = substation(dir.path())
+        .args(["--json", "sync", "--server", &central.url(), "--db"])
+        .arg(&db)
+        .output()
+        .expect("sync");
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).expect("report");
+    assert!(report["rejected"].as_u64() >= Some(2));
+    assert!(
+        report["rejected_items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["entity_key"] == refused.as_str())
+    );
+    let text = ok(&substation(dir.path())
+        .args(["sync", "status", "--db"])
+        .arg(&db)
+        .output()
+        .expect("status"));
+    assert!(text.contains("this transformer is refused"), "{text}");
+}
