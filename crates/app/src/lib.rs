@@ -527,6 +527,7 @@ impl App {
                     imported_at: b.imported_at,
                     assets,
                     samples_new: count(b.samples_new),
+                    origin: b.origin,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -551,6 +552,7 @@ impl App {
                     failed: count(r.failed),
                     reused: count(r.reused),
                     owed,
+                    origin: r.origin,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

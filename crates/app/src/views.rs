@@ -292,6 +292,9 @@ pub struct BatchView {
     pub imported_at: String,
     pub assets: u32,
     pub samples_new: u32,
+    /// The laptop that imported it, for samples pulled from the central service; empty for an
+    /// import made here.
+    pub origin: Option<String>,
 }
 
 /// A run as listed in the history.
@@ -310,6 +313,9 @@ pub struct RunView {
     pub reused: u32,
     /// What the run still owes (no result yet): a resume dispatches only these.
     pub owed: u32,
+    /// The laptop that made the run, for diagnoses pulled from the central service (always
+    /// finished, owing nothing, never resumed here); empty for a run made here.
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

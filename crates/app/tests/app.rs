@@ -680,3 +680,67 @@ fn lambda_child() {
         "{summary:?}"
     );
 }
+
+#[test]
+fn runs_pulled_from_other_laptops_are_finished_owe_nothing_and_name_their_laptop() {
+    use substation_sync_protocol::{
+        Change, ChangesPage, DiagnosisChange, Item, RemoteChange, RunInfo,
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let request = substation_dga::DiagnosisRequest::new(
+        substation_dga::Asset::new("FAR-1"),
+        vec![substation_dga::Sample::new(
+            chrono::NaiveDate::from_ymd_opt(2025, 5, 1).expect("date"),
+            substation_dga::GasReadings::default().with(substation_dga::Gas::H2, 700.0),
+        )],
+    );
+    let diagnosis = substation_dga::diagnose(&request).expect("diagnosis");
+    let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    serde_json::to_writer(&mut deflate, &diagnosis).expect("json");
+    let now = chrono::Utc::now();
+    let change = DiagnosisChange {
+        diagnosis_id: uuid::Uuid::now_v7(),
+        asset_id: "FAR-1".into(),
+        run: RunInfo {
+            run_id: uuid::Uuid::now_v7(),
+            engine: "embedded".into(),
+            function_name: None,
+            started_at: now,
+        },
+        request_sha256: substation_store::request_sha256(&request).expect("hash"),
+        engine_version: diagnosis.engine.version.clone(),
+        latest_sample_date: Some(diagnosis.latest_sample_date),
+        ieee_status: Some(diagnosis.ieee_c57_104_2019.status.number()),
+        iec_state: Some(diagnosis.iec_60599.state.label().into()),
+        fault: Some(diagnosis.fault.label().into()),
+        severity: Some(diagnosis.severity.label().into()),
+        created_at: now,
+        response_deflate: deflate.finish().expect("deflate"),
+    };
+    app.store()
+        .expect("store")
+        .apply_changes(ChangesPage {
+            changes: vec![RemoteChange {
+                origin: "laptop-a".into(),
+                item: Item {
+                    id: uuid::Uuid::now_v7(),
+                    change: Change::Diagnosis(change),
+                },
+            }],
+            next_cursor: "c1-1".into(),
+            more: false,
+        })
+        .expect("pull");
+    let history = app.history().expect("history");
+    assert_eq!(history.runs.len(), 1);
+    let run = &history.runs[0];
+    assert_eq!(run.origin.as_deref(), Some("laptop-a"));
+    assert_eq!(
+        (run.state.as_str(), run.succeeded, run.failed, run.owed),
+        ("finished", 1, 0, 0)
+    );
+    assert_eq!(history.outbox_pending, 0, "nothing echoes back");
+    let fleet = app.fleet(&all(None)).expect("fleet");
+    assert_eq!(fleet.rows.len(), 1);
+}

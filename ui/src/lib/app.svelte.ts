@@ -68,8 +68,9 @@ class AppState {
     try {
       this.history = await api.history();
       if (this.info) this.info = { ...this.info, cached_assets: this.history.cached_assets };
-      // "Retry failed" after a restart resumes the latest run that still owes results.
-      const latest = this.history.runs[0];
+      // "Retry failed" after a restart resumes the latest run made here that still owes
+      // results (runs pulled from other laptops owe nothing and are never resumed here).
+      const latest = this.history.runs.find((r) => r.origin === null);
       if (latest && run.lastRunId === null && !run.running && latest.state !== "running") {
         run.lastRunId = latest.id;
         run.lastRunFailed = latest.owed + latest.failed;

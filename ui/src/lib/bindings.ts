@@ -184,7 +184,12 @@ triangle_1: Array<[string, Array<[number, number, number]>]>,
  */
 pentagon_1: Array<[string, Array<[number, number]>]>, pentagon_outline: Array<[number, number]>, };
 
-export type BatchView = { id: number, file_name: string, imported_at: string, assets: number, samples_new: number, };
+export type BatchView = { id: number, file_name: string, imported_at: string, assets: number, samples_new: number, 
+/**
+ * The laptop that imported it, for samples pulled from the central service; empty for an
+ * import made here.
+ */
+origin: string | null, };
 
 export type RunView = { id: number, 
 /**
@@ -194,7 +199,12 @@ batch_id: number | null, engine: string, state: string, started_at: string, fini
 /**
  * What the run still owes (no result yet): a resume dispatches only these.
  */
-owed: number, };
+owed: number, 
+/**
+ * The laptop that made the run, for diagnoses pulled from the central service (always
+ * finished, owing nothing, never resumed here); empty for a run made here.
+ */
+origin: string | null, };
 
 export type CacheHistory = { batches: Array<BatchView>, runs: Array<RunView>, outbox_pending: number, 
 /**
