@@ -213,7 +213,7 @@ fn measured(args: &Args, requests: &[(String, DiagnosisRequest)]) {
         let cpu_used = cpu() - cpu_before;
         println!(
             "sync of {} diagnoses to {}: {:.2} s wall ({:.0} diagnoses/s), {:.2} s CPU of this \
-             process{}; {} batches of ≤ {} items, gzip {:?}; {} applied, {} retries",
+             process{}; {} batches of ≤ {} items, gzip {:?}, {:.1} MB sent; {} applied, {} retries",
             report.sent,
             if args.server.is_some() {
                 url.as_str()
@@ -231,6 +231,7 @@ fn measured(args: &Args, requests: &[(String, DiagnosisRequest)]) {
             report.batches,
             args.items,
             args.gzip,
+            report.bytes as f64 / 1e6,
             report.applied,
             report.retries,
         );

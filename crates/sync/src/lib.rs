@@ -103,6 +103,9 @@ pub struct SyncReport {
     pub pulled: u64,
     /// Upload batches sent (each counted once, however many attempts it took).
     pub batches: u64,
+    /// Bytes of those batches' bodies as sent (gzip-compressed unless configured otherwise),
+    /// each batch counted once.
+    pub bytes: u64,
     /// Attempts that failed and were retried.
     pub retries: u64,
     /// Outbox rows still waiting at the end (0 after a complete push).
@@ -275,6 +278,7 @@ impl SyncClient {
                 return Ok(());
             };
             report.batches += 1;
+            report.bytes += batch.body.len() as u64;
             let key = HeaderValue::from_str(&batch.id.to_string())
                 .map_err(|e| SyncError::Usage(e.to_string()))?;
             let request = || {
