@@ -81,18 +81,19 @@ ALTER TABLE diagnosis ALTER COLUMN response_deflate SET STORAGE EXTERNAL;
 -- The change feed: every applied item, in the order of seq, which is also the order in which
 -- the uploads committed (the service allocates seq under a lock held until commit), so that a
 -- reader that has seen seq N has seen everything below it. item is the item's JSON, as pulls
--- return it.
+-- return it, except that a diagnosis's response_deflate is left empty there: it is stored once,
+-- in diagnosis.response_deflate (diagnosis_id), and put back when pulled.
 CREATE TABLE change_log (
-    seq         bigint PRIMARY KEY,
-    item_id     uuid NOT NULL UNIQUE,
-    device_id   bigint NOT NULL REFERENCES device (id),
-    batch_id    uuid NOT NULL,
-    kind        text NOT NULL CHECK (kind IN ('asset', 'samples', 'diagnosis')),
-    item        text NOT NULL,
-    received_at timestamptz NOT NULL
+    seq          bigint PRIMARY KEY,
+    item_id      uuid NOT NULL UNIQUE,
+    device_id    bigint NOT NULL REFERENCES device (id),
+    batch_id     uuid NOT NULL,
+    kind         text NOT NULL CHECK (kind IN ('asset', 'samples', 'diagnosis')),
+    item         text NOT NULL,
+    diagnosis_id uuid,
+    received_at  timestamptz NOT NULL,
+    CHECK ((kind = 'diagnosis') = (diagnosis_id IS NOT NULL))
 );
--- Mostly base64 of DEFLATE: compressing again costs time and saves little.
-ALTER TABLE change_log ALTER COLUMN item SET STORAGE EXTERNAL;
 
 -- Upload batches by Idempotency-Key: a replay with the same body gets the stored answer.
 CREATE TABLE sync_batch (

@@ -17,7 +17,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use flate2::read::{DeflateDecoder, MultiGzDecoder};
+use flate2::read::MultiGzDecoder;
+use flate2::{Decompress, FlushDecompress, Status};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -26,6 +27,8 @@ use substation_sync_protocol::{
     BatchAnswer, Change, DiagnosisChange, ErrorBody, IDEMPOTENCY_HEADER, InvalidItem, Item,
     ItemResult, MAX_ITEMS_PER_BATCH, Outcome,
 };
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::Type;
 use uuid::Uuid;
 
 use crate::api::{ApiError, AppState, Device, REPLAYED_HEADER};
@@ -33,6 +36,11 @@ use crate::api::{ApiError, AppState, Device, REPLAYED_HEADER};
 /// Held with `pg_advisory_xact_lock` by every upload from before it allocates change sequence
 /// numbers until it commits: "substation-central changes".
 pub(crate) const CHANGE_LOCK: i64 = 0x5342_4b5f_4348_4e47;
+
+/// A diagnosis in the change feed's `item` column: its response left empty, to be filled
+/// from `diagnosis.response_deflate` when pulled. The item is written by serde_json, where
+/// this text can only be the field itself (inside a string its quotes would be escaped).
+pub(crate) const RESPONSE_PLACEHOLDER: &str = "\"response_deflate\":\"\"";
 
 /// A diagnosis response may inflate to at most this (the contract's answers are 7–20 KB).
 const MAX_INFLATED_RESPONSE: usize = 16 * 1024 * 1024;
@@ -311,8 +319,9 @@ pub(crate) enum Slot {
     Valid {
         id: Uuid,
         change: Box<Change>,
-        /// The item's JSON as received: what pulls return.
-        raw: String,
+        /// The item's JSON for the change feed: as received, but a diagnosis without its
+        /// response (see [`RESPONSE_PLACEHOLDER`]).
+        stored: String,
     },
 }
 
@@ -350,60 +359,133 @@ pub(crate) fn prepare(body: &[u8], key: Uuid) -> Result<Prepared, ApiError> {
             ),
         ));
     }
-    let mut slots = Vec::with_capacity(envelope.items.len());
-    let mut seen_items = HashSet::with_capacity(envelope.items.len());
+    let checked = check_items(&envelope.items)?;
+    let mut slots = Vec::with_capacity(checked.len());
+    let mut seen_items = HashSet::with_capacity(checked.len());
     let mut seen_diagnoses = HashSet::new();
-    let mut inflated = Vec::new();
-    for (index, raw) in envelope.items.iter().enumerate() {
-        let item: Item = match serde_json::from_str(raw.get()) {
-            Ok(item) => item,
-            Err(_) => {
-                let Ok(ItemId { id }) = serde_json::from_str(raw.get()) else {
-                    return Err(malformed(format!(
-                        "items[{index}] has no valid \"id\" (a UUID), so it cannot be answered \
-                         on its own: {}",
-                        item_error(raw.get())
-                    )));
-                };
-                slots.push(Slot::Rejected {
-                    id,
-                    reason: ErrorBody::new(
-                        "invalid_item",
-                        format!("items[{index}].{}", item_error(raw.get())),
-                    ),
-                });
-                continue;
+    for checked in checked {
+        let slot = match checked {
+            Checked::Rejected { id, reason } => {
+                if seen_items.insert(id) {
+                    Slot::Rejected { id, reason }
+                } else {
+                    Slot::Repeated { id }
+                }
+            }
+            Checked::Valid { item, stored } => {
+                let item = *item;
+                let repeated = !seen_items.insert(item.id)
+                    || matches!(&item.change, Change::Diagnosis(d) if !seen_diagnoses.insert(d.diagnosis_id));
+                if repeated {
+                    Slot::Repeated { id: item.id }
+                } else {
+                    Slot::Valid {
+                        id: item.id,
+                        change: Box::new(item.change),
+                        stored,
+                    }
+                }
             }
         };
-        let id = item.id;
-        if !seen_items.insert(id) {
-            slots.push(Slot::Repeated { id });
-            continue;
-        }
-        let check = item.change.validate().and_then(|()| match &item.change {
-            Change::Diagnosis(diagnosis) => check_response(diagnosis, &mut inflated),
-            _ => Ok(()),
-        });
-        if let Err(invalid) = check {
-            slots.push(Slot::Rejected {
-                id,
-                reason: ErrorBody::new(invalid.code(), invalid.to_string()),
-            });
-            continue;
-        }
-        if let Change::Diagnosis(diagnosis) = &item.change
-            && !seen_diagnoses.insert(diagnosis.diagnosis_id)
-        {
-            slots.push(Slot::Repeated { id });
-            continue;
-        }
-        slots.push(Slot::Valid {
-            id,
-            change: Box::new(item.change),
-            raw: raw.get().to_owned(),
-        });
+        slots.push(slot);
     }
     Ok(Prepared { slots })
+}
+
+/// An item after the checks that need neither the database nor the other items.
+enum Checked {
+    Rejected { id: Uuid, reason: ErrorBody },
+    Valid { item: Box<Item>, stored: String },
+}
+
+/// Checks every item, on as many threads as there are cores (inflating and reading the
+/// diagnosis responses is most of the time an upload takes outside the database).
+fn check_items(items: &[&RawValue]) -> Result<Vec<Checked>, ApiError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(4);
+    if threads == 1 || items.len() < 64 {
+        let mut inflater = Inflater::new();
+        return items
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| check_item(index, raw, &mut inflater))
+            .collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    let mut inflater = Inflater::new();
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, raw)| check_item(n * chunk + i, raw, &mut inflater))
+                        .collect::<Result<Vec<_>, ApiError>>()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(items.len());
+        for worker in workers {
+            let part = worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            all.extend(part);
+        }
+        Ok(all)
+    })
+}
+
+fn check_item(index: usize, raw: &RawValue, inflater: &mut Inflater) -> Result<Checked, ApiError> {
+    let mut item: Item = match serde_json::from_str(raw.get()) {
+        Ok(item) => item,
+        Err(_) => {
+            let Ok(ItemId { id }) = serde_json::from_str(raw.get()) else {
+                return Err(malformed(format!(
+                    "items[{index}] has no valid \"id\" (a UUID), so it cannot be answered on \
+                     its own: {}",
+                    item_error(raw.get())
+                )));
+            };
+            return Ok(Checked::Rejected {
+                id,
+                reason: ErrorBody::new(
+                    "invalid_item",
+                    format!("items[{index}].{}", item_error(raw.get())),
+                ),
+            });
+        }
+    };
+    let check = item.change.validate().and_then(|()| match &item.change {
+        Change::Diagnosis(diagnosis) => check_response(diagnosis, inflater),
+        _ => Ok(()),
+    });
+    if let Err(invalid) = check {
+        return Ok(Checked::Rejected {
+            id: item.id,
+            reason: ErrorBody::new(invalid.code(), invalid.to_string()),
+        });
+    }
+    let stored = match &mut item.change {
+        // The response is stored once, in diagnosis.response_deflate; the feed's copy of the
+        // item leaves it empty and pulls put it back.
+        Change::Diagnosis(diagnosis) => {
+            let response = std::mem::take(&mut diagnosis.response_deflate);
+            let stored = serde_json::to_string(&item);
+            if let Change::Diagnosis(diagnosis) = &mut item.change {
+                diagnosis.response_deflate = response;
+            }
+            stored
+                .map_err(|err| ApiError::internal(format!("an item could not be written: {err}")))?
+        }
+        _ => raw.get().to_owned(),
+    };
+    Ok(Checked::Valid {
+        item: Box::new(item),
+        stored,
+    })
 }
 
 /// Why the body is not a batch, with the path of the field and serde's line and column.
@@ -435,23 +517,66 @@ fn item_error(raw: &str) -> String {
     }
 }
 
+/// Inflates diagnosis responses, reusing its state and buffer from one item to the next (a new
+/// inflater per item costs more in allocating and clearing its window than the inflating).
+pub(crate) struct Inflater {
+    state: Decompress,
+    out: Vec<u8>,
+}
+
+impl Inflater {
+    pub fn new() -> Self {
+        Inflater {
+            state: Decompress::new(false),
+            out: Vec::new(),
+        }
+    }
+
+    /// Inflates a whole raw DEFLATE stream of at most `limit` bytes.
+    pub fn inflate(&mut self, input: &[u8], limit: usize) -> Result<&[u8], String> {
+        self.state.reset(false);
+        self.out.clear();
+        loop {
+            if self.out.len() > limit {
+                return Err(format!("it inflates to more than {limit} bytes"));
+            }
+            if self.out.len() == self.out.capacity() {
+                let more = (input.len() * 8)
+                    .max(16 * 1024)
+                    .min(limit + 1 - self.out.len());
+                self.out.reserve_exact(more);
+            }
+            let (in_before, out_before) = (self.state.total_in(), self.out.len());
+            let consumed = usize::try_from(in_before).unwrap_or(usize::MAX);
+            let status = self
+                .state
+                .decompress_vec(
+                    input.get(consumed..).unwrap_or_default(),
+                    &mut self.out,
+                    FlushDecompress::Finish,
+                )
+                .map_err(|err| format!("it does not inflate: {err}"))?;
+            if status == Status::StreamEnd && self.out.len() <= limit {
+                return Ok(&self.out);
+            }
+            let progressed = self.state.total_in() != in_before || self.out.len() != out_before;
+            if !progressed && self.out.len() < self.out.capacity() {
+                return Err("it does not inflate: the stream ends early".into());
+            }
+        }
+    }
+}
+
 /// The response must be raw DEFLATE of a JSON object whose `asset_id` is the item's.
-fn check_response(change: &DiagnosisChange, inflated: &mut Vec<u8>) -> Result<(), InvalidItem> {
+fn check_response(change: &DiagnosisChange, inflater: &mut Inflater) -> Result<(), InvalidItem> {
     #[derive(Deserialize)]
     struct Probe<'a> {
         #[serde(borrow)]
         asset_id: std::borrow::Cow<'a, str>,
     }
-    inflated.clear();
-    DeflateDecoder::new(&change.response_deflate[..])
-        .take(MAX_INFLATED_RESPONSE as u64 + 1)
-        .read_to_end(inflated)
-        .map_err(|err| InvalidItem::BadResponse(format!("it does not inflate: {err}")))?;
-    if inflated.len() > MAX_INFLATED_RESPONSE {
-        return Err(InvalidItem::BadResponse(format!(
-            "it inflates to more than {MAX_INFLATED_RESPONSE} bytes"
-        )));
-    }
+    let inflated = inflater
+        .inflate(&change.response_deflate, MAX_INFLATED_RESPONSE)
+        .map_err(InvalidItem::BadResponse)?;
     if inflated.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(InvalidItem::BadResponse(
             "it inflates to something other than a JSON object".into(),
@@ -544,13 +669,13 @@ async fn store(
         let (id, outcome, reason) = match slot {
             Slot::Rejected { id, reason } => (*id, Outcome::Rejected, Some(reason.clone())),
             Slot::Repeated { id } => (*id, Outcome::Duplicate, None),
-            Slot::Valid { id, change, raw } => {
+            Slot::Valid { id, change, stored } => {
                 let duplicate = known_items.contains(id)
                     || matches!(&**change, Change::Diagnosis(d) if known_diagnoses.contains(&d.diagnosis_id));
                 if duplicate {
                     (*id, Outcome::Duplicate, None)
                 } else {
-                    writes.add(*id, change, raw);
+                    writes.add(*id, change, stored);
                     (*id, Outcome::Applied, None)
                 }
             }
@@ -611,6 +736,7 @@ struct Writes<'a> {
     log_ids: Vec<Uuid>,
     log_kinds: Vec<&'static str>,
     log_items: Vec<&'a str>,
+    log_diagnoses: Vec<Option<Uuid>>,
 }
 
 struct SampleRow<'a> {
@@ -621,6 +747,7 @@ struct SampleRow<'a> {
 
 impl<'a> Writes<'a> {
     fn add(&mut self, id: Uuid, change: &'a Change, raw: &'a str) {
+        let mut diagnosis_id = None;
         let kind = match change {
             Change::Asset(asset) => {
                 let newer = self
@@ -657,12 +784,14 @@ impl<'a> Writes<'a> {
             Change::Diagnosis(diagnosis) => {
                 self.named_assets.insert(&diagnosis.asset_id);
                 self.diagnoses.push((id, diagnosis));
+                diagnosis_id = Some(diagnosis.diagnosis_id);
                 "diagnosis"
             }
         };
         self.log_ids.push(id);
         self.log_kinds.push(kind);
         self.log_items.push(raw);
+        self.log_diagnoses.push(diagnosis_id);
     }
 
     async fn write(
@@ -679,30 +808,8 @@ impl<'a> Writes<'a> {
         self.write_samples(tx, device_id).await?;
         self.write_diagnoses(tx, device_id, received_at).await?;
 
-        let base: i64 = tx
-            .query_one("SELECT COALESCE(max(seq), 0) FROM change_log", &[])
-            .await?
-            .get(0);
-        let statement = tx
-            .prepare_cached(
-                "INSERT INTO change_log (seq, item_id, device_id, batch_id, kind, item, received_at)
-                 SELECT $1::bigint + t.n, t.id, $2::bigint, $3::uuid, t.kind, t.item, $4::timestamptz
-                 FROM unnest($5::uuid[], $6::text[], $7::text[]) WITH ORDINALITY AS t (id, kind, item, n)",
-            )
+        self.write_change_log(tx, device_id, batch_id, received_at)
             .await?;
-        tx.execute(
-            &statement,
-            &[
-                &base,
-                &device_id,
-                &batch_id,
-                &received_at,
-                &self.log_ids,
-                &self.log_kinds,
-                &self.log_items,
-            ],
-        )
-        .await?;
         Ok(())
     }
 
@@ -862,6 +969,8 @@ impl<'a> Writes<'a> {
         Ok(())
     }
 
+    /// Diagnoses and the change feed are plain inserts (duplicates were sorted out under the
+    /// lock), so they go in by binary COPY, the cheapest way in.
     async fn write_diagnoses(
         &self,
         tx: &deadpool_postgres::Transaction<'_>,
@@ -871,78 +980,123 @@ impl<'a> Writes<'a> {
         if self.diagnoses.is_empty() {
             return Ok(());
         }
-        let n = self.diagnoses.len();
-        let mut ids = Vec::with_capacity(n);
-        let mut items = Vec::with_capacity(n);
-        let mut assets = Vec::with_capacity(n);
-        let mut runs = Vec::with_capacity(n);
-        let mut engines = Vec::with_capacity(n);
-        let mut functions = Vec::with_capacity(n);
-        let mut started = Vec::with_capacity(n);
-        let mut requests = Vec::with_capacity(n);
-        let mut versions = Vec::with_capacity(n);
-        let mut latest = Vec::with_capacity(n);
-        let mut ieee = Vec::with_capacity(n);
-        let mut iec = Vec::with_capacity(n);
-        let mut faults = Vec::with_capacity(n);
-        let mut severities = Vec::with_capacity(n);
-        let mut created = Vec::with_capacity(n);
-        let mut responses = Vec::with_capacity(n);
-        for (item, d) in &self.diagnoses {
-            ids.push(d.diagnosis_id);
-            items.push(*item);
-            assets.push(d.asset_id.as_str());
-            runs.push(d.run.run_id);
-            engines.push(d.run.engine.as_str());
-            functions.push(d.run.function_name.as_deref());
-            started.push(d.run.started_at);
-            requests.push(d.request_sha256.as_str());
-            versions.push(d.engine_version.as_str());
-            latest.push(d.latest_sample_date);
-            ieee.push(d.ieee_status.map(i16::from));
-            iec.push(d.iec_state.as_deref());
-            faults.push(d.fault.as_deref());
-            severities.push(d.severity.as_deref());
-            created.push(d.created_at);
-            responses.push(d.response_deflate.as_slice());
-        }
-        let statement = tx
-            .prepare_cached(
-                "INSERT INTO diagnosis (diagnosis_id, item_id, asset_id, run_id, engine,
-                     function_name, run_started_at, request_sha256, engine_version,
-                     latest_sample_date, ieee_status, iec_state, fault, severity, created_at,
-                     response_deflate, origin_device_id, received_at)
-                 SELECT d.*, $17::bigint, $18::timestamptz
-                 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[],
-                             $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::date[],
-                             $11::int2[], $12::text[], $13::text[], $14::text[],
-                             $15::timestamptz[], $16::bytea[]) AS d",
+        let sink = tx
+            .copy_in(
+                "COPY diagnosis (diagnosis_id, item_id, asset_id, run_id, engine, function_name,
+                     run_started_at, request_sha256, engine_version, latest_sample_date,
+                     ieee_status, iec_state, fault, severity, created_at, response_deflate,
+                     origin_device_id, received_at)
+                 FROM STDIN (FORMAT binary)",
             )
             .await?;
-        tx.execute(
-            &statement,
+        let writer = BinaryCopyInWriter::new(
+            sink,
             &[
-                &ids,
-                &items,
-                &assets,
-                &runs,
-                &engines,
-                &functions,
-                &started,
-                &requests,
-                &versions,
-                &latest,
-                &ieee,
-                &iec,
-                &faults,
-                &severities,
-                &created,
-                &responses,
-                &device_id,
-                &received_at,
+                Type::UUID,
+                Type::UUID,
+                Type::TEXT,
+                Type::UUID,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TIMESTAMPTZ,
+                Type::TEXT,
+                Type::TEXT,
+                Type::DATE,
+                Type::INT2,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TIMESTAMPTZ,
+                Type::BYTEA,
+                Type::INT8,
+                Type::TIMESTAMPTZ,
             ],
-        )
-        .await?;
+        );
+        let mut writer = std::pin::pin!(writer);
+        for (item, d) in &self.diagnoses {
+            writer
+                .as_mut()
+                .write(&[
+                    &d.diagnosis_id,
+                    item,
+                    &d.asset_id,
+                    &d.run.run_id,
+                    &d.run.engine,
+                    &d.run.function_name,
+                    &d.run.started_at,
+                    &d.request_sha256,
+                    &d.engine_version,
+                    &d.latest_sample_date,
+                    &d.ieee_status.map(i16::from),
+                    &d.iec_state,
+                    &d.fault,
+                    &d.severity,
+                    &d.created_at,
+                    &d.response_deflate,
+                    &device_id,
+                    &received_at,
+                ])
+                .await?;
+        }
+        writer.as_mut().finish().await?;
+        Ok(())
+    }
+
+    async fn write_change_log(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        device_id: i64,
+        batch_id: Uuid,
+        received_at: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let base: i64 = tx
+            .query_one("SELECT COALESCE(max(seq), 0) FROM change_log", &[])
+            .await?
+            .get(0);
+        let sink = tx
+            .copy_in(
+                "COPY change_log (seq, item_id, device_id, batch_id, kind, item, diagnosis_id,
+                     received_at)
+                 FROM STDIN (FORMAT binary)",
+            )
+            .await?;
+        let writer = BinaryCopyInWriter::new(
+            sink,
+            &[
+                Type::INT8,
+                Type::UUID,
+                Type::INT8,
+                Type::UUID,
+                Type::TEXT,
+                Type::TEXT,
+                Type::UUID,
+                Type::TIMESTAMPTZ,
+            ],
+        );
+        let mut writer = std::pin::pin!(writer);
+        for (n, ((id, kind), (item, diagnosis))) in self
+            .log_ids
+            .iter()
+            .zip(&self.log_kinds)
+            .zip(self.log_items.iter().zip(&self.log_diagnoses))
+            .enumerate()
+        {
+            let seq = base + 1 + n as i64;
+            writer
+                .as_mut()
+                .write(&[
+                    &seq,
+                    id,
+                    &device_id,
+                    &batch_id,
+                    kind,
+                    item,
+                    diagnosis,
+                    &received_at,
+                ])
+                .await?;
+        }
+        writer.as_mut().finish().await?;
         Ok(())
     }
 }
@@ -953,5 +1107,67 @@ fn preservation_name(preservation: substation_dga::OilPreservation) -> &'static 
         Sealed => "sealed",
         Conservator => "conservator",
         NitrogenBlanket => "nitrogen_blanket",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    fn deflate(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(bytes).expect("deflate");
+        encoder.finish().expect("deflate")
+    }
+
+    #[test]
+    fn the_inflater_inflates_whole_streams_only() {
+        let mut inflater = Inflater::new();
+        let big: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        for input in [&b"{}"[..], b"", &big] {
+            let packed = deflate(input);
+            assert_eq!(inflater.inflate(&packed, 1 << 24).expect("inflate"), input);
+        }
+        let packed = deflate(&big);
+        let err = inflater
+            .inflate(&packed, 100_000)
+            .map(<[u8]>::len)
+            .expect_err("over the limit");
+        assert!(err.contains("more than 100000 bytes"), "{err}");
+        let err = inflater
+            .inflate(&packed[..packed.len() / 2], 1 << 24)
+            .map(<[u8]>::len)
+            .expect_err("truncated");
+        assert!(err.contains("ends early"), "{err}");
+        let err = inflater
+            .inflate(b"\xff\xff\xff\xff not deflate", 1 << 24)
+            .map(<[u8]>::len)
+            .expect_err("garbage");
+        assert!(err.contains("does not inflate"), "{err}");
+        // Still good for the next one after failures.
+        assert_eq!(
+            inflater.inflate(&deflate(b"[1]"), 10).expect("inflate"),
+            b"[1]"
+        );
+    }
+
+    #[test]
+    fn gzip_is_refused_past_the_limit() {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(&[b' '; 10_000]).expect("gzip");
+        let gzipped = Bytes::from(encoder.finish().expect("gzip"));
+        assert_eq!(
+            decompress(gzipped.clone(), Encoding::Gzip, 10_000)
+                .expect("at the limit")
+                .len(),
+            10_000
+        );
+        let err = decompress(gzipped, Encoding::Gzip, 9_999).expect_err("over");
+        assert_eq!(err.status, StatusCode::PAYLOAD_TOO_LARGE);
     }
 }

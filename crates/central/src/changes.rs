@@ -13,7 +13,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use substation_sync_protocol::{MAX_CHANGES_PER_PAGE, format_cursor, parse_cursor};
 
+use base64::Engine as _;
+
 use crate::api::{ApiError, AppState, Device};
+use crate::batch::RESPONSE_PLACEHOLDER;
 
 /// Changes a page holds when the client does not say.
 pub const DEFAULT_PAGE: usize = 500;
@@ -64,8 +67,10 @@ pub(crate) async fn pull(
         .get(0);
     let statement = client
         .prepare_cached(
-            "SELECT c.seq, d.name, c.item
-             FROM change_log c JOIN device d ON d.id = c.device_id
+            "SELECT c.seq, d.name, c.item, g.response_deflate
+             FROM change_log c
+             JOIN device d ON d.id = c.device_id
+             LEFT JOIN diagnosis g ON g.diagnosis_id = c.diagnosis_id
              WHERE c.seq > $1 AND c.seq <= $2 AND c.device_id <> $3
              ORDER BY c.seq
              LIMIT $4",
@@ -89,7 +94,13 @@ pub(crate) async fn pull(
     let mut json = String::with_capacity(
         64 + page
             .iter()
-            .map(|row| row.get::<_, &str>(2).len() + 64)
+            .map(|row| {
+                row.get::<_, &str>(2).len()
+                    + row
+                        .get::<_, Option<&[u8]>>(3)
+                        .map_or(0, |r| r.len() * 4 / 3 + 4)
+                    + 64
+            })
             .sum::<usize>(),
     );
     json.push_str("{\"changes\":[");
@@ -100,7 +111,11 @@ pub(crate) async fn pull(
         json.push_str("{\"origin\":");
         json.push_str(&json_string(row.get(1)));
         json.push_str(",\"item\":");
-        json.push_str(row.get(2));
+        let item: &str = row.get(2);
+        match row.get::<_, Option<&[u8]>>(3) {
+            Some(response) => splice_response(&mut json, item, response)?,
+            None => json.push_str(item),
+        }
         json.push('}');
     }
     json.push_str("],\"next_cursor\":");
@@ -117,6 +132,21 @@ pub(crate) async fn pull(
         json,
     )
         .into_response())
+}
+
+/// Writes a stored diagnosis item with its response put back in place of the placeholder.
+fn splice_response(json: &mut String, item: &str, response: &[u8]) -> Result<(), ApiError> {
+    let Some(at) = item.rfind(RESPONSE_PLACEHOLDER) else {
+        tracing::error!(item, "a stored diagnosis item has no response placeholder");
+        return Err(ApiError::internal(
+            "a stored change could not be read; the service's log says which",
+        ));
+    };
+    let value_at = at + RESPONSE_PLACEHOLDER.len() - 1;
+    json.push_str(&item[..value_at]);
+    base64::engine::general_purpose::STANDARD.encode_string(response, json);
+    json.push_str(&item[value_at..]);
+    Ok(())
 }
 
 fn json_string(text: &str) -> String {
