@@ -65,6 +65,19 @@ pub(crate) async fn pull(
         .query_one("SELECT COALESCE(max(seq), 0) FROM change_log", &[])
         .await?
         .get(0);
+    if cursor > top {
+        // Sequence numbers never go back, so this cursor came from before a restore of an older
+        // backup, or from another service: the client must pull everything again.
+        return Err(ApiError::bad_request(
+            "bad_cursor",
+            format!(
+                "the cursor {since:?} is ahead of this service's change feed (which ends at \
+                 {:?}): its data was restored or replaced; pull again from the start with an \
+                 empty since",
+                format_cursor(top)
+            ),
+        ));
+    }
     let statement = client
         .prepare_cached(
             "SELECT c.seq, d.name, c.item, g.response_deflate
@@ -89,7 +102,7 @@ pub(crate) async fn pull(
     let next = if more {
         page.last().map_or(cursor, |row| row.get(0))
     } else {
-        top.max(cursor)
+        top
     };
     let mut json = String::with_capacity(
         64 + page

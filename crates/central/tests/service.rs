@@ -333,15 +333,14 @@ async fn oversized_bodies_and_gzip_bombs_are_refused() {
         .await;
     answer.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
 
-    // A bomb: 1 GiB of spaces in about a megabyte of gzip, refused without inflating it all.
+    // A bomb: 128 MiB of spaces in about 130 KB of gzip, refused once the first MiB is out.
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let spaces = vec![b' '; 1024 * 1024];
-    for _ in 0..1024 {
+    for _ in 0..128 {
         std::io::Write::write_all(&mut encoder, &spaces).expect("gzip");
     }
     let bomb = encoder.finish().expect("gzip");
-    assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
-    let started = std::time::Instant::now();
+    assert!(bomb.len() < 200 * 1024, "{}", bomb.len());
     let answer = Answer::from(
         h.http
             .post(h.url(BATCHES_PATH))
@@ -356,7 +355,6 @@ async fn oversized_bodies_and_gzip_bombs_are_refused() {
     )
     .await;
     answer.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 
     // More items than a batch may hold, each small.
     let many = batch(
@@ -645,6 +643,9 @@ async fn a_pull_brings_another_laptops_diagnoses_page_by_page() {
     assert_eq!(page.changes[0].item, later.items[0]);
 
     // Cursors and limits are checked.
+    let ahead = h.get(&b, &format!("{CHANGES_PATH}?since=c1-999")).await;
+    let error = ahead.assert_error(StatusCode::BAD_REQUEST, "bad_cursor");
+    assert!(error.message.contains("restored"), "{error:?}");
     for query in ["since=42", "since=c1-x", "since=c1--1"] {
         h.get(&b, &format!("{CHANGES_PATH}?{query}"))
             .await
