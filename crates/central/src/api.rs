@@ -169,10 +169,10 @@ impl ApiError {
                 .any(|class| code.code().starts_with(class)),
         };
         if unavailable {
-            tracing::warn!(error = %err, "database unavailable");
+            tracing::warn!(error = %crate::describe(&err), "database unavailable");
             Self::not_ready()
         } else {
-            tracing::error!(error = %err, "database error");
+            tracing::error!(error = %crate::describe(&err), "database error");
             Self::internal("the service failed to read or store data; its log says why")
         }
     }

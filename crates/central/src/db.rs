@@ -25,7 +25,7 @@ pub async fn connect(url: &str) -> Result<Client, Error> {
     let (client, connection) = parse(url)?.connect(NoTls).await?;
     tokio::spawn(async move {
         if let Err(err) = connection.await {
-            tracing::warn!(error = %err, "database connection closed");
+            tracing::warn!(error = %crate::describe(&err), "database connection closed");
         }
     });
     Ok(client)

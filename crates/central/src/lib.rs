@@ -34,9 +34,9 @@ use tokio::task::JoinHandle;
 /// What can go wrong outside a request: configuration, the database, migrations, the CLI.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("the database URL is not valid: {0}")]
+    #[error("the database URL is not valid: {}", describe(.0))]
     BadDatabaseUrl(#[source] tokio_postgres::Error),
-    #[error("database: {0}")]
+    #[error("database: {}", describe(.0))]
     Db(#[from] tokio_postgres::Error),
     #[error("database pool: {0}")]
     Pool(String),
@@ -45,7 +45,7 @@ pub enum Error {
          knows ({known}): run a newer substation-central"
     )]
     SchemaTooNew { found: i32, known: i32 },
-    #[error("migration {version} ({name}) failed: {source}")]
+    #[error("migration {version} ({name}) failed: {}", describe(source))]
     Migration {
         version: i32,
         name: &'static str,
@@ -56,6 +56,29 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Invalid(String),
+}
+
+/// A database error in words: the server's message for an error it reported, else what failed
+/// and why (tokio-postgres's own `Display` leaves the why out).
+pub fn describe(err: &tokio_postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        let mut text = format!("{}: {}", db.severity(), db.message());
+        if let Some(detail) = db.detail() {
+            text.push_str(&format!(" ({detail})"));
+        }
+        if let Some(hint) = db.hint() {
+            text.push_str(&format!("; hint: {hint}"));
+        }
+        return text;
+    }
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// How the service runs. [`ServerConfig::new`] gives the defaults.

@@ -130,7 +130,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Token(command) => token(url, command).await,
+        Command::Token(command) => {
+            // The token commands work on a new database too.
+            substation_central::migrate(&url)
+                .await
+                .map_err(|err| err.to_string())?;
+            token(url, command).await
+        }
     }
 }
 
@@ -154,6 +160,7 @@ fn init_logs(format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

@@ -67,8 +67,9 @@ impl TestDatabase {
         let name = format!("substation_test_{}", Uuid::new_v4().simple());
         if let Err(err) = admin_execute(&admin_url, &format!("CREATE DATABASE {name}")).await {
             panic!(
-                "cannot create a test database through {TEST_PG_ENV}={admin_url}: {err} \
-                 (is the server running? scripts/pg start)"
+                "cannot create a test database through {TEST_PG_ENV}={admin_url}: {} \
+                 (is the server running? scripts/pg start)",
+                crate::describe(&err)
             );
         }
         let url = with_database(&admin_url, &name);
@@ -94,7 +95,11 @@ impl TestDatabase {
         self.dropped = true;
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         if let Err(err) = admin_execute(&self.admin_url, &sql).await {
-            eprintln!("could not drop the test database {}: {err}", self.name);
+            eprintln!(
+                "could not drop the test database {}: {}",
+                self.name,
+                crate::describe(&err)
+            );
         }
     }
 }
@@ -114,7 +119,7 @@ impl Drop for TestDatabase {
                 .map_err(|err| err.to_string())?;
             runtime
                 .block_on(admin_execute(&admin_url, &sql))
-                .map_err(|err| err.to_string())
+                .map_err(|err| crate::describe(&err))
         });
         match dropping.join() {
             Ok(Ok(())) => {}

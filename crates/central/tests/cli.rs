@@ -120,6 +120,31 @@ fn without_a_database_url_it_says_what_to_pass() {
 }
 
 #[tokio::test]
+async fn a_token_can_be_issued_on_a_new_database_and_errors_name_the_cause() {
+    let db = TestDatabase::create().await;
+    let issue = central(db.url(), &["token", "issue", "--device", "laptop-1"]);
+    assert!(issue.status.success(), "{}", stderr(&issue));
+    assert!(stdout(&issue).starts_with("sbk_"));
+
+    let admin = substation_central::testing::admin_url();
+    let missing = admin.replace("/postgres", "/no_such_database_here");
+    let output = central(&missing, &["migrate"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("\"no_such_database_here\" does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    let output = central("postgres://postgres@127.0.0.1:1/x", &["token", "list"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("error connecting to server"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
 async fn serve_logs_json_and_stops_on_sigterm() {
     let db = TestDatabase::create().await;
     let port = {
