@@ -181,6 +181,32 @@ async fn upload(
     (applied, sent)
 }
 
+/// CPU seconds (user + system) a process has used, from /proc (Linux; 100 ticks a second).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// CPU seconds of the PostgreSQL backends serving `database` now.
+async fn backend_cpu_seconds(database_url: &str, database: &str) -> Option<f64> {
+    let client = substation_central::connect(database_url).await.ok()?;
+    let rows = client
+        .query(
+            "SELECT pid::text FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&database],
+        )
+        .await
+        .ok()?;
+    Some(
+        rows.iter()
+            .filter_map(|row| cpu_seconds(row.get::<_, &str>(0)))
+            .sum(),
+    )
+}
+
 #[tokio::main]
 async fn main() {
     // `cargo bench` passes --bench; run as a test (`cargo test --benches`), a quick smoke run.
@@ -219,6 +245,7 @@ async fn main() {
         .token;
     let http = reqwest::Client::new();
 
+    let cpu_before = cpu_seconds("self");
     let started = Instant::now();
     let mut applied = 0;
     let mut sent = 0;
@@ -243,6 +270,10 @@ async fn main() {
     }
     let upload_secs = started.elapsed().as_secs_f64();
     assert_eq!(applied, items, "every diagnosis applied");
+    let cpu_here = cpu_seconds("self")
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
+    let cpu_postgres = backend_cpu_seconds(db.url(), db.name()).await;
     println!(
         "upload: {items} diagnoses in {} batches ({} in flight, gzip {}): {upload_secs:.2} s, \
          {:.0} diagnoses/s, {:.0} MB sent",
@@ -252,6 +283,14 @@ async fn main() {
         items as f64 / upload_secs,
         sent as f64 / 1e6
     );
+    if let (Some(here), Some(postgres)) = (cpu_here, cpu_postgres) {
+        println!(
+            "upload CPU: {here:.1} s in this process (client and service) + {postgres:.1} s in \
+             the PostgreSQL backends = {:.1} CPU-seconds (on an idle 2-core machine the upload \
+             takes at least half of that)",
+            here + postgres
+        );
+    }
 
     let started = Instant::now();
     let mut cursor = String::new();
