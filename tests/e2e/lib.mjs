@@ -122,6 +122,7 @@ export async function saveSettings(browser, edit) {
 export async function runFleet(browser, engine, name) {
   const select = await browser.$(testid("engine-select"));
   await select.selectByAttribute("value", engine);
+  await waitAttr(browser, "engine-indicator", "data-engine", engine);
   await clickId(browser, "diagnose-start");
   if (engine === "lambda") {
     // Calls take 250 ms each: catch the run half way.

@@ -1,3 +1,5 @@
+// First: makes navigator.language a tag Intl accepts before any module formats numbers.
+import "./lib/locale-guard";
 import { mount } from "svelte";
 import "uplot/dist/uPlot.min.css";
 import "./app.css";

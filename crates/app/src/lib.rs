@@ -5,6 +5,7 @@
 //! on a blocking thread); a diagnosis run is async and streams [`RunEvent`]s, coalesced to
 //! about ten a second, to whatever sink the host gives it.
 
+mod background;
 pub mod bindings;
 pub mod error;
 pub mod explain;
@@ -413,20 +414,10 @@ impl App {
     /// A page of the fleet table, with counts over the whole filter.
     pub fn fleet(&self, filter: &FleetFilter) -> Result<FleetPage> {
         let reader = self.store()?.reader()?;
-        let mut query = fleet_query(filter);
+        let query = fleet_query(filter);
         let rows = reader.fleet(&query)?;
         let total = reader.fleet_count(&query)?;
-        let mut status_counts = [0u32; 4];
-        for (slot, status) in [1u8, 2, 3].iter().enumerate() {
-            query.status = Some(*status);
-            query.include_undiagnosed = false;
-            status_counts[slot] = count(reader.fleet_count(&query)?);
-        }
-        query.status = filter.status;
-        query.include_undiagnosed = true;
-        let all = reader.fleet_count(&query)?;
-        query.include_undiagnosed = false;
-        status_counts[3] = count(all.saturating_sub(reader.fleet_count(&query)?));
+        let status_counts = reader.fleet_status_counts(&query)?.map(count);
         Ok(FleetPage {
             rows: rows
                 .into_iter()
@@ -602,7 +593,10 @@ fn fleet_query(filter: &FleetFilter) -> FleetQuery {
     };
     FleetQuery {
         substation: text(&filter.substation),
-        status: filter.status,
+        // Status 0: the transformers with no diagnosis yet.
+        status: filter.status.filter(|s| *s != 0),
+        undiagnosed_only: filter.status == Some(0),
+        reverse: filter.reverse,
         fault: text(&filter.fault),
         search: text(&filter.search),
         include_undiagnosed: true,

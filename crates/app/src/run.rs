@@ -72,33 +72,40 @@ impl App {
             reuse: request.reuse,
             function_name: (engine == EngineChoice::Lambda).then(|| settings.function_name.clone()),
         };
-        match engine {
-            EngineChoice::Embedded => {
-                run_on(
-                    &store,
-                    Arc::new(EmbeddedEngine),
-                    &policy,
-                    &job,
-                    sink,
-                    cancel,
-                )
-                .await
+        // The run itself on the low-priority runtime (background.rs), so that the window keeps
+        // its frames while results stream in.
+        let run = async move {
+            match engine {
+                EngineChoice::Embedded => {
+                    run_on(
+                        &store,
+                        Arc::new(EmbeddedEngine),
+                        &policy,
+                        &job,
+                        sink,
+                        cancel,
+                    )
+                    .await
+                }
+                EngineChoice::Lambda => {
+                    let lambda = LambdaEngine::connect(&LambdaSettings {
+                        function: settings.function_name.clone(),
+                        region: settings.aws_region.clone(),
+                        profile: settings.aws_profile.clone(),
+                        endpoint_url: settings.endpoint_url.clone(),
+                    })
+                    .await
+                    .map_err(|e| AppError::Engine {
+                        code: e.code,
+                        message: e.message,
+                    })?;
+                    run_on(&store, Arc::new(lambda), &policy, &job, sink, cancel).await
+                }
             }
-            EngineChoice::Lambda => {
-                let lambda = LambdaEngine::connect(&LambdaSettings {
-                    function: settings.function_name.clone(),
-                    region: settings.aws_region.clone(),
-                    profile: settings.aws_profile.clone(),
-                    endpoint_url: settings.endpoint_url.clone(),
-                })
-                .await
-                .map_err(|e| AppError::Engine {
-                    code: e.code,
-                    message: e.message,
-                })?;
-                run_on(&store, Arc::new(lambda), &policy, &job, sink, cancel).await
-            }
-        }
+        };
+        crate::background::runtime().spawn(run).await.map_err(|e| {
+            AppError::Internal(format!("the diagnosis run stopped unexpectedly: {e}"))
+        })?
     }
 }
 

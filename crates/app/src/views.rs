@@ -123,10 +123,14 @@ pub struct FleetFilter {
     pub batch_id: Option<i64>,
     pub search: Option<String>,
     pub substation: Option<String>,
+    /// IEEE status 1–3, or 0 for the transformers not diagnosed yet.
     pub status: Option<u8>,
     pub fault: Option<String>,
     /// `worst` (default: severity, status, then id), `id`, `name`, `substation`, `date`.
     pub sort: Option<String>,
+    /// The sort reversed: best first, Z to A, oldest first.
+    #[serde(default)]
+    pub reverse: bool,
     pub offset: u32,
     pub limit: u32,
 }

@@ -411,6 +411,84 @@ fn the_fleet_table_filters_searches_and_sorts() {
             .collect::<Vec<_>>()
     );
     assert_eq!(page.total, 170);
+
+    // A second click on a column reverses it.
+    let reversed = app
+        .fleet(&FleetFilter {
+            sort: Some("id".into()),
+            reverse: true,
+            ..all(None)
+        })
+        .expect("reversed");
+    assert!(
+        reversed
+            .rows
+            .windows(2)
+            .all(|w| w[0].asset_id > w[1].asset_id)
+    );
+    // Status 0: the transformers not diagnosed yet; none after the run, and the chips agree.
+    assert_eq!(page.status_counts[3], 0);
+    let counted: u32 = page.status_counts[..3].iter().sum();
+    assert_eq!(counted, 170);
+    let none = app
+        .fleet(&FleetFilter {
+            status: Some(0),
+            ..all(None)
+        })
+        .expect("undiagnosed");
+    assert_eq!(none.total, 0);
+}
+
+#[test]
+fn before_any_run_every_transformer_is_listed_as_not_diagnosed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let opened = open(&app, &sample("fleet-two-sheets.xlsx"));
+    let undiagnosed = app
+        .fleet(&FleetFilter {
+            status: Some(0),
+            ..all(opened.batch_id)
+        })
+        .expect("undiagnosed");
+    assert_eq!(undiagnosed.total, 170);
+    assert_eq!(undiagnosed.status_counts, [0, 0, 0, 170]);
+}
+
+/// The niceness of the calling thread (Linux: field 19 of /proc/thread-self/stat).
+#[cfg(target_os = "linux")]
+fn niceness() -> i64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
+    // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
+    let after = &stat[stat.rfind(')').expect("comm") + 2..];
+    after
+        .split(' ')
+        .nth(16)
+        .and_then(|n| n.parse().ok())
+        .expect("nice")
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_works_below_the_window_priority() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let opened = open(&app, &sample("fleet-two-sheets.xlsx"));
+    let caller = niceness();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let summary = runtime()
+        .block_on(app.diagnose(&embedded(opened.batch_id), move |_| {
+            record.lock().expect("lock").push(niceness());
+        }))
+        .expect("run");
+    assert_eq!(summary.diagnosed, 170);
+    let seen = seen.lock().expect("lock");
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter().all(|n| *n > caller),
+        "progress came from threads at niceness {seen:?}, the caller is at {caller}"
+    );
+    assert_eq!(niceness(), caller, "the caller's own priority is untouched");
 }
 
 #[test]

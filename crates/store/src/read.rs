@@ -24,12 +24,19 @@ pub struct FleetQuery {
     pub search: Option<String>,
     /// Include assets that have no diagnosis yet (listed last).
     pub include_undiagnosed: bool,
+    /// Only the assets that have no diagnosis yet.
+    #[serde(default)]
+    pub undiagnosed_only: bool,
     /// Only the assets of this import batch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<i64>,
     /// Order; worst first by default.
     #[serde(default)]
     pub order: FleetOrder,
+    /// The order reversed (best first, Z to A, oldest first); assets lacking the sort key stay
+    /// last either way.
+    #[serde(default)]
+    pub reverse: bool,
     pub limit: u32,
     pub offset: u32,
 }
@@ -49,14 +56,23 @@ pub enum FleetOrder {
 }
 
 impl FleetOrder {
-    fn sql(self) -> &'static str {
-        match self {
-            FleetOrder::Worst => "d.id IS NULL, d.severity_rank DESC, d.ieee_status DESC, a.id",
-            FleetOrder::Id => "a.id",
-            FleetOrder::Name => "a.name IS NULL, a.name, a.id",
-            FleetOrder::Substation => "a.substation IS NULL, a.substation, a.id",
-            FleetOrder::LatestSample => {
+    fn sql(self, reverse: bool) -> &'static str {
+        match (self, reverse) {
+            (FleetOrder::Worst, false) => {
+                "d.id IS NULL, d.severity_rank DESC, d.ieee_status DESC, a.id"
+            }
+            (FleetOrder::Worst, true) => "d.id IS NULL, d.severity_rank, d.ieee_status, a.id DESC",
+            (FleetOrder::Id, false) => "a.id",
+            (FleetOrder::Id, true) => "a.id DESC",
+            (FleetOrder::Name, false) => "a.name IS NULL, a.name, a.id",
+            (FleetOrder::Name, true) => "a.name IS NULL, a.name DESC, a.id DESC",
+            (FleetOrder::Substation, false) => "a.substation IS NULL, a.substation, a.id",
+            (FleetOrder::Substation, true) => "a.substation IS NULL, a.substation DESC, a.id DESC",
+            (FleetOrder::LatestSample, false) => {
                 "d.latest_sample_date IS NULL, d.latest_sample_date DESC, a.id"
+            }
+            (FleetOrder::LatestSample, true) => {
+                "d.latest_sample_date IS NULL, d.latest_sample_date, a.id DESC"
             }
         }
     }
@@ -243,7 +259,7 @@ impl Reader {
              WHERE {clause}
              ORDER BY {order}
              LIMIT ? OFFSET ?",
-            order = query.order.sql()
+            order = query.order.sql(query.reverse)
         );
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut bound: Vec<Box<dyn rusqlite::ToSql>> = values;
@@ -268,6 +284,39 @@ impl Reader {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many assets of the query's scope (batch, substation, fault, search; whatever its
+    /// status filter) have IEEE status 1, 2 and 3, and how many have no diagnosis: the
+    /// fleet's status chips, in one pass.
+    pub fn fleet_status_counts(&self, query: &FleetQuery) -> Result<[u64; 4]> {
+        let scope = FleetQuery {
+            status: None,
+            include_undiagnosed: true,
+            undiagnosed_only: false,
+            ..query.clone()
+        };
+        let (clause, values) = fleet_filter(&scope);
+        let sql = format!(
+            "SELECT d.id IS NULL, d.ieee_status, count(*)
+             FROM asset a LEFT JOIN diagnosis d ON d.id = a.latest_diagnosis_id
+             WHERE {clause} GROUP BY 1, 2"
+        );
+        let mut counts = [0u64; 4];
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut rows = statement.query(rusqlite::params_from_iter(values.iter()))?;
+        while let Some(row) = rows.next()? {
+            let undiagnosed: bool = row.get(0)?;
+            let status: Option<u8> = row.get(1)?;
+            let n: u64 = row.get(2)?;
+            match (undiagnosed, status) {
+                (true, _) => counts[3] += n,
+                (false, Some(s @ 1..=3)) => counts[usize::from(s) - 1] += n,
+                // A diagnosis without an IEEE status (no usable sample) is in no chip.
+                (false, _) => {}
+            }
+        }
+        Ok(counts)
     }
 
     /// How many assets the fleet query matches (for paging).
@@ -479,7 +528,9 @@ impl Reader {
 fn fleet_filter(query: &FleetQuery) -> (String, Vec<Box<dyn rusqlite::ToSql>>) {
     let mut clauses: Vec<&str> = Vec::new();
     let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-    if !query.include_undiagnosed {
+    if query.undiagnosed_only {
+        clauses.push("d.id IS NULL");
+    } else if !query.include_undiagnosed {
         clauses.push("d.id IS NOT NULL");
     }
     if let Some(batch) = query.batch_id {

@@ -311,6 +311,91 @@ fn diagnoses_are_reviewable_worst_first_with_their_outbox_rows() {
 }
 
 #[test]
+fn the_fleet_reverses_its_order_and_counts_each_status_in_one_pass() {
+    let dir = scratch("fleet-order");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
+    store
+        .import(import_sample("fleet-two-sheets.xlsx"))
+        .expect("import");
+    let run = embedded_run(&store, 170);
+    assert_eq!(diagnose_all(&store, run), 170);
+    // Two more transformers, imported after the run: not diagnosed.
+    let first = NaiveDate::from_ymd_opt(2024, 1, 5).expect("date");
+    store
+        .import(synthetic("ZZ-NEW-1", first, 2, 10.0))
+        .expect("import");
+    store
+        .import(synthetic("ZZ-NEW-2", first, 2, 10.0))
+        .expect("import");
+    let reader = store.reader().expect("reader");
+    let all = FleetQuery {
+        include_undiagnosed: true,
+        ..FleetQuery::default()
+    };
+
+    let worst_first = reader.fleet(&all).expect("fleet");
+    let best_first = reader
+        .fleet(&FleetQuery {
+            reverse: true,
+            ..all.clone()
+        })
+        .expect("reversed");
+    assert_eq!(worst_first.len(), 172);
+    assert_eq!(best_first.len(), 172);
+    // Diagnosed ones reversed; the undiagnosed stay last either way.
+    let diagnosed = |rows: &[substation_store::FleetRow]| {
+        rows.iter()
+            .filter(|r| r.diagnosis_id.is_some())
+            .map(|r| r.asset_id.clone())
+            .collect::<Vec<_>>()
+    };
+    let mut reversed = diagnosed(&worst_first);
+    reversed.reverse();
+    assert_eq!(diagnosed(&best_first), reversed);
+    assert!(best_first[170..].iter().all(|r| r.diagnosis_id.is_none()));
+    let by_id = |reverse| {
+        reader
+            .fleet(&FleetQuery {
+                order: substation_store::FleetOrder::Id,
+                reverse,
+                ..all.clone()
+            })
+            .expect("by id")
+    };
+    assert_eq!(by_id(true)[0].asset_id, "ZZ-NEW-2");
+    assert_eq!(by_id(false)[171].asset_id, "ZZ-NEW-2");
+
+    let undiagnosed = reader
+        .fleet(&FleetQuery {
+            undiagnosed_only: true,
+            ..all.clone()
+        })
+        .expect("undiagnosed");
+    let ids: Vec<_> = undiagnosed.iter().map(|r| r.asset_id.as_str()).collect();
+    assert_eq!(ids, ["ZZ-NEW-1", "ZZ-NEW-2"]);
+
+    let counts = reader.fleet_status_counts(&all).expect("counts");
+    for status in 1..=3u8 {
+        let listed = worst_first
+            .iter()
+            .filter(|r| r.ieee_status == Some(status))
+            .count() as u64;
+        assert_eq!(counts[usize::from(status) - 1], listed, "status {status}");
+    }
+    assert_eq!(counts[3], 2);
+    // The chips count the scope, whatever status is picked.
+    assert_eq!(
+        reader
+            .fleet_status_counts(&FleetQuery {
+                status: Some(3),
+                ..all
+            })
+            .expect("counts"),
+        counts
+    );
+}
+
+#[test]
 fn an_interrupted_run_resumes_with_only_the_assets_left() {
     let dir = scratch("resume");
     let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");

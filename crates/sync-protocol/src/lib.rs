@@ -464,9 +464,11 @@ mod tests {
 
     #[test]
     fn a_batch_survives_json_unchanged() {
-        let mut gases = GasReadings::default();
-        gases.h2 = GasValue::Measured(12.5);
-        gases.c2h2 = GasValue::BelowDetection { limit: Some(0.5) };
+        let gases = GasReadings {
+            h2: GasValue::Measured(12.5),
+            c2h2: GasValue::BelowDetection { limit: Some(0.5) },
+            ..GasReadings::default()
+        };
         let batch = SyncBatch {
             batch_id: Uuid::now_v7(),
             created_at: Utc::now(),
@@ -536,8 +538,10 @@ mod tests {
             Err(InvalidItem::Empty { field: "asset_id" })
         );
 
-        let mut gases = GasReadings::default();
-        gases.ch4 = GasValue::Measured(-3.0);
+        let gases = GasReadings {
+            ch4: GasValue::Measured(-3.0),
+            ..GasReadings::default()
+        };
         let samples = Change::Samples(SamplesChange {
             source: SampleSource {
                 file_name: "fleet.xlsx".into(),

@@ -100,11 +100,19 @@ export type FleetFilter = {
 /**
  * Only the transformers of this import.
  */
-batch_id: number | null, search: string | null, substation: string | null, status: number | null, fault: string | null, 
+batch_id: number | null, search: string | null, substation: string | null, 
+/**
+ * IEEE status 1–3, or 0 for the transformers not diagnosed yet.
+ */
+status: number | null, fault: string | null, 
 /**
  * `worst` (default: severity, status, then id), `id`, `name`, `substation`, `date`.
  */
-sort: string | null, offset: number, limit: number, };
+sort: string | null, 
+/**
+ * The sort reversed: best first, Z to A, oldest first.
+ */
+reverse: boolean, offset: number, limit: number, };
 
 export type FleetRowView = { asset_id: string, name: string | null, substation: string | null, latest_sample: string | null, ieee_status: number | null, iec_state: string | null, fault: string | null, severity: string | null, diagnosed_at: string | null, };
 

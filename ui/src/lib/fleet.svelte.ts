@@ -9,9 +9,12 @@ export type SortKey = "worst" | "id" | "name" | "substation" | "date";
 
 export class FleetData {
   search = $state("");
+  /** IEEE status 1–3, 0 for the transformers not diagnosed yet, null for all. */
   status = $state<number | null>(null);
   fault = $state<string | null>(null);
   sort = $state<SortKey>("worst");
+  /** The sort reversed (best first, Z to A, oldest first). */
+  reverse = $state(false);
   /** The import whose transformers are shown; null with `wholeCache` for everything. */
   batchId = $state<number | null>(null);
   wholeCache = $state(false);
@@ -39,6 +42,7 @@ export class FleetData {
       status: this.status,
       fault: this.fault,
       sort: this.sort,
+      reverse: this.reverse,
       offset,
       limit,
     };

@@ -4,6 +4,7 @@ import { mergeRow, mergeRows, recordOutcomes } from "./merge";
 import { formatDate, formatDateTime, formatEta, formatGasCell, formatPpm, formatCount, formatMillis, percent, formatRate } from "./format";
 import { pickWorkbookPath, extensionOf, fileNameOf } from "./drop";
 import { buildMapping, mappingSheets, missingRequired } from "./mapping";
+import { usableLanguage } from "./locale-guard";
 import type { AssetOutcome, FieldChoice, FleetRowView, SheetView } from "./bindings";
 
 const H = Math.sqrt(3) / 2;
@@ -180,5 +181,20 @@ describe("header-mapping assistant", () => {
     const partly: SheetView[] = [{ name: "S", role: "ignored", header_row: 1, columns: [{ column: "A", header: "설비번호", field: "asset_id" }], unrecognised: ["When"] }];
     expect(missingRequired(partly, { When: "sample_date" }, fields)).toEqual([]);
     expect(missingRequired([], {}, fields)).toHaveLength(2);
+  });
+});
+
+describe("usableLanguage (WebKitGTK reports LANG=C as navigator.language \"C\")", () => {
+  it("keeps a real language tag", () => {
+    expect(usableLanguage("ko-KR")).toBe("ko-KR");
+    expect(usableLanguage("en")).toBe("en");
+  });
+  it("replaces what Intl would throw on", () => {
+    expect(() => new Intl.NumberFormat("C")).toThrow(RangeError);
+    expect(usableLanguage("C")).toBe("en-US");
+    expect(usableLanguage("C.UTF-8")).toBe("en-US");
+    expect(usableLanguage("")).toBe("en-US");
+    expect(usableLanguage(undefined)).toBe("en-US");
+    expect(() => new Intl.NumberFormat(usableLanguage("C"))).not.toThrow();
   });
 });

@@ -1,0 +1,218 @@
+//! The `substation-central` binary: migrate, token issue/list/revoke, serve with JSON logs.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use reqwest::StatusCode;
+use substation_central::testing::TestDatabase;
+use substation_sync_protocol::{CHANGES_PATH, HEALTH_PATH, VERSION_HEADER};
+
+fn central(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_substation-central"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run substation-central")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn tokens_are_issued_listed_and_revoked_from_the_command_line() {
+    let h = Harness::start().await;
+    let url = h.db.url().to_owned();
+
+    let migrate = central(&url, &["migrate"]);
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    assert!(
+        stdout(&migrate).contains("up to date"),
+        "{}",
+        stdout(&migrate)
+    );
+
+    let issue = central(&url, &["token", "issue", "--device", "laptop-7"]);
+    assert!(issue.status.success(), "{}", stderr(&issue));
+    let token = stdout(&issue).trim().to_owned();
+    assert!(token.starts_with("sbk_") && token.len() == 47, "{token}");
+    assert!(
+        stderr(&issue).contains("shown only now"),
+        "{}",
+        stderr(&issue)
+    );
+    // Only its hash is stored.
+    let stored = h
+        .sql_count(&format!(
+            "SELECT count(*) FROM device_token WHERE position('{token}' in encode(token_sha256, 'escape')) > 0"
+        ))
+        .await;
+    assert_eq!(stored, 0);
+
+    let status = h.get(&token, CHANGES_PATH).await.status;
+    assert_eq!(status, StatusCode::OK);
+
+    let list = central(&url, &["token", "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let listed = stdout(&list);
+    assert!(listed.contains("laptop-7"), "{listed}");
+    assert!(!listed.contains(&token), "the list never shows a token");
+    let list = central(&url, &["token", "list", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert_eq!(json[0]["device"], "laptop-7");
+    assert!(json[0]["revoked_at"].is_null());
+    let id = json[0]["id"].as_i64().expect("id");
+
+    let revoke = central(&url, &["token", "revoke", "--id", &id.to_string()]);
+    assert!(revoke.status.success(), "{}", stderr(&revoke));
+    assert!(stdout(&revoke).contains("revoked 1"), "{}", stdout(&revoke));
+    h.get(&token, CHANGES_PATH)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    let list = central(&url, &["token", "list", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert!(json[0]["revoked_at"].is_string());
+
+    // A second token for the device, revoked by device name.
+    let issue = central(&url, &["token", "issue", "--device", "laptop-7"]);
+    let token = stdout(&issue).trim().to_owned();
+    assert_eq!(h.get(&token, CHANGES_PATH).await.status, StatusCode::OK);
+    let revoke = central(&url, &["token", "revoke", "--device", "laptop-7"]);
+    assert!(stdout(&revoke).contains("revoked 1"), "{}", stdout(&revoke));
+    assert_eq!(
+        h.get(&token, CHANGES_PATH).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let unknown = central(&url, &["token", "revoke", "--device", "nobody"]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no device is named"),
+        "{}",
+        stderr(&unknown)
+    );
+    let bad_name = central(&url, &["token", "issue", "--device", " "]);
+    assert!(!bad_name.status.success());
+}
+
+#[test]
+fn without_a_database_url_it_says_what_to_pass() {
+    let output = Command::new(env!("CARGO_BIN_EXE_substation-central"))
+        .args(["migrate"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("--database-url"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn a_token_can_be_issued_on_a_new_database_and_errors_name_the_cause() {
+    let db = TestDatabase::create().await;
+    let issue = central(db.url(), &["token", "issue", "--device", "laptop-1"]);
+    assert!(issue.status.success(), "{}", stderr(&issue));
+    assert!(stdout(&issue).starts_with("sbk_"));
+
+    let admin = substation_central::testing::admin_url();
+    let missing = admin.replace("/postgres", "/no_such_database_here");
+    let output = central(&missing, &["migrate"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("\"no_such_database_here\" does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    let output = central("postgres://postgres@127.0.0.1:1/x", &["token", "list"]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("error connecting to server"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn serve_logs_json_and_stops_on_sigterm() {
+    let db = TestDatabase::create().await;
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        probe.local_addr().expect("addr").port()
+    };
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_substation-central"))
+        .args(["serve", "--listen", &listen, "--log-format", "json"])
+        .env("DATABASE_URL", db.url())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(response) = http
+            .get(format!("http://{listen}{HEALTH_PATH}"))
+            .send()
+            .await
+        {
+            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(
+                response
+                    .headers()
+                    .get(VERSION_HEADER)
+                    .and_then(|v| v.to_str().ok()),
+                Some("1")
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the service did not come up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Migrated on start: a token works.
+    let token = substation_central::issue_token(db.url(), "laptop-1")
+        .await
+        .expect("token");
+    let response = http
+        .get(format!("http://{listen}{CHANGES_PATH}"))
+        .header("Authorization", format!("Bearer {}", token.token))
+        .header(VERSION_HEADER, "1")
+        .send()
+        .await
+        .expect("pull");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    let logs: Vec<serde_json::Value> = BufReader::new(child.stderr.take().expect("stderr"))
+        .lines()
+        .map(|line| {
+            let line = line.expect("line");
+            serde_json::from_str(&line).unwrap_or_else(|err| panic!("{err}: {line}"))
+        })
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|log| log["message"] == "substation-central listening"),
+        "{logs:?}"
+    );
+    assert!(logs.iter().all(|log| log["level"].is_string()), "{logs:?}");
+}
