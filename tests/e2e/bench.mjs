@@ -65,7 +65,7 @@ async function streamRun(browser, engine) {
 }
 
 const f = (ms) => `${ms.toFixed(0)} ms`;
-const lambda = await startLambda(1000);
+const lambda = await startLambda(1000, { background: true });
 await startDriver();
 let browser;
 try {
