@@ -111,14 +111,14 @@ const info = (): AppInfo => ({
 });
 
 const runs: CacheHistory["runs"] = [
-  { id: 3, batch_id: 2, engine: "lambda", state: "cancelled", started_at: "2025-03-14 09:12:44", finished_at: "2025-03-14 09:13:02", assets: 170, succeeded: 121, failed: 3, reused: 0, owed: 46 },
-  { id: 2, batch_id: 2, engine: "embedded", state: "finished", started_at: "2025-03-12 16:40:10", finished_at: "2025-03-12 16:40:31", assets: 170, succeeded: 168, failed: 2, reused: 0, owed: 0 },
-  { id: 1, batch_id: null, engine: "embedded", state: "finished", started_at: "2025-02-03 11:02:55", finished_at: "2025-02-03 11:03:20", assets: 58, succeeded: 58, failed: 0, reused: 0, owed: 0 },
+  { id: 3, batch_id: 2, engine: "lambda", state: "cancelled", started_at: "2025-03-14 09:12:44", finished_at: "2025-03-14 09:13:02", assets: 170, succeeded: 121, failed: 3, reused: 0, owed: 46, origin: null },
+  { id: 2, batch_id: 2, engine: "embedded", state: "finished", started_at: "2025-03-12 16:40:10", finished_at: "2025-03-12 16:40:31", assets: 170, succeeded: 168, failed: 2, reused: 0, owed: 0, origin: null },
+  { id: 1, batch_id: null, engine: "embedded", state: "finished", started_at: "2025-02-03 11:02:55", finished_at: "2025-02-03 11:03:20", assets: 58, succeeded: 58, failed: 0, reused: 0, owed: 0, origin: null },
 ];
 const history = (): CacheHistory => ({
   batches: [
-    { id: 2, file_name: "fleet-two-sheets.xlsx", imported_at: "2025-03-12 16:38:02", assets: Math.min(170, assets.length), samples_new: 2164 },
-    { id: 1, file_name: "2024 하반기 유중가스분석 결과.xlsx", imported_at: "2025-02-03 10:58:41", assets: Math.max(0, assets.length - 170) || 58, samples_new: 412 },
+    { id: 2, file_name: "fleet-two-sheets.xlsx", imported_at: "2025-03-12 16:38:02", assets: Math.min(170, assets.length), samples_new: 2164, origin: null },
+    { id: 1, file_name: "2024 하반기 유중가스분석 결과.xlsx", imported_at: "2025-02-03 10:58:41", assets: Math.max(0, assets.length - 170) || 58, samples_new: 412, origin: null },
   ],
   runs,
   outbox_pending: 0,
@@ -357,7 +357,7 @@ async function diagnose(request: RunRequest, channel: { onmessage: (e: RunEvent)
     run_id: id, ending: cancel ? "cancelled" : "finished", assets: total, diagnosed: done, reused: 0, failed,
     not_run: total - done - failed, seconds: (performance.now() - started) / 1000, stop_reason: null,
   };
-  runs.unshift({ id, batch_id: request.batch_id, engine: request.engine ?? "embedded", state: summary.ending, started_at: new Date().toISOString(), finished_at: new Date().toISOString(), assets: total, succeeded: done, failed, reused: 0, owed: total - done });
+  runs.unshift({ id, batch_id: request.batch_id, engine: request.engine ?? "embedded", state: summary.ending, started_at: new Date().toISOString(), finished_at: new Date().toISOString(), assets: total, succeeded: done, failed, reused: 0, owed: total - done, origin: null });
   channel.onmessage({ kind: "finished", summary });
   return summary;
 }
