@@ -78,6 +78,10 @@ pub fn run(args: &SyncArgs) -> Result<ExitCode, CliError> {
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
     let mut options = SyncOptions::default();
+    // gzip pays on a real link; to this computer it only costs CPU (docs/benchmarks.md).
+    if client.is_local() {
+        options.limits.gzip_level = None;
+    }
     if let Some(attempts) = args.attempts {
         options.retry.max_attempts = attempts;
     }

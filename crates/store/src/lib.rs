@@ -222,6 +222,11 @@ pub(crate) enum Op {
     Failure(FailureRecord, SyncSender<Result<()>>),
     FinishRun(i64, RunState, SyncSender<Result<()>>),
     Sync(sync::SyncOp, SyncSender<Result<sync::SyncReply>>),
+    NextSyncBatch(
+        BatchLimits,
+        Option<uuid::Uuid>,
+        SyncSender<Result<Option<OutgoingBatch>>>,
+    ),
 }
 
 /// The handle to a database: submits writes to its writer thread, opens readers.
@@ -363,10 +368,19 @@ impl Store {
     /// restart resends it byte for byte), else a new one built from the pending outbox rows
     /// and stored, its rows stamped, in one transaction. `None` when nothing is pending.
     pub fn next_sync_batch(&self, limits: BatchLimits) -> Result<Option<OutgoingBatch>> {
-        match self.sync_op(sync::SyncOp::NextBatch(limits))? {
-            sync::SyncReply::Batch(batch) => Ok(batch),
-            _ => Err(StoreError::Invalid("unexpected reply".into())),
-        }
+        Self::wait(self.submit_next_sync_batch(limits, None)?)
+    }
+
+    /// Queues [`Store::next_sync_batch`] without waiting, leaving out the batch `besides`
+    /// (the one being sent): the writer builds the next batch while the current one is in
+    /// flight. Batches are still sent in the order they were built, and after a crash every
+    /// open one is resent, oldest first, before anything new is built.
+    pub fn submit_next_sync_batch(
+        &self,
+        limits: BatchLimits,
+        besides: Option<uuid::Uuid>,
+    ) -> Result<Receiver<Result<Option<OutgoingBatch>>>> {
+        self.send(|reply| Op::NextSyncBatch(limits, besides, reply))
     }
 
     /// Applies the service's answer to a batch: each item's row acked or rejected with its

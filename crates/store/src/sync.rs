@@ -115,7 +115,6 @@ pub struct SyncStatus {
 
 /// What the writer is asked to do for sync.
 pub(crate) enum SyncOp {
-    NextBatch(BatchLimits),
     Answer(Box<BatchAnswer>),
     Refuse(Uuid, Refusal),
     Failed(Option<Uuid>, String),
@@ -125,7 +124,6 @@ pub(crate) enum SyncOp {
 
 /// The answer to a [`SyncOp`].
 pub(crate) enum SyncReply {
-    Batch(Option<OutgoingBatch>),
     Answered(AnswerOutcome),
     Refused(u64),
     Noted,
@@ -134,7 +132,6 @@ pub(crate) enum SyncReply {
 
 pub(crate) fn apply(c: &Connection, op: &SyncOp) -> Result<SyncReply> {
     match op {
-        SyncOp::NextBatch(limits) => next_batch(c, limits).map(SyncReply::Batch),
         SyncOp::Answer(answer) => apply_answer(c, answer).map(SyncReply::Answered),
         SyncOp::Refuse(id, refusal) => refuse(c, id, refusal).map(SyncReply::Refused),
         SyncOp::Failed(id, message) => failed(c, id.as_ref(), message).map(|()| SyncReply::Noted),
@@ -254,15 +251,22 @@ impl Builder {
     }
 }
 
-/// The open batch if there is one (it is resent before anything new is built), else a new one
-/// from the pending outbox rows, stored with its rows stamped.
-fn next_batch(c: &Connection, limits: &BatchLimits) -> Result<Option<OutgoingBatch>> {
+/// The oldest open batch if there is one (it is resent before anything new is built), else a
+/// new one from the pending outbox rows, stored with its rows stamped. `besides`: a batch being
+/// sent, not to be returned (the next one is built while it is in flight).
+pub(crate) fn next_batch(
+    c: &Connection,
+    limits: &BatchLimits,
+    besides: Option<&Uuid>,
+) -> Result<Option<OutgoingBatch>> {
+    let besides = besides.map(Uuid::to_string).unwrap_or_default();
     let open = c
         .prepare_cached(
-            "SELECT id, body, encoding, items, attempts FROM sync_batch WHERE state = 'open'
+            "SELECT id, body, encoding, items, attempts FROM sync_batch
+             WHERE state = 'open' AND id <> ?1
              ORDER BY created_at, id LIMIT 1",
         )?
-        .query_row([], |row| {
+        .query_row(params![besides], |row| {
             Ok((
                 row.get::<_, String>(0)?,
                 row.get::<_, Vec<u8>>(1)?,

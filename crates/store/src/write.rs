@@ -29,6 +29,10 @@ enum Pending {
         SyncSender<Result<crate::sync::SyncReply>>,
         Result<crate::sync::SyncReply>,
     ),
+    Batch(
+        SyncSender<Result<Option<crate::OutgoingBatch>>>,
+        Result<Option<crate::OutgoingBatch>>,
+    ),
 }
 
 impl Pending {
@@ -46,6 +50,7 @@ impl Pending {
             Pending::Id(tx, r) => drop(tx.send(settle(r, commit))),
             Pending::Unit(tx, r) => drop(tx.send(settle(r, commit))),
             Pending::Sync(tx, r) => drop(tx.send(settle(r, commit))),
+            Pending::Batch(tx, r) => drop(tx.send(settle(r, commit))),
         }
     }
 }
@@ -91,6 +96,7 @@ fn refuse(op: &Op, message: &str) -> Pending {
         Op::BeginRun(_, tx) | Op::Diagnosis(_, tx) => Pending::Id(tx.clone(), Err(error())),
         Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx.clone(), Err(error())),
         Op::Sync(_, tx) => Pending::Sync(tx.clone(), Err(error())),
+        Op::NextSyncBatch(_, _, tx) => Pending::Batch(tx.clone(), Err(error())),
     }
 }
 
@@ -127,6 +133,10 @@ fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
         Op::Sync(op, reply) => {
             Pending::Sync(reply.clone(), guarded(tx, |c| crate::sync::apply(c, op)))
         }
+        Op::NextSyncBatch(limits, besides, reply) => Pending::Batch(
+            reply.clone(),
+            guarded(tx, |c| crate::sync::next_batch(c, limits, besides.as_ref())),
+        ),
     }
 }
 

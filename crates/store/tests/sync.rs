@@ -875,3 +875,63 @@ fn a_version_3_database_migrates_and_its_outbox_syncs() {
         .expect("version");
     assert_eq!(version, substation_store::latest_version());
 }
+
+#[test]
+fn the_next_batch_is_built_while_one_is_in_flight_and_open_ones_go_oldest_first() {
+    let dir = scratch("prebuild");
+    let path = dir.path().join("db.sqlite3");
+    let store = Store::open(&path).expect("open");
+    store.import(synthetic("PB", 5, 1)).expect("import");
+    let limits = BatchLimits {
+        max_items: 3,
+        ..BatchLimits::default()
+    };
+    let first = store
+        .next_sync_batch(limits)
+        .expect("build")
+        .expect("batch");
+    let second = store
+        .submit_next_sync_batch(limits, Some(first.id))
+        .expect("submit")
+        .recv()
+        .expect("reply")
+        .expect("built")
+        .expect("batch");
+    assert_ne!(first.id, second.id);
+    assert!(!second.resent);
+    let (a, b) = (parse(&first), parse(&second));
+    assert_eq!((a.items.len(), b.items.len()), (3, 3));
+    assert!(a.items.iter().all(|i| b.items.iter().all(|j| i.id != j.id)));
+    // Killed now: both are open, and come back in the order they were built.
+    drop(store);
+    let store = Store::open(&path).expect("reopen");
+    let again = store
+        .next_sync_batch(limits)
+        .expect("build")
+        .expect("batch");
+    assert_eq!(again.id, first.id);
+    let after = store
+        .submit_next_sync_batch(limits, Some(first.id))
+        .expect("submit")
+        .recv()
+        .expect("reply")
+        .expect("built")
+        .expect("batch");
+    assert_eq!((after.id, after.resent), (second.id, true));
+    store
+        .answer_sync_batch(answer(&a, |_| false))
+        .expect("answer");
+    store
+        .answer_sync_batch(answer(&b, |_| false))
+        .expect("answer");
+    assert!(store.next_sync_batch(limits).expect("build").is_none());
+    let status = store
+        .reader()
+        .expect("reader")
+        .sync_status()
+        .expect("status");
+    assert_eq!(
+        (status.acked, status.pending, status.open_batches),
+        (6, 0, 0)
+    );
+}

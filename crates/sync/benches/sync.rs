@@ -3,12 +3,14 @@
 //!
 //! The store is made first (100,000 transformers, one sample each, one diagnosis each) and its
 //! assets and samples are synced untimed; then the diagnoses alone are synced and timed: wall
-//! time, the process's CPU time, batches, bytes. By default the service is the in-process
-//! stand-in (`substation-sync-testserver`, which also spends this process's CPU parsing and
-//! checking every item); `--server URL` with `SUBSTATION_SYNC_TOKEN` points at a real one.
+//! time, the process's CPU time, batches, bytes. The service: `--central` runs the reference
+//! service (`crates/central`) in this process on a fresh database of the PostgreSQL server
+//! named by `SUBSTATION_TEST_PG`; `--server URL` with `SUBSTATION_SYNC_TOKEN` is one running
+//! elsewhere; by default the in-process stand-in (`substation-sync-testserver`, which spends
+//! this process's CPU parsing and checking every item).
 //!
-//! Run: `cargo bench -p substation-sync --bench sync [-- --diagnoses N] [--gzip none|1..9]
-//! [--items N] [--server URL]`; `--profile dev` builds no release artefacts.
+//! Run: `cargo bench -p substation-sync --bench sync -- [--central] [--diagnoses N]
+//! [--gzip none|1..9] [--items N] [--server URL]`; `--profile dev` builds no release artefacts.
 
 use std::time::{Duration, Instant};
 
@@ -19,19 +21,29 @@ use substation_store::{BatchLimits, DiagnosisRecord, RunSpec, RunState, Store};
 use substation_sync::{ServerConfig, SyncClient, SyncOptions};
 use substation_sync_testserver::TestCentral;
 
+enum Gzip {
+    /// As `substation sync`: none to this computer, the default level elsewhere.
+    Auto,
+    Level(Option<u32>),
+}
+
 struct Args {
     diagnoses: usize,
-    gzip: Option<u32>,
+    gzip: Gzip,
     items: usize,
     server: Option<String>,
+    /// The reference service (`crates/central`) in this process, on a fresh database in
+    /// `SUBSTATION_TEST_PG`.
+    central: bool,
 }
 
 fn args() -> Args {
     let mut args = Args {
         diagnoses: 100_000,
-        gzip: BatchLimits::default().gzip_level,
+        gzip: Gzip::Auto,
         items: BatchLimits::default().max_items,
         server: None,
+        central: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -39,8 +51,9 @@ fn args() -> Args {
         match flag.as_str() {
             "--diagnoses" => args.diagnoses = value().parse().unwrap_or(args.diagnoses),
             "--items" => args.items = value().parse().unwrap_or(args.items),
-            "--gzip" => args.gzip = value().parse().ok(),
+            "--gzip" => args.gzip = Gzip::Level(value().parse().ok()),
             "--server" => args.server = Some(value()),
+            "--central" => args.central = true,
             _ => {}
         }
     }
@@ -113,35 +126,76 @@ fn main() {
     measured(&args, &requests);
 }
 
-/// A fresh store whose outbox holds only the diagnoses, synced and timed.
+/// The service the bench syncs to.
+enum Service {
+    StandIn(TestCentral),
+    /// The reference service in this process on a fresh database.
+    Central(
+        Box<substation_central::RunningServer>,
+        substation_central::testing::TestDatabase,
+    ),
+    Remote,
+}
+
+async fn service(args: &Args) -> (Service, String, String) {
+    if let Some(url) = &args.server {
+        let token = std::env::var("SUBSTATION_SYNC_TOKEN").expect("SUBSTATION_SYNC_TOKEN");
+        return (Service::Remote, url.clone(), token);
+    }
+    if args.central {
+        let db = substation_central::testing::TestDatabase::create().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let server =
+            substation_central::start(listener, substation_central::ServerConfig::new(db.url()))
+                .await
+                .expect("central");
+        let token = substation_central::issue_token(db.url(), "bench-laptop")
+            .await
+            .expect("token")
+            .token;
+        let url = server.url();
+        return (Service::Central(Box::new(server), db), url, token);
+    }
+    let central = TestCentral::start(&[("bench", "bench-laptop")])
+        .await
+        .expect("stand-in");
+    let url = central.url();
+    (Service::StandIn(central), url, "bench".into())
+}
+
+/// A store whose transformers and samples are synced (untimed), then diagnosed; the diagnoses
+/// alone are synced and timed.
 fn measured(args: &Args, requests: &[(String, DiagnosisRequest)]) {
     let dir = tempfile::tempdir().expect("scratch");
-    let path = dir.path().join("measured.sqlite3");
-    let store = Store::open(&path).expect("open");
-    let started = Instant::now();
-    store.import(fleet(requests.len())).expect("import");
-    // Everything the import queued goes first to a throwaway service.
+    let store = Store::open(&dir.path().join("bench.sqlite3")).expect("open");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(async {
-        let sink = TestCentral::start(&[("sink", "sink")]).await.expect("sink");
-        let client = SyncClient::new(ServerConfig::new(sink.url(), "sink")).expect("client");
-        let options = SyncOptions {
-            limits: BatchLimits {
-                max_items: 5_000,
-                ..BatchLimits::default()
+    let (service, url, token) = runtime.block_on(service(args));
+    let client = SyncClient::new(ServerConfig::new(url.clone(), token)).expect("client");
+    let options = SyncOptions {
+        limits: BatchLimits {
+            max_items: args.items,
+            // As `substation sync` does: no gzip to this computer, unless asked for.
+            gzip_level: match args.gzip {
+                Gzip::Auto if client.is_local() => None,
+                Gzip::Auto => BatchLimits::default().gzip_level,
+                Gzip::Level(level) => level,
             },
-            pull: false,
-            ..SyncOptions::default()
-        };
-        client
-            .sync(&store, &options, |_| {})
-            .await
-            .expect("setup sync");
-    });
+            ..BatchLimits::default()
+        },
+        pull: false,
+        ..SyncOptions::default()
+    };
+    let started = Instant::now();
+    store.import(fleet(requests.len())).expect("import");
+    runtime
+        .block_on(client.sync(&store, &options, |_| {}))
+        .expect("the transformers and samples");
     let run_id = store
         .begin_run(RunSpec {
             engine: "embedded".into(),
@@ -181,70 +235,54 @@ fn measured(args: &Args, requests: &[(String, DiagnosisRequest)]) {
         started.elapsed().as_secs_f64()
     );
 
-    runtime.block_on(async {
-        let token = std::env::var("SUBSTATION_SYNC_TOKEN").unwrap_or_else(|_| "bench".into());
-        let central = match &args.server {
-            Some(_) => None,
-            None => Some(
-                TestCentral::start(&[(token.as_str(), "bench-laptop")])
-                    .await
-                    .expect("server"),
-            ),
-        };
-        let url = args
-            .server
-            .clone()
-            .or_else(|| central.as_ref().map(TestCentral::url))
-            .unwrap_or_default();
-        let client = SyncClient::new(ServerConfig::new(url.clone(), token)).expect("client");
-        let options = SyncOptions {
-            limits: BatchLimits {
-                max_items: args.items,
-                gzip_level: args.gzip,
-                ..BatchLimits::default()
-            },
-            pull: false,
-            ..SyncOptions::default()
-        };
-        let cpu_before = cpu();
-        let started = Instant::now();
-        let report = client.sync(&store, &options, |_| {}).await.expect("sync");
-        let wall = started.elapsed();
-        let cpu_used = cpu() - cpu_before;
-        println!(
-            "sync of {} diagnoses to {}: {:.2} s wall ({:.0} diagnoses/s), {:.2} s CPU of this \
-             process{}; {} batches of ≤ {} items, gzip {:?}, {:.1} MB sent; {} applied, {} retries",
-            report.sent,
-            if args.server.is_some() {
-                url.as_str()
-            } else {
-                "the in-process stand-in"
-            },
-            wall.as_secs_f64(),
-            report.sent as f64 / wall.as_secs_f64(),
-            cpu_used.as_secs_f64(),
-            if args.server.is_none() {
-                " (the stand-in's included)"
-            } else {
-                ""
-            },
-            report.batches,
-            args.items,
-            args.gzip,
-            report.bytes as f64 / 1e6,
-            report.applied,
-            report.retries,
-        );
-        if let Some(central) = &central {
-            let stats = central.stats();
-            assert_eq!(stats.diagnoses, requests.len());
-            assert!(substation_sync_testserver::exactly_once(&stats));
-        }
-        let goal = Duration::from_secs(20);
-        println!(
-            "goal ≤ {} s: {}",
-            goal.as_secs(),
-            if wall <= goal { "met" } else { "NOT met" }
-        );
-    });
+    let where_to = match &service {
+        Service::StandIn(_) => "the in-process stand-in".to_owned(),
+        Service::Central(..) => "the reference service in this process (PostgreSQL)".to_owned(),
+        Service::Remote => url.clone(),
+    };
+    let cpu_before = cpu();
+    let started = Instant::now();
+    let report = runtime
+        .block_on(client.sync(&store, &options, |p| {
+            if let Some(reason) = &p.retry_reason {
+                eprintln!("retry: {reason}");
+            }
+        }))
+        .expect("sync");
+    let wall = started.elapsed();
+    let cpu_used = cpu() - cpu_before;
+    println!(
+        "sync of {} diagnoses to {where_to}: {:.2} s wall ({:.0} diagnoses/s), {:.2} s CPU of \
+         this process{}; {} batches of ≤ {} items, gzip {:?}, {:.1} MB sent; {} applied, {} retries",
+        report.sent,
+        wall.as_secs_f64(),
+        report.sent as f64 / wall.as_secs_f64(),
+        cpu_used.as_secs_f64(),
+        match &service {
+            Service::Remote => "",
+            _ => " (the service's included; PostgreSQL's not)",
+        },
+        report.batches,
+        args.items,
+        options.limits.gzip_level,
+        report.bytes as f64 / 1e6,
+        report.applied,
+        report.retries,
+    );
+    assert_eq!(report.applied, requests.len() as u64);
+    if let Service::StandIn(central) = &service {
+        assert!(substation_sync_testserver::exactly_once(&central.stats()));
+    }
+    let goal = Duration::from_secs(20);
+    println!(
+        "goal ≤ {} s: {}",
+        goal.as_secs(),
+        if wall <= goal { "met" } else { "NOT met" }
+    );
+    if let Service::Central(server, db) = service {
+        runtime.block_on(async {
+            let _ = server.stop().await;
+            db.drop_database().await;
+        });
+    }
 }

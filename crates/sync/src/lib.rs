@@ -120,15 +120,17 @@ pub enum Phase {
 }
 
 /// Where a sync is, for a progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncProgress {
     pub phase: Phase,
     /// Outbox rows waiting when the push began, and now.
     pub pending_at_start: u64,
     pub pending: u64,
     pub report: SyncReport,
-    /// Waiting this long before the next attempt.
+    /// Waiting this long before the next attempt…
     pub waiting: Option<Duration>,
+    /// …because the last one failed so.
+    pub retry_reason: Option<String>,
 }
 
 /// Runs the store's blocking calls without stalling other tasks on a multi-threaded runtime.
@@ -141,8 +143,9 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// A URL's host is this computer: plain http may go there.
-fn is_loopback(url: &reqwest::Url) -> bool {
+/// A URL's host is this computer: plain http may go there, and compressing a body for it costs
+/// more than it saves.
+pub fn is_loopback(url: &reqwest::Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
@@ -223,6 +226,12 @@ impl SyncClient {
         Ok(SyncClient { http, base })
     }
 
+    /// The service runs on this computer (a test or benchmark set-up, or a laptop serving
+    /// itself): bodies are better sent without gzip (`docs/benchmarks.md`).
+    pub fn is_local(&self) -> bool {
+        is_loopback(&self.base)
+    }
+
     fn endpoint(&self, path: &str) -> reqwest::Url {
         let mut url = self.base.clone();
         let joined = format!("{}{path}", url.path().trim_end_matches('/'));
@@ -270,15 +279,20 @@ impl SyncClient {
     ) -> Result<(), SyncError> {
         let mut limits = options.limits;
         let url = self.endpoint(BATCHES_PATH);
+        let mut next = blocking(|| store.next_sync_batch(limits))?;
         loop {
             if options.cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
             }
-            let Some(batch) = blocking(|| store.next_sync_batch(limits))? else {
+            let Some(batch) = next.take() else {
                 return Ok(());
             };
             report.batches += 1;
             report.bytes += batch.body.len() as u64;
+            // The writer builds (and stores) the next batch while this one is in flight; it is
+            // sent only after this one is answered, and a crash leaves both to be resent in
+            // the order they were built.
+            let upcoming = store.submit_next_sync_batch(limits, Some(batch.id))?;
             let key = HeaderValue::from_str(&batch.id.to_string())
                 .map_err(|e| SyncError::Usage(e.to_string()))?;
             let request = || {
@@ -295,8 +309,9 @@ impl SyncClient {
             };
             let reply = self
                 .call(request, Some(batch.id), store, options, report, tracker)
-                .await?;
-            match reply {
+                .await;
+            let prebuilt = blocking(|| upcoming.recv().map_err(|_| StoreError::WriterGone)?)?;
+            match reply? {
                 Reply::Answered(body) => {
                     let answer: BatchAnswer = serde_json::from_slice(&body)
                         .map_err(|e| SyncError::BadAnswer(format!("not a batch answer: {e}")))?;
@@ -315,24 +330,33 @@ impl SyncClient {
                     report.applied += outcome.applied;
                     report.duplicate += outcome.duplicate;
                     report.rejected += outcome.rejected;
+                    next = prebuilt;
                 }
                 Reply::Refused(413, body) if batch.items > 1 => {
-                    // Nothing of it was stored: its rows go back, to be sent in halves.
+                    // Nothing of it was stored: its rows go back, to be sent in halves. The
+                    // batch built meanwhile (never sent) goes back first, so that an import
+                    // sent in parts resumes where this batch began.
+                    let reason = format!("{}: {}", body.code, body.message);
                     blocking(|| {
-                        store.refuse_sync_batch(
-                            batch.id,
-                            Refusal::Rebuild {
-                                reason: format!("{}: {}", body.code, body.message),
-                            },
-                        )
+                        if let Some(prebuilt) = &prebuilt {
+                            store.refuse_sync_batch(
+                                prebuilt.id,
+                                Refusal::Rebuild {
+                                    reason: reason.clone(),
+                                },
+                            )?;
+                        }
+                        store.refuse_sync_batch(batch.id, Refusal::Rebuild { reason })
                     })?;
                     limits.max_items = (batch.items as usize / 2).max(1);
                     limits.max_bytes = (limits.max_bytes / 2).max(64 * 1024);
+                    next = blocking(|| store.next_sync_batch(limits))?;
                 }
                 Reply::Refused(status, body) => {
                     let reason = format!("{} ({status}): {}", body.code, body.message);
                     blocking(|| store.refuse_sync_batch(batch.id, Refusal::RejectAll { reason }))?;
                     report.rejected += batch.items;
+                    next = prebuilt;
                 }
             }
             tracker.pending = blocking(|| store.reader()?.outbox_pending())?;
@@ -374,6 +398,12 @@ impl SyncClient {
                 .await?;
             let body = match reply {
                 Reply::Answered(body) => body,
+                // A cursor the service no longer knows (its database was restored, say): start
+                // the feed over. Applying a change twice changes nothing.
+                Reply::Refused(400, body) if body.code == "bad_cursor" && !cursor.is_empty() => {
+                    cursor.clear();
+                    continue;
+                }
                 Reply::Refused(status, body) => {
                     return Err(SyncError::Http {
                         status,
@@ -435,7 +465,7 @@ impl SyncClient {
             }
             report.retries += 1;
             let wait = options.retry.delay(failed, retry_after);
-            tracker.tell(report, Some(wait));
+            tracker.tell_retry(report, wait, message);
             tokio::select! {
                 () = options.cancel.cancelled() => return Err(SyncError::Cancelled),
                 () = tokio::time::sleep(wait) => {}
@@ -459,6 +489,18 @@ impl Tracker<'_> {
             pending: self.pending,
             report: *report,
             waiting,
+            retry_reason: None,
+        });
+    }
+
+    fn tell_retry(&mut self, report: &SyncReport, wait: Duration, reason: String) {
+        (self.progress)(&SyncProgress {
+            phase: self.phase,
+            pending_at_start: self.pending_at_start,
+            pending: self.pending,
+            report: *report,
+            waiting: Some(wait),
+            retry_reason: Some(reason),
         });
     }
 }

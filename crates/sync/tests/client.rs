@@ -152,7 +152,7 @@ async fn a_clean_sync_delivers_everything_once_in_gzip_batches() {
     let client = client(&central.url(), TOKEN_A, Duration::from_secs(10));
     let mut seen = Vec::new();
     let report = client
-        .sync(&store, &options(), |p| seen.push(*p))
+        .sync(&store, &options(), |p| seen.push(p.clone()))
         .await
         .expect("sync");
     // 20 assets, 1 samples item, 20 diagnoses, in batches of at most 8.
@@ -277,7 +277,8 @@ async fn a_sync_that_gives_up_leaves_its_batch_for_the_next_one() {
     );
     assert_eq!(error.code(), "server_unreachable");
     let status = store.reader().expect("r").sync_status().expect("status");
-    assert_eq!((status.open_batches, status.pending), (1, 9));
+    // The batch that failed, and the next one, built while it was in flight.
+    assert_eq!((status.open_batches, status.pending), (2, 9));
     assert!(status.last_error.is_some());
     // Days later: the same batch, answered from what the service stored the first time.
     let report = sync(&client, &store, &options()).await.expect("sync");
@@ -413,4 +414,39 @@ async fn a_cancelled_sync_stops_and_keeps_its_batch() {
     .expect("resumed");
     assert_eq!(report.applied, 7);
     assert_delivered_once(&central, &store, 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cursor_the_service_does_not_know_starts_the_feed_over() {
+    let dir = scratch("cursor");
+    let a = laptop(&dir, "A", 3);
+    let b = laptop(&dir, "B", 2);
+    let central = TestCentral::start(&[(TOKEN_A, "laptop-a"), (TOKEN_B, "laptop-b")])
+        .await
+        .expect("server");
+    let options = options();
+    sync(
+        &client(&central.url(), TOKEN_A, Duration::from_secs(10)),
+        &a,
+        &options,
+    )
+    .await
+    .expect("a");
+    // B's cursor comes from a service whose database was since restored.
+    b.apply_changes(substation_sync_protocol::ChangesPage {
+        changes: Vec::new(),
+        next_cursor: "c9-from-another-life".into(),
+        more: false,
+    })
+    .expect("cursor");
+    let report = sync(
+        &client(&central.url(), TOKEN_B, Duration::from_secs(10)),
+        &b,
+        &options,
+    )
+    .await
+    .expect("b");
+    assert_eq!(report.pulled, 7, "A's transformers, samples and diagnoses");
+    let status = b.reader().expect("r").sync_status().expect("status");
+    assert_eq!(status.cursor.as_deref(), Some("c1-12"));
 }

@@ -1,0 +1,260 @@
+//! The sync client against the reference central service (`crates/central`) on its own
+//! PostgreSQL database (`SUBSTATION_TEST_PG`, which `scripts/pg start` prints): two laptops
+//! syncing at once see each other's diagnoses, and a batch whose answer was lost is answered
+//! from what the service stored the first time.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use substation_central::testing::TestDatabase;
+use substation_central::{RunningServer, ServerConfig as CentralConfig};
+use substation_dga::{Asset, DiagnosisRequest, Gas, GasReadings, Sample, diagnose};
+use substation_import::{ImportOptions, ImportedSample, import_file};
+use substation_store::{BatchLimits, DiagnosisRecord, RunSpec, RunState, Store};
+use substation_sync::{RetryPolicy, ServerConfig, SyncClient, SyncOptions};
+
+struct Central {
+    db: TestDatabase,
+    server: RunningServer,
+}
+
+impl Central {
+    async fn start() -> Central {
+        let db = TestDatabase::create().await;
+        let mut config = CentralConfig::new(db.url());
+        config.rate_per_minute = 0;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let server = substation_central::start(listener, config)
+            .await
+            .expect("start the central service");
+        Central { db, server }
+    }
+
+    async fn token(&self, device: &str) -> String {
+        substation_central::issue_token(self.db.url(), device)
+            .await
+            .expect("token")
+            .token
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        let (client, connection) = tokio_postgres::connect(self.db.url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        let driver = tokio::spawn(connection);
+        let n: i64 = client
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .expect("count")
+            .get(0);
+        drop(client);
+        let _ = driver.await;
+        n
+    }
+}
+
+/// A store with `assets` transformers of three samples each, all diagnosed.
+fn laptop(dir: &tempfile::TempDir, prefix: &str, assets: usize) -> Store {
+    let store = Store::open(&dir.path().join(format!("{prefix}.sqlite3"))).expect("open");
+    let mut import = import_file(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../samples/korean-lab-export-cp949.csv"),
+        &ImportOptions::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")),
+    )
+    .expect("import");
+    import.assets = (0..assets)
+        .map(|i| {
+            let mut asset = Asset::new(format!("{prefix}-{i:03}"));
+            asset.substation = Some(format!("{prefix} S/S"));
+            asset
+        })
+        .collect();
+    let first = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+    import.samples = import
+        .assets
+        .iter()
+        .flat_map(|a| {
+            (0..3u64).map(move |i| ImportedSample {
+                asset_id: a.id.clone(),
+                sample: Sample::new(
+                    first + chrono::Days::new(i * 90),
+                    GasReadings::default()
+                        .with(Gas::H2, 40.0 * (i + 1) as f64)
+                        .with(Gas::C2H2, 0.5)
+                        .with(Gas::CH4, 12.0),
+                ),
+                sheet: "Lab".into(),
+                row: u32::try_from(i).expect("row") + 2,
+            })
+        })
+        .collect();
+    store.import(import).expect("store import");
+    let reader = store.reader().expect("reader");
+    let assets = reader.assets().expect("assets");
+    let run_id = store
+        .begin_run(RunSpec {
+            engine: "embedded".into(),
+            engine_version: Some(substation_dga::ENGINE_VERSION.into()),
+            function_name: None,
+            options: serde_json::json!({}),
+            assets_total: assets.len() as u64,
+            asset_ids: assets.iter().map(|a| a.id.clone()).collect(),
+        })
+        .expect("run");
+    for asset in assets {
+        let samples = reader
+            .samples(&asset.id)
+            .expect("samples")
+            .into_iter()
+            .map(|s| s.sample)
+            .collect();
+        let request = DiagnosisRequest::new(asset.clone(), samples);
+        store
+            .record_diagnosis(DiagnosisRecord {
+                run_id,
+                asset_id: asset.id.clone(),
+                request_sha256: substation_store::request_sha256(&request).expect("hash"),
+                diagnosis: Box::new(diagnose(&request).expect("diagnosis")),
+                reused_from: None,
+            })
+            .expect("diagnosis stored");
+    }
+    store
+        .finish_run(run_id, RunState::Finished)
+        .expect("finish");
+    store
+}
+
+fn options() -> SyncOptions {
+    SyncOptions {
+        limits: BatchLimits {
+            max_items: 16,
+            ..BatchLimits::default()
+        },
+        retry: RetryPolicy {
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_millis(200),
+            ..RetryPolicy::default()
+        },
+        ..SyncOptions::default()
+    }
+}
+
+fn client(url: String, token: String) -> SyncClient {
+    SyncClient::new(ServerConfig::new(url, token)).expect("client")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_laptops_sync_at_once_and_each_reviews_the_others_diagnoses() {
+    let central = Central::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let a = laptop(&dir, "A", 40);
+    let b = laptop(&dir, "B", 30);
+    let client_a = client(central.server.url(), central.token("laptop-a").await);
+    let client_b = client(central.server.url(), central.token("laptop-b").await);
+    let options = options();
+    let (ra, rb) = tokio::join!(
+        client_a.sync(&a, &options, |_| {}),
+        client_b.sync(&b, &options, |_| {})
+    );
+    let (ra, rb) = (ra.expect("a"), rb.expect("b"));
+    assert_eq!((ra.applied, ra.rejected, ra.pending), (81, 0, 0));
+    assert_eq!((rb.applied, rb.rejected, rb.pending), (61, 0, 0));
+    assert_eq!(central.count("diagnosis").await, 70);
+    // Whatever the other had not uploaded yet during the first round comes now.
+    let (ra2, rb2) = tokio::join!(
+        client_a.sync(&a, &options, |_| {}),
+        client_b.sync(&b, &options, |_| {})
+    );
+    let (ra2, rb2) = (ra2.expect("a"), rb2.expect("b"));
+    assert_eq!((ra2.sent, rb2.sent), (0, 0), "nothing uploaded twice");
+    assert_eq!(ra.pulled + ra2.pulled, 61);
+    assert_eq!(rb.pulled + rb2.pulled, 81);
+
+    // Laptop B reviews laptop A's diagnoses offline, through its reader.
+    let reader = b.reader().expect("reader");
+    let history = reader.diagnoses("A-017").expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].origin.as_deref(), Some("laptop-a"));
+    let full = reader
+        .diagnosis(history[0].id)
+        .expect("load")
+        .expect("diagnosis");
+    assert_eq!(full.asset_id, "A-017");
+    let asset = reader.asset("A-017").expect("asset").expect("present");
+    assert_eq!(asset.asset.substation.as_deref(), Some("A S/S"));
+    assert_eq!(asset.samples, 3);
+    let fleet = reader
+        .fleet(&substation_store::FleetQuery::default())
+        .expect("fleet");
+    assert_eq!(fleet.len(), 70, "both laptops' transformers, diagnosed");
+    assert!(
+        reader
+            .runs()
+            .expect("runs")
+            .iter()
+            .any(|r| r.origin.as_deref() == Some("laptop-a")
+                && r.state == "finished"
+                && r.succeeded == 40)
+    );
+    assert_eq!(reader.outbox_pending().expect("pending"), 0);
+    drop(reader);
+    central.server.stop().await.expect("stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_whose_answer_was_lost_is_answered_from_what_the_service_stored() {
+    let central = Central::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let store = laptop(&dir, "R", 12);
+    let token = central.token("laptop-r").await;
+    // The first attempt reaches the service, which stores it; its answer is lost (the laptop
+    // died, say): the batch stays open in the store.
+    let batch = store
+        .next_sync_batch(options().limits)
+        .expect("build")
+        .expect("batch");
+    let first = reqwest::Client::new()
+        .post(format!(
+            "{}{}",
+            central.server.url(),
+            substation_sync_protocol::BATCHES_PATH
+        ))
+        .bearer_auth(&token)
+        .header(substation_sync_protocol::VERSION_HEADER, "1")
+        .header(
+            substation_sync_protocol::IDEMPOTENCY_HEADER,
+            batch.id.to_string(),
+        )
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(batch.body.clone())
+        .send()
+        .await
+        .expect("first attempt");
+    assert!(first.status().is_success(), "{}", first.status());
+    let first: substation_sync_protocol::BatchAnswer =
+        serde_json::from_slice(&first.bytes().await.expect("body")).expect("answer");
+    let stored_once = central.count("diagnosis").await;
+
+    // The next sync resends the very same bytes first; the service replays its answer.
+    let report = client(central.server.url(), token)
+        .sync(&store, &options(), |_| {})
+        .await
+        .expect("sync");
+    assert_eq!(report.pending, 0);
+    assert_eq!(report.sent, 25, "12 assets, 1 samples item, 12 diagnoses");
+    assert_eq!(report.duplicate, 0, "the replayed answer says applied");
+    assert_eq!(central.count("diagnosis").await, 12);
+    assert!(stored_once <= 12);
+    let status = store
+        .reader()
+        .expect("reader")
+        .sync_status()
+        .expect("status");
+    assert_eq!((status.acked, status.open_batches), (25, 0));
+    assert_eq!(first.results.len() as u64, batch.items);
+    central.server.stop().await.expect("stop");
+}
