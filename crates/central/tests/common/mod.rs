@@ -43,7 +43,12 @@ impl Harness {
         Harness {
             db,
             server,
-            http: reqwest::Client::new(),
+            // The workspace enables reqwest's gzip feature, which would undo the service's
+            // compression silently; the tests look at the wire as a client sees it.
+            http: reqwest::Client::builder()
+                .no_gzip()
+                .build()
+                .expect("an HTTP client"),
         }
     }
 
