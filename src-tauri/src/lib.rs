@@ -9,10 +9,11 @@ use std::sync::atomic::AtomicBool;
 use substation_app::{
     App, AppError, AppInfo, AssetView, CacheHistory, DuvalZones, ErrorView, ExportFormat,
     ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, OpenProgress,
-    OpenedWorkbook, RunEvent, RunRequest, RunSummary, Settings,
+    OpenedWorkbook, RunEvent, RunRequest, RunSummary, Settings, SyncEvent, SyncStatusView,
+    SyncSummary,
 };
 use tauri::ipc::Channel;
-use tauri::{Builder, Manager, Runtime, State};
+use tauri::{Builder, Emitter, Manager, Runtime, State};
 
 type Shared = Arc<App>;
 type Reply<T> = Result<T, ErrorView>;
@@ -139,6 +140,43 @@ async fn export_fleet(
     .await
 }
 
+#[tauri::command]
+async fn sync_status(app: State<'_, Shared>) -> Reply<SyncStatusView> {
+    let app = app.inner().clone();
+    blocking(move || app.sync_status()).await
+}
+
+/// The token goes from the settings field straight to the OS credential store.
+#[tauri::command]
+async fn set_sync_token(app: State<'_, Shared>, token: String) -> Reply<SyncStatusView> {
+    let app = app.inner().clone();
+    blocking(move || app.set_sync_token(&token)).await
+}
+
+#[tauri::command]
+async fn forget_sync_token(app: State<'_, Shared>) -> Reply<SyncStatusView> {
+    let app = app.inner().clone();
+    blocking(move || app.forget_sync_token()).await
+}
+
+#[tauri::command]
+async fn sync_now(app: State<'_, Shared>, on_event: Channel<SyncEvent>) -> Reply<SyncSummary> {
+    let app = app.inner().clone();
+    app.sync_now(move |event| {
+        let _ = on_event.send(event);
+    })
+    .await
+    .map_err(ErrorView::from)
+}
+
+#[tauri::command]
+fn cancel_sync(app: State<'_, Shared>) -> bool {
+    app.cancel_sync()
+}
+
+/// The event the background sync's progress is emitted as (the UI's sync panel listens).
+pub const SYNC_EVENT: &str = "background-sync";
+
 /// The commands, on any runtime (the real one, or the mock one in tests).
 pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
@@ -154,6 +192,11 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         diagnose,
         cancel_run,
         export_fleet,
+        sync_status,
+        set_sync_token,
+        forget_sync_token,
+        sync_now,
+        cancel_sync,
     ])
 }
 
@@ -186,7 +229,16 @@ pub fn run() {
             {
                 core.open_at_start(file);
             }
-            app.manage(Arc::new(core));
+            let core = Arc::new(core);
+            app.manage(core.clone());
+            // Sync by itself when a server and a token are set; the window hears each sync.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(core.keep_in_sync(
+                substation_app::AUTO_SYNC_EVERY,
+                move |event| {
+                    let _ = handle.emit(SYNC_EVENT, event);
+                },
+            ));
             Ok(())
         })
         .run(tauri::generate_context!());

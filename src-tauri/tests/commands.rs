@@ -174,3 +174,39 @@ fn paths_from_the_web_side_are_checked_and_errors_carry_a_code() {
 
     assert!(invoke(&webview, "no_such_command", json!({})).is_err());
 }
+
+#[test]
+fn sync_commands_answer_before_sync_is_set_up() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (_app, webview) = window(dir.path());
+    let status = invoke(&webview, "sync_status", json!({})).expect("sync_status");
+    assert_eq!(status["server"], Value::Null);
+    assert_eq!(status["has_token"], false);
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["running"], false);
+    let error = invoke(&webview, "set_sync_token", json!({"token": "t"})).expect_err("no server");
+    assert_eq!(error["code"], "no_sync_server");
+    let error = invoke(&webview, "forget_sync_token", json!({})).expect_err("no server");
+    assert_eq!(error["code"], "no_sync_server");
+    assert_eq!(
+        invoke(&webview, "cancel_sync", json!({})).expect("cancel"),
+        false
+    );
+    // The token must never travel in clear to another computer.
+    let error = invoke(
+        &webview,
+        "save_settings",
+        json!({"settings": {"engine": "embedded", "aws_profile": null, "aws_region": null,
+               "function_name": "substation-diagnose", "endpoint_url": null,
+               "concurrency": null, "timeout_seconds": 60, "language": "en", "database_path": null,
+               "sync_server": "http://sync.example.com", "sync_automatically": true}}),
+    )
+    .expect_err("plain http to another host");
+    assert_eq!(error["code"], "invalid_settings");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("https")),
+        "{error}"
+    );
+}

@@ -1,7 +1,8 @@
 // What the end-to-end test and the desktop benchmark share: the app, tauri-driver and the
 // Lambda test server as child processes, and small WebDriver helpers.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +13,7 @@ export const root = resolve(import.meta.dirname, "../..");
 export const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
 export const appBinary = process.env.SUBSTATION_APP ?? join(target, "debug", "substation-desktop");
 export const serverBinary = join(target, "debug", "substation-lambda-testserver");
+export const centralBinary = join(target, "debug", "substation-central");
 export const shots = process.env.SUBSTATION_SCREENSHOTS ?? join(target, "e2e-screenshots");
 export const driverPort = Number(process.env.SUBSTATION_DRIVER_PORT ?? 4444);
 export const sampleFleet = join(root, "samples", "fleet-two-sheets.xlsx");
@@ -49,6 +51,48 @@ export async function startLambda(latencyMs = 250, { background = false } = {}) 
     server.on("exit", (code) => fail(new Error(`the Lambda test server exited with ${code}`)));
   });
   return { server, endpoint };
+}
+
+async function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * The reference central service (crates/central) on a new database of the PostgreSQL server
+ * that SUBSTATION_TEST_PG names (scripts/e2e starts one when it is unset), with a device token
+ * issued for this laptop. `count(table)` reads the service's own tables.
+ */
+export async function startCentral() {
+  const admin = process.env.SUBSTATION_TEST_PG;
+  if (!admin) throw new Error("SUBSTATION_TEST_PG is not set (scripts/e2e and scripts/test set it)");
+  const name = `substation_e2e_${process.pid}_${Date.now()}`;
+  execFileSync("psql", [admin, "-qXc", `CREATE DATABASE ${name}`]);
+  const database = new URL(admin);
+  database.pathname = `/${name}`;
+  const env = { ...process.env, DATABASE_URL: database.toString() };
+  execFileSync(centralBinary, ["migrate"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  const token = execFileSync(centralBinary, ["token", "issue", "--device", "e2e-laptop"], { env, stdio: ["ignore", "pipe", "ignore"] })
+    .toString()
+    .trim();
+  const port = await freePort();
+  const server = start(centralBinary, ["serve", "--listen", `127.0.0.1:${port}`], { DATABASE_URL: database.toString() });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    if (i > 200 || server.exitCode !== null) throw new Error("the central service did not start");
+    await sleep(100);
+  }
+  const count = (table) => Number(execFileSync("psql", [database.toString(), "-tAXc", `SELECT count(*) FROM ${table}`]).toString().trim());
+  return { server, url, token, count };
 }
 
 export async function startDriver() {

@@ -12,7 +12,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import {
   attr, check, clickId, dataDir, launch, messy, openPath, runFleet, sampleFleet, saveSettings, shot,
-  shots, startDriver, startLambda, state, stopAll, testid, waitAttr,
+  shots, startCentral, startDriver, startLambda, state, stopAll, testid, waitAttr,
 } from "./lib.mjs";
 
 const started = Date.now();
@@ -63,6 +63,28 @@ try {
   check(Object.values(stats.invocations_per_asset).every((n) => n === 1), "each exactly once");
   await shot(browser, "07-lambda-results");
 
+  state.step = "sync to the central service";
+  const central = await startCentral();
+  check((await attr(browser, "sync-button", "data-state")) === "off", "sync is off until it is set up");
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-sync-server"))).setValue(central.url);
+    await (await browser.$(testid("settings-sync-token"))).setValue(central.token);
+  });
+  // The token went to the OS credential store (a real Secret Service: scripts/with-keyring),
+  // which woke the background sync: everything goes up without a click.
+  await waitAttr(browser, "sync-button", "data-state", "synced", 90_000);
+  check(central.count("diagnosis") === 340, `the central service holds both runs' 340 diagnoses once (${central.count("diagnosis")})`);
+  check(central.count("asset") >= 170, `and the sample fleet's 170 transformers (${central.count("asset")})`);
+  await clickId(browser, "sync-button");
+  await (await browser.$(testid("sync-panel"))).waitForDisplayed({ timeout: 10_000 });
+  check((await (await browser.$(testid("sync-pending"))).getText()).trim() === "0", "nothing waits");
+  await clickId(browser, "sync-now");
+  await (await browser.$(testid("sync-done"))).waitForDisplayed({ timeout: 60_000 });
+  check(central.count("diagnosis") === 340, "Sync now again stores nothing twice");
+  await shot(browser, "07b-sync-panel");
+  await clickId(browser, "sync-close");
+  await (await browser.$(testid("sync-panel"))).waitForDisplayed({ reverse: true, timeout: 10_000 });
+
   state.step = "transformer view";
   const worst = await browser.$(`${testid("fleet-row")}`);
   const worstId = await worst.getAttribute("data-asset-id");
@@ -93,6 +115,7 @@ try {
 
   state.step = "offline review after relaunch";
   lambda.server.kill("SIGTERM");
+  central.server.kill("SIGTERM");
   browser = await launch();
   await (await browser.$(testid("cache-history"))).waitForDisplayed({ timeout: 30_000 });
   await browser.waitUntil(async () => (await browser.$$(testid("history-run"))).length >= 2, {
@@ -100,6 +123,8 @@ try {
     timeoutMsg: "the two runs are not listed from the cache",
   });
   check((await browser.$("html").getAttribute("lang")) === "ko", "the language setting persisted");
+  const syncState = await attr(browser, "sync-button", "data-state");
+  check(!["off", "no_token"].includes(syncState), `the sync token is still in the credential store (${syncState})`);
   await shot(browser, "10-relaunch-ko");
   // The sample fleet's import, reviewed from the cache with the "Lambda" gone.
   const batchId = await browser.execute(() => {

@@ -6,6 +6,7 @@ import { emit } from "@tauri-apps/api/event";
 import type {
   AppInfo, AssetOutcome, AssetView, CacheHistory, DiagnosisView, DuvalZones, FieldChoice, FleetFilter, FleetPage,
   FleetRowView, HeaderChoice, IssueView, OpenedWorkbook, RunCounts, RunEvent, RunRequest, RunSummary, SampleView, Settings,
+  SyncEvent, SyncStatusView, SyncSummary,
 } from "../src/lib/bindings";
 import { polygonCentroid } from "../src/lib/ternary";
 
@@ -99,7 +100,41 @@ let settings: Settings = {
   engine: "embedded", aws_profile: null, aws_region: "ap-northeast-2", function_name: "substation-diagnose",
   endpoint_url: null, concurrency: null, timeout_seconds: 60,
   language: (params.get("lang") as Settings["language"]) ?? "auto", database_path: null,
+  sync_server: "https://dga-sync.example-utility.kr", sync_automatically: true,
 };
+
+// Sync: `?sync=failed|rejected|off` shows those states.
+const SYNC_MODE = params.get("sync") ?? "waiting";
+let syncToken = SYNC_MODE !== "off";
+let syncDelivered = 1_204;
+let syncPending = 37;
+const syncStatus = (): SyncStatusView => ({
+  server: SYNC_MODE === "off" ? null : settings.sync_server, has_token: syncToken, token_problem: null,
+  automatic: settings.sync_automatically, running: false, pending: syncPending, open_batches: 0,
+  delivered: syncDelivered, rejected_count: SYNC_MODE === "rejected" ? 2 : 0,
+  rejected: SYNC_MODE === "rejected"
+    ? [
+        { entity: "samples", key: "TR-0107", reason: "bad_item: sample 2025-13-02 has no valid date" },
+        { entity: "diagnosis", key: "0193f6a2-7c1e-7b55-9e1a-2f5c0d1e4b7a", reason: "bad_item: the diagnosis names transformer TR-0107, which the service does not have" },
+      ]
+    : [],
+  last_success_at: "2026-11-26 08:12:40",
+  last_error: SYNC_MODE === "failed" ? "the server could not be reached after 3 attempt(s): connection refused" : null,
+  last_error_at: SYNC_MODE === "failed" ? "2026-11-26 09:30:02" : null,
+});
+
+async function syncNow(channel: { onmessage: (e: SyncEvent) => void }): Promise<SyncSummary> {
+  const total = syncPending;
+  for (let sent = 0; sent < total; sent += 10) {
+    await wait(300 / SPEED);
+    channel.onmessage({ kind: "progress", phase: "push", pending_at_start: total, pending: total - sent, sent, rejected: 0, pulled: 0, waiting_seconds: null, retry_reason: null });
+  }
+  const summary: SyncSummary = { sent: total, applied: total, duplicate: 0, rejected: 0, pulled: 12, pending: 0, retries: 0, seconds: 1.4 };
+  syncDelivered += total;
+  syncPending = 0;
+  channel.onmessage({ kind: "finished", summary });
+  return summary;
+}
 
 const info = (): AppInfo => ({
   version: "0.1.0", data_dir: "C:\\Users\\engineer\\AppData\\Roaming\\org.substationbulk.app",
@@ -387,6 +422,11 @@ mockIPC(
       case "asset": await wait(40); return assetView(a.id);
       case "diagnose": return diagnose(a.request, a.onEvent);
       case "cancel_run": cancel = true; return true;
+      case "sync_status": return syncStatus();
+      case "set_sync_token": syncToken = true; return syncStatus();
+      case "forget_sync_token": syncToken = false; return syncStatus();
+      case "sync_now": return syncNow(a.onEvent);
+      case "cancel_sync": return false;
       case "save_settings": {
         const s = a.settings as Settings;
         if (!s.function_name.trim()) throw { code: "invalid_settings", message: "the settings are not valid: the Lambda function name is empty", message_ko: null };

@@ -60,6 +60,10 @@ pub fn typescript() -> String {
         RunSummary,
         ExportFormat,
         ExportResult,
+        SyncStatusView,
+        RejectedItemView,
+        SyncEvent,
+        SyncSummary,
     );
     for item in items {
         out.push_str(&item);

@@ -26,6 +26,14 @@ pub enum AppError {
     InvalidSettings(String),
     #[error("could not write `{path}`: {message}")]
     Write { path: String, message: String },
+    #[error("{0}")]
+    Sync(#[from] substation_sync::SyncError),
+    #[error("no sync server is set: enter its address in Settings")]
+    NoSyncServer,
+    #[error("no sync token is stored for {0}: enter the token in Settings")]
+    NoSyncToken(String),
+    #[error("a sync is already going; wait for it to finish or cancel it")]
+    SyncInProgress,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -44,6 +52,10 @@ impl AppError {
             AppError::Unreadable { .. } => "unreadable_file".into(),
             AppError::InvalidSettings(_) => "invalid_settings".into(),
             AppError::Write { .. } => "write_failed".into(),
+            AppError::Sync(e) => format!("sync.{}", e.code()),
+            AppError::NoSyncServer => "no_sync_server".into(),
+            AppError::NoSyncToken(_) => "no_sync_token".into(),
+            AppError::SyncInProgress => "sync_in_progress".into(),
             AppError::Internal(_) => "internal".into(),
         }
     }

@@ -12,6 +12,7 @@ pub mod explain;
 pub mod export;
 pub mod run;
 pub mod settings;
+pub mod sync;
 pub mod views;
 
 use std::collections::{HashMap, HashSet};
@@ -27,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use error::{AppError, ErrorView, Result};
 pub use settings::{EngineChoice, Language, Settings};
+pub use sync::{AUTO_SYNC_EVERY, OsCredentialStore, TokenStore};
 pub use views::*;
 
 /// Extensions the app opens; anything else is refused before a byte is read.
@@ -49,6 +51,12 @@ pub struct App {
     run: Mutex<Option<CancellationToken>>,
     /// A workbook to open at start, taken once.
     open_on_start: Mutex<Option<PathBuf>>,
+    /// The sync in progress, to cancel it.
+    sync: Mutex<Option<CancellationToken>>,
+    /// Wakes the background sync loop early (see `sync.rs`).
+    sync_wake: tokio::sync::Notify,
+    /// Where the sync token is kept.
+    tokens: Arc<dyn sync::TokenStore>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -62,6 +70,15 @@ impl App {
     /// `data_dir` holds the settings, the remembered header mappings and (by default) the
     /// database; `sample_fleet` is the bundled sample workbook.
     pub fn new(data_dir: PathBuf, sample_fleet: Option<PathBuf>) -> App {
+        Self::with_token_store(data_dir, sample_fleet, sync::os_tokens())
+    }
+
+    /// [`App::new`] keeping sync tokens in `tokens` rather than the OS credential store.
+    pub fn with_token_store(
+        data_dir: PathBuf,
+        sample_fleet: Option<PathBuf>,
+        tokens: Arc<dyn sync::TokenStore>,
+    ) -> App {
         let (settings, settings_problem) = match Settings::load(&Self::settings_file(&data_dir)) {
             Ok(settings) => (settings, None),
             Err(error) => (Settings::default(), Some(error.to_string())),
@@ -75,6 +92,9 @@ impl App {
             last_issues: Mutex::new(Vec::new()),
             run: Mutex::new(None),
             open_on_start: Mutex::new(None),
+            sync: Mutex::new(None),
+            sync_wake: tokio::sync::Notify::new(),
+            tokens,
         }
     }
 
@@ -99,6 +119,9 @@ impl App {
         if current.database(&self.data_dir) != settings.database(&self.data_dir) {
             if lock(&self.run).is_some() {
                 return Err(AppError::RunInProgress);
+            }
+            if lock(&self.sync).is_some() {
+                return Err(AppError::SyncInProgress);
             }
             *lock(&self.store) = None;
         }
@@ -318,6 +341,7 @@ impl App {
             opened.assets_new = count(stored.assets_new);
             opened.samples_new = count(stored.samples_new);
             opened.samples_updated = count(stored.samples_updated);
+            self.wake_sync();
         }
         opened.millis = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         *lock(&self.last_issues) = issues;

@@ -103,9 +103,12 @@ impl App {
                 }
             }
         };
-        crate::background::runtime().spawn(run).await.map_err(|e| {
+        let ended = crate::background::runtime().spawn(run).await.map_err(|e| {
             AppError::Internal(format!("the diagnosis run stopped unexpectedly: {e}"))
-        })?
+        })?;
+        // New diagnoses wait in the outbox: the background sync sends them now.
+        self.wake_sync();
+        ended
     }
 }
 

@@ -49,6 +49,12 @@ pub struct Settings {
     pub language: Language,
     /// Where the local cache lives; empty for the app-data folder.
     pub database_path: Option<String>,
+    /// The central service to sync with (`https://…`); empty for none. Its token is kept in
+    /// the OS credential store, never here.
+    pub sync_server: Option<String>,
+    /// Sync by itself when a server and a token are set (at start, after each run and import,
+    /// and every few minutes); otherwise only on "Sync now".
+    pub sync_automatically: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +69,8 @@ impl Default for Settings {
             timeout_seconds: 60,
             language: Language::Auto,
             database_path: None,
+            sync_server: None,
+            sync_automatically: true,
         }
     }
 }
@@ -86,6 +94,13 @@ impl Settings {
         blank_to_none(&mut self.aws_region);
         blank_to_none(&mut self.endpoint_url);
         blank_to_none(&mut self.database_path);
+        blank_to_none(&mut self.sync_server);
+        if let Some(server) = &mut self.sync_server {
+            substation_sync::check_url(server)
+                .map_err(|e| AppError::InvalidSettings(format!("the sync server: {e}")))?;
+            // One spelling per server: the credential store keys the token by it.
+            *server = substation_sync::credentials::account(server);
+        }
         self.function_name = self.function_name.trim().to_owned();
         if self.function_name.is_empty() {
             return Err(AppError::InvalidSettings(

@@ -416,3 +416,82 @@ pub struct ExportResult {
     pub path: String,
     pub rows: u32,
 }
+
+/// Where sync with the central service stands, read from the cache (works offline).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncStatusView {
+    /// The server in the settings; `None` when sync is not set up.
+    pub server: Option<String>,
+    /// A token for that server is in the credential store.
+    pub has_token: bool,
+    /// Why the credential store could not be asked, when it could not.
+    pub token_problem: Option<String>,
+    pub automatic: bool,
+    /// A sync is going now (Sync now, or the background one).
+    pub running: bool,
+    /// Changes not delivered yet.
+    pub pending: u32,
+    /// Batches sent but not answered yet: resent first by the next sync.
+    pub open_batches: u32,
+    pub delivered: u32,
+    pub rejected_count: u32,
+    /// The oldest rejected changes, with the service's reasons.
+    pub rejected: Vec<RejectedItemView>,
+    pub last_success_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+}
+
+/// A change the service refused.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RejectedItemView {
+    /// `asset`, `samples` or `diagnosis`.
+    pub entity: String,
+    /// Which one: the transformer's id, or the diagnosis's.
+    pub key: String,
+    pub reason: String,
+}
+
+/// What a sync streams to the UI.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SyncEvent {
+    Progress {
+        /// `push` (uploading) or `pull` (bringing in other laptops' diagnoses).
+        phase: String,
+        pending_at_start: u32,
+        pending: u32,
+        sent: u32,
+        rejected: u32,
+        pulled: u32,
+        /// Waiting this long before trying again…
+        waiting_seconds: Option<f64>,
+        /// …because the last attempt failed so.
+        retry_reason: Option<String>,
+    },
+    Finished {
+        summary: SyncSummary,
+    },
+    /// The sync stopped early; what it stored stays stored, and the next one resumes.
+    Failed {
+        error: crate::error::ErrorView,
+    },
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncSummary {
+    /// Changes the service answered (applied, already there, or rejected).
+    pub sent: u32,
+    pub applied: u32,
+    /// Changes the service had already (an earlier answer was lost on the way).
+    pub duplicate: u32,
+    pub rejected: u32,
+    /// Changes from other laptops brought into the cache.
+    pub pulled: u32,
+    /// Changes still waiting (0 after a complete sync).
+    pub pending: u32,
+    /// Attempts that failed and were retried.
+    pub retries: u32,
+    pub seconds: f64,
+}

@@ -68,6 +68,37 @@ mod tests {
         );
     }
 
+    /// Against the real Secret Service: `scripts/with-keyring` runs a GNOME Keyring on a private
+    /// session bus (scripts/test runs the tests so, and then requires it).
+    #[test]
+    fn the_os_credential_store_keeps_replaces_and_forgets_a_token() {
+        if std::env::var("SUBSTATION_KEYRING").as_deref() != Ok("1") {
+            let hint = "no OS credential store here: run under scripts/with-keyring";
+            if std::env::var("SUBSTATION_REQUIRE_KEYRING").as_deref() == Ok("1") {
+                panic!("SUBSTATION_REQUIRE_KEYRING=1 but {hint}");
+            }
+            eprintln!("note: skipping: {hint}");
+            return;
+        }
+        if std::env::var(TOKEN_ENV).is_ok() {
+            eprintln!("note: skipping: {TOKEN_ENV} is set and would win over the store");
+            return;
+        }
+        let server = format!("https://{}.keyring-test.example/", uuid::Uuid::new_v4());
+        assert!(matches!(load_token(&server), Err(SyncError::NoToken(_))));
+        store_token(&server, " first-token ").expect("store");
+        // A new entry (as a new process would make) finds it, under the URL's one spelling.
+        assert_eq!(
+            load_token(server.trim_end_matches('/')).expect("load"),
+            "first-token"
+        );
+        store_token(&server, "second-token").expect("replace");
+        assert_eq!(load_token(&server).expect("load"), "second-token");
+        assert!(delete_token(&server).expect("delete"));
+        assert!(matches!(load_token(&server), Err(SyncError::NoToken(_))));
+        assert!(!delete_token(&server).expect("nothing left to delete"));
+    }
+
     #[test]
     fn the_mock_store_keeps_a_token_per_entry_and_refuses_empty_ones() {
         keyring::set_default_credential_builder(keyring::mock::default_credential_builder());

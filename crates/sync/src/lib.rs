@@ -246,7 +246,7 @@ impl SyncClient {
         &self,
         store: &Store,
         options: &SyncOptions,
-        mut progress: impl FnMut(&SyncProgress),
+        mut progress: impl FnMut(&SyncProgress) + Send,
     ) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
         let pending_at_start = blocking(|| store.reader()?.outbox_pending())?;
@@ -478,7 +478,7 @@ struct Tracker<'a> {
     phase: Phase,
     pending_at_start: u64,
     pending: u64,
-    progress: &'a mut dyn FnMut(&SyncProgress),
+    progress: &'a mut (dyn FnMut(&SyncProgress) + Send),
 }
 
 impl Tracker<'_> {

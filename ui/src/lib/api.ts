@@ -20,6 +20,9 @@ import type {
   RunRequest,
   RunSummary,
   Settings,
+  SyncEvent,
+  SyncStatusView,
+  SyncSummary,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -52,4 +55,14 @@ export const api = {
   cancelRun: () => invoke<boolean>("cancel_run"),
   exportFleet: (path: string, format: ExportFormat, filter: FleetFilter) =>
     invoke<ExportResult>("export_fleet", { path, format, filter }),
+  syncStatus: () => invoke<SyncStatusView>("sync_status"),
+  /** The token goes to the OS credential store, never to the settings file. */
+  setSyncToken: (token: string) => invoke<SyncStatusView>("set_sync_token", { token }),
+  forgetSyncToken: () => invoke<SyncStatusView>("forget_sync_token"),
+  syncNow: (onEvent: (e: SyncEvent) => void) => {
+    const channel = new Channel<SyncEvent>();
+    channel.onmessage = onEvent;
+    return invoke<SyncSummary>("sync_now", { onEvent: channel });
+  },
+  cancelSync: () => invoke<boolean>("cancel_sync"),
 };

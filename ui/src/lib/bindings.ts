@@ -28,7 +28,17 @@ timeout_seconds: number, language: Language,
 /**
  * Where the local cache lives; empty for the app-data folder.
  */
-database_path: string | null, };
+database_path: string | null, 
+/**
+ * The central service to sync with (`https://…`); empty for none. Its token is kept in
+ * the OS credential store, never here.
+ */
+sync_server: string | null, 
+/**
+ * Sync by itself when a server and a token are set (at start, after each run and import,
+ * and every few minutes); otherwise only on "Sync now".
+ */
+sync_automatically: boolean, };
 
 export type AppInfo = { version: string, data_dir: string, database: string, 
 /**
@@ -257,3 +267,79 @@ stop_reason: string | null, };
 export type ExportFormat = "xlsx" | "csv";
 
 export type ExportResult = { path: string, rows: number, };
+
+export type SyncStatusView = { 
+/**
+ * The server in the settings; `None` when sync is not set up.
+ */
+server: string | null, 
+/**
+ * A token for that server is in the credential store.
+ */
+has_token: boolean, 
+/**
+ * Why the credential store could not be asked, when it could not.
+ */
+token_problem: string | null, automatic: boolean, 
+/**
+ * A sync is going now (Sync now, or the background one).
+ */
+running: boolean, 
+/**
+ * Changes not delivered yet.
+ */
+pending: number, 
+/**
+ * Batches sent but not answered yet: resent first by the next sync.
+ */
+open_batches: number, delivered: number, rejected_count: number, 
+/**
+ * The oldest rejected changes, with the service's reasons.
+ */
+rejected: Array<RejectedItemView>, last_success_at: string | null, last_error: string | null, last_error_at: string | null, };
+
+export type RejectedItemView = { 
+/**
+ * `asset`, `samples` or `diagnosis`.
+ */
+entity: string, 
+/**
+ * Which one: the transformer's id, or the diagnosis's.
+ */
+key: string, reason: string, };
+
+export type SyncEvent = { "kind": "progress", 
+/**
+ * `push` (uploading) or `pull` (bringing in other laptops' diagnoses).
+ */
+phase: string, pending_at_start: number, pending: number, sent: number, rejected: number, pulled: number, 
+/**
+ * Waiting this long before trying again…
+ */
+waiting_seconds: number | null, 
+/**
+ * …because the last attempt failed so.
+ */
+retry_reason: string | null, } | { "kind": "finished", summary: SyncSummary, } | { "kind": "failed", error: ErrorView, };
+
+export type SyncSummary = { 
+/**
+ * Changes the service answered (applied, already there, or rejected).
+ */
+sent: number, applied: number, 
+/**
+ * Changes the service had already (an earlier answer was lost on the way).
+ */
+duplicate: number, rejected: number, 
+/**
+ * Changes from other laptops brought into the cache.
+ */
+pulled: number, 
+/**
+ * Changes still waiting (0 after a complete sync).
+ */
+pending: number, 
+/**
+ * Attempts that failed and were retried.
+ */
+retries: number, seconds: number, };

@@ -7,7 +7,8 @@ const runs: RunRequest[] = [];
 let openOnStart: string | null = null;
 const settings = {
   engine: "embedded", aws_profile: null, aws_region: null, function_name: "f", endpoint_url: null,
-  concurrency: null, timeout_seconds: 60, language: "en", database_path: null,
+  concurrency: null, timeout_seconds: 60, language: "en", database_path: null, sync_server: null,
+  sync_automatically: true,
 } as const;
 const TOTAL = 10_000;
 vi.mock("./api", () => ({

@@ -1,0 +1,89 @@
+// Sync with the central service: where it stands (read from the local cache, so it works
+// offline), "Sync now" with live progress, and the background sync's progress, which Rust
+// emits as the `background-sync` event.
+import { listen } from "@tauri-apps/api/event";
+import { api } from "./api";
+import type { SyncEvent, SyncStatusView, SyncSummary } from "./bindings";
+import { notices } from "./notices.svelte";
+
+/** The event name `src-tauri` emits the background sync's progress under. */
+export const BACKGROUND_SYNC_EVENT = "background-sync";
+
+export type SyncProgressView = Extract<SyncEvent, { kind: "progress" }>;
+
+/** What the top bar's sync button says: one word of state and a count. */
+export type SyncBadge = "off" | "no_token" | "running" | "failed" | "waiting" | "synced" | "never";
+
+export function syncBadge(status: SyncStatusView | null, running: boolean): SyncBadge {
+  if (running || status?.running) return "running";
+  if (!status || status.server === null) return "off";
+  if (!status.has_token) return "no_token";
+  // The last attempt failed after the last success: say so until a sync succeeds.
+  if (status.last_error_at && (!status.last_success_at || status.last_error_at > status.last_success_at)) return "failed";
+  if (status.pending > 0) return "waiting";
+  return status.last_success_at ? "synced" : "never";
+}
+
+class SyncState {
+  status = $state<SyncStatusView | null>(null);
+  /** A sync this window started or the background one, while it runs. */
+  running = $state(false);
+  progress = $state<SyncProgressView | null>(null);
+  last = $state<SyncSummary | null>(null);
+  panelOpen = $state(false);
+  #listening = false;
+
+  async refresh() {
+    try {
+      this.status = await api.syncStatus();
+    } catch (error) {
+      notices.error(error);
+    }
+  }
+
+  /** Starts listening to the background sync (once) and reads the status. */
+  async init() {
+    if (!this.#listening) {
+      this.#listening = true;
+      try {
+        await listen<SyncEvent>(BACKGROUND_SYNC_EVENT, (event) => this.handle(event.payload));
+      } catch {
+        // Outside the app (unit tests) there is no event system; the status still works.
+      }
+    }
+    await this.refresh();
+  }
+
+  handle(event: SyncEvent) {
+    if (event.kind === "progress") {
+      this.running = true;
+      this.progress = event;
+    } else {
+      this.running = false;
+      this.progress = null;
+      if (event.kind === "finished") this.last = event.summary;
+      void this.refresh();
+    }
+  }
+
+  async syncNow() {
+    if (this.running) return;
+    this.running = true;
+    this.progress = null;
+    try {
+      this.last = await api.syncNow((event) => this.handle(event));
+    } catch (error) {
+      notices.error(error);
+    } finally {
+      this.running = false;
+      this.progress = null;
+      await this.refresh();
+    }
+  }
+
+  async cancel() {
+    await api.cancelSync();
+  }
+}
+
+export const sync = new SyncState();
