@@ -223,15 +223,21 @@ pub fn login(server: Option<&str>, json: bool) -> Result<ExitCode, CliError> {
     let server = server_url(server)?;
     substation_sync::check_url(&server)?;
     let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("Token for {server} (input is shown; paste it, then Enter): ");
+    let token = if stdin.is_terminal() {
+        // Typed or pasted at a terminal: not echoed, so it stays off the screen and out of
+        // screen recordings.
+        eprint!("Token for {server} (not shown as you paste or type it; then Enter): ");
         let _ = std::io::stderr().flush();
-    }
-    let mut token = String::new();
-    stdin
-        .lock()
-        .read_line(&mut token)
-        .map_err(|e| CliError::Usage(format!("cannot read the token from standard input: {e}")))?;
+        console::Term::stderr()
+            .read_secure_line()
+            .map_err(|e| CliError::Usage(format!("cannot read the token: {e}")))?
+    } else {
+        let mut line = String::new();
+        stdin.lock().read_line(&mut line).map_err(|e| {
+            CliError::Usage(format!("cannot read the token from standard input: {e}"))
+        })?;
+        line
+    };
     credentials::store_token(&server, token.trim())?;
     if json {
         println!(

@@ -266,3 +266,88 @@ fn bad_tokens_urls_and_rejected_items_have_their_exit_codes() {
         .expect("status"));
     assert!(text.contains("this transformer is refused"), "{text}");
 }
+
+/// `sync login` at a terminal (a pseudo-terminal from util-linux `script`) stores the token in
+/// the real OS credential store (`scripts/with-keyring`) without echoing it; `logout` removes
+/// it, and `sync` then says how to log in.
+#[test]
+fn login_at_a_terminal_hides_the_token_and_keeps_it_in_the_credential_store() {
+    use std::io::{Read, Write};
+    if std::env::var("SUBSTATION_KEYRING").as_deref() != Ok("1") {
+        let hint = "no OS credential store here: run under scripts/with-keyring";
+        if std::env::var("SUBSTATION_REQUIRE_KEYRING").as_deref() == Ok("1") {
+            panic!("SUBSTATION_REQUIRE_KEYRING=1 but {hint}");
+        }
+        eprintln!("note: skipping: {hint}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let server = format!("https://{}.login-test.example", std::process::id());
+    let secret = "terminal-typed-token-7f3a";
+    let login = format!(
+        "{} sync login --server {server}",
+        env!("CARGO_BIN_EXE_substation")
+    );
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &login, "/dev/null"])
+        .env("SUBSTATION_DATA_DIR", dir.path())
+        .env_remove("SUBSTATION_SYNC_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs the CLI on a pseudo-terminal");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buffer) {
+            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    // Type only once the prompt is up, as a person would (input typed earlier is flushed
+    // when the terminal stops echoing).
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !String::from_utf8_lossy(&seen).contains("then Enter") {
+        assert!(
+            Instant::now() < deadline,
+            "no prompt: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.extend(chunk);
+        }
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{secret}\r").as_bytes())
+        .expect("type");
+    let status = child.wait().expect("wait");
+    drop(stdin);
+    reader.join().expect("reader");
+    seen.extend(rx.try_iter().flatten());
+    let screen = String::from_utf8_lossy(&seen);
+    assert!(status.success(), "{screen}");
+    assert!(screen.contains("is in the OS credential store"), "{screen}");
+    assert!(!screen.contains(secret), "the token was echoed: {screen}");
+
+    assert_eq!(
+        substation_sync::credentials::load_token(&server).expect("stored"),
+        secret
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_substation"))
+        .args(["sync", "logout", "--server", &server])
+        .env("SUBSTATION_DATA_DIR", dir.path())
+        .env_remove("SUBSTATION_SYNC_TOKEN")
+        .output()
+        .expect("logout");
+    assert!(ok(&out).contains("was removed"));
+    assert!(matches!(
+        substation_sync::credentials::load_token(&server),
+        Err(substation_sync::SyncError::NoToken(_))
+    ));
+}
