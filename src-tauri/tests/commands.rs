@@ -210,3 +210,13 @@ fn sync_commands_answer_before_sync_is_set_up() {
         "{error}"
     );
 }
+
+/// The desktop app (Tauri's app-data folder, named by the bundle identifier) and the command
+/// line (`substation_store::default_data_dir`) share one cache only if they agree on the name.
+#[test]
+fn the_bundle_identifier_names_the_shared_data_folder() {
+    let config: Value = serde_json::from_str(include_str!("../tauri.conf.json")).expect("JSON");
+    assert_eq!(config["identifier"], substation_store::APP_IDENTIFIER);
+    // macOS would confuse an identifier ending in ".app" with an application bundle.
+    assert!(!substation_store::APP_IDENTIFIER.ends_with(".app"));
+}

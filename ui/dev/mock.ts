@@ -137,8 +137,8 @@ async function syncNow(channel: { onmessage: (e: SyncEvent) => void }): Promise<
 }
 
 const info = (): AppInfo => ({
-  version: "0.1.0", data_dir: "C:\\Users\\engineer\\AppData\\Roaming\\org.substationbulk.app",
-  database: "C:\\Users\\engineer\\AppData\\Roaming\\org.substationbulk.app\\substation.db",
+  version: "0.1.0", data_dir: "C:\\Users\\engineer\\AppData\\Roaming\\org.substationbulk.desktop",
+  database: "C:\\Users\\engineer\\AppData\\Roaming\\org.substationbulk.desktop\\substation.db",
   sample_fleet: "C:\\Program Files\\Substation Bulk\\samples\\sample-fleet.xlsx",
   system_language: "en", settings_problem: null, settings, cached_assets: assets.length,
   // `?open=PATH` simulates a launch with a workbook ("Open with").

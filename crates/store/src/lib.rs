@@ -36,7 +36,7 @@ pub use sync::{
 pub const DATABASE_FILE: &str = "substation.sqlite3";
 /// Application identifier; the per-user data directory is named after it, so the command line
 /// and the desktop app (Tauri's app-data directory for the same identifier) share one cache.
-pub const APP_IDENTIFIER: &str = "org.substationbulk.app";
+pub const APP_IDENTIFIER: &str = "org.substationbulk.desktop";
 
 /// The per-user data directory (`SUBSTATION_DATA_DIR` overrides it, e.g. in tests).
 pub fn default_data_dir() -> std::path::PathBuf {
