@@ -81,16 +81,7 @@ impl Laptop {
             .expect("open the sample fleet");
         let summary = laptop
             .app
-            .diagnose(
-                &RunRequest {
-                    batch_id: None,
-                    resume_run: None,
-                    engine: Some(EngineChoice::Embedded),
-                    concurrency: None,
-                    reuse: false,
-                },
-                |_| {},
-            )
+            .diagnose(&whole_cache_embedded(), |_| {})
             .await
             .expect("diagnose");
         assert!(summary.diagnosed > 0);
@@ -139,6 +130,17 @@ impl Laptop {
             .iter()
             .filter(|r| r.ieee_status.is_some())
             .count()
+    }
+}
+
+/// Diagnose the whole cache on the embedded engine.
+fn whole_cache_embedded() -> RunRequest {
+    RunRequest {
+        batch_id: None,
+        resume_run: None,
+        engine: Some(EngineChoice::Embedded),
+        concurrency: None,
+        reuse: false,
     }
 }
 
@@ -193,14 +195,7 @@ async fn without_a_server_sync_says_what_to_set_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_now_delivers_to_the_central_service_and_another_laptop_pulls_it() {
     let db = substation_central::testing::TestDatabase::create().await;
-    let mut config = substation_central::ServerConfig::new(db.url());
-    config.rate_per_minute = 0;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let server = substation_central::start(listener, config)
-        .await
-        .expect("central");
+    let server = substation_central::testing::serve(&db, |_| {}).await;
     let url = server.url();
     let token = |device: &'static str| {
         let db_url = db.url().to_owned();
@@ -360,16 +355,7 @@ async fn the_background_loop_sends_a_new_run_without_being_asked() {
         .expect("open");
     laptop
         .app
-        .diagnose(
-            &RunRequest {
-                batch_id: None,
-                resume_run: None,
-                engine: Some(EngineChoice::Embedded),
-                concurrency: None,
-                reuse: false,
-            },
-            |_| {},
-        )
+        .diagnose(&whole_cache_embedded(), |_| {})
         .await
         .expect("diagnose");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -404,16 +390,7 @@ async fn the_background_loop_sends_a_new_run_without_being_asked() {
     let before = central.stats().batch_requests;
     laptop
         .app
-        .diagnose(
-            &RunRequest {
-                batch_id: None,
-                resume_run: None,
-                engine: Some(EngineChoice::Embedded),
-                concurrency: None,
-                reuse: false,
-            },
-            |_| {},
-        )
+        .diagnose(&whole_cache_embedded(), |_| {})
         .await
         .expect("diagnose again");
     tokio::time::sleep(Duration::from_millis(500)).await;

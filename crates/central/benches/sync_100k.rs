@@ -21,7 +21,6 @@ use chrono::{Days, NaiveDate, Utc};
 use flate2::Compression;
 use flate2::write::{DeflateEncoder, GzEncoder};
 use sha2::Digest as _;
-use substation_central::ServerConfig;
 use substation_central::testing::TestDatabase;
 use substation_dga::{Asset, DiagnosisRequest, Gas, GasReadings, OilPreservation, Sample};
 use substation_sync_protocol::{
@@ -230,14 +229,7 @@ async fn main() {
     );
 
     let db = TestDatabase::create().await;
-    let mut config = ServerConfig::new(db.url());
-    config.rate_per_minute = 0;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let server = substation_central::start(listener, config)
-        .await
-        .expect("start");
+    let server = substation_central::testing::serve(&db, |_| {}).await;
     let url = server.url();
     let uploader = substation_central::issue_token(db.url(), "bench-laptop-a")
         .await

@@ -129,6 +129,24 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The service on 127.0.0.1 (a free port) over `db`, with `configure` applied to the default
+/// configuration after the per-device rate limit is turned off (tests and benchmarks send as
+/// fast as they can). Panics when it cannot start.
+pub async fn serve(
+    db: &TestDatabase,
+    configure: impl FnOnce(&mut crate::ServerConfig),
+) -> crate::RunningServer {
+    let mut config = crate::ServerConfig::new(db.url());
+    config.rate_per_minute = 0;
+    configure(&mut config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    crate::start(listener, config)
+        .await
+        .expect("start the central service")
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -56,6 +56,23 @@ pub fn delete_token(server: &str) -> Result<bool, SyncError> {
     }
 }
 
+/// For tests that need the real OS credential store: whether there is one (`scripts/with-keyring`
+/// runs one and sets `SUBSTATION_KEYRING=1`). Without one the test should skip, which this
+/// says on stderr, unless `SUBSTATION_REQUIRE_KEYRING=1` (as `scripts/test` sets): then it
+/// panics.
+#[doc(hidden)]
+pub fn real_store_for_tests() -> bool {
+    if std::env::var("SUBSTATION_KEYRING").as_deref() == Ok("1") {
+        return true;
+    }
+    let hint = "no OS credential store here: run under scripts/with-keyring";
+    if std::env::var("SUBSTATION_REQUIRE_KEYRING").as_deref() == Ok("1") {
+        panic!("SUBSTATION_REQUIRE_KEYRING=1 but {hint}");
+    }
+    eprintln!("note: skipping: {hint}");
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,12 +89,7 @@ mod tests {
     /// session bus (scripts/test runs the tests so, and then requires it).
     #[test]
     fn the_os_credential_store_keeps_replaces_and_forgets_a_token() {
-        if std::env::var("SUBSTATION_KEYRING").as_deref() != Ok("1") {
-            let hint = "no OS credential store here: run under scripts/with-keyring";
-            if std::env::var("SUBSTATION_REQUIRE_KEYRING").as_deref() == Ok("1") {
-                panic!("SUBSTATION_REQUIRE_KEYRING=1 but {hint}");
-            }
-            eprintln!("note: skipping: {hint}");
+        if !real_store_for_tests() {
             return;
         }
         if std::env::var(TOKEN_ENV).is_ok() {

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use substation_central::RunningServer;
 use substation_central::testing::TestDatabase;
-use substation_central::{RunningServer, ServerConfig as CentralConfig};
 use substation_dga::{Asset, DiagnosisRequest, Gas, GasReadings, Sample, diagnose};
 use substation_import::{ImportOptions, ImportedSample, import_file};
 use substation_store::{BatchLimits, DiagnosisRecord, RunSpec, RunState, Store};
@@ -21,14 +21,7 @@ struct Central {
 impl Central {
     async fn start() -> Central {
         let db = TestDatabase::create().await;
-        let mut config = CentralConfig::new(db.url());
-        config.rate_per_minute = 0;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let server = substation_central::start(listener, config)
-            .await
-            .expect("start the central service");
+        let server = substation_central::testing::serve(&db, |_| {}).await;
         Central { db, server }
     }
 

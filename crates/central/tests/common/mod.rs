@@ -31,15 +31,7 @@ impl Harness {
 
     pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> Harness {
         let db = TestDatabase::create().await;
-        let mut config = ServerConfig::new(db.url());
-        config.rate_per_minute = 0;
-        configure(&mut config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let server = substation_central::start(listener, config)
-            .await
-            .expect("start the service");
+        let server = substation_central::testing::serve(&db, configure).await;
         Harness {
             db,
             server,
