@@ -306,7 +306,7 @@ function diagnosisOf(a: Asset): DiagnosisView {
     ],
     methods: [
       ["ieee_c57_104_2019", `status ${status}`], ["ieee_c57_104_2008", `condition ${status}`], ["iec_60599", a.profile === "none" ? "ND" : a.profile],
-      ["duval_triangle_1", a.profile === "none" ? "T1" : a.profile], ["duval_triangle_4", "not applicable"], ["duval_triangle_5", "T3"],
+      ["duval_triangle_1", a.profile === "none" ? "T1" : a.profile], ["duval_triangle_4", "not_applicable"], ["duval_triangle_5", "T3"],
       ["duval_pentagon_1", a.profile], ["duval_pentagon_2", "T3-H"], ["rogers", "case 5"], ["doernenburg", "thermal"], ["key_gas", "overheated oil"],
     ],
   };

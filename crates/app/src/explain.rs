@@ -113,7 +113,7 @@ pub fn limits(diagnosis: &Diagnosis) -> Vec<GasLimitView> {
 fn verdict<T: Serialize>(method: &T, field: &str) -> String {
     let value = serde_json::to_value(method).unwrap_or_default();
     if value.get("applicable") == Some(&serde_json::Value::Bool(false)) {
-        return "not applicable".into();
+        return "not_applicable".into();
     }
     match value.get(field) {
         Some(serde_json::Value::String(text)) => text.clone(),
