@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use substation_app::{
     App, AppError, AppInfo, AssetView, CacheHistory, DuvalZones, ErrorView, ExportFormat,
@@ -49,14 +48,18 @@ async fn open_workbook(
 ) -> Reply<OpenedWorkbook> {
     let app = app.inner().clone();
     blocking(move || {
-        let cancel = AtomicBool::new(false);
         // A closed channel (the window went away) only loses progress, never the import.
         let report = |p: OpenProgress| {
             let _ = on_progress.send(p);
         };
-        app.open_workbook(Path::new(&path), &mapping, &report, &cancel)
+        app.open_workbook_cancellable(Path::new(&path), &mapping, &report)
     })
     .await
+}
+
+#[tauri::command]
+fn cancel_open(app: State<'_, Shared>) -> bool {
+    app.cancel_open()
 }
 
 #[tauri::command]
@@ -183,6 +186,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         app_info,
         save_settings,
         open_workbook,
+        cancel_open,
         import_issues,
         header_fields,
         fleet,

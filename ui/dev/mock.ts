@@ -422,6 +422,7 @@ mockIPC(
       case "asset": await wait(40); return assetView(a.id);
       case "diagnose": return diagnose(a.request, a.onEvent);
       case "cancel_run": cancel = true; return true;
+      case "cancel_open": return false;
       case "sync_status": return syncStatus();
       case "set_sync_token": syncToken = true; return syncStatus();
       case "forget_sync_token": syncToken = false; return syncStatus();

@@ -17,7 +17,7 @@ pub mod views;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -51,6 +51,8 @@ pub struct App {
     run: Mutex<Option<CancellationToken>>,
     /// A workbook to open at start, taken once.
     open_on_start: Mutex<Option<PathBuf>>,
+    /// The workbook being opened, to cancel it.
+    opening: Mutex<Option<Arc<AtomicBool>>>,
     /// The sync in progress, to cancel it.
     sync: Mutex<Option<CancellationToken>>,
     /// Wakes the background sync loop early (see `sync.rs`).
@@ -92,6 +94,7 @@ impl App {
             last_issues: Mutex::new(Vec::new()),
             run: Mutex::new(None),
             open_on_start: Mutex::new(None),
+            opening: Mutex::new(None),
             sync: Mutex::new(None),
             sync_wake: tokio::sync::Notify::new(),
             tokens,
@@ -251,6 +254,10 @@ impl App {
                 Err(error) => return Err(error.into()),
             }
         };
+        // Cancelled after the last rows were read: nothing is stored either.
+        if cancel.load(Ordering::Relaxed) {
+            return Err(substation_import::ImportError::Cancelled.into());
+        }
         let usable = import.is_usable();
         // Which transformer each issue's row went to, when the row was imported.
         let located: HashSet<(&str, u32)> = import
@@ -346,6 +353,35 @@ impl App {
         opened.millis = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         *lock(&self.last_issues) = issues;
         Ok(opened)
+    }
+
+    /// [`App::open_workbook`] that [`App::cancel_open`] can stop (the shell's command uses
+    /// this). A cancelled open stores nothing and fails with `import.cancelled`.
+    pub fn open_workbook_cancellable(
+        &self,
+        path: &Path,
+        mapping: &[HeaderChoice],
+        progress: &dyn Fn(OpenProgress),
+    ) -> Result<OpenedWorkbook> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        *lock(&self.opening) = Some(cancel.clone());
+        let opened = self.open_workbook(path, mapping, progress, &cancel);
+        let mut slot = lock(&self.opening);
+        if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, &cancel)) {
+            *slot = None;
+        }
+        opened
+    }
+
+    /// Asks the workbook being opened to stop; `false` when none is.
+    pub fn cancel_open(&self) -> bool {
+        match lock(&self.opening).as_ref() {
+            Some(cancel) => {
+                cancel.store(true, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
     }
 
     /// What the preview shows for a workbook whose headers nothing matched: its sheets and

@@ -822,3 +822,29 @@ fn runs_pulled_from_other_laptops_are_finished_owe_nothing_and_name_their_laptop
     let fleet = app.fleet(&all(None)).expect("fleet");
     assert_eq!(fleet.rows.len(), 1);
 }
+
+#[test]
+fn opening_a_workbook_can_be_cancelled_and_stores_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    assert!(!app.cancel_open(), "nothing is being opened");
+    let reports = Mutex::new(0);
+    // Cancelled from the progress report, as the Cancel button does while rows are read.
+    let result = app.open_workbook_cancellable(&sample("fleet-two-sheets.xlsx"), &[], &|_| {
+        *reports.lock().expect("lock") += 1;
+        assert!(app.cancel_open(), "an open is going");
+    });
+    let error = substation_app::ErrorView::from(result.expect_err("cancelled"));
+    assert_eq!(error.code, "import.cancelled");
+    assert!(*reports.lock().expect("lock") >= 1);
+    let history = app.history().expect("history");
+    assert!(history.batches.is_empty(), "nothing was stored");
+    assert_eq!(history.cached_assets, 0);
+    assert!(!app.cancel_open(), "the finished open is forgotten");
+
+    // The next open is not affected.
+    let opened = app
+        .open_workbook_cancellable(&sample("fleet-two-sheets.xlsx"), &[], &|_| {})
+        .expect("open");
+    assert_eq!(opened.assets, 170);
+}

@@ -279,6 +279,9 @@ async fn failures_are_retried_rejections_listed_and_a_cancelled_sync_resumes_exa
     field.connect(&central.url(), "t0ken", false);
     let waiting = field.status().pending;
 
+    // One transformer's items are refused with a reason (from the first upload on, so that the
+    // replayed answer says so too).
+    central.reject_asset("TR-0001");
     // An upload the service stores but never answers, cancelled once it has arrived, as the
     // UI's Cancel button does.
     central.script([Fault::StoreThenStall]);
@@ -297,9 +300,8 @@ async fn failures_are_retried_rejections_listed_and_a_cancelled_sync_resumes_exa
     assert!(!field.status().running);
     assert!(field.status().pending > 0, "nothing was acknowledged");
 
-    // 503 twice, then answered; one transformer's items are refused with a reason.
+    // 503 twice, then answered (the stored batch is replayed).
     central.script([Fault::Status(503), Fault::Status(503)]);
-    central.reject_asset("TR-0001");
     let (result, events) = field.sync().await;
     let summary = result.expect("sync after faults");
     assert!(summary.retries >= 2, "{summary:?}");

@@ -40,6 +40,8 @@ export const api = {
     channel.onmessage = onProgress;
     return invoke<OpenedWorkbook>("open_workbook", { path, mapping, onProgress: channel });
   },
+  /** Stops the workbook being opened; nothing of it is stored. */
+  cancelOpen: () => invoke<boolean>("cancel_open"),
   importIssues: (offset: number, limit: number) => invoke<IssueView[]>("import_issues", { offset, limit }),
   headerFields: () => invoke<FieldChoice[]>("header_fields"),
   fleet: (filter: FleetFilter) => invoke<FleetPage>("fleet", { filter }),

@@ -1,5 +1,5 @@
 // Where the user is and what is open.
-import { api } from "./api";
+import { api, isErrorView } from "./api";
 import type {
   AppInfo, CacheHistory, DuvalZones, EngineChoice, FieldChoice, HeaderChoice, IssueView, OpenedWorkbook, RunRequest, RunView, Settings,
 } from "./bindings";
@@ -113,7 +113,8 @@ class AppState {
       if (opened.batch_id !== null) this.showFleet(opened.batch_id, false);
       void this.refreshHistory();
     } catch (error) {
-      notices.error(error);
+      if (isErrorView(error) && error.code === "import.cancelled") notices.info(t("opening.cancelled"), 4000);
+      else notices.error(error);
       this.screen = previous === "opening" ? "start" : previous;
     } finally {
       this.opening = null;

@@ -44,6 +44,8 @@ export const en = {
   "opening.sheet": "Sheet: {sheet}",
   "opening.rows": "{n} rows read",
   "opening.start": "Opening the workbook…",
+  "opening.cancel": "Cancel",
+  "opening.cancelled": "Opening was cancelled; nothing of the workbook was stored.",
 
   "tab.preview": "Import check",
   "tab.fleet": "Fleet",
@@ -447,6 +449,8 @@ export const ko: Record<MessageKey, string> = {
   "opening.sheet": "시트: {sheet}",
   "opening.rows": "{n}행 읽음",
   "opening.start": "파일을 여는 중…",
+  "opening.cancel": "취소",
+  "opening.cancelled": "파일 열기를 취소했습니다. 통합 문서의 어떤 내용도 저장되지 않았습니다.",
 
   "tab.preview": "가져오기 검토",
   "tab.fleet": "설비 목록",
