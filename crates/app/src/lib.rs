@@ -570,28 +570,24 @@ impl App {
         let batches = reader
             .batches()?
             .into_iter()
-            .map(|b| {
-                let assets = reader.batch_assets(b.id).map(|a| count(a.len()))?;
-                Ok(BatchView {
-                    id: b.id,
-                    file_name: b.file_name,
-                    imported_at: b.imported_at,
-                    assets,
-                    samples_new: count(b.samples_new),
-                    origin: b.origin,
-                })
+            .map(|b| BatchView {
+                id: b.id,
+                file_name: b.file_name,
+                imported_at: b.imported_at,
+                assets: count(b.assets),
+                samples_new: count(b.samples_new),
+                origin: b.origin,
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
         let runs = reader
             .runs()?
             .into_iter()
             .map(|r| {
-                let owed = reader.assets_without_result(r.id).map(|a| count(a.len()))?;
                 // The scope the run was started with: {"scope": {"batch": 3}} or "all".
                 let batch_id = serde_json::from_str::<serde_json::Value>(&r.options_json)
                     .ok()
                     .and_then(|o| o.pointer("/scope/batch").and_then(|b| b.as_i64()));
-                Ok(RunView {
+                RunView {
                     id: r.id,
                     batch_id,
                     engine: r.engine,
@@ -602,11 +598,11 @@ impl App {
                     succeeded: count(r.succeeded),
                     failed: count(r.failed),
                     reused: count(r.reused),
-                    owed,
+                    owed: count(r.owed),
                     origin: r.origin,
-                })
+                }
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect();
         Ok(CacheHistory {
             batches,
             runs,

@@ -142,6 +142,9 @@ pub struct BatchRow {
     /// The laptop whose import this is, for samples pulled from the central service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// Transformers the import holds (new or already cached).
+    #[serde(default)]
+    pub assets: u64,
 }
 
 /// A diagnosis run as listed for review.
@@ -163,6 +166,10 @@ pub struct RunRow {
     /// run is finished and owes nothing); `None` for a run made here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// Transformers of the run with no stored diagnosis yet: what a resume would do (the
+    /// count of [`Reader::assets_without_result`]).
+    #[serde(default)]
+    pub owed: u64,
 }
 
 /// A version-2 gas column pair (value, state) as a reading; migration 3 uses it.
@@ -437,7 +444,8 @@ impl Reader {
 
     pub fn batches(&self) -> Result<Vec<BatchRow>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, file_name, content_sha256, imported_at, assets_new, samples_new, samples_updated, origin
+            "SELECT id, file_name, content_sha256, imported_at, assets_new, samples_new, samples_updated, origin,
+                    (SELECT count(*) FROM import_batch_asset b WHERE b.batch_id = import_batch.id)
              FROM import_batch ORDER BY id DESC",
         )?;
         let rows = statement.query_map([], |row| {
@@ -450,6 +458,7 @@ impl Reader {
                 samples_new: row.get(5)?,
                 samples_updated: row.get(6)?,
                 origin: row.get(7)?,
+                assets: row.get(8)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -457,9 +466,13 @@ impl Reader {
 
     pub fn runs(&self) -> Result<Vec<RunRow>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT id, run_uuid, engine, state, started_at, finished_at, assets_total, succeeded, failed, reused,
-                    options_json, origin
-             FROM diagnosis_run ORDER BY id DESC",
+            "SELECT r.id, r.run_uuid, r.engine, r.state, r.started_at, r.finished_at, r.assets_total,
+                    r.succeeded, r.failed, r.reused, r.options_json, r.origin,
+                    (SELECT count(*) FROM diagnosis_run_asset m
+                     WHERE m.run_id = r.id
+                       AND NOT EXISTS (SELECT 1 FROM diagnosis d
+                                       WHERE d.run_id = r.id AND d.asset_id = m.asset_id))
+             FROM diagnosis_run r ORDER BY r.id DESC",
         )?;
         let rows = statement.query_map([], |row| {
             Ok(RunRow {
@@ -475,6 +488,7 @@ impl Reader {
                 reused: row.get(9)?,
                 options_json: row.get(10)?,
                 origin: row.get(11)?,
+                owed: row.get(12)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

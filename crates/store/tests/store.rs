@@ -448,6 +448,16 @@ fn an_interrupted_run_resumes_with_only_the_assets_left() {
         (runs[0].succeeded, runs[0].failed, runs[0].state.as_str()),
         (10, 1, "running")
     );
+    // The listing counts what the run owes in the same query (no query per run).
+    assert_eq!(runs[0].owed, 20);
+    let batches = store.reader().expect("reader").batches().expect("batches");
+    let batch_assets = store
+        .reader()
+        .expect("reader")
+        .batch_assets(batches[0].id)
+        .expect("batch assets");
+    assert_eq!(batches[0].assets, batch_assets.len() as u64);
+    assert!(batches[0].assets > 0);
 }
 
 #[test]
