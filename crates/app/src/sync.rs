@@ -1,7 +1,7 @@
 //! Sync with the central service, for the app: where it stands, "Sync now", the token in the
 //! OS credential store, and the background loop that syncs by itself when a server is set.
 //!
-//! A sync runs on the low-priority runtime (see `background.rs`), one at a time; its progress
+//! A sync runs at normal priority (it mostly waits on the network), one at a time; its progress
 //! reaches the UI at most about ten times a second, except retries, which are always told (the
 //! engineer should see "retrying in 8 s: connection refused" when it happens).
 
@@ -217,10 +217,10 @@ impl App {
             });
             Ok::<_, AppError>(summary)
         };
-        crate::background::runtime()
-            .spawn(sync)
-            .await
-            .map_err(|e| AppError::Internal(format!("the sync stopped unexpectedly: {e}")))?
+        // At normal priority, on the caller's runtime: a sync mostly waits on the network, and
+        // on the lowest-priority runtime that diagnosis runs use, any busy program on the
+        // laptop starved it for minutes (the end-to-end test caught a 90 s stall).
+        sync.await
     }
 
     /// Tells the background loop there is something new to send (a run ended, a workbook was
