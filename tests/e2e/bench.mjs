@@ -55,13 +55,18 @@ async function stopFrames(browser) {
 async function streamRun(browser, engine) {
   await (await browser.$(testid("engine-select"))).selectByAttribute("value", engine);
   await startFrames(browser);
+  await browser.execute(() => {
+    window.__updateCosts = window.__substation.timeRunUpdates();
+  });
   const t0 = Date.now();
   await clickId(browser, "diagnose-start");
   await waitAttr(browser, "run-summary", "data-ending", "finished", 300_000);
   const seconds = (Date.now() - t0) / 1000;
   const frames = await stopFrames(browser);
+  const costs = (await browser.execute(() => window.__updateCosts)).sort((a, b) => a - b);
+  const updates = { updates: costs.length, updateP50: costs[Math.floor(costs.length / 2)] ?? 0, updateMax: costs[costs.length - 1] ?? 0 };
   const diagnosed = await attr(browser, "run-summary", "data-diagnosed");
-  return { engine, diagnosed, seconds, ...frames };
+  return { engine, diagnosed, seconds, ...frames, ...updates };
 }
 
 const f = (ms) => `${ms.toFixed(0)} ms`;
@@ -93,7 +98,8 @@ try {
   for (const r of [embedded, remote]) {
     console.log(
       `${r.engine}: ${r.diagnosed} results in ${r.seconds.toFixed(2)} s; ${r.frames} frames, ` +
-        `gap p50 ${f(r.p50)}, p99 ${f(r.p99)}, max ${f(r.max)}, ${r.over100} over 100 ms`,
+        `gap p50 ${f(r.p50)}, p99 ${f(r.p99)}, max ${f(r.max)}, ${r.over100} over 100 ms; ` +
+        `${r.updates} updates, JS + DOM + layout p50 ${f(r.updateP50)}, max ${f(r.updateMax)}`,
     );
   }
 } catch (error) {

@@ -69,6 +69,7 @@ try {
   await saveSettings(browser, async () => {
     await (await browser.$(testid("settings-sync-server"))).setValue(central.url);
     await (await browser.$(testid("settings-sync-token"))).setValue(central.token);
+    await shot(browser, "07a-sync-settings");
   });
   // The token went to the OS credential store (a real Secret Service: scripts/with-keyring),
   // which woke the background sync: everything goes up without a click.
