@@ -121,6 +121,7 @@ const syncStatus = (): SyncStatusView => ({
   last_success_at: "2026-11-26 08:12:40",
   last_error: SYNC_MODE === "failed" ? "the server could not be reached after 3 attempt(s): connection refused" : null,
   last_error_at: SYNC_MODE === "failed" ? "2026-11-26 09:30:02" : null,
+  last_error_code: SYNC_MODE === "failed" ? "sync.server_unreachable" : null,
 });
 
 async function syncNow(channel: { onmessage: (e: SyncEvent) => void }): Promise<SyncSummary> {

@@ -55,6 +55,8 @@ pub struct App {
     opening: Mutex<Option<Arc<AtomicBool>>>,
     /// The sync in progress, to cancel it.
     sync: Mutex<Option<CancellationToken>>,
+    /// The code of the last sync's error in this process, `None` after a success.
+    last_sync_error: Mutex<Option<String>>,
     /// Wakes the background sync loop early (see `sync.rs`).
     sync_wake: tokio::sync::Notify,
     /// Where the sync token is kept.
@@ -96,6 +98,7 @@ impl App {
             open_on_start: Mutex::new(None),
             opening: Mutex::new(None),
             sync: Mutex::new(None),
+            last_sync_error: Mutex::new(None),
             sync_wake: tokio::sync::Notify::new(),
             tokens,
         }

@@ -103,6 +103,7 @@ impl App {
             last_success_at: status.last_success_at,
             last_error: status.last_error,
             last_error_at: status.last_error_at,
+            last_error_code: lock(&self.last_sync_error).clone(),
         })
     }
 
@@ -167,6 +168,17 @@ impl App {
             *slot = Some(options.cancel.clone());
         }
         let _slot = SyncSlot(self);
+        let ended = self.run_sync(client, options, sink).await;
+        *lock(&self.last_sync_error) = ended.as_ref().err().map(AppError::code);
+        ended
+    }
+
+    async fn run_sync(
+        &self,
+        client: SyncClient,
+        options: SyncOptions,
+        sink: impl Fn(SyncEvent) + Send + Sync + 'static,
+    ) -> Result<SyncSummary> {
         let store = self.store()?;
         let started = Instant::now();
         let sync = async move {

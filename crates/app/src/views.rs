@@ -440,6 +440,9 @@ pub struct SyncStatusView {
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
     pub last_error_at: Option<String>,
+    /// The code of the last sync's error since the app started (`sync.server_unreachable`
+    /// means offline, the normal state of a field laptop, not a fault); `None` after a success.
+    pub last_error_code: Option<String>,
 }
 
 /// A change the service refused.

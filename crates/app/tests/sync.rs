@@ -401,3 +401,35 @@ async fn the_background_loop_sends_a_new_run_without_being_asked() {
     background.abort();
     central.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_reads_as_offline_not_as_a_fault() {
+    // A port nothing listens on: connection refused, as on a laptop without a network.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let laptop = Laptop::new();
+    let background = tokio::spawn(
+        laptop
+            .app
+            .clone()
+            .keep_in_sync(Duration::from_secs(3_600), |_| {}),
+    );
+    // The new token wakes the background sync, which gives up after its few attempts.
+    laptop.connect(&url, "t0ken", true);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let status = laptop.status();
+        if status.last_error_code.is_some() && !status.running {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no sync attempt: {status:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        status.last_error_code.as_deref(),
+        Some("sync.server_unreachable")
+    );
+    assert!(status.last_error.is_some());
+    background.abort();
+}

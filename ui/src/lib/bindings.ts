@@ -296,7 +296,12 @@ open_batches: number, delivered: number, rejected_count: number,
 /**
  * The oldest rejected changes, with the service's reasons.
  */
-rejected: Array<RejectedItemView>, last_success_at: string | null, last_error: string | null, last_error_at: string | null, };
+rejected: Array<RejectedItemView>, last_success_at: string | null, last_error: string | null, last_error_at: string | null, 
+/**
+ * The code of the last sync's error since the app started (`sync.server_unreachable`
+ * means offline, the normal state of a field laptop, not a fault); `None` after a success.
+ */
+last_error_code: string | null, };
 
 export type RejectedItemView = { 
 /**

@@ -28,7 +28,7 @@ describe("sync state", () => {
     status = {
       server: "https://sync.example.com", has_token: true, token_problem: null, automatic: true, running: false,
       pending: 5, open_batches: 0, delivered: 10, rejected_count: 0, rejected: [],
-      last_success_at: null, last_error: null, last_error_at: null,
+      last_success_at: null, last_error: null, last_error_at: null, last_error_code: null,
     };
     script = [];
     failWith = null;

@@ -12,14 +12,17 @@ export const BACKGROUND_SYNC_EVENT = "background-sync";
 export type SyncProgressView = Extract<SyncEvent, { kind: "progress" }>;
 
 /** What the top bar's sync button says: one word of state and a count. */
-export type SyncBadge = "off" | "no_token" | "running" | "failed" | "waiting" | "synced" | "never";
+export type SyncBadge = "off" | "no_token" | "running" | "offline" | "failed" | "waiting" | "synced" | "never";
 
 export function syncBadge(status: SyncStatusView | null, running: boolean): SyncBadge {
   if (running || status?.running) return "running";
   if (!status || status.server === null) return "off";
   if (!status.has_token) return "no_token";
   // The last attempt failed after the last success: say so until a sync succeeds.
-  if (status.last_error_at && (!status.last_success_at || status.last_error_at > status.last_success_at)) return "failed";
+  if (status.last_error_at && (!status.last_success_at || status.last_error_at > status.last_success_at)) {
+    // Unreachable is the normal state of a field laptop, not a fault: nothing is lost.
+    return status.last_error_code === "sync.server_unreachable" ? "offline" : "failed";
+  }
   if (status.pending > 0) return "waiting";
   return status.last_success_at ? "synced" : "never";
 }
