@@ -52,6 +52,8 @@ pub const AUTO_SYNC_EVERY: Duration = Duration::from_secs(5 * 60);
 /// A background sync gives up sooner than "Sync now": offline is the normal state of a field
 /// laptop, and the next try comes anyway.
 const AUTO_SYNC_ATTEMPTS: u32 = 3;
+/// Attempts per request of a "Sync now".
+const INTERACTIVE_SYNC_ATTEMPTS: u32 = 5;
 /// Rejected items listed in the status (the count covers all of them).
 const REJECTED_SHOWN: usize = 50;
 
@@ -130,7 +132,13 @@ impl App {
         &self,
         sink: impl Fn(SyncEvent) + Send + Sync + 'static,
     ) -> Result<SyncSummary> {
-        self.sync_with(SyncOptions::default(), sink).await
+        let mut options = SyncOptions::default();
+        // Someone is watching: give up within about half a minute when the service cannot be
+        // reached (the panel shows each retry and has Cancel), rather than the command line's
+        // eight attempts with waits up to a minute. A Retry-After from the service still counts.
+        options.retry.max_attempts = INTERACTIVE_SYNC_ATTEMPTS;
+        options.retry.max_delay = Duration::from_secs(10);
+        self.sync_with(options, sink).await
     }
 
     /// Asks the sync in progress to stop; `false` when none is going.
