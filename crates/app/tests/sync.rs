@@ -67,11 +67,8 @@ impl Laptop {
         }
     }
 
-    /// Imports the sample fleet and diagnoses it on the embedded engine.
-    async fn with_diagnosed_fleet() -> Laptop {
-        let laptop = Laptop::new();
-        laptop
-            .app
+    fn import_sample_fleet(&self) {
+        self.app
             .open_workbook(
                 &sample("fleet-two-sheets.xlsx"),
                 &[],
@@ -79,6 +76,12 @@ impl Laptop {
                 &AtomicBool::new(false),
             )
             .expect("open the sample fleet");
+    }
+
+    /// Imports the sample fleet and diagnoses it on the embedded engine.
+    async fn with_diagnosed_fleet() -> Laptop {
+        let laptop = Laptop::new();
+        laptop.import_sample_fleet();
         let summary = laptop
             .app
             .diagnose(&whole_cache_embedded(), |_| {})
@@ -346,15 +349,7 @@ async fn the_background_loop_sends_a_new_run_without_being_asked() {
     ));
 
     // Importing and diagnosing wake the loop; the outbox drains by itself.
-    laptop
-        .app
-        .open_workbook(
-            &sample("fleet-two-sheets.xlsx"),
-            &[],
-            &|_| {},
-            &AtomicBool::new(false),
-        )
-        .expect("open");
+    laptop.import_sample_fleet();
     laptop
         .app
         .diagnose(&whole_cache_embedded(), |_| {})
