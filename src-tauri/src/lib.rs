@@ -2,6 +2,8 @@
 //! blocking thread) and turns errors into `{code, message}`. Workbook bytes never cross IPC:
 //! the web side sends a path and pages through what the Rust side parsed.
 
+pub mod rendering;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -232,6 +234,9 @@ pub fn run() {
                 && App::check_workbook_path(&file).is_ok()
             {
                 core.open_at_start(file);
+            }
+            if let Some(window) = app.get_webview_window("main") {
+                rendering::adapt(&window);
             }
             let core = Arc::new(core);
             app.manage(core.clone());

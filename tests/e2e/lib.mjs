@@ -136,9 +136,22 @@ export const state = { step: "start" };
 export function check(condition, message) {
   if (!condition) throw new Error(`${state.step}: ${message}`);
 }
-export async function shot(browser, name) {
+/**
+ * Saves what the X server shows of the app's window. Not WebDriver's screenshot: without a GPU
+ * the app paints without compositing (src-tauri/src/rendering.rs), and WebKitWebDriver's
+ * screenshot never answers then (WebKitGTK 2.50).
+ */
+export async function shot(_browser, name) {
   await sleep(300); // let the last frame paint
-  await browser.saveScreenshot(join(shots, `${name}.png`));
+  let window = "root";
+  try {
+    window = execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Substation Bulk$"], { encoding: "utf8" })
+      .split("\n")[0]
+      .trim() || "root";
+  } catch {
+    // No such window (yet): the whole screen.
+  }
+  execFileSync("import", ["-window", window, join(shots, `${name}.png`)]);
   console.log(`  screenshot ${name}.png`);
 }
 export async function attr(browser, id, name) {
