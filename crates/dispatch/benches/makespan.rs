@@ -12,6 +12,8 @@
 //! and SDK client start, one warm-up call, building the requests), its peak resident
 //! memory, and, during the run, its minor page faults and voluntary context switches (how
 //! often it went to sleep: wake-ups). CPU comes from `getrusage`, to the microsecond.
+//! `BENCH_NO_PROGRESS=1` runs without a progress channel (what the reporter costs);
+//! `BENCH_MULTI_THREAD=1` on tokio's multi-threaded runtime.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -283,7 +285,7 @@ fn client(port: u16, calls: usize, concurrency: usize) {
                     failed += 1
                 }
             },
-            Some(tx),
+            (std::env::var_os("BENCH_NO_PROGRESS").is_none()).then_some(tx),
             CancellationToken::new(),
         )
         .await;
