@@ -13,7 +13,8 @@
 //! memory, and, during the run, its minor page faults and voluntary context switches (how
 //! often it went to sleep: wake-ups). CPU comes from `getrusage`, to the microsecond.
 //! `BENCH_NO_PROGRESS=1` runs without a progress channel (what the reporter costs);
-//! `BENCH_MULTI_THREAD=1` on tokio's multi-threaded runtime.
+//! `BENCH_MULTI_THREAD=1` on tokio's multi-threaded runtime; `BENCH_SDK_ONLY=1` makes the
+//! same calls through the bare SDK client (no dispatcher, answers not parsed): the floor.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
@@ -261,37 +262,42 @@ fn client(port: u16, calls: usize, concurrency: usize) {
     });
     let before = usage();
     let started = Instant::now();
-    let (done, failed, throttled, attempts) = runtime.block_on(async {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let last = tokio::spawn(async move {
-            let mut last = None;
-            while let Some(p) = rx.recv().await {
-                last = Some(p);
-            }
-            last
-        });
-        let mut done = 0u64;
-        let mut failed = 0u64;
-        let mut attempts = 0u64;
-        run(
-            engine,
-            requests,
-            &policy,
-            |o| {
-                attempts += u64::from(o.attempts);
-                if o.result.is_ok() {
-                    done += 1
-                } else {
-                    failed += 1
+    let sdk_only = std::env::var_os("BENCH_SDK_ONLY").is_some();
+    let (done, failed, throttled, attempts) = if sdk_only {
+        runtime.block_on(sdk_only_calls(port, requests, concurrency))
+    } else {
+        runtime.block_on(async {
+            let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+            let last = tokio::spawn(async move {
+                let mut last = None;
+                while let Some(p) = rx.recv().await {
+                    last = Some(p);
                 }
-            },
-            (std::env::var_os("BENCH_NO_PROGRESS").is_none()).then_some(tx),
-            CancellationToken::new(),
-        )
-        .await;
-        let throttled = last.await.ok().flatten().map_or(0, |p| p.throttled);
-        (done, failed, throttled, attempts)
-    });
+                last
+            });
+            let mut done = 0u64;
+            let mut failed = 0u64;
+            let mut attempts = 0u64;
+            run(
+                engine,
+                requests,
+                &policy,
+                |o| {
+                    attempts += u64::from(o.attempts);
+                    if o.result.is_ok() {
+                        done += 1
+                    } else {
+                        failed += 1
+                    }
+                },
+                (std::env::var_os("BENCH_NO_PROGRESS").is_none()).then_some(tx),
+                CancellationToken::new(),
+            )
+            .await;
+            let throttled = last.await.ok().flatten().map_or(0, |p| p.throttled);
+            (done, failed, throttled, attempts)
+        })
+    };
     let makespan = started.elapsed().as_secs_f64();
     let after = usage();
     let line = serde_json::json!({
@@ -307,6 +313,51 @@ fn client(port: u16, calls: usize, concurrency: usize) {
         "peak_rss_kb": peak_rss_kb(),
     });
     println!("{line}");
+}
+
+/// The floor under the dispatcher: the same calls through the bare SDK client (the request
+/// serialised, `invoke`, the answer's bytes received and dropped unread), `concurrency` at a
+/// time, no dispatcher, no answer parsing, no progress. `BENCH_SDK_ONLY=1`.
+async fn sdk_only_calls(
+    port: u16,
+    requests: Vec<(String, DiagnosisRequest)>,
+    concurrency: usize,
+) -> (u64, u64, u64, u64) {
+    use aws_sdk_lambda::config::StalledStreamProtectionConfig;
+    use aws_sdk_lambda::config::retry::RetryConfig;
+    use aws_sdk_lambda::primitives::Blob;
+    use futures_util::StreamExt;
+    let config = aws_sdk_lambda::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new("AKIDBENCH", "secret", None, None, "bench"))
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .retry_config(RetryConfig::disabled())
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .build();
+    let client = aws_sdk_lambda::Client::from_conf(config);
+    let results: Vec<bool> = futures_util::stream::iter(requests)
+        .map(|(_, request)| {
+            let client = client.clone();
+            async move {
+                let Ok(payload) = serde_json::to_vec(&request) else {
+                    return false;
+                };
+                client
+                    .invoke()
+                    .function_name("substation-diagnose")
+                    .payload(Blob::new(payload))
+                    .send()
+                    .await
+                    .is_ok_and(|answer| answer.payload().is_some())
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let done = results.iter().filter(|ok| **ok).count() as u64;
+    let calls = results.len() as u64;
+    (done, calls - done, 0, calls)
 }
 
 /// This process's resource use so far.
