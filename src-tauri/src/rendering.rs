@@ -27,29 +27,25 @@ pub fn has_render_node() -> bool {
 }
 
 /// Turns WebKitGTK's hardware acceleration off for `window` on a machine without a GPU.
-/// Returns whether it did.
 #[cfg(target_os = "linux")]
-pub fn adapt<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) -> bool {
+pub fn adapt<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) {
     if !paint_in_software(
         std::env::var_os(DISABLE_COMPOSITING).as_deref(),
         has_render_node(),
     ) {
-        return false;
+        return;
     }
-    window
-        .with_webview(|webview| {
-            use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        })
-        .is_ok()
+    // Fails only when the window is already gone, which then paints nothing anyway.
+    let _ = window.with_webview(|webview| {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+    });
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn adapt<R: tauri::Runtime>(_window: &tauri::WebviewWindow<R>) -> bool {
-    false
-}
+pub fn adapt<R: tauri::Runtime>(_window: &tauri::WebviewWindow<R>) {}
 
 #[cfg(test)]
 mod tests {

@@ -38,7 +38,7 @@ pub(crate) fn lower_priority() {
     #[cfg(target_os = "linux")]
     let priority = {
         // thread-priority maps 0–99 onto niceness 19 … -20 for normal threads: 22 is niceness
-        // 10 (a test reads it back).
+        // 10 (crates/app/tests/app.rs reads it back).
         ThreadPriority::Crossplatform(22u8.try_into().unwrap_or_default())
     };
     #[cfg(windows)]
@@ -46,33 +46,4 @@ pub(crate) fn lower_priority() {
     #[cfg(not(any(target_os = "linux", windows)))]
     let priority = ThreadPriority::Min;
     let _ = set_current_thread_priority(priority);
-}
-
-#[cfg(all(test, target_os = "linux"))]
-mod tests {
-    use super::*;
-
-    /// The calling thread's niceness, from /proc (field 19 of its stat line).
-    fn niceness() -> i32 {
-        let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("stat");
-        // The command name may hold spaces: count fields after its closing parenthesis.
-        let after = &stat[stat.rfind(')').expect("name") + 2..];
-        after
-            .split(' ')
-            .nth(16)
-            .expect("nice")
-            .parse()
-            .expect("number")
-    }
-
-    #[test]
-    fn runs_go_below_normal_but_not_to_the_bottom() {
-        let nice = std::thread::spawn(|| {
-            lower_priority();
-            niceness()
-        })
-        .join()
-        .expect("thread");
-        assert_eq!(nice, 10, "runs take niceness 10 on Linux");
-    }
 }

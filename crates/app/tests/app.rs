@@ -488,6 +488,10 @@ fn a_run_works_below_the_window_priority() {
         seen.iter().all(|n| *n > caller),
         "progress came from threads at niceness {seen:?}, the caller is at {caller}"
     );
+    assert!(
+        seen.iter().all(|n| *n == 10),
+        "runs go below normal but not to the bottom (niceness 10): {seen:?}"
+    );
     assert_eq!(niceness(), caller, "the caller's own priority is untouched");
 }
 
