@@ -24,7 +24,7 @@ def sample(date, *values):
 
 
 def request(asset, samples):
-    return {"contract_version": 1, "asset": asset, "samples": samples}
+    return {"contract_version": 2, "asset": asset, "samples": samples}
 
 
 AIR = (19000, 52000)      # free-breathing: O2/N2 ≈ 0.37

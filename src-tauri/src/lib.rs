@@ -46,6 +46,7 @@ async fn open_workbook(
     app: State<'_, Shared>,
     path: String,
     mapping: Vec<HeaderChoice>,
+    blank_gas: Option<String>,
     on_progress: Channel<OpenProgress>,
 ) -> Reply<OpenedWorkbook> {
     let app = app.inner().clone();
@@ -54,7 +55,7 @@ async fn open_workbook(
         let report = |p: OpenProgress| {
             let _ = on_progress.send(p);
         };
-        app.open_workbook_cancellable(Path::new(&path), &mapping, &report)
+        app.open_workbook_cancellable(Path::new(&path), &mapping, blank_gas.as_deref(), &report)
     })
     .await
 }

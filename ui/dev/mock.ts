@@ -198,7 +198,8 @@ function opened(path: string, mapping: HeaderChoice[]): OpenedWorkbook {
       }],
       issues_total: 1,
       sheets: headers.map(([sheet, hs]) => ({ name: sheet, role: "ignored", header_row: null, columns: [], unrecognised: hs })),
-      needs_mapping: true, assets_new: 0, samples_new: 0, samples_updated: 0, millis: 212,
+      needs_mapping: true, blank_gas: "not_measured", blank_gas_chosen_by: "default", blank_gas_columns: [],
+      assets_new: 0, samples_new: 0, samples_updated: 0, millis: 212,
     };
   }
   const batch = assets.filter((a) => a.batch === 2);
@@ -208,6 +209,8 @@ function opened(path: string, mapping: HeaderChoice[]): OpenedWorkbook {
     assets: batch.length, samples: 2164, first_sample: dates[0] ?? null, last_sample: dates[dates.length - 1] ?? null,
     rows_read: 2231, rows_left_out: 48, duplicates_merged: 19, errors: 48, warnings: 188,
     issues: ALL_ISSUES.slice(0, 200), issues_total: ALL_ISSUES.length,
+    blank_gas: "not_measured", blank_gas_chosen_by: "default",
+    blank_gas_columns: [{ sheet: "시료", column: "I", header: "C2H2", gas: "C2H2", blank: 812, values: 1352 }],
     sheets: [
       { name: "변압기", role: "assets", header_row: 2, columns: [
         { column: "A", header: "설비번호", field: "asset_id" }, { column: "B", header: "설비명", field: "asset_name" },
@@ -298,7 +301,10 @@ function diagnosisOf(a: Asset): DiagnosisView {
     severity, fault_suspected: a.profile !== "none", paper_involved: a.profile === "T2", ieee_status: status,
     iec_state: status === 3 ? "alarm" : status === 2 ? "alert" : "normal", tdcg_condition: status,
     action: sentence, action_code: action, resample_within_days: days, expert_review: status === 3,
-    agreeing: a.profile === "none" ? [] : ["duval_pentagon_1", "iec_60599", "rogers", "key_gas"], disagreeing: a.profile === "none" ? [] : ["doernenburg"],
+    decided_by: a.profile === "none" ? null : "duval_triangle_1",
+    agreeing: a.profile === "none" ? [] : ["duval_pentagon_1", "iec_60599", "rogers", "key_gas"], partly_agreeing: [], disagreeing: a.profile === "none" ? [] : ["doernenburg"],
+    overruled: a.profile === "none" ? [] : [["doernenburg", "Duval Triangle 1 decides the fault type when a hydrocarbon is elevated: it is right most often on faults found by inspection"]],
+    verdict_line: a.profile === "none" ? null : `${a.profile} from Duval Triangle 1 (${a.profile}); agree: Duval Pentagon 1 (${a.profile})`,
     rules: [
       { code: "consensus.screening", gas: null, message: `IEEE C57.104-2019 Status ${status}, IEC 60599 ${status === 3 ? "alarm" : "normal"}, IEEE C57.104-2008 TDCG Condition ${status}` },
       { code: "consensus.fault_from_triangle_1", gas: null, message: `Duval Triangle 1 places the latest sample in ${a.profile === "none" ? "T1" : a.profile}` },

@@ -34,6 +34,7 @@ pub fn typescript() -> String {
         IssueView,
         SheetView,
         MappedColumnView,
+        BlankColumnView,
         OpenedWorkbook,
         FieldChoice,
         HeaderChoice,

@@ -1,6 +1,7 @@
 //! Turning domain values into the views the screens show.
 
 use serde::Serialize;
+use substation_dga::consensus::Stance;
 use substation_dga::methods::duval_pentagons::{self, pentagon_1, pentagon_1_zones};
 use substation_dga::methods::duval_triangles::{Triangle1Lines, triangle_1, triangle_1_zones};
 use substation_dga::{Asset, Diagnosis, Gas, GasValue, Sample};
@@ -141,8 +142,23 @@ pub fn explain(diagnosis: &Diagnosis) -> DiagnosisView {
         action_code: code(&d.recommended_action.action),
         resample_within_days: d.recommended_action.resample_within_days,
         expert_review: d.recommended_action.expert_review,
+        decided_by: d.agreement.decided_by.clone(),
         agreeing: d.agreement.agreeing.clone(),
+        partly_agreeing: d
+            .agreement
+            .votes
+            .iter()
+            .filter(|v| v.stance == Stance::PartlyAgrees)
+            .map(|v| v.method.clone())
+            .collect(),
         disagreeing: d.agreement.disagreeing.clone(),
+        overruled: d
+            .agreement
+            .votes
+            .iter()
+            .filter_map(|v| Some((v.method.clone(), v.overruled_because.clone()?)))
+            .collect(),
+        verdict_line: d.verdict_line(),
         rules: d
             .rules
             .iter()

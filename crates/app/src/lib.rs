@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use substation_import::headers::{Field, MappedColumn, Mapping};
-use substation_import::{ImportOptions, Issue, MappingMemory, Severity, import_file};
+use substation_import::{BlankGas, ImportOptions, Issue, MappingMemory, Severity, import_file};
 use substation_store::{FleetOrder, FleetQuery, Store};
 use tokio_util::sync::CancellationToken;
 
@@ -212,7 +212,30 @@ impl App {
         progress: &dyn Fn(OpenProgress),
         cancel: &AtomicBool,
     ) -> Result<OpenedWorkbook> {
+        self.open_workbook_with(path, mapping, None, progress, cancel)
+    }
+
+    /// [`App::open_workbook`] with the reader's choice of what a blank gas cell means
+    /// (`not_detected` or `not_measured`; `None`: the choice remembered for the workbook's
+    /// header row, else not measured). A choice made here is remembered for that header row.
+    pub fn open_workbook_with(
+        &self,
+        path: &Path,
+        mapping: &[HeaderChoice],
+        blank_gas: Option<&str>,
+        progress: &dyn Fn(OpenProgress),
+        cancel: &AtomicBool,
+    ) -> Result<OpenedWorkbook> {
         let started = Instant::now();
+        let blank_gas = blank_gas
+            .map(|key| {
+                BlankGas::from_key(key).ok_or_else(|| {
+                    AppError::InvalidSettings(format!(
+                        "`{key}` is not a reading of blank gas cells (not_detected, not_measured)"
+                    ))
+                })
+            })
+            .transpose()?;
         Self::check_workbook_path(path)?;
         let memory_path = self.data_dir.join("header-mappings.json");
         // A memory file that cannot be read costs the convenience, never the import.
@@ -235,6 +258,7 @@ impl App {
                         })
                 })
                 .collect::<Result<_>>()?,
+            blank_gas: None,
         };
         let report = |p: &substation_import::Progress| {
             progress(OpenProgress {
@@ -246,6 +270,7 @@ impl App {
             let mut options = ImportOptions::new(chrono::Local::now().date_naive());
             options.mapping = explicit.clone();
             options.remembered = Some(&memory);
+            options.blank_gas = blank_gas;
             options.cancel = Some(cancel);
             options.progress = Some(&report);
             match import_file(path, &options) {
@@ -333,6 +358,21 @@ impl App {
                 })
                 .collect(),
             needs_mapping: !usable,
+            blank_gas: import.blank_gas.applied.key().to_owned(),
+            blank_gas_chosen_by: explain::code(&import.blank_gas.chosen_by),
+            blank_gas_columns: import
+                .blank_gas
+                .columns
+                .iter()
+                .map(|c| BlankColumnView {
+                    sheet: c.sheet.clone(),
+                    column: c.column.clone(),
+                    header: c.header.clone(),
+                    gas: explain::code(&c.gas),
+                    blank: u32::try_from(c.blank).unwrap_or(u32::MAX),
+                    values: u32::try_from(c.values).unwrap_or(u32::MAX),
+                })
+                .collect(),
             assets_new: 0,
             samples_new: 0,
             samples_updated: 0,
@@ -340,8 +380,11 @@ impl App {
         };
         let mut opened = opened;
         if usable {
-            if !explicit.columns.is_empty() {
+            if !explicit.columns.is_empty() || blank_gas.is_some() {
                 memory.remember(&import, &explicit);
+                if let Some(choice) = blank_gas {
+                    memory.remember_blank_gas(&import, choice);
+                }
                 // Losing the memory only means asking again next time.
                 let _ = memory.save(&memory_path);
             }
@@ -364,11 +407,12 @@ impl App {
         &self,
         path: &Path,
         mapping: &[HeaderChoice],
+        blank_gas: Option<&str>,
         progress: &dyn Fn(OpenProgress),
     ) -> Result<OpenedWorkbook> {
         let cancel = Arc::new(AtomicBool::new(false));
         *lock(&self.opening) = Some(cancel.clone());
-        let opened = self.open_workbook(path, mapping, progress, &cancel);
+        let opened = self.open_workbook_with(path, mapping, blank_gas, progress, &cancel);
         let mut slot = lock(&self.opening);
         if slot.as_ref().is_some_and(|c| Arc::ptr_eq(c, &cancel)) {
             *slot = None;
@@ -444,6 +488,9 @@ impl App {
             issues_total: 1,
             sheets,
             needs_mapping: true,
+            blank_gas: BlankGas::default().key().to_owned(),
+            blank_gas_chosen_by: "default".to_owned(),
+            blank_gas_columns: Vec::new(),
             assets_new: 0,
             samples_new: 0,
             samples_updated: 0,

@@ -92,11 +92,28 @@ pub struct OpenedWorkbook {
     pub sheets: Vec<SheetView>,
     /// Nothing usable was found: the header-mapping assistant should open.
     pub needs_mapping: bool,
+    /// What blank gas cells were read as: `not_measured` or `not_detected`.
+    pub blank_gas: String,
+    /// Who chose: `default`, `remembered` (an earlier choice for this header row) or `option`.
+    pub blank_gas_chosen_by: String,
+    /// Gas columns with blank cells beside values (the ones the choice decides).
+    pub blank_gas_columns: Vec<BlankColumnView>,
     /// What the cache gained.
     pub assets_new: u32,
     pub samples_new: u32,
     pub samples_updated: u32,
     pub millis: u32,
+}
+
+/// A gas column with blank cells beside values.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BlankColumnView {
+    pub sheet: String,
+    pub column: String,
+    pub header: String,
+    pub gas: String,
+    pub blank: u32,
+    pub values: u32,
 }
 
 /// A field the header-mapping assistant offers.
@@ -240,8 +257,16 @@ pub struct DiagnosisView {
     pub action_code: String,
     pub resample_within_days: u32,
     pub expert_review: bool,
+    /// The method whose reading is the fault (e.g. `duval_triangle_1`), when one is.
+    pub decided_by: Option<String>,
     pub agreeing: Vec<String>,
+    /// Methods naming one part of a mixed fault.
+    pub partly_agreeing: Vec<String>,
     pub disagreeing: Vec<String>,
+    /// Each disagreeing method and why the consensus did not follow it (English).
+    pub overruled: Vec<(String, String)>,
+    /// Who made the call, who agrees, who disagrees and why, in one English line.
+    pub verdict_line: Option<String>,
     /// The consensus rules first, then each method's findings.
     pub rules: Vec<FindingView>,
     /// Each method's verdict in one line: (method, result).

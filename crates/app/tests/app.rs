@@ -834,10 +834,11 @@ fn opening_a_workbook_can_be_cancelled_and_stores_nothing() {
     assert!(!app.cancel_open(), "nothing is being opened");
     let reports = Mutex::new(0);
     // Cancelled from the progress report, as the Cancel button does while rows are read.
-    let result = app.open_workbook_cancellable(&sample("fleet-two-sheets.xlsx"), &[], &|_| {
-        *reports.lock().expect("lock") += 1;
-        assert!(app.cancel_open(), "an open is going");
-    });
+    let result =
+        app.open_workbook_cancellable(&sample("fleet-two-sheets.xlsx"), &[], None, &|_| {
+            *reports.lock().expect("lock") += 1;
+            assert!(app.cancel_open(), "an open is going");
+        });
     let error = substation_app::ErrorView::from(result.expect_err("cancelled"));
     assert_eq!(error.code, "import.cancelled");
     assert!(*reports.lock().expect("lock") >= 1);
@@ -848,7 +849,62 @@ fn opening_a_workbook_can_be_cancelled_and_stores_nothing() {
 
     // The next open is not affected.
     let opened = app
-        .open_workbook_cancellable(&sample("fleet-two-sheets.xlsx"), &[], &|_| {})
+        .open_workbook_cancellable(&sample("fleet-two-sheets.xlsx"), &[], None, &|_| {})
         .expect("open");
     assert_eq!(opened.assets, 170);
+}
+
+#[test]
+fn the_preview_reports_blank_gas_cells_and_the_reading_chosen_is_kept() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let csv = dir.path().join("lab.csv");
+    std::fs::write(
+        &csv,
+        "Asset ID,Date sampled,H2 (ppm),CH4 (ppm),C2H6 (ppm),C2H4 (ppm),C2H2 (ppm),CO (ppm),CO2 (ppm)\n\
+         T-1,2024-01-01,12,6,4,3,0.5,300,2400\n\
+         T-2,2024-01-01,12,6,4,3,,300,2400\n",
+    )
+    .expect("write");
+    let cancel = AtomicBool::new(false);
+    let first = app
+        .open_workbook_with(&csv, &[], None, &|_| {}, &cancel)
+        .expect("open");
+    assert_eq!(
+        (first.blank_gas.as_str(), first.blank_gas_chosen_by.as_str()),
+        ("not_measured", "default")
+    );
+    assert_eq!(first.blank_gas_columns.len(), 1);
+    let column = &first.blank_gas_columns[0];
+    assert_eq!(
+        (
+            column.gas.as_str(),
+            column.column.as_str(),
+            column.blank,
+            column.values
+        ),
+        ("C2H2", "G", 1, 1)
+    );
+    // The reader switches to "not detected": T-2's sample changes in the cache.
+    let told = app
+        .open_workbook_with(&csv, &[], Some("not_detected"), &|_| {}, &cancel)
+        .expect("open");
+    assert_eq!(
+        (told.blank_gas.as_str(), told.blank_gas_chosen_by.as_str()),
+        ("not_detected", "option")
+    );
+    assert_eq!(told.samples_updated, 1, "{told:?}");
+    // Reopened later, the remembered reading applies.
+    let later = open(&app, &csv);
+    assert_eq!(
+        (later.blank_gas.as_str(), later.blank_gas_chosen_by.as_str()),
+        ("not_detected", "remembered")
+    );
+    let error = app
+        .open_workbook_with(&csv, &[], Some("zero"), &|_| {}, &cancel)
+        .expect_err("not a reading");
+    assert_eq!(
+        substation_app::ErrorView::from(error).code,
+        "invalid_settings"
+    );
 }

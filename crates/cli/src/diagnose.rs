@@ -328,7 +328,11 @@ impl Kept {
                 resample_within_days: d.recommended_action.resample_within_days,
                 action: d.recommended_action.summary.clone(),
                 rules: if explain {
-                    d.rules.iter().map(|r| r.message.clone()).collect()
+                    d.verdict_line()
+                        .map(|line| format!("verdict: {line}"))
+                        .into_iter()
+                        .chain(d.rules.iter().map(|r| r.message.clone()))
+                        .collect()
                 } else {
                     Vec::new()
                 },

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use substation_import::headers::Mapping;
 use substation_import::values::DayOrder;
 use substation_import::{
-    Import, ImportOptions, MappingMemory, Severity, TextEncoding, import_file,
+    BlankGas, Import, ImportOptions, MappingMemory, Severity, TextEncoding, import_file,
 };
 
 use crate::error::CliError;
@@ -21,6 +21,7 @@ pub struct ImportArgs<'a> {
     pub encoding: Option<TextEncoding>,
     pub day_order: Option<DayOrder>,
     pub max_megabytes: Option<u64>,
+    pub blank_gas: Option<BlankGas>,
     /// Where to store the result; `None` for a dry run.
     pub db: Option<std::path::PathBuf>,
 }
@@ -29,6 +30,7 @@ pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
     let mut options = ImportOptions::new(chrono::Local::now().date_naive());
     options.encoding = args.encoding;
     options.day_order = args.day_order;
+    options.blank_gas = args.blank_gas;
     if let Some(mb) = args.max_megabytes {
         options.max_file_bytes = mb.saturating_mul(1_000_000);
     }
@@ -77,8 +79,11 @@ pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
             );
         }
     }
-    if import.is_usable() && !explicit.columns.is_empty() {
+    if import.is_usable() && (!explicit.columns.is_empty() || args.blank_gas.is_some()) {
         memory.remember(&import, &explicit);
+        if let Some(choice) = args.blank_gas {
+            memory.remember_blank_gas(&import, choice);
+        }
         if let Err(error) = memory.save(&memory_path) {
             eprintln!("warning: the header mapping could not be remembered: {error}");
         }
@@ -119,6 +124,29 @@ fn print_report(import: &Import) {
                 sheet.columns.len()
             ),
             None => println!("  sheet {}: {role}", sheet.sheet),
+        }
+    }
+    let blank = &import.blank_gas;
+    if !blank.columns.is_empty() {
+        let reading = match blank.applied {
+            BlankGas::NotDetected => "not detected (zero)",
+            BlankGas::NotMeasured => "not measured",
+        };
+        let why = match blank.chosen_by {
+            substation_import::BlankGasChoice::Option => "--blank-gas",
+            substation_import::BlankGasChoice::Remembered => {
+                "remembered for this header row; --blank-gas changes it"
+            }
+            substation_import::BlankGasChoice::Default => {
+                "the default; --blank-gas not-detected if the lab leaves undetected gases blank"
+            }
+        };
+        println!("blank gas cells read as {reading} ({why}):");
+        for c in &blank.columns {
+            println!(
+                "  {} {}!{} ({}): {} blank beside {} value(s)",
+                c.gas, c.sheet, c.column, c.header, c.blank, c.values
+            );
         }
     }
     println!(

@@ -101,6 +101,11 @@ enum Command {
         /// Refuse files larger than this many megabytes (default 200).
         #[arg(long, value_name = "MB")]
         max_size: Option<u64>,
+        /// What a blank gas cell means: not-detected (zero) or not-measured (no part). Remembered
+        /// for workbooks with the same header row; default: the remembered choice, else
+        /// not-measured.
+        #[arg(long, value_enum, value_name = "READING")]
+        blank_gas: Option<BlankGasArg>,
         /// Store what was imported in this database (default: the per-user app-data directory).
         #[arg(long)]
         db: Option<PathBuf>,
@@ -184,6 +189,12 @@ enum SyncAction {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
+enum BlankGasArg {
+    NotDetected,
+    NotMeasured,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum EncodingArg {
     Utf8,
     Utf16,
@@ -232,6 +243,7 @@ fn main() -> ExitCode {
             day_first,
             month_first,
             max_size,
+            blank_gas,
             db,
             dry_run,
         } => import::run(&import::ImportArgs {
@@ -251,6 +263,10 @@ fn main() -> ExitCode {
                 None
             },
             max_megabytes: *max_size,
+            blank_gas: blank_gas.map(|b| match b {
+                BlankGasArg::NotDetected => substation_import::BlankGas::NotDetected,
+                BlankGasArg::NotMeasured => substation_import::BlankGas::NotMeasured,
+            }),
             db: (!*dry_run).then(|| database_path(db.as_deref())),
         }),
         Command::Review {

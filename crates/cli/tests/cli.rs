@@ -70,11 +70,11 @@ fn a_bad_request_fails_alone_and_the_run_goes_on() {
     let file = dir.join("mixed.json");
     std::fs::write(
         &file,
-        r#"[{"contract_version": 1, "asset": {"id": "OK-1"},
+        r#"[{"contract_version": 2, "asset": {"id": "OK-1"},
              "samples": [{"date": "2024-01-01", "gases": {"h2": 5, "ch4": 2}}]},
-            {"contract_version": 1, "asset": {"id": "BAD-1"},
+            {"contract_version": 2, "asset": {"id": "BAD-1"},
              "samples": [{"date": "2024-01-01", "gases": {"h2": -5}}]},
-            {"contract_version": 1, "asset": {"id": "ODD-1"}, "samples": "none"}]"#,
+            {"contract_version": 2, "asset": {"id": "ODD-1"}, "samples": "none"}]"#,
     )
     .expect("write");
     let out = substation()
@@ -155,7 +155,7 @@ fn import_reports_the_messy_workbook_and_exits_0() {
         "rows were imported despite errors"
     );
     let text = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(text.contains("8 error(s), 4 warning(s)"), "{text}");
+    assert!(text.contains("9 error(s), 3 warning(s)"), "{text}");
     assert!(text.contains("Samples!C8 (H2 (ppm))"), "{text}");
 
     let out = substation()
@@ -368,4 +368,58 @@ fn a_newer_database_is_refused_with_its_code() {
     assert_eq!(out.status.code(), Some(2));
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(body["error"]["code"], "database_too_new");
+}
+
+#[test]
+fn import_reads_blank_gas_cells_as_told_and_remembers_it() {
+    let data = scratch("blank-gas");
+    let file = data.join("lab.csv");
+    std::fs::write(
+        &file,
+        "Asset ID,Date sampled,H2 (ppm),CH4 (ppm),C2H6 (ppm),C2H4 (ppm),C2H2 (ppm),CO (ppm),CO2 (ppm)\n\
+         T-1,2024-01-01,12,6,4,3,0.5,300,2400\n\
+         T-2,2024-01-01,12,6,4,3,,300,2400\n",
+    )
+    .expect("write");
+    let db = data.join("cache.sqlite");
+    let run = |args: &[&str]| {
+        substation()
+            .env("SUBSTATION_DATA_DIR", &data)
+            .args(args)
+            .arg(&file)
+            .arg("--db")
+            .arg(&db)
+            .output()
+            .expect("run")
+    };
+    // Without a choice: the default, with the column and its counts.
+    let out = run(&["import", "--dry-run"]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("blank gas cells read as not measured (the default;")
+            && text.contains("C2H2 lab!G (C2H2 (ppm)): 1 blank beside 1 value(s)"),
+        "{text}"
+    );
+    // Told: stored that way, and remembered for this header row.
+    let out = run(&["import", "--blank-gas", "not-detected"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("blank gas cells read as not detected (zero) (--blank-gas)"),
+        "{text}"
+    );
+    let out = run(&["--json", "import", "--dry-run"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["import"]["blank_gas"]["applied"], "not_detected");
+    assert_eq!(report["import"]["blank_gas"]["chosen_by"], "remembered");
+    assert_eq!(report["import"]["summary"]["blank_gas"], "not_detected");
+    let samples = report["import"]["samples"].as_array().expect("samples");
+    let t2 = samples
+        .iter()
+        .find(|s| s["asset_id"] == "T-2")
+        .expect("T-2");
+    assert_eq!(
+        t2["sample"]["gases"]["c2h2"],
+        serde_json::json!({"below_detection": null})
+    );
 }

@@ -25,7 +25,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::gas::Gas;
-use crate::methods::Finding;
 use crate::methods::doernenburg::{Doernenburg, DoernenburgFault};
 use crate::methods::duval_pentagons::{DuvalPentagon1, Pentagon1Zone};
 use crate::methods::duval_triangles::{
@@ -33,9 +32,10 @@ use crate::methods::duval_triangles::{
 };
 use crate::methods::iec_60599::{Iec60599, IecState, RatioCode};
 use crate::methods::ieee_2008::Ieee2008;
-use crate::methods::ieee_2019::{Ieee2019, Status};
+use crate::methods::ieee_2019::{GasStatus, Ieee2019, Status};
 use crate::methods::key_gas::{KeyGas, KeyGasFault};
 use crate::methods::rogers::{Rogers, RogersCase};
+use crate::methods::{Finding, num};
 
 /// The most likely fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -58,16 +58,6 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// Electrical, thermal or mixed, for comparing methods that name faults differently.
-    fn family(self) -> Option<Family> {
-        match self {
-            Fault::PD | Fault::D1 | Fault::D2 => Some(Family::Electrical),
-            Fault::T1 | Fault::T2 | Fault::T3 | Fault::S => Some(Family::Thermal),
-            Fault::DT => Some(Family::Mixed),
-            Fault::None | Fault::Undetermined => None,
-        }
-    }
-
     /// The code as it appears in JSON ("none", "PD", …, "undetermined").
     pub fn label(self) -> &'static str {
         match self {
@@ -98,13 +88,6 @@ impl Fault {
             Fault::Undetermined => "fault type undetermined",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Electrical,
-    Thermal,
-    Mixed,
 }
 
 #[derive(
@@ -156,11 +139,44 @@ pub struct RecommendedAction {
     pub summary: String,
 }
 
-/// Which methods agree with the consensus fault.
+/// How one method's answer stands against the consensus fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Stance {
+    /// Names the same kind of fault (partial discharge, discharge, thermal, stray gassing, mixed).
+    Agrees,
+    /// Names one part of a mixed fault (a discharge or a thermal fault when the consensus is DT,
+    /// or DT when the consensus is one of them).
+    PartlyAgrees,
+    Disagrees,
+}
+
+/// One fault-typing method's answer and how it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Vote {
+    /// The method's key in the response (`duval_pentagon_1`, `rogers`, …).
+    pub method: String,
+    /// Its own answer, as it reports it (zone, ratio code, case or profile).
+    pub answer: String,
+    pub stance: Stance,
+    /// For a method that disagrees: why the consensus did not follow it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overruled_because: Option<String>,
+}
+
+/// Which method made the call, and how every other fault-typing method stands.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct Agreement {
+    /// Methods that name the same kind of fault (the method that made the call not included).
     pub agreeing: Vec<String>,
+    /// Methods that name another kind of fault.
     pub disagreeing: Vec<String>,
+    /// The method whose reading is the consensus fault; none for `none` and `undetermined`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// Every other fault-typing method that gave an answer, with its stance.
+    #[serde(default)]
+    pub votes: Vec<Vote>,
 }
 
 /// Everything the consensus reads.
@@ -199,6 +215,34 @@ pub fn fault_suspected(ieee_2019: &Ieee2019, ieee_2008: &Ieee2008, iec: &Iec6059
         || ieee_2008.tdcg_condition.is_some_and(|c| c >= 2)
 }
 
+/// The smallest change a laboratory can tell from its own scatter: 1 ppm near the detection
+/// limits, 10 % of the level above 10 ppm. Our reading of the repeatability that IEC 60567
+/// asks of laboratories; it decides only whether a rise counts for escalation and for typing,
+/// never the IEEE or IEC screening itself (docs/diagnosis.md, section 3).
+pub fn repeatability_ppm(level_ppm: f64) -> f64 {
+    (0.1 * level_ppm.abs()).max(1.0)
+}
+
+/// The smallest total of CH4 + C2H4 + C2H2 whose Triangle 1 reading the consensus uses when no
+/// hydrocarbon is elevated: below it a 1 ppm scatter moves a share by more than 10 points.
+pub const TRIANGLE_1_READABLE_PPM: f64 = 10.0;
+
+/// The gases a fault makes; only these can make its verdict critical. Stray gassing, an
+/// undetermined fault and no fault make none. CO and CO2 are never among them: paper ageing
+/// raises them in healthy units.
+pub fn fault_gases(fault: Fault) -> &'static [Gas] {
+    match fault {
+        Fault::PD => &[Gas::H2, Gas::CH4],
+        Fault::D1 => &[Gas::C2H2, Gas::H2],
+        Fault::D2 => &[Gas::C2H2, Gas::H2, Gas::C2H4],
+        Fault::T1 => &[Gas::CH4, Gas::C2H6, Gas::H2],
+        Fault::T2 => &[Gas::CH4, Gas::C2H4, Gas::C2H6],
+        Fault::T3 => &[Gas::C2H4, Gas::CH4, Gas::H2],
+        Fault::DT => &[Gas::C2H2, Gas::C2H4, Gas::CH4, Gas::H2],
+        Fault::S | Fault::None | Fault::Undetermined => &[],
+    }
+}
+
 fn from_triangle(zone: Triangle1Zone) -> Fault {
     match zone {
         Triangle1Zone::PD => Fault::PD,
@@ -221,6 +265,18 @@ fn from_triangle_4(zone: Triangle4Zone) -> Option<Fault> {
     }
 }
 
+fn from_pentagon(zone: Pentagon1Zone) -> Fault {
+    match zone {
+        Pentagon1Zone::PD => Fault::PD,
+        Pentagon1Zone::S => Fault::S,
+        Pentagon1Zone::D1 => Fault::D1,
+        Pentagon1Zone::D2 => Fault::D2,
+        Pentagon1Zone::T1 => Fault::T1,
+        Pentagon1Zone::T2 => Fault::T2,
+        Pentagon1Zone::T3 => Fault::T3,
+    }
+}
+
 fn from_ratio_code(code: RatioCode) -> Option<Fault> {
     match code {
         RatioCode::PD => Some(Fault::PD),
@@ -233,65 +289,86 @@ fn from_ratio_code(code: RatioCode) -> Option<Fault> {
     }
 }
 
-/// A gas is elevated when any screening flags it.
-fn elevated(inputs: &Inputs<'_>, gas: Gas) -> bool {
-    inputs
-        .ieee_2019
-        .gases
-        .iter()
-        .any(|g| g.gas == gas && g.status >= Status::Two)
-        || inputs
-            .iec
-            .gases
-            .iter()
-            .any(|g| g.gas == gas && (g.above_typical || g.rate_above_typical))
+fn ieee_gas<'a>(inputs: &Inputs<'a>, gas: Gas) -> Option<&'a GasStatus> {
+    inputs.ieee_2019.gases.iter().find(|g| g.gas == gas)
 }
 
-fn family_votes(inputs: &Inputs<'_>) -> [(&'static str, Option<Family>); 6] {
-    let pentagon = inputs.pentagon_1.zone.map(|zone| match zone {
-        Pentagon1Zone::PD | Pentagon1Zone::D1 | Pentagon1Zone::D2 => Family::Electrical,
-        Pentagon1Zone::S | Pentagon1Zone::T1 | Pentagon1Zone::T2 | Pentagon1Zone::T3 => {
-            Family::Thermal
+/// The rise of a gas counts only when it is at least the laboratory's repeatability: the step
+/// since the previous sample, or what the Table 4 rate adds up to over its window.
+fn rise_is_real(inputs: &Inputs<'_>, g: &GasStatus) -> bool {
+    let floor = repeatability_ppm(g.level_ppm);
+    let step = g.delta_exceeded && g.delta_ppm.is_some_and(|delta| delta >= floor);
+    let span_years = inputs
+        .ieee_2019
+        .rate_window
+        .as_ref()
+        .map(|w| w.months / 12.0);
+    let trend = g.rate_exceeded
+        && g.rate_ppm_per_year
+            .zip(span_years)
+            .is_some_and(|(rate, years)| rate * years >= floor);
+    step || trend
+}
+
+/// A gas is elevated (for choosing the method that types the fault) when it is at or above its
+/// IEEE Table 1 level, rises by more than Table 3 or 4 allow and by more than a laboratory's
+/// repeatability, or is above its IEC typical value or rate.
+fn elevated(inputs: &Inputs<'_>, gas: Gas) -> bool {
+    let ieee = ieee_gas(inputs, gas).is_some_and(|g| {
+        g.status >= Status::Two && (g.level_ppm >= g.table1_ppm || rise_is_real(inputs, g))
+    });
+    let iec_span_years = inputs.iec.rate_window.as_ref().map(|w| w.months / 12.0);
+    let iec = inputs.iec.gases.iter().any(|g| {
+        let real_rise = g
+            .rate_ppm_per_year
+            .zip(iec_span_years)
+            .is_some_and(|(rate, years)| rate * years >= repeatability_ppm(g.level_ppm));
+        g.gas == gas && (g.above_typical || (g.rate_above_typical && real_rise))
+    });
+    ieee || iec
+}
+
+/// A gas at IEEE Status 3 by itself: above its Table 2 level, or rising faster than Table 4 by
+/// more than a laboratory's repeatability over the window.
+fn at_status_3(inputs: &Inputs<'_>, g: &GasStatus) -> bool {
+    g.level_ppm > g.table2_ppm || (g.rate_exceeded && rise_is_real(inputs, g))
+}
+
+/// At or above this level of H2, CH4 or C2H6 the gases are not stray gassing, which is
+/// documented at up to a few hundred ppm (our choice, docs/diagnosis.md, section 3).
+pub const STRAY_GASSING_CEILING_PPM: f64 = 1000.0;
+
+/// Why the gases cannot be stray gassing, if they cannot.
+fn stray_gassing_ruled_out(inputs: &Inputs<'_>) -> Option<String> {
+    for gas in [Gas::H2, Gas::CH4, Gas::C2H6] {
+        if let Some(g) = ieee_gas(inputs, gas)
+            && g.level_ppm >= STRAY_GASSING_CEILING_PPM
+        {
+            return Some(format!(
+                "{gas} {} ppm is far above the few hundred ppm that stray gassing reaches",
+                num(g.level_ppm)
+            ));
         }
-    });
-    let iec = inputs
-        .iec
-        .ratio_code
-        .filter(|_| inputs.iec.ratio_code_applicability.applicable)
-        .and_then(from_ratio_code)
-        .and_then(Fault::family);
-    let rogers = inputs.rogers.case.and_then(|case| match case {
-        RogersCase::PartialDischarge | RogersCase::Arcing => Some(Family::Electrical),
-        RogersCase::LowTemperatureThermal
-        | RogersCase::ThermalBelow700C
-        | RogersCase::ThermalAbove700C => Some(Family::Thermal),
-        RogersCase::Normal | RogersCase::NotDetermined => None,
-    });
-    let doernenburg = match inputs.doernenburg.fault {
-        DoernenburgFault::ThermalDecomposition => Some(Family::Thermal),
-        DoernenburgFault::PartialDischarge | DoernenburgFault::Arcing => Some(Family::Electrical),
-        DoernenburgFault::NotDetermined => None,
     }
-    .filter(|_| inputs.doernenburg.fault_indicated);
-    let key_gas = inputs.key_gas.fault.map(|fault| match fault {
-        KeyGasFault::OverheatedOil | KeyGasFault::OverheatedCellulose => Family::Thermal,
-        KeyGasFault::PartialDischarge | KeyGasFault::Arcing => Family::Electrical,
-    });
-    [
-        (
-            "duval_triangle_1",
-            inputs
-                .triangle_1
-                .zone
-                .map(from_triangle)
-                .and_then(Fault::family),
-        ),
-        ("duval_pentagon_1", pentagon),
-        ("iec_60599", iec),
-        ("rogers", rogers),
-        ("doernenburg", doernenburg),
-        ("key_gas", key_gas),
-    ]
+    if inputs.iec.paper_involvement_suspected
+        || ieee_gas(inputs, Gas::CO).is_some_and(|g| g.level_ppm > g.table2_ppm)
+    {
+        return Some(
+            "CO points to paper (CO2/CO below 3, or CO above its Table 2 level); stray gassing \
+             comes from the oil alone"
+                .to_owned(),
+        );
+    }
+    if let Some(g) = ieee_gas(inputs, Gas::C2H2)
+        && g.level_ppm >= g.table1_ppm
+        && g.level_ppm > 0.0
+    {
+        return Some(format!(
+            "C2H2 {} ppm is at or above its Table 1 level; stray gassing makes no acetylene",
+            num(g.level_ppm)
+        ));
+    }
+    None
 }
 
 fn action(severity: Severity, delta_only: bool) -> RecommendedAction {
@@ -335,49 +412,126 @@ fn action(severity: Severity, delta_only: bool) -> RecommendedAction {
     }
 }
 
-/// A Triangle 1 PD or T1 point read again by Triangle 4 and Pentagon 1, which see low-energy
-/// faults that Triangle 1 cannot (Duval 2008; Duval and Lamarre 2014).
-fn refine_low_energy(zone: Triangle1Zone, inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> Fault {
-    let fault = from_triangle(zone);
-    if !matches!(zone, Triangle1Zone::PD | Triangle1Zone::T1) {
-        return fault;
-    }
-    let refined = match inputs.triangle_4.zone {
-        Some(Triangle4Zone::S) => Some((
-            Fault::S,
-            "Triangle 4 shows stray gassing (S): the gases come from the oil itself, not from a fault in the insulation",
-        )),
-        Some(Triangle4Zone::PD) => Some((Fault::PD, "Triangle 4 shows partial discharges (PD)")),
-        Some(Triangle4Zone::O) => Some((Fault::T1, "Triangle 4 shows overheating below 250 °C (O)")),
-        _ => None,
-    }
-    .or_else(|| {
-        (inputs.pentagon_1.zone == Some(Pentagon1Zone::S)).then_some((
-            Fault::S,
-            "Pentagon 1 shows stray gassing (S): the gases come from the oil itself, not from a fault in the insulation",
-        ))
-    });
-    match refined {
-        Some((refined, why)) if refined != fault => {
-            rules.push(Finding::new("consensus.refined_low_energy", why));
-            refined
+/// The fault type, the method that made the call and why the others were not followed.
+struct Typing {
+    fault: Fault,
+    source: Option<&'static str>,
+    /// Why a method that disagrees was overruled, for every method.
+    overruled: &'static str,
+    /// A more specific reason for one method (Triangle 1 when a refinement overrules it).
+    overruled_one: Option<(&'static str, String)>,
+}
+
+const TRIANGLE_1_DECIDES: &str = "Duval Triangle 1 decides the fault type when a hydrocarbon is \
+     elevated: it is right most often on faults found by inspection";
+
+impl Typing {
+    fn none(fault: Fault) -> Self {
+        Typing {
+            fault,
+            source: None,
+            overruled: "",
+            overruled_one: None,
         }
-        _ => fault,
+    }
+
+    fn by(fault: Fault, source: &'static str, overruled: &'static str) -> Self {
+        Typing {
+            fault,
+            source: Some(source),
+            overruled,
+            overruled_one: None,
+        }
     }
 }
 
-/// The fault type and the method it came from.
-fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> (Fault, Option<&'static str>) {
-    let any = |gases: &[Gas]| gases.iter().any(|gas| elevated(inputs, *gas));
-    if !any(&[Gas::H2, Gas::CH4, Gas::C2H6, Gas::C2H4, Gas::C2H2]) {
-        rules.push(Finding::new(
-            "consensus.carbon_oxides_only",
-            "no H2 or hydrocarbon is elevated (the suspicion rests on CO, CO2 or TDCG): paper \
-             ageing or overheating; the oil gases are too low to type a fault",
-        ));
-        return (Fault::Undetermined, None);
+/// Triangle 4 and Pentagon 1 re-read a Triangle 1 point in PD, T1 or T2, where Triangle 1 has
+/// no stray-gassing zone and sees partial discharges only at ≥ 98 % CH4 (Duval 2008; Duval and
+/// Lamarre 2014). See the table in docs/diagnosis.md, section 3.
+fn refine_low_energy(zone: Triangle1Zone, inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> Typing {
+    let fault = from_triangle(zone);
+    let keep = Typing::by(fault, "duval_triangle_1", TRIANGLE_1_DECIDES);
+    if !matches!(
+        zone,
+        Triangle1Zone::PD | Triangle1Zone::T1 | Triangle1Zone::T2
+    ) {
+        return keep;
     }
-    if any(&[Gas::CH4, Gas::C2H4, Gas::C2H2])
+    let t4 = inputs.triangle_4.zone;
+    let p1 = inputs.pentagon_1.zone;
+    if t4 == Some(Triangle4Zone::C) {
+        rules.push(Finding::new(
+            "consensus.triangle_4_carbonisation",
+            "Duval Triangle 4 shows possible carbonisation of paper (zone C)",
+        ));
+    }
+    // What the refinement would read. Triangle 4 proposes; Pentagon 1, which sees all five
+    // gases, must read the same kind of fault (at the CH4 corner, Triangle 4 alone when the
+    // pentagon has no answer).
+    let at_apex = zone == Triangle1Zone::PD;
+    let pentagon_kind = p1.map(from_pentagon).and_then(kind);
+    let proposal: Option<(Fault, &'static str)> = t4
+        .and_then(from_triangle_4)
+        .filter(|f| *f != fault)
+        .filter(|f| match pentagon_kind {
+            Some(p) => kind(*f) == Some(p),
+            None => at_apex,
+        })
+        .filter(|f| {
+            // Inside T1 or T2 Triangle 1 has read a thermal fault: it gives way to stray
+            // gassing, partial discharges, or (for a T2 point) overheating below 250 °C, not
+            // to Triangle 4's carbonisation zone, which only annotates.
+            at_apex
+                || matches!(f, Fault::S | Fault::PD)
+                || (*f == Fault::T1 && t4 == Some(Triangle4Zone::O))
+        })
+        .map(|f| (f, "duval_triangle_4"));
+    let Some((refined, source)) = proposal else {
+        return keep;
+    };
+    if refined == Fault::S
+        && let Some(why) = stray_gassing_ruled_out(inputs)
+    {
+        rules.push(Finding::new(
+            "consensus.not_stray_gassing",
+            format!("Triangle 4 reads stray gassing (S), but {why}: Triangle 1's {zone:?} stands"),
+        ));
+        return keep;
+    }
+    let why = if at_apex {
+        format!(
+            "the point sits at Triangle 1's CH4 corner, where partial discharges, stray gassing \
+             and low-temperature overheating meet; Duval Triangle 4 zone {} reads {}{}",
+            t4.map_or("?".to_owned(), |z| format!("{z:?}")),
+            refined.describe(),
+            p1.map_or(String::new(), |z| format!(
+                ", and Pentagon 1 ({z:?}) agrees"
+            ))
+        )
+    } else {
+        format!(
+            "Duval Triangle 4 zone {} and Pentagon 1 zone {} both read {}, a low-energy fault \
+             that Triangle 1 ({zone:?}) has no zone for",
+            t4.map_or("?".to_owned(), |z| format!("{z:?}")),
+            p1.map_or("?".to_owned(), |z| format!("{z:?}")),
+            refined.describe()
+        )
+    };
+    rules.push(Finding::new("consensus.refined_low_energy", why.clone()));
+    Typing {
+        fault: refined,
+        source: Some(source),
+        overruled: "Duval Triangle 4 and Pentagon 1 agree on a low-energy fault",
+        overruled_one: Some(("duval_triangle_1", why)),
+    }
+}
+
+/// The fault type and the method it came from (rules F1–F5 of docs/diagnosis.md, section 3).
+fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> Typing {
+    let any = |gases: &[Gas]| gases.iter().any(|gas| elevated(inputs, *gas));
+    let triangle_gases = [Gas::CH4, Gas::C2H4, Gas::C2H2];
+    // F1: a hydrocarbon of Triangle 1 is elevated.
+    if any(&triangle_gases)
         && let Some(zone) = inputs.triangle_1.zone
     {
         rules.push(Finding::new(
@@ -390,24 +544,85 @@ fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> (Fault, Option<&
                 "the point lies where IEEE (20/40 %) and IEC (10/38 %) Triangle 1 lines disagree",
             ));
         }
-        return (
-            refine_low_energy(zone, inputs, rules),
-            Some("duval_triangle_1"),
-        );
+        return refine_low_energy(zone, inputs, rules);
     }
-    if let Some(fault) = inputs.triangle_4.zone.and_then(from_triangle_4) {
+    // F2: only H2 or C2H6 (or Triangle 1 cannot be computed).
+    if any(&[Gas::H2, Gas::C2H6, Gas::CH4, Gas::C2H4, Gas::C2H2])
+        && let Some(fault) = inputs.triangle_4.zone.and_then(from_triangle_4)
+    {
         let why = match &inputs.triangle_1.not_computable {
-            Some(reason) if any(&[Gas::CH4, Gas::C2H4, Gas::C2H2]) => {
+            Some(reason) if any(&triangle_gases) => {
                 format!("Duval Triangle 1 is not computable ({reason})")
             }
             _ => "only H2 or C2H6 is elevated".to_owned(),
         };
+        if fault == Fault::S
+            && let Some(ruled_out) = stray_gassing_ruled_out(inputs)
+        {
+            rules.push(Finding::new(
+                "consensus.not_stray_gassing",
+                format!("{why}: Triangle 4 reads stray gassing (S), but {ruled_out}"),
+            ));
+            if let Some(zone) = readable_triangle_1(inputs) {
+                rules.push(Finding::new(
+                    "consensus.fault_from_triangle_1",
+                    format!("Duval Triangle 1 places the latest sample in {zone:?}"),
+                ));
+                return Typing::by(
+                    from_triangle(zone),
+                    "duval_triangle_1",
+                    "stray gassing is ruled out and Duval Triangle 1 reads the remaining gases",
+                );
+            }
+            rules.push(Finding::new(
+                "consensus.fault_undetermined",
+                "the hydrocarbons are too low for Duval Triangle 1 to type the fault",
+            ));
+            return Typing::none(Fault::Undetermined);
+        }
         rules.push(Finding::new(
             "consensus.fault_from_triangle_4",
             format!("{why}: Duval Triangle 4 reads {}", fault.describe()),
         ));
-        return (fault, Some("duval_triangle_4"));
+        return Typing::by(
+            fault,
+            "duval_triangle_4",
+            "only H2 or C2H6 is elevated, the gases Duval Triangle 4 is drawn for",
+        );
     }
+    // F3: only CO or CO2 is elevated.
+    if !any(&[Gas::H2, Gas::CH4, Gas::C2H6, Gas::C2H4, Gas::C2H2]) {
+        let co_elevated = elevated(inputs, Gas::CO);
+        if co_elevated
+            && let Some(zone) = readable_triangle_1(inputs).filter(|zone| {
+                matches!(
+                    zone,
+                    Triangle1Zone::T1 | Triangle1Zone::T2 | Triangle1Zone::T3
+                )
+            })
+        {
+            rules.push(Finding::new(
+                "consensus.thermal_fault_in_paper",
+                format!(
+                    "CO is elevated and Duval Triangle 1 reads {} from measurable hydrocarbons: \
+                     a thermal fault involving paper",
+                    from_triangle(zone).describe()
+                ),
+            ));
+            return Typing::by(
+                from_triangle(zone),
+                "duval_triangle_1",
+                "CO is elevated and Duval Triangle 1 reads a thermal fault",
+            );
+        }
+        rules.push(Finding::new(
+            "consensus.carbon_oxides_only",
+            "no H2 or hydrocarbon is elevated (the suspicion rests on CO, CO2 or TDCG): paper \
+             ageing or overheating; the oil gases are too low to type a fault",
+        ));
+        return Typing::none(Fault::Undetermined);
+    }
+    // F4: the IEC ratio code.
     if inputs.iec.ratio_code_applicability.applicable
         && let Some(fault) = inputs.iec.ratio_code.and_then(from_ratio_code)
     {
@@ -415,13 +630,162 @@ fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> (Fault, Option<&
             "consensus.fault_from_iec_ratios",
             format!("IEC 60599 ratio code {}", fault.label()),
         ));
-        return (fault, Some("iec_60599"));
+        return Typing::by(
+            fault,
+            "iec_60599",
+            "the Duval triangles cannot be computed; the IEC 60599 ratio code decides",
+        );
     }
+    // F5.
     rules.push(Finding::new(
         "consensus.fault_undetermined",
         "the Duval triangles and the IEC ratios do not identify a fault type",
     ));
-    (Fault::Undetermined, None)
+    Typing::none(Fault::Undetermined)
+}
+
+/// Triangle 1's zone when its gases add up to enough to read (see
+/// [`TRIANGLE_1_READABLE_PPM`]).
+fn readable_triangle_1(inputs: &Inputs<'_>) -> Option<Triangle1Zone> {
+    let total: f64 = inputs
+        .ieee_2019
+        .gases
+        .iter()
+        .filter(|g| matches!(g.gas, Gas::CH4 | Gas::C2H4 | Gas::C2H2))
+        .map(|g| g.level_ppm)
+        .sum();
+    inputs
+        .triangle_1
+        .zone
+        .filter(|_| total >= TRIANGLE_1_READABLE_PPM)
+}
+
+/// The broad kind of a fault, for comparing methods that name faults differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    PartialDischarge,
+    Discharge,
+    Thermal,
+    Stray,
+    Mixed,
+}
+
+fn kind(fault: Fault) -> Option<Kind> {
+    match fault {
+        Fault::PD => Some(Kind::PartialDischarge),
+        Fault::D1 | Fault::D2 => Some(Kind::Discharge),
+        Fault::T1 | Fault::T2 | Fault::T3 => Some(Kind::Thermal),
+        Fault::S => Some(Kind::Stray),
+        Fault::DT => Some(Kind::Mixed),
+        Fault::None | Fault::Undetermined => None,
+    }
+}
+
+fn stance(consensus: Kind, vote: Kind) -> Stance {
+    let part = |k: Kind| matches!(k, Kind::Discharge | Kind::Thermal);
+    if consensus == vote {
+        Stance::Agrees
+    } else if (consensus == Kind::Mixed && part(vote)) || (vote == Kind::Mixed && part(consensus)) {
+        Stance::PartlyAgrees
+    } else {
+        Stance::Disagrees
+    }
+}
+
+/// Every fault-typing method's answer: (method, answer as reported, kind).
+fn answers(inputs: &Inputs<'_>) -> Vec<(&'static str, String, Kind)> {
+    let mut out = Vec::new();
+    if let Some(zone) = inputs.triangle_1.zone
+        && let Some(k) = kind(from_triangle(zone))
+    {
+        out.push(("duval_triangle_1", format!("{zone:?}"), k));
+    }
+    if inputs.triangle_4.applicability.applicable
+        && let Some(zone) = inputs.triangle_4.zone
+        && let Some(k) = from_triangle_4(zone).and_then(kind)
+    {
+        out.push(("duval_triangle_4", format!("{zone:?}"), k));
+    }
+    if let Some(zone) = inputs.pentagon_1.zone
+        && let Some(k) = kind(from_pentagon(zone))
+    {
+        out.push(("duval_pentagon_1", format!("{zone:?}"), k));
+    }
+    if inputs.iec.ratio_code_applicability.applicable
+        && let Some(code) = inputs.iec.ratio_code
+        && let Some(k) = from_ratio_code(code).and_then(kind)
+    {
+        out.push(("iec_60599", format!("{code:?}"), k));
+    }
+    let rogers = inputs.rogers.case.and_then(|case| match case {
+        RogersCase::PartialDischarge => Some(("case 1 (PD)", Kind::PartialDischarge)),
+        RogersCase::Arcing => Some(("case 2 (arcing)", Kind::Discharge)),
+        RogersCase::LowTemperatureThermal => {
+            Some(("case 3 (low-temperature thermal)", Kind::Thermal))
+        }
+        RogersCase::ThermalBelow700C => Some(("case 4 (thermal < 700 °C)", Kind::Thermal)),
+        RogersCase::ThermalAbove700C => Some(("case 5 (thermal > 700 °C)", Kind::Thermal)),
+        RogersCase::Normal | RogersCase::NotDetermined => None,
+    });
+    if let Some((answer, k)) = rogers {
+        out.push(("rogers", answer.to_owned(), k));
+    }
+    let doernenburg = match inputs.doernenburg.fault {
+        DoernenburgFault::ThermalDecomposition => Some(("thermal decomposition", Kind::Thermal)),
+        DoernenburgFault::PartialDischarge => Some(("partial discharge", Kind::PartialDischarge)),
+        DoernenburgFault::Arcing => Some(("arcing", Kind::Discharge)),
+        DoernenburgFault::NotDetermined => None,
+    };
+    if inputs.doernenburg.fault_indicated
+        && let Some((answer, k)) = doernenburg
+    {
+        out.push(("doernenburg", answer.to_owned(), k));
+    }
+    // Overheated cellulose is what CO dominating the six gases looks like: a sign of paper,
+    // not a fault type (it is read into `paper_involved`).
+    let key_gas = inputs.key_gas.fault.and_then(|fault| match fault {
+        KeyGasFault::OverheatedOil => Some(("overheated oil", Kind::Thermal)),
+        KeyGasFault::PartialDischarge => Some(("partial discharge", Kind::PartialDischarge)),
+        KeyGasFault::Arcing => Some(("arcing", Kind::Discharge)),
+        KeyGasFault::OverheatedCellulose => None,
+    });
+    if let Some((answer, k)) = key_gas {
+        out.push(("key_gas", answer.to_owned(), k));
+    }
+    out
+}
+
+fn agreement(inputs: &Inputs<'_>, typing: &Typing) -> Agreement {
+    let mut agreement = Agreement {
+        decided_by: typing.source.map(str::to_owned),
+        ..Agreement::default()
+    };
+    let Some(consensus) = kind(typing.fault) else {
+        return agreement;
+    };
+    for (method, answer, k) in answers(inputs) {
+        if Some(method) == typing.source {
+            continue;
+        }
+        let stance = stance(consensus, k);
+        let overruled_because =
+            (stance == Stance::Disagrees).then(|| match &typing.overruled_one {
+                Some((one, why)) if *one == method => why.clone(),
+                _ => typing.overruled.to_owned(),
+            });
+        match stance {
+            Stance::Agrees => agreement.agreeing.push(method.to_owned()),
+            Stance::Disagrees => agreement.disagreeing.push(method.to_owned()),
+            Stance::PartlyAgrees => {}
+        }
+        agreement.votes.push(Vote {
+            method: method.to_owned(),
+            answer,
+            stance,
+            overruled_because,
+        });
+    }
+    agreement
 }
 
 /// Combines the method results.
@@ -439,8 +803,8 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         IecState::Alert => Severity::Caution,
         IecState::Alarm => Severity::Warning,
     };
-    // Table 3 of the 2008 guide (sampling intervals) is indexed by TDCG, so TDCG sets severity;
-    // a single gas in a higher Condition shows in `ieee_c57_104_2008.condition` only.
+    // TDCG, not the worst single gas, sets the 2008 guide's share of severity: a single gas in
+    // a higher 2008 Condition is judged by the 2019 tables gas by gas.
     let tdcg_severity = match inputs.ieee_2008.tdcg_condition {
         Some(2 | 3) => Severity::Caution,
         Some(4) => Severity::Warning,
@@ -460,11 +824,12 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         ),
     ));
 
-    let (fault, source) = if suspected {
+    let typing = if suspected {
         fault_type(inputs, &mut rules)
     } else {
-        (Fault::None, None)
+        Typing::none(Fault::None)
     };
+    let fault = typing.fault;
 
     // Escalation to critical, and what keeps a reading from it.
     let is_discharge = matches!(fault, Fault::D1 | Fault::D2);
@@ -484,25 +849,24 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
              communicates with the main tank: treated as a fault in the main tank",
         ));
     }
-    // A high-energy zone counts only when its signature gas is itself elevated: a T3 point made
-    // of a few ppm of C2H4, next to a C2H2 just over its limit, is not a hot spot to act on.
-    let signature_elevated = match fault {
-        Fault::T3 => elevated(inputs, Gas::C2H4),
-        Fault::D2 => elevated(inputs, Gas::C2H2),
-        _ => false,
-    };
-    let high_energy = signature_elevated && !oltc_explains_acetylene;
-    let runaway: Vec<&str> = inputs
-        .ieee_2019
-        .gases
+    // Only the identified fault's own gases can escalate it, each at Status 3 by itself.
+    let own: Vec<&GasStatus> = fault_gases(fault)
         .iter()
-        // Carbon oxides come from paper ageing too; acetylene from a leaking tap changer and
-        // H2/C2H6 from stray gassing say nothing about a fault in the insulation.
-        .filter(|g| !matches!(g.gas, Gas::CO | Gas::CO2))
-        .filter(|g| !(g.gas == Gas::C2H2 && oltc_explains_acetylene))
-        .filter(|g| !(fault == Fault::S && matches!(g.gas, Gas::H2 | Gas::C2H6)))
-        .filter(|g| g.table2_ppm > 0.0 && g.level_ppm >= 2.0 * g.table2_ppm)
-        .filter(|g| g.delta_exceeded || g.rate_exceeded)
+        .filter(|gas| !(**gas == Gas::C2H2 && oltc_explains_acetylene))
+        .filter_map(|gas| ieee_gas(inputs, *gas))
+        .filter(|g| at_status_3(inputs, g))
+        .collect();
+    let signature = match fault {
+        Fault::T3 => Some(Gas::C2H4),
+        Fault::D2 => Some(Gas::C2H2),
+        _ => None,
+    };
+    let high_energy = signature.is_some_and(|gas| own.iter().any(|g| g.gas == gas));
+    let runaway: Vec<&str> = own
+        .iter()
+        .filter(|g| {
+            g.table2_ppm > 0.0 && g.level_ppm >= 2.0 * g.table2_ppm && rise_is_real(inputs, g)
+        })
         .map(|g| g.gas.formula())
         .collect();
     let tdcg_runaway = inputs.ieee_2008.tdcg_condition == Some(4)
@@ -510,32 +874,39 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
             .ieee_2008
             .tdcg_rate_ppm_per_day
             .is_some_and(|r| r > 30.0);
-    let status_3 = inputs.ieee_2019.status == Status::Three;
-    let critical = if status_3 && high_energy {
+    let critical = if high_energy {
         Some(format!(
-            "Status 3 with a high-energy fault: {}",
+            "{} with its signature gas at Status 3",
             fault.describe()
         ))
-    } else if status_3 && !runaway.is_empty() {
+    } else if !runaway.is_empty() {
         Some(format!(
-            "Status 3 with {} at least twice the Table 2 limit and still rising",
+            "{} at least twice the Table 2 level and still rising",
             runaway.join(", ")
         ))
-    } else if tdcg_runaway {
-        Some("TDCG is in Condition 4 and rising more than 30 ppm/day".to_owned())
+    } else if tdcg_runaway && !own.is_empty() {
+        Some(format!(
+            "TDCG is in Condition 4 and rising more than 30 ppm/day, with {} at Status 3",
+            own.iter()
+                .map(|g| g.gas.formula())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     } else {
         None
     };
     if let Some(why) = critical {
         severity = Severity::Critical;
         rules.push(Finding::new("consensus.critical", why));
+    } else if tdcg_runaway {
+        rules.push(Finding::new(
+            "consensus.not_critical",
+            "TDCG is in Condition 4 and rising, but no gas of the identified fault is at \
+             Status 3 by itself",
+        ));
     }
 
-    let co_elevated = inputs
-        .ieee_2019
-        .gases
-        .iter()
-        .any(|g| g.gas == Gas::CO && g.status >= Status::Two);
+    let co_elevated = ieee_gas(inputs, Gas::CO).is_some_and(|g| g.status >= Status::Two);
     let paper_involved = inputs.iec.paper_involvement_suspected
         || (suspected
             && inputs.triangle_4.applicability.applicable
@@ -549,23 +920,7 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         ));
     }
 
-    // The other fault-typing methods, by family; the method the fault came from is not a
-    // witness for itself, and a mixed fault (DT) agrees with either family.
-    let mut agreement = Agreement::default();
-    if let Some(family) = fault.family() {
-        for (method, vote) in family_votes(inputs) {
-            if Some(method) == source {
-                continue;
-            }
-            match vote {
-                Some(v) if v == family || family == Family::Mixed => {
-                    agreement.agreeing.push(method.to_owned())
-                }
-                Some(_) => agreement.disagreeing.push(method.to_owned()),
-                None => {}
-            }
-        }
-    }
+    let agreement = agreement(inputs, &typing);
 
     // A jump that only a confirmation sample can tell from a sampling or lab error.
     let delta_only = inputs.ieee_2019.confirmation_sample_advised
@@ -575,7 +930,7 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
     Consensus {
         suspected,
         fault,
-        source,
+        source: typing.source,
         severity,
         recommended_action,
         paper_involved,

@@ -33,7 +33,7 @@ use crate::methods::{
 };
 
 /// The contract version this engine speaks.
-pub const CONTRACT_VERSION: u32 = 1;
+pub const CONTRACT_VERSION: u32 = 2;
 /// Name of this engine, reported in every diagnosis.
 pub const ENGINE_NAME: &str = "substation-dga";
 /// Version of this engine; a cached diagnosis is reusable only from the same version.
@@ -45,7 +45,7 @@ pub const MAX_SAMPLES: usize = 10_000;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DiagnosisRequest {
-    /// Must equal the engine's contract version (currently 1).
+    /// Must equal the engine's contract version (currently 2).
     pub contract_version: u32,
     pub asset: Asset,
     /// The transformer's samples, in any order; exact duplicates are merged.
@@ -430,4 +430,81 @@ pub fn schemas() -> [(&'static str, schemars::Schema); 2] {
         ),
         ("response.schema.json", schemars::schema_for!(Envelope)),
     ]
+}
+
+/// A method's name as an engineer reads it.
+pub fn method_name(method: &str) -> &str {
+    match method {
+        "duval_triangle_1" => "Duval Triangle 1",
+        "duval_triangle_4" => "Duval Triangle 4",
+        "duval_pentagon_1" => "Duval Pentagon 1",
+        "iec_60599" => "IEC 60599 ratios",
+        "rogers" => "Rogers ratios",
+        "doernenburg" => "Doernenburg ratios",
+        "key_gas" => "key gas",
+        other => other,
+    }
+}
+
+impl Diagnosis {
+    /// In one line: which method made the call, which agree, which disagree and why they were
+    /// overruled. `None` when no fault type was identified.
+    pub fn verdict_line(&self) -> Option<String> {
+        let decided_by = self.agreement.decided_by.as_deref()?;
+        let own = match decided_by {
+            "duval_triangle_1" => self.duval_triangle_1.zone.map(|z| format!("{z:?}")),
+            "duval_triangle_4" => self.duval_triangle_4.zone.map(|z| format!("{z:?}")),
+            "iec_60599" => self.iec_60599.ratio_code.map(|c| format!("{c:?}")),
+            _ => None,
+        };
+        let mut line = format!("{} from {}", self.fault.label(), method_name(decided_by));
+        if let Some(own) = own {
+            line.push_str(&format!(" ({own})"));
+        }
+        let list = |stance: consensus::Stance| {
+            self.agreement
+                .votes
+                .iter()
+                .filter(|v| v.stance == stance)
+                .map(|v| format!("{} ({})", method_name(&v.method), v.answer))
+                .collect::<Vec<_>>()
+        };
+        let agree = list(consensus::Stance::Agrees);
+        line.push_str("; agree: ");
+        line.push_str(&if agree.is_empty() {
+            "none".to_owned()
+        } else {
+            agree.join(", ")
+        });
+        let partly = list(consensus::Stance::PartlyAgrees);
+        if !partly.is_empty() {
+            line.push_str("; partly: ");
+            line.push_str(&partly.join(", "));
+        }
+        // Disagreeing methods grouped by the reason they were overruled.
+        let mut reasons: Vec<(&str, Vec<String>)> = Vec::new();
+        for vote in self
+            .agreement
+            .votes
+            .iter()
+            .filter(|v| v.stance == consensus::Stance::Disagrees)
+        {
+            let why = vote.overruled_because.as_deref().unwrap_or("");
+            let who = format!("{} ({})", method_name(&vote.method), vote.answer);
+            match reasons.iter_mut().find(|(r, _)| *r == why) {
+                Some((_, methods)) => methods.push(who),
+                None => reasons.push((why, vec![who])),
+            }
+        }
+        if reasons.is_empty() {
+            line.push_str("; disagree: none");
+        }
+        for (why, methods) in reasons {
+            line.push_str(&format!(
+                "; disagree: {}, overruled: {why}",
+                methods.join(", ")
+            ));
+        }
+        Some(line)
+    }
 }

@@ -6,14 +6,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::gas::{Gas, GasReadings, InvalidGasValue};
 
-/// How the oil is kept from the air; decides which IEEE C57.104-2019 limits apply when O2/N2
-/// is not reported, and whether a low O2/N2 means anything.
+/// How the oil is kept from the air; decides whether a low O2/N2 means oxygen consumption
+/// (IEC 60599). IEEE C57.104-2019 picks its limits from the measured O2/N2 alone: without
+/// O2/N2 it uses the air-breathing (> 0.2) limits whatever this says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OilPreservation {
-    /// Sealed tank (gas cushion or fully filled), no exchange with air.
+    /// No exchange with air: sealed tank (gas cushion or fully filled), or a conservator with
+    /// a bladder or membrane.
     Sealed,
-    /// Conservator open to air through a breather (free-breathing), possibly with a bladder.
+    /// Conservator open to the air through a breather (free-breathing). A conservator with a
+    /// bladder or membrane keeps the oil from the air: declare it `sealed`.
     Conservator,
     /// Nitrogen blanket over the oil.
     NitrogenBlanket,

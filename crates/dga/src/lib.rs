@@ -7,6 +7,7 @@
 pub mod consensus;
 pub mod contract;
 pub mod domain;
+pub mod evaluation;
 pub mod gas;
 pub mod geometry;
 pub mod limits;

@@ -132,26 +132,26 @@ fn bad_requests_get_a_clear_error_envelope() {
     assert_eq!((status, code.as_str()), (400, "malformed_request"));
 
     let (status, code, message) =
-        failure(br#"{"contract_version": 2, "asset": {"id": "T"}, "samples": []}"#);
+        failure(br#"{"contract_version": 1, "asset": {"id": "T"}, "samples": []}"#);
     assert_eq!(
         (status, code.as_str()),
         (409, "unsupported_contract_version")
     );
-    assert!(message.contains("version 2"), "{message}");
+    assert!(message.contains("version 1"), "{message}");
 
     let (_, code, message) =
-        failure(br#"{"contract_version": 1, "asset": {"id": "T9"}, "samples": []}"#);
+        failure(br#"{"contract_version": 2, "asset": {"id": "T9"}, "samples": []}"#);
     assert_eq!(code, "invalid_request");
     assert_eq!(message, "asset T9: no samples");
 
-    let conflicting = br#"{"contract_version": 1, "asset": {"id": "T9"}, "samples": [
+    let conflicting = br#"{"contract_version": 2, "asset": {"id": "T9"}, "samples": [
         {"date": "2024-01-01", "gases": {"h2": 5}},
         {"date": "2024-01-01", "gases": {"h2": 6}}]}"#;
     let (_, code, message) = failure(conflicting);
     assert_eq!(code, "invalid_request");
     assert!(message.contains("2024-01-01"), "{message}");
 
-    let negative = br#"{"contract_version": 1, "asset": {"id": "T9"}, "samples": [
+    let negative = br#"{"contract_version": 2, "asset": {"id": "T9"}, "samples": [
         {"date": "2024-01-01", "gases": {"co": -5}}]}"#;
     let (_, code, message) = failure(negative);
     assert_eq!(code, "invalid_request");
@@ -161,7 +161,7 @@ fn bad_requests_get_a_clear_error_envelope() {
     );
 
     let unknown_option =
-        br#"{"contract_version": 1, "asset": {"id": "T9"}, "options": {"speed": 3},
+        br#"{"contract_version": 2, "asset": {"id": "T9"}, "options": {"speed": 3},
         "samples": [{"date": "2024-01-01", "gases": {"h2": 5}}]}"#;
     let (_, code, message) = failure(unknown_option);
     assert_eq!(code, "malformed_request");
@@ -246,8 +246,8 @@ fn an_already_parsed_request_gets_the_same_answer_as_its_bytes() {
     let bad: [&[u8]; 4] = [
         br#"{}"#,
         br#"[1, 2]"#,
-        br#"{"contract_version": 2, "asset": {"id": "T"}, "samples": []}"#,
-        br#"{"contract_version": 1, "asset": {"id": "T9"}, "samples": []}"#,
+        br#"{"contract_version": 1, "asset": {"id": "T"}, "samples": []}"#,
+        br#"{"contract_version": 2, "asset": {"id": "T9"}, "samples": []}"#,
     ];
     let mut bodies: Vec<Vec<u8>> = bad.iter().map(|b| b.to_vec()).collect();
     bodies.extend(

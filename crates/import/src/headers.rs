@@ -278,6 +278,9 @@ pub struct HeaderMatch {
 pub struct Mapping {
     /// The explicit entries; the first one whose header matches wins.
     pub columns: Vec<MappedColumn>,
+    /// What a blank fault-gas cell means in workbooks of this shape, once the user chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blank_gas: Option<crate::values::BlankGas>,
 }
 
 /// One explicit entry of a [`Mapping`].
@@ -2115,6 +2118,7 @@ mod tests {
                     unit: None,
                 },
             ],
+            blank_gas: None,
         };
         let resolved = |header: &str| mapping.resolve(header);
         // Compared normalised; the first entry wins.
@@ -2174,6 +2178,7 @@ mod tests {
                 field: Field::AssetId,
                 unit: None,
             }],
+            blank_gas: None,
         };
         assert_eq!(blank.resolve(""), None);
     }
@@ -2275,6 +2280,7 @@ mod tests {
                     field: Field::Manufacturer,
                     unit: None,
                 }],
+                blank_gas: None,
             };
             prop_assert_eq!(
                 mapping.resolve(&header),

@@ -16,14 +16,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use substation_dga::{Asset, GasReadings, OilPreservation, Sample};
+use substation_dga::{Asset, Gas, GasReadings, GasValue, OilPreservation, Sample};
 
 use crate::error::ImportError;
 use crate::headers::{Field, Mapping};
 use crate::issue::{Issue, Severity, column_letter};
 use crate::memory::MappingMemory;
 use crate::source::{DEFAULT_MAX_FILE_BYTES, Format, Source, TextEncoding};
-use crate::values::{self, Cell, DateCandidate, DateSystem, DayOrder, Unit, ValueProblem};
+use crate::values::{
+    self, BlankGas, Cell, DateCandidate, DateSystem, DayOrder, Unit, ValueProblem,
+};
 
 /// How many rows from the top of a sheet are searched for its header row.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -50,6 +52,9 @@ pub struct ImportOptions<'a> {
     pub remembered: Option<&'a MappingMemory>,
     /// Settles day/month order for every date column.
     pub day_order: Option<DayOrder>,
+    /// What a blank fault-gas cell means; `None`: the choice remembered for the workbook's
+    /// header row, else not measured.
+    pub blank_gas: Option<BlankGas>,
     /// Dates after this are flagged as in the future.
     pub today: NaiveDate,
     pub cancel: Option<&'a AtomicBool>,
@@ -63,6 +68,7 @@ impl ImportOptions<'_> {
             encoding: None,
             mapping: Mapping::default(),
             remembered: None,
+            blank_gas: None,
             day_order: None,
             today,
             cancel: None,
@@ -134,6 +140,46 @@ pub struct Summary {
     pub warnings: usize,
     /// Issues by code.
     pub issues_by_code: BTreeMap<String, usize>,
+    /// What blank fault-gas cells were read as (the import batch keeps it with its samples).
+    #[serde(default)]
+    pub blank_gas: BlankGas,
+}
+
+/// Who chose the reading of blank gas cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlankGasChoice {
+    /// Nobody: blank means not measured.
+    #[default]
+    Default,
+    /// An earlier import of a workbook with the same header row.
+    Remembered,
+    /// This import's options.
+    Option,
+}
+
+/// A fault-gas column with blank cells beside values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlankColumn {
+    pub sheet: String,
+    /// Column letter.
+    pub column: String,
+    pub header: String,
+    pub gas: Gas,
+    /// Rows whose cell is blank.
+    pub blank: u64,
+    /// Rows whose cell holds a value (measured or below detection).
+    pub values: u64,
+}
+
+/// The blank gas cells of a workbook and how they were read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BlankGasReport {
+    pub applied: BlankGas,
+    pub chosen_by: BlankGasChoice,
+    /// Columns with blank cells beside values. A column with no value at all is a gas the
+    /// laboratory did not analyse: not measured whatever the choice, and not listed.
+    pub columns: Vec<BlankColumn>,
 }
 
 /// The result of an import.
@@ -150,6 +196,8 @@ pub struct Import {
     pub samples: Vec<ImportedSample>,
     pub issues: Vec<Issue>,
     pub summary: Summary,
+    #[serde(default)]
+    pub blank_gas: BlankGasReport,
 }
 
 impl Import {
@@ -280,6 +328,22 @@ fn import_unguarded(
     }
     let two_sheet_layout = plans.iter().any(|p| p.role == SheetRole::Assets);
 
+    let (applied, chosen_by) = match options.blank_gas {
+        Some(choice) => (choice, BlankGasChoice::Option),
+        None => sheets
+            .iter()
+            .filter(|sheet| sheet.role != SheetRole::Ignored)
+            .find_map(|sheet| {
+                options
+                    .remembered
+                    .and_then(|memory| memory.lookup(&sheet.signature))
+                    .and_then(|mapping| mapping.blank_gas)
+            })
+            .map_or((BlankGas::NotMeasured, BlankGasChoice::Default), |choice| {
+                (choice, BlankGasChoice::Remembered)
+            }),
+    };
+    let blank_columns = run.read_blanks(applied);
     let (assets, samples) = run.assemble(two_sheet_layout);
     let file_name = path
         .file_name()
@@ -293,6 +357,7 @@ fn import_unguarded(
         rows_read: run.rows_read,
         rows_left_out: run.rows_left_out,
         duplicates_merged: run.duplicates_merged,
+        blank_gas: applied,
         ..Summary::default()
     };
     for issue in &run.issues {
@@ -316,6 +381,11 @@ fn import_unguarded(
         samples,
         issues: run.issues,
         summary,
+        blank_gas: BlankGasReport {
+            applied,
+            chosen_by,
+            columns: blank_columns,
+        },
     })
 }
 
@@ -464,6 +534,15 @@ fn is_header_like(cell: &Cell) -> bool {
         }
         _ => false,
     }
+}
+
+/// The bit of a fault gas in a row's blank mask; O2 and N2 have none: they are always
+/// analysed together, and a blank read as zero O2 would pick the low-oxygen limits.
+fn blank_bit(gas: Gas) -> Option<u8> {
+    Gas::FAULT_GASES
+        .iter()
+        .position(|g| *g == gas)
+        .map(|i| 1u8 << i)
 }
 
 /// The explicit mapping, then one remembered for this header row's signature.
@@ -740,6 +819,8 @@ struct RowRecord {
     /// The date cell held something that is not a date (already reported).
     date_invalid: bool,
     gases: GasReadings,
+    /// Fault gases whose cell was blank, one bit each (`blank_bit`).
+    blank: u8,
     nameplate: Vec<NameplateEntry>,
     /// A samples-sheet row's nameplate, shared with the asset's previous row when equal:
     /// held for every row until the sheet ends, it must not be a copy per row.
@@ -751,6 +832,8 @@ struct RowRecord {
 struct Pending {
     asset_id: String,
     sample: Sample,
+    /// Fault gases whose cell was blank, read once the whole workbook is known.
+    blank: u8,
     sheet: String,
     /// 1-based.
     row: u32,
@@ -841,6 +924,8 @@ struct Run<'o, 'a> {
     /// Asset ids on a transformers (assets) sheet.
     registered: std::collections::HashSet<String>,
     pending: Vec<Pending>,
+    /// (sheet, gas) → its column's blank and filled cells.
+    blank_stats: BTreeMap<(String, Gas), BlankColumn>,
     /// Asset id → the nameplate of its last sample row, to share rather than copy.
     last_nameplate: HashMap<String, Arc<Vec<NameplateEntry>>>,
     /// A panic in the progress callback, passed on once the import has stopped.
@@ -860,6 +945,7 @@ impl<'o, 'a> Run<'o, 'a> {
             asset_order: Vec::new(),
             registered: std::collections::HashSet::new(),
             pending: Vec::new(),
+            blank_stats: BTreeMap::new(),
             last_nameplate: HashMap::new(),
             callback_panic: None,
         }
@@ -949,6 +1035,7 @@ impl<'o, 'a> Run<'o, 'a> {
             date: None,
             date_invalid: false,
             gases: GasReadings::default(),
+            blank: 0,
             nameplate: Vec::new(),
             shared_nameplate: None,
             failed: false,
@@ -986,7 +1073,28 @@ impl<'o, 'a> Run<'o, 'a> {
                     }
                 },
                 Field::Gas(gas) => match values::parse_gas(cell, unit.unwrap_or(Unit::Ppm)) {
-                    Ok(value) => record.gases.set(*gas, value),
+                    Ok(value) => {
+                        if let Some(bit) = blank_bit(*gas) {
+                            let stats = self
+                                .blank_stats
+                                .entry((plan.name.clone(), *gas))
+                                .or_insert_with(|| BlankColumn {
+                                    sheet: plan.name.clone(),
+                                    column: column_letter(*col),
+                                    header: header.clone(),
+                                    gas: *gas,
+                                    blank: 0,
+                                    values: 0,
+                                });
+                            if cell.is_blank() {
+                                record.blank |= bit;
+                                stats.blank += 1;
+                            } else if !value.is_not_measured() {
+                                stats.values += 1;
+                            }
+                        }
+                        record.gases.set(*gas, value)
+                    }
                     Err(problem) => {
                         self.problem(Severity::Error, plan, row, column, cell, &problem);
                         record.failed = true;
@@ -1106,20 +1214,37 @@ impl<'o, 'a> Run<'o, 'a> {
                 self.rows_left_out += 1;
                 continue;
             };
-            if let (Some(column), Some(earliest)) = (&date_column, earliest)
-                && (date < earliest || date > self.options.today)
+            // A day of grace for the laboratory's time zone; beyond it the date cannot be the
+            // day the oil was drawn, and such a sample would become the unit's latest and
+            // drive its diagnosis: the row is left out.
+            let latest_possible = self.options.today + chrono::Days::new(1);
+            if let Some(column) = &date_column
+                && date > latest_possible
             {
-                let (en, ko) = if date > self.options.today {
-                    (
-                        format!("{date} is in the future"),
-                        format!("{date}은(는) 미래 날짜입니다"),
-                    )
-                } else {
-                    (
-                        format!("{date} is before 1950"),
-                        format!("{date}은(는) 1950년 이전입니다"),
-                    )
-                };
+                let raw = record.date.as_ref().map(|d| d.2.clone());
+                self.cell_issue(
+                    Severity::Error,
+                    plan,
+                    row,
+                    column.0,
+                    &column.3,
+                    raw,
+                    "future_date",
+                    format!(
+                        "{date} is after today ({}): a sample cannot be drawn in the future",
+                        self.options.today
+                    ),
+                    format!(
+                        "{date}은(는) 오늘({}) 이후 날짜입니다: 미래에 채취한 시료는 있을 수 없습니다",
+                        self.options.today
+                    ),
+                );
+                self.rows_left_out += 1;
+                continue;
+            }
+            if let (Some(column), Some(earliest)) = (&date_column, earliest)
+                && date < earliest
+            {
                 let raw = record.date.as_ref().map(|d| d.2.clone());
                 self.cell_issue(
                     Severity::Warning,
@@ -1129,14 +1254,15 @@ impl<'o, 'a> Run<'o, 'a> {
                     &column.3,
                     raw,
                     "implausible_date",
-                    en,
-                    ko,
+                    format!("{date} is before 1950"),
+                    format!("{date}은(는) 1950년 이전입니다"),
                 );
             }
             let nameplate = record.shared_nameplate.take();
             self.pending.push(Pending {
                 asset_id,
                 sample: Sample::new(date, record.gases),
+                blank: record.blank,
                 sheet: plan.name.clone(),
                 row: row + 1,
                 nameplate,
@@ -1358,6 +1484,33 @@ impl<'o, 'a> Run<'o, 'a> {
                 ),
             });
         }
+    }
+
+    /// Reads the blank fault-gas cells as `applied` says, in columns that hold values elsewhere
+    /// (before duplicates are compared), and lists those columns.
+    fn read_blanks(&mut self, applied: BlankGas) -> Vec<BlankColumn> {
+        let columns: Vec<BlankColumn> = std::mem::take(&mut self.blank_stats)
+            .into_values()
+            .filter(|c| c.blank > 0 && c.values > 0)
+            .collect();
+        if applied == BlankGas::NotDetected {
+            for pending in self.pending.iter_mut().filter(|p| p.blank != 0) {
+                for gas in Gas::FAULT_GASES {
+                    let blank = blank_bit(gas).is_some_and(|bit| pending.blank & bit != 0);
+                    if blank
+                        && columns
+                            .iter()
+                            .any(|c| c.gas == gas && c.sheet == pending.sheet)
+                    {
+                        pending
+                            .sample
+                            .gases
+                            .set(gas, GasValue::BelowDetection { limit: None });
+                    }
+                }
+            }
+        }
+        columns
     }
 
     /// Merges exact duplicates, leaves out conflicting ones, and builds the assets.

@@ -13,8 +13,10 @@ pub mod values;
 
 pub use error::ImportError;
 pub use import::{
-    Import, ImportOptions, ImportedSample, Progress, SheetMapping, SheetRole, Summary, import_file,
+    BlankColumn, BlankGasChoice, BlankGasReport, Import, ImportOptions, ImportedSample, Progress,
+    SheetMapping, SheetRole, Summary, import_file,
 };
 pub use issue::{Issue, Severity};
 pub use memory::MappingMemory;
 pub use source::{Format, TextEncoding};
+pub use values::BlankGas;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ImportError;
 use crate::headers::Mapping;
 use crate::import::{Import, SheetRole};
+use crate::values::BlankGas;
 
 /// Mappings by header signature ([`crate::headers::signature`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -56,7 +57,8 @@ impl MappingMemory {
         std::fs::rename(&temporary, path).map_err(io)
     }
 
-    /// Remembers `mapping` for the header signature of every sheet the import read.
+    /// Remembers `mapping` for the header signature of every sheet the import read, keeping a
+    /// blank-cell choice remembered earlier when `mapping` makes none.
     pub fn remember(&mut self, import: &Import, mapping: &Mapping) {
         if mapping.columns.is_empty() {
             return;
@@ -66,8 +68,27 @@ impl MappingMemory {
             .iter()
             .filter(|s| s.role != SheetRole::Ignored)
         {
+            let entry = self
+                .by_signature
+                .entry(sheet.signature.clone())
+                .or_default();
+            let blank_gas = mapping.blank_gas.or(entry.blank_gas);
+            *entry = mapping.clone();
+            entry.blank_gas = blank_gas;
+        }
+    }
+
+    /// Remembers what blank gas cells mean for workbooks with the header rows of `import`.
+    pub fn remember_blank_gas(&mut self, import: &Import, choice: BlankGas) {
+        for sheet in import
+            .sheets
+            .iter()
+            .filter(|s| s.role != SheetRole::Ignored)
+        {
             self.by_signature
-                .insert(sheet.signature.clone(), mapping.clone());
+                .entry(sheet.signature.clone())
+                .or_default()
+                .blank_gas = Some(choice);
         }
     }
 

@@ -7,6 +7,7 @@
 //! Nothing here knows rows or columns; the caller adds that to the messages.
 
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use serde::{Deserialize, Serialize};
 use substation_dga::GasValue;
 use substation_dga::gas::MAX_PLAUSIBLE_PPM;
 
@@ -650,6 +651,37 @@ pub enum DateSystem {
     Excel1900,
     /// Old Mac Excel: serial 0 = 1904-01-01.
     Excel1904,
+}
+
+/// What a blank cell in a fault-gas column means. Many laboratory exports leave a gas blank
+/// when it was not detected; others when it was not analysed. Both readings are legitimate,
+/// so the workbook's owner chooses (CLI `--blank-gas`, the desktop preview), and the choice is
+/// remembered with the header mapping of the workbook's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlankGas {
+    /// The gas was not analysed: it takes no part (the default).
+    #[default]
+    NotMeasured,
+    /// The gas was looked for and not found: it counts as zero.
+    NotDetected,
+}
+
+impl BlankGas {
+    pub fn key(self) -> &'static str {
+        match self {
+            BlankGas::NotMeasured => "not_measured",
+            BlankGas::NotDetected => "not_detected",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<BlankGas> {
+        match key {
+            "not_measured" | "not-measured" => Some(BlankGas::NotMeasured),
+            "not_detected" | "not-detected" => Some(BlankGas::NotDetected),
+            _ => None,
+        }
+    }
 }
 
 /// Order of day and month in a date written with the year last.

@@ -339,7 +339,8 @@ fn day_month_order_is_settled_by_the_column_or_refused() {
 }
 
 #[test]
-fn old_and_future_dates_are_warnings() {
+fn old_dates_are_warnings_and_future_dates_errors() {
+    // Today is 2025-11-01 (common::options); a day of grace covers the laboratory's time zone.
     let dir = scratch("plausible");
     let path = dir.join("plausible.xlsx");
     xlsx(
@@ -351,21 +352,42 @@ fn old_and_future_dates_are_warnings() {
                 sample_row("T-1", day(1949, 12, 31)),
                 sample_row("T-1", day(1950, 1, 1)),
                 sample_row("T-1", day(2031, 1, 1)),
+                sample_row("T-1", day(2025, 11, 2)),
+                sample_row("T-1", day(2025, 11, 3)),
             ],
         )],
     );
     let import = read(&path);
     assert_eq!(
         issue_codes(&import),
-        ["implausible_date@Samples!B2", "implausible_date@Samples!B4"]
+        [
+            "future_date@Samples!B4",
+            "future_date@Samples!B6",
+            "implausible_date@Samples!B2"
+        ]
     );
-    assert!(
-        import
-            .issues
-            .iter()
-            .all(|i| i.severity == Severity::Warning)
+    let future = import
+        .issues
+        .iter()
+        .find(|i| i.code == "future_date")
+        .expect("future date");
+    assert_eq!(future.severity, Severity::Error);
+    assert_eq!(
+        future.message_en,
+        "2031-01-01 is after today (2025-11-01): a sample cannot be drawn in the future"
     );
-    assert_eq!(import.samples.len(), 3, "warnings keep the row");
+    let old = import
+        .issues
+        .iter()
+        .find(|i| i.code == "implausible_date")
+        .expect("old date");
+    assert_eq!(old.severity, Severity::Warning);
+    let dates: Vec<_> = import.samples.iter().map(|s| s.sample.date).collect();
+    assert_eq!(
+        dates,
+        [day(1949, 12, 31), day(1950, 1, 1), day(2025, 11, 2)],
+        "the warning keeps its row, the errors leave theirs out, tomorrow is within grace"
+    );
 }
 
 #[test]
@@ -1256,5 +1278,151 @@ fn an_ods_that_expands_past_the_cell_limit_is_refused() {
     );
     let import = read(&path);
     assert!(import.issues.is_empty(), "{:#?}", import.issues);
+    assert_eq!(import.samples.len(), 1);
+}
+
+/// Rows whose C2H2 (column G) is blank beside measured values, a CO column (H) the laboratory
+/// never filled, and one blank O2 (J).
+fn blank_gas_workbook(name: &str) -> std::path::PathBuf {
+    let dir = scratch(name);
+    let path = dir.join("blanks.xlsx");
+    let row = |id: &'static str, date, c2h2: W, o2: W| {
+        vec![
+            W::S(id),
+            W::D(date),
+            W::N(12.0),
+            W::N(6.0),
+            W::N(4.0),
+            W::N(3.0),
+            c2h2,
+            W::Blank,
+            W::N(2400.0),
+            o2,
+            W::N(52000.0),
+        ]
+    };
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![
+                sample_header(),
+                row("T-1", day(2024, 1, 1), W::N(0.5), W::N(19000.0)),
+                row("T-1", day(2024, 6, 1), W::Blank, W::Blank),
+                row("T-2", day(2024, 1, 1), W::Blank, W::N(19000.0)),
+            ],
+        )],
+    );
+    path
+}
+
+#[test]
+fn blank_gas_cells_are_read_as_the_workbook_owner_says() {
+    use substation_dga::{Gas, GasValue};
+    use substation_import::{BlankGas, BlankGasChoice};
+    let path = blank_gas_workbook("blank-gas");
+    let gas_of = |import: &substation_import::Import, id: &str, date, gas| {
+        import
+            .samples
+            .iter()
+            .find(|s| s.asset_id == id && s.sample.date == date)
+            .map(|s| s.sample.gases.get(gas))
+            .expect("sample")
+    };
+    // By default a blank is "not measured"; the report names the column and counts.
+    let default = read(&path);
+    assert_eq!(default.blank_gas.applied, BlankGas::NotMeasured);
+    assert_eq!(default.blank_gas.chosen_by, BlankGasChoice::Default);
+    let columns: Vec<String> = default
+        .blank_gas
+        .columns
+        .iter()
+        .map(|c| {
+            format!(
+                "{}!{} {}: {} blank, {} values",
+                c.sheet, c.column, c.gas, c.blank, c.values
+            )
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        ["Samples!G C2H2: 2 blank, 1 values"],
+        "CO was never filled: not listed"
+    );
+    assert_eq!(
+        gas_of(&default, "T-2", day(2024, 1, 1), Gas::C2H2),
+        GasValue::NotMeasured
+    );
+    assert_eq!(default.summary.blank_gas, BlankGas::NotMeasured);
+
+    // Read as "not detected": C2H2 counts as zero; the never-filled CO and the blank O2 do not.
+    let mut told = options();
+    told.blank_gas = Some(BlankGas::NotDetected);
+    let detected = import_file(&path, &told).expect("import");
+    assert_eq!(detected.blank_gas.chosen_by, BlankGasChoice::Option);
+    assert_eq!(detected.summary.blank_gas, BlankGas::NotDetected);
+    assert_eq!(
+        gas_of(&detected, "T-2", day(2024, 1, 1), Gas::C2H2),
+        GasValue::BelowDetection { limit: None }
+    );
+    assert_eq!(
+        gas_of(&detected, "T-1", day(2024, 1, 1), Gas::C2H2),
+        GasValue::Measured(0.5)
+    );
+    assert_eq!(
+        gas_of(&detected, "T-1", day(2024, 6, 1), Gas::CO),
+        GasValue::NotMeasured
+    );
+    assert_eq!(
+        gas_of(&detected, "T-1", day(2024, 6, 1), Gas::O2),
+        GasValue::NotMeasured
+    );
+
+    // Remembered for the header row: the next workbook of that shape reads the same way.
+    let mut memory = substation_import::MappingMemory::default();
+    memory.remember_blank_gas(&detected, BlankGas::NotDetected);
+    let mut later = options();
+    later.remembered = Some(&memory);
+    let again = import_file(&path, &later).expect("import");
+    assert_eq!(again.blank_gas.applied, BlankGas::NotDetected);
+    assert_eq!(again.blank_gas.chosen_by, BlankGasChoice::Remembered);
+    // A later header mapping for the same shape keeps the choice.
+    let mut kept = memory.clone();
+    kept.remember(
+        &again,
+        &substation_import::headers::Mapping {
+            columns: vec![substation_import::headers::MappedColumn {
+                header: "Asset ID".into(),
+                field: substation_import::headers::Field::AssetId,
+                unit: None,
+            }],
+            blank_gas: None,
+        },
+    );
+    assert!(
+        kept.by_signature
+            .values()
+            .all(|m| m.blank_gas == Some(BlankGas::NotDetected))
+    );
+}
+
+#[test]
+fn a_row_of_blank_gases_is_still_a_row_without_gas_values() {
+    use substation_import::BlankGas;
+    let dir = scratch("blank-row");
+    let path = dir.join("blank-row.xlsx");
+    let mut empty = vec![W::S("T-1"), W::D(day(2024, 3, 1))];
+    empty.extend(std::iter::repeat_n(W::Blank, 9));
+    xlsx(
+        &path,
+        &[(
+            "Samples",
+            vec![sample_header(), sample_row("T-1", day(2024, 1, 1)), empty],
+        )],
+    );
+    let mut told = options();
+    told.blank_gas = Some(BlankGas::NotDetected);
+    let import = import_file(&path, &told).expect("import");
+    assert_eq!(issue_codes(&import), ["no_gas_values@Samples!3"]);
     assert_eq!(import.samples.len(), 1);
 }

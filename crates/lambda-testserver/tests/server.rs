@@ -170,7 +170,10 @@ fn assert_normal(answer: &Answer, asset_id: &str) {
     let envelope = answer.json();
     assert_eq!(envelope["status"], 200, "{envelope}");
     assert_eq!(envelope["response"]["asset_id"], asset_id);
-    assert_eq!(envelope["response"]["contract_version"], 1);
+    assert_eq!(
+        envelope["response"]["contract_version"],
+        substation_dga::CONTRACT_VERSION
+    );
 }
 
 fn assert_throttled(answer: &Answer) {

@@ -127,8 +127,8 @@ mod tests {
         for event in [
             json!({"hello": "world"}),
             json!("just a string"),
-            json!({"contract_version": 1, "asset": {"id": "T1"}, "samples": "none"}),
-            json!({"contract_version": 1, "asset": {"id": "T1"}, "samples": [], "speed": 3}),
+            json!({"contract_version": 2, "asset": {"id": "T1"}, "samples": "none"}),
+            json!({"contract_version": 2, "asset": {"id": "T1"}, "samples": [], "speed": 3}),
         ] {
             let answer = invoke_value(event.clone()).await;
             assert_eq!(answer["status"], 400, "{event}");
@@ -140,7 +140,7 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_contract_version_gets_409() {
         let mut request = fleet().into_iter().next().expect("a request");
-        request["contract_version"] = json!(2);
+        request["contract_version"] = json!(1);
         let answer = invoke_value(request).await;
         assert_eq!(answer["status"], 409);
         assert_eq!(answer["error"]["code"], "unsupported_contract_version");
@@ -149,7 +149,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_the_engine_refuses_is_an_answer_not_an_error() {
         let answer =
-            invoke_value(json!({"contract_version": 1, "asset": {"id": "T9"}, "samples": []}))
+            invoke_value(json!({"contract_version": 2, "asset": {"id": "T9"}, "samples": []}))
                 .await;
         assert_eq!(answer["status"], 400);
         assert_eq!(answer["error"]["code"], "invalid_request");
@@ -212,7 +212,7 @@ mod tests {
         assert!(log.contains("duration_us="), "{log}");
         assert!(!log.contains("987654"), "{log}");
 
-        let log = logged(json!({"contract_version": 1, "asset": {"id": "T\nX"},
+        let log = logged(json!({"contract_version": 2, "asset": {"id": "T\nX"},
             "samples": [{"date": "2024-01-01", "gases": {"h2": "123456.5"}}]}));
         assert_eq!(log.lines().count(), 1, "{log}");
         assert!(log.contains("outcome=\"malformed_request\""), "{log}");

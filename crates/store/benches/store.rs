@@ -58,6 +58,7 @@ fn fleet() -> Import {
         samples,
         issues: Vec::new(),
         summary: Summary::default(),
+        blank_gas: Default::default(),
     }
 }
 

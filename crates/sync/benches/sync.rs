@@ -106,6 +106,7 @@ fn fleet(n: usize) -> Import {
         samples,
         issues: Vec::new(),
         summary: Summary::default(),
+        blank_gas: Default::default(),
     }
 }
 

@@ -35,10 +35,11 @@ export function isErrorView(value: unknown): value is ErrorView {
 export const api = {
   appInfo: (systemLanguage: string) => invoke<AppInfo>("app_info", { systemLanguage }),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
-  openWorkbook: (path: string, mapping: HeaderChoice[], onProgress: (p: OpenProgress) => void) => {
+  /** `blankGas`: what a blank gas cell means ("not_detected" | "not_measured"); null keeps the remembered choice. */
+  openWorkbook: (path: string, mapping: HeaderChoice[], onProgress: (p: OpenProgress) => void, blankGas: string | null = null) => {
     const channel = new Channel<OpenProgress>();
     channel.onmessage = onProgress;
-    return invoke<OpenedWorkbook>("open_workbook", { path, mapping, onProgress: channel });
+    return invoke<OpenedWorkbook>("open_workbook", { path, mapping, blankGas, onProgress: channel });
   },
   /** Stops the workbook being opened; nothing of it is stored. */
   cancelOpen: () => invoke<boolean>("cancel_open"),

@@ -92,7 +92,7 @@ class AppState {
   }
 
   /** Opens a workbook (a drop, the dialog, the sample, the test hook or a new mapping). */
-  async openPath(path: string, mapping: HeaderChoice[] = []) {
+  async openPath(path: string, mapping: HeaderChoice[] = [], blankGas: string | null = null) {
     if (this.opening) return;
     const previous = this.screen;
     this.opening = { file: fileNameOf(path), sheet: "", rows: 0 };
@@ -100,7 +100,7 @@ class AppState {
     try {
       const opened = await api.openWorkbook(path, mapping, (p) => {
         if (this.opening) this.opening = { ...this.opening, sheet: p.sheet, rows: p.rows_read };
-      });
+      }, blankGas);
       this.opened = opened;
       this.issues = opened.issues;
       this.assetId = null;
@@ -119,6 +119,14 @@ class AppState {
     } finally {
       this.opening = null;
     }
+  }
+
+  /** Reads the open workbook again with blank gas cells meaning `reading` ("not_detected" |
+   * "not_measured"); the choice is remembered for workbooks with the same header row. */
+  async rereadBlankGas(reading: string) {
+    const opened = this.opened;
+    if (!opened || opened.blank_gas === reading) return;
+    await this.openPath(opened.path, [], reading);
   }
 
   async loadMoreIssues() {

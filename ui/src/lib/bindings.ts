@@ -88,6 +88,8 @@ columns: Array<MappedColumnView>, unrecognised: Array<string>, };
 
 export type MappedColumnView = { column: string, header: string, field: string, };
 
+export type BlankColumnView = { sheet: string, column: string, header: string, gas: string, blank: number, values: number, };
+
 export type OpenedWorkbook = { batch_id: number | null, file_name: string, path: string, format: string, assets: number, samples: number, first_sample: string | null, last_sample: string | null, rows_read: number, rows_left_out: number, duplicates_merged: number, errors: number, warnings: number, 
 /**
  * The first issues (errors first); `issues` pages through all of them.
@@ -97,6 +99,18 @@ issues: Array<IssueView>, issues_total: number, sheets: Array<SheetView>,
  * Nothing usable was found: the header-mapping assistant should open.
  */
 needs_mapping: boolean, 
+/**
+ * What blank gas cells were read as: `not_measured` or `not_detected`.
+ */
+blank_gas: string, 
+/**
+ * Who chose: `default`, `remembered` (an earlier choice for this header row) or `option`.
+ */
+blank_gas_chosen_by: string, 
+/**
+ * Gas columns with blank cells beside values (the ones the choice decides).
+ */
+blank_gas_columns: Array<BlankColumnView>, 
 /**
  * What the cache gained.
  */
@@ -161,7 +175,23 @@ export type DiagnosisView = { engine: string, latest_sample: string, samples_use
 /**
  * The recommended action in one sentence, and its machine form.
  */
-action: string, action_code: string, resample_within_days: number, expert_review: boolean, agreeing: Array<string>, disagreeing: Array<string>, 
+action: string, action_code: string, resample_within_days: number, expert_review: boolean, 
+/**
+ * The method whose reading is the fault (e.g. `duval_triangle_1`), when one is.
+ */
+decided_by: string | null, agreeing: Array<string>, 
+/**
+ * Methods naming one part of a mixed fault.
+ */
+partly_agreeing: Array<string>, disagreeing: Array<string>, 
+/**
+ * Each disagreeing method and why the consensus did not follow it (English).
+ */
+overruled: Array<[string, string]>, 
+/**
+ * Who made the call, who agrees, who disagrees and why, in one English line.
+ */
+verdict_line: string | null, 
 /**
  * The consensus rules first, then each method's findings.
  */

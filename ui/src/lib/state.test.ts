@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { AppInfo, FleetFilter, FleetPage, FleetRowView, HeaderChoice, OpenedWorkbook, RunRequest, RunSummary } from "./bindings";
 
 const calls: FleetFilter[] = [];
-const opens: { path: string; mapping: HeaderChoice[] }[] = [];
+const opens: { path: string; mapping: HeaderChoice[]; blankGas: string | null }[] = [];
 const runs: RunRequest[] = [];
 let openOnStart: string | null = null;
 const settings = {
@@ -20,12 +20,14 @@ vi.mock("./api", () => ({
     })),
     history: vi.fn(async () => ({ batches: [], runs: [], outbox_pending: 0, cached_assets: 0 })),
     headerFields: vi.fn(async () => []),
-    openWorkbook: vi.fn(async (path: string, mapping: HeaderChoice[]): Promise<OpenedWorkbook> => {
-      opens.push({ path, mapping });
+    openWorkbook: vi.fn(async (path: string, mapping: HeaderChoice[], _progress: unknown, blankGas: string | null = null): Promise<OpenedWorkbook> => {
+      opens.push({ path, mapping, blankGas });
       return {
         batch_id: 4, file_name: "f.xlsx", path, format: "xlsx", assets: 1, samples: 1, first_sample: null, last_sample: null,
         rows_read: 1, rows_left_out: 0, duplicates_merged: 0, errors: 0, warnings: 0, issues: [], issues_total: 0,
-        sheets: [], needs_mapping: false, assets_new: 1, samples_new: 1, samples_updated: 0, millis: 1,
+        sheets: [], needs_mapping: false, blank_gas: blankGas ?? "not_measured", blank_gas_chosen_by: blankGas ? "option" : "default",
+        blank_gas_columns: [{ sheet: "Samples", column: "G", header: "C2H2", gas: "C2H2", blank: 3, values: 9 }],
+        assets_new: 1, samples_new: 1, samples_updated: 0, millis: 1,
       };
     }),
     diagnose: vi.fn(async (request: RunRequest): Promise<RunSummary> => {
@@ -134,9 +136,22 @@ describe("app start and history", () => {
     openOnStart = "C:\\DGA\\fleet.xlsx";
     await app.init();
     await settle();
-    expect(opens).toEqual([{ path: "C:\\DGA\\fleet.xlsx", mapping: [] }]);
+    expect(opens).toEqual([{ path: "C:\\DGA\\fleet.xlsx", mapping: [], blankGas: null }]);
     expect(app.screen).toBe("workspace");
     expect(app.opened?.batch_id).toBe(4);
+  });
+
+  it("reads the workbook again when the reader says what a blank gas cell means", async () => {
+    openOnStart = "C:\\DGA\\fleet.xlsx";
+    await app.init();
+    await settle();
+    expect(app.opened?.blank_gas).toBe("not_measured");
+    await app.rereadBlankGas("not_measured");
+    expect(opens).toHaveLength(1);
+    await app.rereadBlankGas("not_detected");
+    expect(opens[1]).toEqual({ path: "C:\\DGA\\fleet.xlsx", mapping: [], blankGas: "not_detected" });
+    expect(app.opened?.blank_gas).toBe("not_detected");
+    expect(app.opened?.blank_gas_chosen_by).toBe("option");
   });
 
   it("opens nothing when launched without a workbook", async () => {

@@ -199,7 +199,7 @@ pub fn deflate(bytes: &[u8]) -> Vec<u8> {
 pub fn response_for(asset_id: &str) -> Vec<u8> {
     deflate(
         serde_json::json!({
-            "contract_version": 1,
+            "contract_version": 2,
             "asset_id": asset_id,
             "severity": "caution",
             "rules": ["a", "b", "c"],

@@ -132,7 +132,7 @@ pub fn doernenburg(gases: &GasReadings) -> Doernenburg {
         fits(&r4, |v| v > 0.4),
     ]);
     let arcing = all(&[
-        fits(&r1, |v| (0.1..=1.0).contains(&v)),
+        fits(&r1, |v| v > 0.1 && v < 1.0),
         fits(&r2, |v| v > 0.75),
         fits(&r3, |v| v > 0.3),
         fits(&r4, |v| v < 0.4),

@@ -217,6 +217,19 @@ fn pentagon<Z>(gases: &GasReadings, classify: fn(Point) -> Z) -> DuvalPentagon<Z
     let Some(percents) = percent_shares(PENTAGON_GASES.map(|gas| gases.level(gas))) else {
         return failed("H2 + C2H6 + CH4 + C2H4 + C2H2 is zero (none detected)".to_owned());
     };
+    // One gas alone puts the centroid on its own axis, which is a zone boundary (H2: S|D1): the
+    // position restates which gas was found and says nothing of a fault.
+    let detected: Vec<Gas> = PENTAGON_GASES
+        .iter()
+        .zip(percents)
+        .filter(|(_, share)| *share > 0.0)
+        .map(|(gas, _)| *gas)
+        .collect();
+    if let [only] = detected.as_slice() {
+        return failed(format!(
+            "only {only} detected: a pentagon needs at least two of its five gases"
+        ));
+    }
     let Some(point) = centroid(percents) else {
         return failed("the gas pentagon has no area".to_owned());
     };
@@ -289,6 +302,27 @@ mod tests {
         // Arcing: C2H2 and H2.
         let d2 = centroid([30.0, 2.0, 8.0, 25.0, 35.0]).expect("d2");
         assert_eq!(classify_pentagon_1(d2), Pentagon1Zone::D2, "{d2:?}");
+    }
+
+    #[test]
+    fn one_gas_alone_has_no_zone() {
+        // "Only H2 detected", a common laboratory result: not D1 (issue 15, point 5).
+        let only_h2 = GasReadings::default()
+            .with(Gas::H2, 120.0)
+            .with(Gas::CH4, 0.0)
+            .with(Gas::C2H6, 0.0)
+            .with(Gas::C2H4, 0.0)
+            .with(Gas::C2H2, 0.0);
+        let p1 = pentagon_1(&only_h2);
+        assert_eq!(p1.zone, None);
+        assert_eq!(
+            p1.not_computable.as_deref(),
+            Some("only H2 detected: a pentagon needs at least two of its five gases")
+        );
+        assert_eq!(pentagon_2(&only_h2).zone, None);
+        // A second gas, however little, gives a position.
+        let two = only_h2.with(Gas::CH4, 5.0);
+        assert!(pentagon_1(&two).zone.is_some());
     }
 
     #[test]

@@ -12,9 +12,10 @@
 //! both the concentration and its rate of increase are above them, or when the ratio code is
 //! D2 (high-energy arcing) with concentrations above typical.
 //!
-//! Ratio rows overlap (D1/D2 between 1 and 2.5 of C2H2/C2H4, and PD within T1 since T1 sets
-//! no condition on two ratios); the more specific or more severe row wins, in the order PD,
-//! D2, D1, T3, T2, T1. "NS" (non-significant) cells set no condition.
+//! Ratio rows overlap (D1/D2 between 1 and 2.5 of C2H2/C2H4); the more specific or more severe
+//! row wins, in the order PD, D2, D1, T3, T2, T1. "NS" (non-significant) cells set no
+//! condition; the T1 row's CH4/H2 cell, printed "> 1 but NS", requires CH4/H2 > 1 (without it
+//! every acetylene-rich sample with little C2H4 read T1).
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -90,7 +91,7 @@ pub fn classify_ratios(
         RatioCode::T3
     } else if r1(|v| v < 0.1) && r2(|v| v > 1.0) && r3(|v| (1.0..=4.0).contains(&v)) {
         RatioCode::T2
-    } else if r3(|v| v < 1.0) {
+    } else if r2(|v| v > 1.0) && r3(|v| v < 1.0) {
         RatioCode::T1
     } else {
         RatioCode::ND
@@ -381,7 +382,17 @@ mod tests {
         let c = |a: f64, b: f64, c: f64| classify_ratios(Some(a), Some(b), Some(c));
         assert_eq!(c(0.0, 0.05, 0.1), PD);
         assert_eq!(c(5.0, 0.05, 0.1), PD, "C2H2/C2H4 is NS for PD");
-        assert_eq!(c(0.0, 0.1, 0.1), T1, "CH4/H2 = 0.1 is not < 0.1");
+        assert_eq!(
+            c(0.0, 0.1, 0.1),
+            ND,
+            "CH4/H2 = 0.1 is neither < 0.1 (PD) nor > 1 (T1)"
+        );
+        assert_eq!(c(0.0, 1.01, 0.1), T1);
+        assert_eq!(
+            c(3.0, 0.5, 0.5),
+            ND,
+            "acetylene-rich with H2 above CH4 is not T1"
+        );
         assert_eq!(c(1.5, 0.3, 3.0), D2, "D1/D2 overlap goes to D2");
         assert_eq!(c(2.6, 0.3, 3.0), D1);
         assert_eq!(c(1.5, 0.3, 1.5), D1);
@@ -393,7 +404,12 @@ mod tests {
         assert_eq!(c(0.05, 2.0, 1.0), T2);
         assert_eq!(c(0.05, 2.0, 0.99), T1);
         assert_eq!(c(0.5, 0.5, 1.5), ND);
-        assert_eq!(classify_ratios(None, None, Some(0.5)), T1);
+        assert_eq!(
+            classify_ratios(None, None, Some(0.5)),
+            ND,
+            "T1 needs CH4/H2"
+        );
+        assert_eq!(classify_ratios(None, Some(2.0), Some(0.5)), T1);
         assert_eq!(classify_ratios(None, Some(0.05), None), ND);
     }
 

@@ -121,8 +121,9 @@ pub fn evaluate(history: &History, limits: &Ieee2008Limits) -> Ieee2008 {
         .chain(tdcg_condition)
         .max()
         .unwrap_or(1);
-    // Table 3 is indexed by the TDCG condition; individual gases only raise the reported one.
-    let interval_condition = tdcg_condition.unwrap_or(condition);
+    // The guide gives a transformer one condition, the highest of any gas and TDCG; Table 3
+    // reads the interval for that condition in the column of the TDCG rate.
+    let interval_condition = condition;
     Ieee2008 {
         condition,
         tdcg_ppm,
@@ -193,6 +194,15 @@ mod tests {
         assert!((rate - 1314.0 / 30.0).abs() < 1e-9);
         assert_eq!(r.sampling_interval_days, 7);
         assert_eq!(r.condition, 3);
+    }
+
+    #[test]
+    fn one_gas_sets_the_condition_and_its_interval() {
+        // C2H2 40 > 35: Condition 4, although TDCG 10+10+10+10+40+100 = 180 is in Condition 1.
+        let h = history(&[(2024, 1, 1, [10.0, 10.0, 10.0, 10.0, 40.0, 100.0])]);
+        let r = evaluate(&h, Ieee2008Limits::builtin());
+        assert_eq!((r.condition, r.tdcg_condition), (4, Some(1)));
+        assert_eq!(r.sampling_interval_days, 7);
     }
 
     #[test]
