@@ -8,7 +8,7 @@
 // server, relaunches and reviews the cached results offline. Screenshots go to
 // $SUBSTATION_SCREENSHOTS.
 
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   attr, check, clickId, dataDir, launch, messy, openPath, runFleet, sampleFleet, saveSettings, shot,
@@ -42,6 +42,27 @@ try {
   check((await issue.getAttribute("data-sheet")) !== "", "issues name their sheet");
   check(Number(await issue.getAttribute("data-row")) > 1, "issues name their row");
   await shot(browser, "03-issues");
+
+  state.step = "blank gas cells";
+  // A laboratory export that leaves undetected acetylene blank: the preview counts the blanks
+  // and asks what they mean; the answer is remembered for workbooks with the same headers.
+  const blanks = join(dataDir, "lab-blanks.csv");
+  writeFileSync(
+    blanks,
+    "Asset ID,Date sampled,H2 (ppm),CH4 (ppm),C2H6 (ppm),C2H4 (ppm),C2H2 (ppm),CO (ppm),CO2 (ppm)\n" +
+      "BL-1,2024-01-10,30,45,20,60,0.8,400,3000\nBL-1,2024-07-10,35,50,22,70,,420,3100\n" +
+      "BL-2,2024-02-01,12,6,4,3,,300,2400\n",
+  );
+  await openPath(browser, blanks);
+  await waitAttr(browser, "blank-gas", "data-reading", "not_measured");
+  check((await attr(browser, "blank-gas", "data-chosen-by")) === "default", "blank cells read by default at first");
+  await clickId(browser, "blank-gas-not_detected");
+  await waitAttr(browser, "blank-gas", "data-chosen-by", "option");
+  check((await attr(browser, "blank-gas", "data-reading")) === "not_detected", "blank cells now read as not detected");
+  await shot(browser, "03b-blank-gas");
+  await openPath(browser, blanks);
+  await waitAttr(browser, "blank-gas", "data-chosen-by", "remembered");
+  check((await attr(browser, "blank-gas", "data-reading")) === "not_detected", "the reading is remembered");
 
   state.step = "embedded run";
   await openPath(browser, sampleFleet);
@@ -98,6 +119,8 @@ try {
   check(Number(await attr(browser, "duval-triangle", "data-points")) > 0, "Duval triangle has the sample path");
   check(Number(await attr(browser, "duval-pentagon", "data-points")) > 0, "Duval pentagon has the sample path");
   check((await attr(browser, "diagnosis-panel", "data-stored")) === "true", "a stored diagnosis");
+  const decidedBy = await attr(browser, "diagnosis-decided", "data-decided-by");
+  check(/^(duval_triangle_[14]|iec_60599)$/.test(decidedBy ?? ""), `the method that made the call is named (${decidedBy})`);
   await shot(browser, "08-transformer");
 
   state.step = "Korean";

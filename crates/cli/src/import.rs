@@ -144,7 +144,7 @@ fn print_report(import: &Import) {
         println!("blank gas cells read as {reading} ({why}):");
         for c in &blank.columns {
             println!(
-                "  {} {}!{} ({}): {} blank beside {} value(s)",
+                "  {} {}!{} ({}): {} blank, {} with a value",
                 c.gas, c.sheet, c.column, c.header, c.blank, c.values
             );
         }

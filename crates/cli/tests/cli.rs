@@ -397,7 +397,7 @@ fn import_reads_blank_gas_cells_as_told_and_remembers_it() {
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(
         text.contains("blank gas cells read as not measured (the default;")
-            && text.contains("C2H2 lab!G (C2H2 (ppm)): 1 blank beside 1 value(s)"),
+            && text.contains("C2H2 lab!G (C2H2 (ppm)): 1 blank, 1 with a value"),
         "{text}"
     );
     // Told: stored that way, and remembered for this header row.

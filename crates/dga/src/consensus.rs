@@ -718,13 +718,13 @@ fn answers(inputs: &Inputs<'_>) -> Vec<(&'static str, String, Kind)> {
         out.push(("iec_60599", format!("{code:?}"), k));
     }
     let rogers = inputs.rogers.case.and_then(|case| match case {
-        RogersCase::PartialDischarge => Some(("case 1 (PD)", Kind::PartialDischarge)),
-        RogersCase::Arcing => Some(("case 2 (arcing)", Kind::Discharge)),
+        RogersCase::PartialDischarge => Some(("case 1, PD", Kind::PartialDischarge)),
+        RogersCase::Arcing => Some(("case 2, arcing", Kind::Discharge)),
         RogersCase::LowTemperatureThermal => {
-            Some(("case 3 (low-temperature thermal)", Kind::Thermal))
+            Some(("case 3, low-temperature thermal", Kind::Thermal))
         }
-        RogersCase::ThermalBelow700C => Some(("case 4 (thermal < 700 °C)", Kind::Thermal)),
-        RogersCase::ThermalAbove700C => Some(("case 5 (thermal > 700 °C)", Kind::Thermal)),
+        RogersCase::ThermalBelow700C => Some(("case 4, thermal < 700 °C", Kind::Thermal)),
+        RogersCase::ThermalAbove700C => Some(("case 5, thermal > 700 °C", Kind::Thermal)),
         RogersCase::Normal | RogersCase::NotDetermined => None,
     });
     if let Some((answer, k)) = rogers {

@@ -438,6 +438,10 @@ mod tests {
         let t1 = t.table1_90th_percentile.get(OxygenBand::HighOxygen);
         assert_eq!(t1.get(AgeBand::UnknownAge).get(Gas::H2), Some(40.0));
         assert_eq!(t1.get(AgeBand::Age1To9).get(Gas::CO2), Some(3500.0));
+        // The disputed cell (docs/diagnosis.md, section 4): 75, with the majority of the
+        // open transcriptions.
+        let low = t.table1_90th_percentile.get(OxygenBand::LowOxygen);
+        assert_eq!(low.get(AgeBand::Age10To30).get(Gas::H2), Some(75.0));
         let t2 = t.table2_95th_percentile.get(OxygenBand::LowOxygen);
         assert_eq!(t2.get(AgeBand::AgeOver30).get(Gas::C2H6), Some(250.0));
         let t4 = t.table4_rate_per_year.get(OxygenBand::HighOxygen);

@@ -266,7 +266,7 @@ export const en = {
   "dx.disagreeing": "Disagree",
   "dx.partly": "Partly",
   "blank.title": "Blank gas cells",
-  "blank.counts": "{blank} blank beside {values} values",
+  "blank.counts": "{blank} blank · {values} with a value",
   "blank.question": "A blank gas cell in this workbook means",
   "blank.not_measured": "not measured (the gas takes no part)",
   "blank.not_detected": "not detected (counts as 0 ppm)",
