@@ -20,6 +20,18 @@ const HEADERS: [&str; 9] = [
     "Diagnosed at",
 ];
 
+/// A CSV cell that a spreadsheet would not run as a formula: text beginning with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return gets a leading apostrophe, which Excel and LibreOffice
+/// show as text (the usual defence against CSV injection; names come from lab workbooks and
+/// other laptops). The xlsx export needs none: it writes every cell as a string cell.
+fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
 fn cells(row: &FleetRowView) -> [String; 9] {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     [
@@ -70,7 +82,7 @@ impl App {
                     .map_err(|e| failed(e.to_string()))?;
                 for row in &rows {
                     writer
-                        .write_record(cells(row))
+                        .write_record(cells(row).map(inert))
                         .map_err(|e| failed(e.to_string()))?;
                 }
                 writer.flush().map_err(|e| failed(e.to_string()))?;

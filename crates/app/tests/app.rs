@@ -908,3 +908,40 @@ fn the_preview_reports_blank_gas_cells_and_the_reading_chosen_is_kept() {
         "invalid_settings"
     );
 }
+
+#[test]
+fn a_csv_export_never_hands_a_formula_to_the_spreadsheet() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let lab = dir.path().join("names.csv");
+    std::fs::write(
+        &lab,
+        "Asset ID,Name,Substation,Date sampled,H2 (ppm),CH4 (ppm),C2H6 (ppm),C2H4 (ppm),C2H2 (ppm),CO (ppm),CO2 (ppm)\n\
+         T-1,\"=HYPERLINK(\"\"http://example.com\"\",\"\"open\"\")\",+North,2024-01-10,12,6,4,3,0,300,2400\n\
+         T-2,@SUM(A1),-South,2024-01-10,12,6,4,3,0,300,2400\n\
+         T-3,Plain name,East,2024-01-10,12,6,4,3,0,300,2400\n",
+    )
+    .expect("write");
+    open(&app, &lab);
+    let out = dir.path().join("fleet.csv");
+    app.export(&out, ExportFormat::Csv, &FleetFilter::default())
+        .expect("csv");
+    let mut reader = csv::Reader::from_path(&out).expect("csv back");
+    let mut names = Vec::new();
+    for record in reader.records() {
+        let record = record.expect("record");
+        names.push((record[1].to_owned(), record[2].to_owned()));
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            (
+                "'=HYPERLINK(\"http://example.com\",\"open\")".to_owned(),
+                "'+North".to_owned()
+            ),
+            ("'@SUM(A1)".to_owned(), "'-South".to_owned()),
+            ("Plain name".to_owned(), "East".to_owned()),
+        ]
+    );
+}

@@ -1,25 +1,22 @@
 //! The consensus: one fault, one severity and one action an engineer can act on, with the
-//! rules that led there. The choices are ours (documented in docs/diagnosis.md); each is
-//! traceable to a method result in the same response.
+//! rules that led there and which method made the call. The rule set is written as tables in
+//! docs/diagnosis.md, section 3 (F1–F5 fault type, R1–R6 refinements, S1 and E1–E5 severity),
+//! each row with its test; this module is their code. In short:
 //!
 //! - **Suspected fault**: IEEE C57.104-2019 Status 2 or 3, IEC 60599 alert or alarm, or an
 //!   IEEE C57.104-2008 TDCG Condition of 2 or more.
-//! - **Fault type** is read only from gases that are themselves elevated (IEEE Status ≥ 2, or
-//!   above the IEC typical value or rate): ratios of trace gases are noise.
-//!   - CH4, C2H4 or C2H2 elevated: Duval Triangle 1; a PD or T1 point that Triangle 4 calls S,
-//!     PD or O (or that Pentagon 1 calls S) takes that reading, since Triangle 1 has no
-//!     stray-gassing zone and sees PD only at ≥ 98 % CH4;
-//!   - only H2 or C2H6 elevated: Duval Triangle 4 (PD, S, O → T1, C → T2);
-//!   - otherwise the IEC ratio code when IEC finds it applicable, else "undetermined";
-//!   - only CO/CO2 elevated: "undetermined" (paper ageing or overheating, see `paper_involved`).
-//! - **Severity**: normal; caution (Status 2, IEC alert, TDCG Condition 2–3); warning (Status 3,
-//!   IEC alarm, TDCG Condition 4); critical when Status 3 comes with a high-energy fault (D2 or
-//!   T3) whose signature gas (C2H2, C2H4) is itself elevated, or with H2 or a hydrocarbon at twice its Table 2 limit and still rising, or when TDCG
-//!   is in Condition 4 and rising more than 30 ppm/day. Not critical: D1/D2 that C2H2/H2 blames
-//!   on a communicating tap changer; H2 and C2H6 of stray gassing.
-//! - **Action**: normal → routine sampling (12 months); caution → resample in 3 months (1 month
-//!   when only a step change triggered it); warning → expert review, resample within 1 month;
-//!   critical → expert review and consider removal from service, resample within 1 week.
+//! - **Fault type** is read only from elevated gases, and from Duval Triangle 1 only when its
+//!   gases add up to at least 10 ppm. Triangle 1 decides; Triangle 4 with Pentagon 1 refine
+//!   its PD, T1 and T2 readings (stray gassing, partial discharges, low-temperature
+//!   overheating) when they agree, and stray gassing is ruled out at levels, CO or acetylene
+//!   it cannot explain. Triangle 4 types H2/C2H6-only gas; CO with measurable hydrocarbons in
+//!   a thermal zone is a thermal fault in paper.
+//! - **Severity**: the highest of IEEE 2019, IEC 60599 and the TDCG condition; critical only
+//!   through the identified fault's own gases at Status 3 (a high-energy signature gas, a gas
+//!   at twice Table 2 still rising beyond a laboratory's repeatability, or a runaway TDCG with
+//!   such a gas).
+//! - **Action** follows the severity: routine sampling, resample, expert review, or expert
+//!   review and consider removal from service.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -228,8 +225,9 @@ pub fn repeatability_ppm(level_ppm: f64) -> f64 {
 pub const TRIANGLE_1_READABLE_PPM: f64 = 10.0;
 
 /// The gases a fault makes; only these can make its verdict critical. Stray gassing, an
-/// undetermined fault and no fault make none. CO and CO2 are never among them: paper ageing
-/// raises them in healthy units.
+/// undetermined fault and no fault make none. CO and CO2 are never among them, not even for a
+/// fault in paper: ageing raises them in healthy units, and a paper fault that needs the unit
+/// out of service shows in the hydrocarbons it makes too; CO alone asks for an expert review.
 pub fn fault_gases(fault: Fault) -> &'static [Gas] {
     match fault {
         Fault::PD => &[Gas::H2, Gas::CH4],
@@ -331,7 +329,16 @@ fn elevated(inputs: &Inputs<'_>, gas: Gas) -> bool {
 /// A gas at IEEE Status 3 by itself: above its Table 2 level, or rising faster than Table 4 by
 /// more than a laboratory's repeatability over the window.
 fn at_status_3(inputs: &Inputs<'_>, g: &GasStatus) -> bool {
-    g.level_ppm > g.table2_ppm || (g.rate_exceeded && rise_is_real(inputs, g))
+    let span_years = inputs
+        .ieee_2019
+        .rate_window
+        .as_ref()
+        .map(|w| w.months / 12.0);
+    let trend = g.rate_exceeded
+        && g.rate_ppm_per_year
+            .zip(span_years)
+            .is_some_and(|(rate, years)| rate * years >= repeatability_ppm(g.level_ppm));
+    g.level_ppm > g.table2_ppm || trend
 }
 
 /// At or above this level of H2, CH4 or C2H6 the gases are not stray gassing, which is
@@ -350,12 +357,17 @@ fn stray_gassing_ruled_out(inputs: &Inputs<'_>) -> Option<String> {
             ));
         }
     }
+    // CO above Table 2 alone is common in old units (paper ageing); it rules stray gassing
+    // out only when it is extreme or still rising.
     if inputs.iec.paper_involvement_suspected
-        || ieee_gas(inputs, Gas::CO).is_some_and(|g| g.level_ppm > g.table2_ppm)
+        || ieee_gas(inputs, Gas::CO).is_some_and(|g| {
+            g.level_ppm >= 2.0 * g.table2_ppm
+                || (g.level_ppm > g.table2_ppm && rise_is_real(inputs, g))
+        })
     {
         return Some(
-            "CO points to paper (CO2/CO below 3, or CO above its Table 2 level); stray gassing \
-             comes from the oil alone"
+            "CO points to paper (CO2/CO below 3, or CO at twice its Table 2 level or above it \
+             and rising); stray gassing comes from the oil alone"
                 .to_owned(),
         );
     }
@@ -418,8 +430,10 @@ struct Typing {
     source: Option<&'static str>,
     /// Why a method that disagrees was overruled, for every method.
     overruled: &'static str,
-    /// A more specific reason for one method (Triangle 1 when a refinement overrules it).
-    overruled_one: Option<(&'static str, String)>,
+    /// A more specific reason for some methods (Triangle 1 when a refinement overrules it;
+    /// Triangle 4 and Pentagon 1 when their stray-gassing reading is ruled out). Each of these
+    /// disagrees whenever its answer differs from the fault, even within the same kind.
+    overruled_some: Vec<(&'static str, String)>,
 }
 
 const TRIANGLE_1_DECIDES: &str = "Duval Triangle 1 decides the fault type when a hydrocarbon is \
@@ -431,7 +445,7 @@ impl Typing {
             fault,
             source: None,
             overruled: "",
-            overruled_one: None,
+            overruled_some: Vec::new(),
         }
     }
 
@@ -440,7 +454,7 @@ impl Typing {
             fault,
             source: Some(source),
             overruled,
-            overruled_one: None,
+            overruled_some: Vec::new(),
         }
     }
 }
@@ -465,28 +479,29 @@ fn refine_low_energy(zone: Triangle1Zone, inputs: &Inputs<'_>, rules: &mut Vec<F
             "Duval Triangle 4 shows possible carbonisation of paper (zone C)",
         ));
     }
-    // What the refinement would read. Triangle 4 proposes; Pentagon 1, which sees all five
-    // gases, must read the same kind of fault (at the CH4 corner, Triangle 4 alone when the
-    // pentagon has no answer).
+    // What the refinement would read. Triangle 4 proposes. At the CH4 corner Pentagon 1,
+    // which sees all five gases, must read the same kind of fault (or have no answer); inside
+    // T1 or T2, where Triangle 1 has read a thermal fault, it must read the very zone (S for
+    // S, PD for PD, T1 for O on a T2 point), and Triangle 4's carbonisation zone C only
+    // annotates.
     let at_apex = zone == Triangle1Zone::PD;
-    let pentagon_kind = p1.map(from_pentagon).and_then(kind);
-    let proposal: Option<(Fault, &'static str)> = t4
-        .and_then(from_triangle_4)
-        .filter(|f| *f != fault)
-        .filter(|f| match pentagon_kind {
-            Some(p) => kind(*f) == Some(p),
-            None => at_apex,
-        })
-        .filter(|f| {
-            // Inside T1 or T2 Triangle 1 has read a thermal fault: it gives way to stray
-            // gassing, partial discharges, or (for a T2 point) overheating below 250 °C, not
-            // to Triangle 4's carbonisation zone, which only annotates.
-            at_apex
-                || matches!(f, Fault::S | Fault::PD)
-                || (*f == Fault::T1 && t4 == Some(Triangle4Zone::O))
-        })
-        .map(|f| (f, "duval_triangle_4"));
-    let Some((refined, source)) = proposal else {
+    let proposal: Option<Fault> =
+        t4.and_then(from_triangle_4)
+            .filter(|f| *f != fault)
+            .filter(|f| {
+                if at_apex {
+                    p1.is_none_or(|p| kind(from_pentagon(p)) == kind(*f))
+                } else {
+                    matches!(
+                        (t4, p1),
+                        (Some(Triangle4Zone::S), Some(Pentagon1Zone::S))
+                            | (Some(Triangle4Zone::PD), Some(Pentagon1Zone::PD))
+                    ) || (zone == Triangle1Zone::T2
+                        && t4 == Some(Triangle4Zone::O)
+                        && p1 == Some(Pentagon1Zone::T1))
+                }
+            });
+    let Some(refined) = proposal else {
         return keep;
     };
     if refined == Fault::S
@@ -496,23 +511,29 @@ fn refine_low_energy(zone: Triangle1Zone, inputs: &Inputs<'_>, rules: &mut Vec<F
             "consensus.not_stray_gassing",
             format!("Triangle 4 reads stray gassing (S), but {why}: Triangle 1's {zone:?} stands"),
         ));
-        return keep;
+        let reason = format!("stray gassing is ruled out: {why}");
+        return Typing {
+            overruled_some: vec![
+                ("duval_triangle_4", reason.clone()),
+                ("duval_pentagon_1", reason),
+            ],
+            ..keep
+        };
     }
+    let t4_name = t4.map_or("?".to_owned(), |z| format!("{z:?}"));
     let why = if at_apex {
         format!(
             "the point sits at Triangle 1's CH4 corner, where partial discharges, stray gassing \
-             and low-temperature overheating meet; Duval Triangle 4 zone {} reads {}{}",
-            t4.map_or("?".to_owned(), |z| format!("{z:?}")),
+             and low-temperature overheating meet; Duval Triangle 4 zone {t4_name} reads {}{}",
             refined.describe(),
             p1.map_or(String::new(), |z| format!(
-                ", and Pentagon 1 ({z:?}) agrees"
+                ", and Pentagon 1 ({z:?}) reads the same kind of fault"
             ))
         )
     } else {
         format!(
-            "Duval Triangle 4 zone {} and Pentagon 1 zone {} both read {}, a low-energy fault \
-             that Triangle 1 ({zone:?}) has no zone for",
-            t4.map_or("?".to_owned(), |z| format!("{z:?}")),
+            "Duval Triangle 4 zone {t4_name} and Pentagon 1 zone {} both read {}, which \
+             Triangle 1 ({zone:?}) cannot tell from its own zone",
             p1.map_or("?".to_owned(), |z| format!("{z:?}")),
             refined.describe()
         )
@@ -520,9 +541,13 @@ fn refine_low_energy(zone: Triangle1Zone, inputs: &Inputs<'_>, rules: &mut Vec<F
     rules.push(Finding::new("consensus.refined_low_energy", why.clone()));
     Typing {
         fault: refined,
-        source: Some(source),
-        overruled: "Duval Triangle 4 and Pentagon 1 agree on a low-energy fault",
-        overruled_one: Some(("duval_triangle_1", why)),
+        source: Some("duval_triangle_4"),
+        overruled: if at_apex {
+            "at Triangle 1's CH4 corner Duval Triangle 4 types the fault"
+        } else {
+            "Duval Triangle 4 and Pentagon 1 agree on a low-energy reading"
+        },
+        overruled_some: vec![("duval_triangle_1", why)],
     }
 }
 
@@ -532,7 +557,21 @@ fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> Typing {
     let triangle_gases = [Gas::CH4, Gas::C2H4, Gas::C2H2];
     // F1: a hydrocarbon of Triangle 1 is elevated.
     if any(&triangle_gases)
-        && let Some(zone) = inputs.triangle_1.zone
+        && inputs.triangle_1.zone.is_some()
+        && readable_triangle_1(inputs).is_none()
+    {
+        rules.push(Finding::new(
+            "consensus.fault_undetermined",
+            format!(
+                "CH4 + C2H4 + C2H2 add up to less than {} ppm: a laboratory's scatter moves \
+                 Duval Triangle 1's shares too far to type the fault; resample",
+                num(TRIANGLE_1_READABLE_PPM)
+            ),
+        ));
+        return Typing::none(Fault::Undetermined);
+    }
+    if any(&triangle_gases)
+        && let Some(zone) = readable_triangle_1(inputs)
     {
         rules.push(Finding::new(
             "consensus.fault_from_triangle_1",
@@ -587,7 +626,11 @@ fn fault_type(inputs: &Inputs<'_>, rules: &mut Vec<Finding>) -> Typing {
         return Typing::by(
             fault,
             "duval_triangle_4",
-            "only H2 or C2H6 is elevated, the gases Duval Triangle 4 is drawn for",
+            if inputs.triangle_1.zone.is_none() {
+                "Duval Triangle 1 cannot be computed; Duval Triangle 4 types the fault"
+            } else {
+                "only H2 or C2H6 is elevated, the gases Duval Triangle 4 is drawn for"
+            },
         );
     }
     // F3: only CO or CO2 is elevated.
@@ -767,12 +810,19 @@ fn agreement(inputs: &Inputs<'_>, typing: &Typing) -> Agreement {
         if Some(method) == typing.source {
             continue;
         }
-        let stance = stance(consensus, k);
-        let overruled_because =
-            (stance == Stance::Disagrees).then(|| match &typing.overruled_one {
-                Some((one, why)) if *one == method => why.clone(),
-                _ => typing.overruled.to_owned(),
-            });
+        let special = typing
+            .overruled_some
+            .iter()
+            .find(|(one, _)| *one == method)
+            .map(|(_, why)| why.clone());
+        let stance = match &special {
+            // A method the consensus overruled by name disagrees even within the same kind
+            // (Triangle 1's T2 refined to T1).
+            Some(_) if answer != typing.fault.label() => Stance::Disagrees,
+            _ => stance(consensus, k),
+        };
+        let overruled_because = (stance == Stance::Disagrees)
+            .then(|| special.unwrap_or_else(|| typing.overruled.to_owned()));
         match stance {
             Stance::Agrees => agreement.agreeing.push(method.to_owned()),
             Stance::Disagrees => agreement.disagreeing.push(method.to_owned()),
@@ -830,6 +880,21 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
         Typing::none(Fault::None)
     };
     let fault = typing.fault;
+
+    let co_elevated = ieee_gas(inputs, Gas::CO).is_some_and(|g| g.status >= Status::Two);
+    let paper_involved = inputs.iec.paper_involvement_suspected
+        || (suspected
+            && (inputs.triangle_4.applicability.applicable
+                || typing.source == Some("duval_triangle_4"))
+            && inputs.triangle_4.zone == Some(Triangle4Zone::C))
+        || (co_elevated && inputs.key_gas.fault == Some(KeyGasFault::OverheatedCellulose));
+    if paper_involved {
+        rules.push(Finding::new(
+            "consensus.paper_involved",
+            "paper insulation is probably involved (CO2/CO below 3, Triangle 4 zone C, or CO \
+             dominant and flagged by IEEE C57.104-2019 screening)",
+        ));
+    }
 
     // Escalation to critical, and what keeps a reading from it.
     let is_discharge = matches!(fault, Fault::D1 | Fault::D2);
@@ -903,20 +968,6 @@ pub fn decide(inputs: &Inputs<'_>) -> Consensus {
             "consensus.not_critical",
             "TDCG is in Condition 4 and rising, but no gas of the identified fault is at \
              Status 3 by itself",
-        ));
-    }
-
-    let co_elevated = ieee_gas(inputs, Gas::CO).is_some_and(|g| g.status >= Status::Two);
-    let paper_involved = inputs.iec.paper_involvement_suspected
-        || (suspected
-            && inputs.triangle_4.applicability.applicable
-            && inputs.triangle_4.zone == Some(Triangle4Zone::C))
-        || (co_elevated && inputs.key_gas.fault == Some(KeyGasFault::OverheatedCellulose));
-    if paper_involved {
-        rules.push(Finding::new(
-            "consensus.paper_involved",
-            "paper insulation is probably involved (CO2/CO below 3, Triangle 4 zone C, or CO \
-             dominant and flagged by IEEE C57.104-2019 screening)",
         ));
     }
 

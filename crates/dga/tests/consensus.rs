@@ -90,8 +90,8 @@ fn arcing_is_critical_unless_a_communicating_tap_changer_explains_it() {
 fn a_runaway_low_temperature_fault_is_not_stray_gassing() {
     // A T1/S signature (H2 and C2H6 high, CH4 moderate, no C2H4) with TDCG jumping from 620
     // to 6360 ppm in 30 days: Condition 4 and 191 ppm/day. Triangle 1: CH4 1200, C2H4 40 →
-    // 96.8 % CH4 → T1; Triangle 4 would read S, but C2H6 2000 is far beyond twice its Table 2
-    // level (40): not stray gassing. C2H6 and H2 are T1's own gases, above Table 2 and rising.
+    // 96.8 % CH4 → T1; Triangle 4 would read S, but C2H6 2000 is far above the 1,000 ppm that
+    // stray gassing can reach: not stray gassing. C2H6 and H2 are T1's own gases, above Table 2 and rising.
     let before = air([300.0, 100.0, 100.0, 2.0, 0.0, 118.0, 2000.0]);
     let after = air([3000.0, 1200.0, 2000.0, 40.0, 0.0, 120.0, 2100.0]);
     let d = history(Some(false), &[(0, before), (30, after)]);
@@ -166,7 +166,7 @@ fn a_healthy_unit_is_left_alone() {
 fn hydrogen_alone_is_typed_by_triangle_4_and_marked_applicable() {
     // H2 150 > Table 2 (90): Status 3. CH4, C2H4 and C2H2 at trace levels, below every
     // screening limit, so Triangle 1 is not used. Triangle 4: H2 150, C2H6 2, CH4 1 →
-    // 98 % H2, 1.3 % C2H6, 0.7 % CH4 → S; below twice Table 2, stray gassing can make it.
+    // 98 % H2, 1.3 % C2H6, 0.7 % CH4 → S; at 150 ppm, stray gassing can make it.
     let d = history(
         Some(false),
         &[(0, air([150.0, 1.0, 2.0, 5.0, 0.0, 100.0, 1000.0]))],

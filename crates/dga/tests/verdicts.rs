@@ -104,24 +104,94 @@ fn massive_partial_discharges_are_pd_not_stray_gassing() {
     }
 }
 
+/// Triangle 1 T1 (CH4 20 of 21), Triangle 4 S, Pentagon 1 S: a stray-gassing signature, with
+/// CH4 at its air-breathing Table 1 level (20) so that a hydrocarbon is elevated.
+const STRAY: [f64; 5] = [60.0, 20.0, 18.0, 1.0, 0.0];
+
+fn with_oxides(oil: [f64; 5], scale: f64, co: f64, co2: f64) -> GasReadings {
+    let [h2, ch4, c2h6, c2h4, c2h2] = oil.map(|v| v * scale);
+    air([h2, ch4, c2h6, c2h4, c2h2, co, co2])
+}
+
+#[test]
+fn stray_gassing_when_triangle_4_and_pentagon_1_both_read_it() {
+    // R2: a T1 point that Triangle 4 and Pentagon 1 both read as S, at low levels, no paper.
+    let d = run(&[(0, with_oxides(STRAY, 1.0, 300.0, 2_400.0))]);
+    assert_eq!(d.fault, Fault::S, "{:#?}", d.rules);
+    assert!(codes(&d).contains(&"consensus.refined_low_energy"));
+    assert_eq!(d.agreement.decided_by.as_deref(), Some("duval_triangle_4"));
+    let t1 = d
+        .agreement
+        .votes
+        .iter()
+        .find(|v| v.method == "duval_triangle_1")
+        .expect("Triangle 1 voted");
+    assert_eq!((t1.answer.as_str(), t1.stance), ("T1", Stance::Disagrees));
+}
+
+#[test]
+fn stray_gassing_is_ruled_out_by_paper_acetylene_or_level() {
+    // R5, three ways; each time Triangle 1's T1 stands and the reason is given.
+    let cases = [
+        // CO 1,000 with CO2/CO = 2: a fault in paper (IEC 60599).
+        (
+            with_oxides(STRAY, 1.0, 1_000.0, 2_000.0),
+            "CO points to paper",
+        ),
+        // Acetylene at its Table 1 level (2), still a T1 point (C2H2 1.9 % of the three).
+        (
+            air([300.0, 100.0, 90.0, 5.0, 2.0, 300.0, 2_400.0]),
+            "stray gassing makes no acetylene",
+        ),
+        // Twenty times the gases: H2 1,200 ppm is no stray gassing.
+        (
+            with_oxides(STRAY, 20.0, 300.0, 2_400.0),
+            "far above the few hundred ppm",
+        ),
+    ];
+    for (gases, reason) in cases {
+        let d = run(&[(0, gases)]);
+        assert_eq!(
+            d.duval_triangle_4.zone,
+            Some(substation_dga::methods::duval_triangles::Triangle4Zone::S)
+        );
+        assert_eq!(d.fault, Fault::T1, "{reason}: {:#?}", d.rules);
+        assert!(
+            message(&d, "consensus.not_stray_gassing").contains(reason),
+            "{reason}: {:#?}",
+            d.rules
+        );
+        let t4 = d
+            .agreement
+            .votes
+            .iter()
+            .find(|v| v.method == "duval_triangle_4")
+            .expect("Triangle 4 voted");
+        assert!(
+            t4.overruled_because
+                .as_deref()
+                .is_some_and(|why| why.contains(reason)),
+            "{t4:?}"
+        );
+    }
+}
+
 #[test]
 fn a_thermal_fault_in_paper_is_not_stray_gassing() {
     // CO climbing to 2,900 ppm with CO2/CO about 2 (paper, IEC 60599); the latest sample sits
-    // in Triangle 1 T1 (CH4 180, C2H4 15 → 7.7 % C2H4) and Triangle 4 would read S
-    // (H2 150, C2H6 120, CH4 180 → 33 % H2, 27 % C2H6).
+    // in Triangle 1 T1 (CH4 180, C2H4 15 → 7.7 % C2H4); Triangle 4 reads S (H2 150, C2H6 120,
+    // CH4 180 → 33 % H2, 27 % C2H6), Pentagon 1 T1.
     let d = run(&[
         (0, air([50.0, 60.0, 40.0, 5.0, 0.0, 800.0, 2_000.0])),
         (180, air([100.0, 120.0, 80.0, 10.0, 0.0, 2_000.0, 4_500.0])),
         (360, air([150.0, 180.0, 120.0, 15.0, 0.0, 2_900.0, 6_000.0])),
     ]);
+    assert_eq!(
+        d.duval_triangle_4.zone,
+        Some(substation_dga::methods::duval_triangles::Triangle4Zone::S)
+    );
     assert_eq!(d.fault, Fault::T1, "{:#?}", d.rules);
     assert!(d.paper_involved);
-    assert!(
-        message(&d, "consensus.not_stray_gassing").contains("CO points to paper")
-            || !codes(&d).contains(&"consensus.refined_low_energy"),
-        "{:#?}",
-        d.rules
-    );
 }
 
 #[test]
@@ -215,24 +285,82 @@ fn triangle_4_reads_the_ch4_corner_and_names_its_zone() {
 }
 
 #[test]
-fn triangle_4_refines_a_t2_point_only_with_pentagon_1() {
-    // Triangle 1 T2 (CH4 1660, C2H4 1140 → 41 % C2H4); Triangle 4 O (H2 5.9 %, C2H6 51 %);
-    // Pentagon 1 T1: both read overheating below 250-300 °C.
+fn triangle_4_refines_a_t2_point_only_with_pentagon_1_in_t1() {
+    use substation_dga::methods::duval_pentagons::Pentagon1Zone;
+    use substation_dga::methods::duval_triangles::{Triangle1Zone, Triangle4Zone};
+    // R4: Triangle 1 T2 (CH4 1660, C2H4 1140 → 41 % C2H4); Triangle 4 O (H2 5.9 %,
+    // C2H6 51 %); Pentagon 1 T1: both read overheating below 250-300 °C.
     let d = run(&[(
         0,
         air([220.0, 1_660.0, 1_880.0, 1_140.0, 0.0, 410.0, 2_430.0]),
     )]);
     assert_eq!(
-        d.duval_triangle_1.zone,
-        Some(substation_dga::methods::duval_triangles::Triangle1Zone::T2)
+        (
+            d.duval_triangle_1.zone,
+            d.duval_triangle_4.zone,
+            d.duval_pentagon_1.zone
+        ),
+        (
+            Some(Triangle1Zone::T2),
+            Some(Triangle4Zone::O),
+            Some(Pentagon1Zone::T1)
+        )
     );
-    if d.duval_pentagon_1.zone == Some(substation_dga::methods::duval_pentagons::Pentagon1Zone::T1)
-    {
-        assert_eq!(d.fault, Fault::T1, "{:#?}", d.rules);
-        assert!(codes(&d).contains(&"consensus.refined_low_energy"));
-    } else {
-        assert_eq!(d.fault, Fault::T2, "{:#?}", d.rules);
-    }
+    assert_eq!(d.fault, Fault::T1, "{:#?}", d.rules);
+    assert!(codes(&d).contains(&"consensus.refined_low_energy"));
+    // Triangle 1 (T2), overruled within the thermal kind, is listed as disagreeing, with why.
+    let t1 = d
+        .agreement
+        .votes
+        .iter()
+        .find(|v| v.method == "duval_triangle_1")
+        .expect("Triangle 1 voted");
+    assert_eq!(t1.stance, Stance::Disagrees, "{t1:?}");
+    assert!(t1.overruled_because.is_some());
+
+    // Not when Pentagon 1 reads T2 like Triangle 1 (H2 10, CH4 100, C2H6 100, C2H4 90).
+    let d = run(&[(0, air([10.0, 100.0, 100.0, 90.0, 0.0, 300.0, 2_400.0]))]);
+    assert_eq!(
+        (d.duval_triangle_4.zone, d.duval_pentagon_1.zone),
+        (Some(Triangle4Zone::O), Some(Pentagon1Zone::T2))
+    );
+    assert_eq!(d.fault, Fault::T2, "{:#?}", d.rules);
+    assert_eq!(d.agreement.decided_by.as_deref(), Some("duval_triangle_1"));
+}
+
+#[test]
+fn triangle_4_carbonisation_only_annotates_a_thermal_point() {
+    // R6: Triangle 1 T1 (CH4 200, C2H4 20), Triangle 4 C (CH4 83 %, C2H6 8 %).
+    let d = run(&[(0, air([20.0, 200.0, 20.0, 20.0, 0.0, 300.0, 2_400.0]))]);
+    assert_eq!(
+        d.duval_triangle_4.zone,
+        Some(substation_dga::methods::duval_triangles::Triangle4Zone::C)
+    );
+    assert_eq!(d.fault, Fault::T1, "{:#?}", d.rules);
+    assert!(codes(&d).contains(&"consensus.triangle_4_carbonisation"));
+    assert!(!codes(&d).contains(&"consensus.refined_low_energy"));
+    assert!(d.paper_involved);
+}
+
+#[test]
+fn a_few_ppm_of_hydrocarbons_do_not_type_a_fault() {
+    // Sealed unit: C2H2 2.5 over its Table 2 level (2), CH4 3, C2H4 2: Triangle 1 would read
+    // D2 from 7.5 ppm. Too little to type (F1's floor): undetermined, a warning, not critical.
+    let mut g = gases([
+        Some(20.0),
+        Some(3.0),
+        Some(2.0),
+        Some(2.0),
+        Some(2.5),
+        Some(200.0),
+        Some(2_000.0),
+    ]);
+    g = g.with(Gas::O2, 1_500.0).with(Gas::N2, 60_000.0);
+    let d = run(&[(0, g)]);
+    assert_eq!(d.ieee_c57_104_2019.status.number(), 3);
+    assert_eq!(d.fault, Fault::Undetermined, "{:#?}", d.rules);
+    assert_eq!(d.severity, Severity::Warning);
+    assert!(message(&d, "consensus.fault_undetermined").contains("less than 10 ppm"));
 }
 
 // Point 5: an H2-only sample.
@@ -314,6 +442,19 @@ fn a_high_energy_fault_is_critical_when_its_signature_gas_is_at_status_3() {
     let d = run(&[(0, air([30.0, 10.0, 2.0, 40.0, 80.0, 300.0, 2_500.0]))]);
     assert_eq!((d.fault, d.severity), (Fault::D2, Severity::Critical));
     assert!(message(&d, "consensus.critical").contains("signature gas"));
+}
+
+#[test]
+fn a_runaway_tdcg_makes_critical_with_a_fault_gas_at_status_3() {
+    // E3: TDCG from 580 to 4,737 ppm in 20 days (Condition 4, 208 ppm/day); Triangle 1 T2
+    // (CH4 55, C2H4 40); CH4 55 above its Table 2 level (50), not twice it: neither E1 nor E2.
+    let before = air([20.0, 30.0, 10.0, 20.0, 0.0, 500.0, 3_000.0]);
+    let after = air([30.0, 55.0, 12.0, 40.0, 0.0, 4_600.0, 3_500.0]);
+    let d = run(&[(0, before), (20, after)]);
+    assert_eq!(d.ieee_c57_104_2008.tdcg_condition, Some(4));
+    assert_eq!(d.fault, Fault::T2, "{:#?}", d.rules);
+    assert_eq!(d.severity, Severity::Critical, "{:#?}", d.rules);
+    assert!(message(&d, "consensus.critical").contains("TDCG is in Condition 4"));
 }
 
 #[test]

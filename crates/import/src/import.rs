@@ -536,13 +536,15 @@ fn is_header_like(cell: &Cell) -> bool {
     }
 }
 
-/// The bit of a fault gas in a row's blank mask; O2 and N2 have none: they are always
-/// analysed together, and a blank read as zero O2 would pick the low-oxygen limits.
+/// The gases whose blank cells the workbook's owner may read as "not detected": H2 and the
+/// hydrocarbons. CO and CO2 are in every oil in service, so a blank there means "not
+/// analysed" (a CO read as zero would make CO2/CO infinite); O2 and N2 neither (a blank O2 read
+/// as zero would select the low-oxygen limits).
+const BLANKABLE: [Gas; 5] = [Gas::H2, Gas::CH4, Gas::C2H6, Gas::C2H4, Gas::C2H2];
+
+/// The bit of a gas in a row's blank and value masks.
 fn blank_bit(gas: Gas) -> Option<u8> {
-    Gas::FAULT_GASES
-        .iter()
-        .position(|g| *g == gas)
-        .map(|i| 1u8 << i)
+    BLANKABLE.iter().position(|g| *g == gas).map(|i| 1u8 << i)
 }
 
 /// The explicit mapping, then one remembered for this header row's signature.
@@ -819,8 +821,9 @@ struct RowRecord {
     /// The date cell held something that is not a date (already reported).
     date_invalid: bool,
     gases: GasReadings,
-    /// Fault gases whose cell was blank, one bit each (`blank_bit`).
+    /// H2 and hydrocarbons whose cell was blank, and those with a value (`blank_bit`).
     blank: u8,
+    valued: u8,
     nameplate: Vec<NameplateEntry>,
     /// A samples-sheet row's nameplate, shared with the asset's previous row when equal:
     /// held for every row until the sheet ends, it must not be a copy per row.
@@ -1036,6 +1039,7 @@ impl<'o, 'a> Run<'o, 'a> {
             date_invalid: false,
             gases: GasReadings::default(),
             blank: 0,
+            valued: 0,
             nameplate: Vec::new(),
             shared_nameplate: None,
             failed: false,
@@ -1075,22 +1079,10 @@ impl<'o, 'a> Run<'o, 'a> {
                 Field::Gas(gas) => match values::parse_gas(cell, unit.unwrap_or(Unit::Ppm)) {
                     Ok(value) => {
                         if let Some(bit) = blank_bit(*gas) {
-                            let stats = self
-                                .blank_stats
-                                .entry((plan.name.clone(), *gas))
-                                .or_insert_with(|| BlankColumn {
-                                    sheet: plan.name.clone(),
-                                    column: column_letter(*col),
-                                    header: header.clone(),
-                                    gas: *gas,
-                                    blank: 0,
-                                    values: 0,
-                                });
                             if cell.is_blank() {
                                 record.blank |= bit;
-                                stats.blank += 1;
                             } else if !value.is_not_measured() {
-                                stats.values += 1;
+                                record.valued |= bit;
                             }
                         }
                         record.gases.set(*gas, value)
@@ -1259,10 +1251,35 @@ impl<'o, 'a> Run<'o, 'a> {
                 );
             }
             let nameplate = record.shared_nameplate.take();
+            // Counted for the rows kept, and only in rows with some H2 or hydrocarbon value: the
+            // report counts exactly the cells the choice decides.
+            for (col, field, _, header) in &plan.columns {
+                let Field::Gas(gas) = field else { continue };
+                let Some(bit) = blank_bit(*gas) else { continue };
+                let stats = self
+                    .blank_stats
+                    .entry((plan.name.clone(), *gas))
+                    .or_insert_with(|| BlankColumn {
+                        sheet: plan.name.clone(),
+                        column: column_letter(*col),
+                        header: header.clone(),
+                        gas: *gas,
+                        blank: 0,
+                        values: 0,
+                    });
+                if record.blank & bit != 0 && record.valued != 0 {
+                    stats.blank += 1;
+                } else if record.valued & bit != 0 {
+                    stats.values += 1;
+                }
+            }
+            // A row with no H2 or hydrocarbon value at all has nothing to say that its blanks
+            // were "not detected" rather than "not analysed".
+            let blank = if record.valued == 0 { 0 } else { record.blank };
             self.pending.push(Pending {
                 asset_id,
                 sample: Sample::new(date, record.gases),
-                blank: record.blank,
+                blank,
                 sheet: plan.name.clone(),
                 row: row + 1,
                 nameplate,
@@ -1495,7 +1512,7 @@ impl<'o, 'a> Run<'o, 'a> {
             .collect();
         if applied == BlankGas::NotDetected {
             for pending in self.pending.iter_mut().filter(|p| p.blank != 0) {
-                for gas in Gas::FAULT_GASES {
+                for gas in BLANKABLE {
                     let blank = blank_bit(gas).is_some_and(|bit| pending.blank & bit != 0);
                     if blank
                         && columns

@@ -1281,12 +1281,13 @@ fn an_ods_that_expands_past_the_cell_limit_is_refused() {
     assert_eq!(import.samples.len(), 1);
 }
 
-/// Rows whose C2H2 (column G) is blank beside measured values, a CO column (H) the laboratory
-/// never filled, and one blank O2 (J).
+/// Rows whose C2H2 (column G) is blank beside measured values, a CO column (H) filled once,
+/// one blank O2 (J), a row with only carbon oxides, and a row left out (future date) whose
+/// blank C2H2 must not be counted.
 fn blank_gas_workbook(name: &str) -> std::path::PathBuf {
     let dir = scratch(name);
     let path = dir.join("blanks.xlsx");
-    let row = |id: &'static str, date, c2h2: W, o2: W| {
+    let row = |id: &'static str, date, c2h2: W, co: W, o2: W| {
         vec![
             W::S(id),
             W::D(date),
@@ -1295,21 +1296,32 @@ fn blank_gas_workbook(name: &str) -> std::path::PathBuf {
             W::N(4.0),
             W::N(3.0),
             c2h2,
-            W::Blank,
+            co,
             W::N(2400.0),
             o2,
             W::N(52000.0),
         ]
     };
+    let mut oxides_only = vec![W::S("T-3"), W::D(day(2024, 1, 1))];
+    oxides_only.extend(std::iter::repeat_n(W::Blank, 5));
+    oxides_only.extend([W::N(300.0), W::N(2400.0), W::Blank, W::Blank]);
     xlsx(
         &path,
         &[(
             "Samples",
             vec![
                 sample_header(),
-                row("T-1", day(2024, 1, 1), W::N(0.5), W::N(19000.0)),
-                row("T-1", day(2024, 6, 1), W::Blank, W::Blank),
-                row("T-2", day(2024, 1, 1), W::Blank, W::N(19000.0)),
+                row(
+                    "T-1",
+                    day(2024, 1, 1),
+                    W::N(0.5),
+                    W::N(280.0),
+                    W::N(19000.0),
+                ),
+                row("T-1", day(2024, 6, 1), W::Blank, W::Blank, W::Blank),
+                row("T-2", day(2024, 1, 1), W::Blank, W::Blank, W::N(19000.0)),
+                oxides_only,
+                row("T-2", day(2031, 1, 1), W::Blank, W::Blank, W::N(19000.0)),
             ],
         )],
     );
@@ -1347,7 +1359,7 @@ fn blank_gas_cells_are_read_as_the_workbook_owner_says() {
     assert_eq!(
         columns,
         ["Samples!G C2H2: 2 blank, 1 values"],
-        "CO was never filled: not listed"
+        "CO is never read as not detected; the 2031 row is left out"
     );
     assert_eq!(
         gas_of(&default, "T-2", day(2024, 1, 1), Gas::C2H2),
@@ -1377,6 +1389,13 @@ fn blank_gas_cells_are_read_as_the_workbook_owner_says() {
         gas_of(&detected, "T-1", day(2024, 6, 1), Gas::O2),
         GasValue::NotMeasured
     );
+    // A row with only carbon oxides is not made into a clean all-zero hydrocarbon sample.
+    for gas in [Gas::H2, Gas::CH4, Gas::C2H2] {
+        assert_eq!(
+            gas_of(&detected, "T-3", day(2024, 1, 1), gas),
+            GasValue::NotMeasured
+        );
+    }
 
     // Remembered for the header row: the next workbook of that shape reads the same way.
     let mut memory = substation_import::MappingMemory::default();

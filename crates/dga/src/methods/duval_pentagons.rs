@@ -158,6 +158,9 @@ pub fn outline() -> [Point; 5] {
     })
 }
 
+/// The smallest share (%) that counts as a gas the pentagon can read (see `pentagon`).
+pub const MIN_SHARE_PERCENT: f64 = 1.0;
+
 /// The diagnosis point for five percentages in [`PENTAGON_GASES`] order.
 ///
 /// A gas at 0 % would collapse the pentagon to a line or a point, whose area centroid is
@@ -218,16 +221,18 @@ fn pentagon<Z>(gases: &GasReadings, classify: fn(Point) -> Z) -> DuvalPentagon<Z
         return failed("H2 + C2H6 + CH4 + C2H4 + C2H2 is zero (none detected)".to_owned());
     };
     // One gas alone puts the centroid on its own axis, which is a zone boundary (H2: S|D1): the
-    // position restates which gas was found and says nothing of a fault.
-    let detected: Vec<Gas> = PENTAGON_GASES
+    // position restates which gas was found and says nothing of a fault. A trace of a second
+    // gas (H2 150 with 1 ppm of C2H4) only moves it a hair off that line, so a gas counts
+    // when it makes at least 1 % of the five.
+    let significant: Vec<Gas> = PENTAGON_GASES
         .iter()
         .zip(percents)
-        .filter(|(_, share)| *share > 0.0)
+        .filter(|(_, share)| *share >= MIN_SHARE_PERCENT)
         .map(|(gas, _)| *gas)
         .collect();
-    if let [only] = detected.as_slice() {
+    if let [only] = significant.as_slice() {
         return failed(format!(
-            "only {only} detected: a pentagon needs at least two of its five gases"
+            "only {only} makes 1 % or more of the five gases: a pentagon needs at least two"
         ));
     }
     let Some(point) = centroid(percents) else {
@@ -317,10 +322,13 @@ mod tests {
         assert_eq!(p1.zone, None);
         assert_eq!(
             p1.not_computable.as_deref(),
-            Some("only H2 detected: a pentagon needs at least two of its five gases")
+            Some("only H2 makes 1 % or more of the five gases: a pentagon needs at least two")
         );
         assert_eq!(pentagon_2(&only_h2).zone, None);
-        // A second gas, however little, gives a position.
+        // A trace of a second gas is not enough (the point sits a hair off the S|D1 line)...
+        let trace = only_h2.with(Gas::C2H4, 1.0);
+        assert_eq!(pentagon_1(&trace).zone, None);
+        // ...one percent of the five is.
         let two = only_h2.with(Gas::CH4, 5.0);
         assert!(pentagon_1(&two).zone.is_some());
     }
