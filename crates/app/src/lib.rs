@@ -120,15 +120,19 @@ impl App {
     /// Checks and saves new settings; a changed database location takes effect at once.
     pub fn save_settings(&self, settings: Settings) -> Result<Settings> {
         let settings = settings.normalised()?;
-        settings.save(&Self::settings_file(&self.data_dir))?;
         let mut current = lock(&self.settings);
-        if current.database(&self.data_dir) != settings.database(&self.data_dir) {
+        let new_database = current.database(&self.data_dir) != settings.database(&self.data_dir);
+        // Refused settings never reach the file: checked first, written only when accepted.
+        if new_database {
             if lock(&self.run).is_some() {
                 return Err(AppError::RunInProgress);
             }
             if lock(&self.sync).is_some() {
                 return Err(AppError::SyncInProgress);
             }
+        }
+        settings.save(&Self::settings_file(&self.data_dir))?;
+        if new_database {
             *lock(&self.store) = None;
         }
         *current = settings.clone();

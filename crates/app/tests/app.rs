@@ -515,8 +515,21 @@ fn only_one_run_at_a_time() {
                 .await
             }
         };
+        let settings_file = dir.path().join("settings.json");
         let second = async {
             let _ = started_rx.await;
+            // Moving the database during a run is refused, and the file is left as it was.
+            let before = std::fs::read(&settings_file).ok();
+            let mut moved = app.settings();
+            moved.database_path = Some(dir.path().join("elsewhere.sqlite").display().to_string());
+            let refused = app.save_settings(moved);
+            assert_eq!(refused.expect_err("busy").code(), "run_in_progress");
+            assert_eq!(
+                std::fs::read(&settings_file).ok(),
+                before,
+                "nothing written"
+            );
+            assert_eq!(app.settings().database_path, None);
             app.diagnose(&embedded(None), |_| {}).await
         };
         let (first, second) = tokio::join!(first, second);

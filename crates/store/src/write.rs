@@ -65,7 +65,11 @@ pub(crate) fn run(mut conn: Connection, receiver: Receiver<Op>) {
             }
         }
         let mut replies = Vec::with_capacity(ops.len());
-        let commit = match conn.transaction() {
+        // IMMEDIATE: the write lock is taken when the transaction begins, so another process
+        // writing the same file (the CLI beside the app) makes this one wait (busy timeout)
+        // instead of failing with SQLITE_BUSY when an operation that read first tries to write.
+        let commit = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        {
             Ok(tx) => {
                 for op in &ops {
                     replies.push(apply(&tx, op));

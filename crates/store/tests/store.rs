@@ -870,3 +870,49 @@ fn a_version_2_database_with_samples_migrates_and_reads_back_identically() {
         (0, 0, expected.len() as u64)
     );
 }
+
+#[test]
+fn two_writers_on_one_file_wait_for_each_other_instead_of_failing() {
+    // The CLI and the desktop app may write the same database at once: each has its own writer
+    // connection. Every import (read, then write) must wait for the other's transaction, never
+    // fail with "database is locked" (SQLITE_BUSY).
+    let dir = scratch("two-writers");
+    let path = dir.path().join("cache.sqlite");
+    let first = Store::open(&path).expect("first");
+    let second = Store::open(&path).expect("second");
+    let start = NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+    std::thread::scope(|scope| {
+        for (store, name) in [(&first, "A"), (&second, "B")] {
+            scope.spawn(move || {
+                for i in 0..40 {
+                    let import = synthetic(&format!("{name}-{i}"), start, 30, f64::from(i));
+                    store
+                        .import(import)
+                        .unwrap_or_else(|e| panic!("writer {name}, import {i}: {e}"));
+                    // Building a sync batch reads the outbox before it writes: the case where
+                    // a deferred transaction fails at once instead of waiting.
+                    let limits = substation_store::BatchLimits {
+                        max_items: 5,
+                        max_bytes: 1 << 20,
+                        gzip_level: None,
+                    };
+                    if let Some(batch) = store
+                        .next_sync_batch(limits)
+                        .unwrap_or_else(|e| panic!("writer {name}, batch {i}: {e}"))
+                    {
+                        store
+                            .refuse_sync_batch(
+                                batch.id,
+                                substation_store::Refusal::Rebuild {
+                                    reason: "test".into(),
+                                },
+                            )
+                            .unwrap_or_else(|e| panic!("writer {name}, refuse {i}: {e}"));
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(count(&first, "asset"), 80);
+    assert_eq!(count(&second, "sample"), 80 * 30);
+}
