@@ -46,7 +46,8 @@ pub fn server_url(server: Option<&str>) -> Result<String, CliError> {
 fn open_existing(db: &Path) -> Result<Store, CliError> {
     if !db.exists() {
         return Err(CliError::Usage(format!(
-            "there is no database at {}: import a workbook first (`substation import FILE`)",
+            "there is no database at {}: nothing was imported or synced yet (`substation sync` \
+             creates it and brings in the fleet's diagnoses)",
             db.display()
         )));
     }
@@ -72,7 +73,9 @@ pub fn run(args: &SyncArgs) -> Result<ExitCode, CliError> {
         token,
         timeout,
     })?;
-    let store = open_existing(&args.db)?;
+    // A laptop that never imported anything joins the fleet here: the database is created
+    // and the pull brings in every other laptop's transformers, samples and diagnoses.
+    let store = Store::open(&args.db)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

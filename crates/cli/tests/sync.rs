@@ -346,3 +346,55 @@ fn login_at_a_terminal_hides_the_token_and_keeps_it_in_the_credential_store() {
         Err(substation_sync::SyncError::NoToken(_))
     ));
 }
+
+#[test]
+fn a_laptop_that_never_imported_anything_joins_with_one_sync_and_reviews_offline() {
+    let first = tempfile::tempdir().expect("dir");
+    let db = diagnosed(first.path());
+    let rt = runtime();
+    let central = rt
+        .block_on(TestCentral::start(&[
+            (TOKEN, "laptop-a"),
+            ("new-laptop-token", "laptop-b"),
+        ]))
+        .expect("server");
+    ok(&substation(first.path())
+        .args(["sync", "--server", &central.url(), "--db"])
+        .arg(&db)
+        .output()
+        .expect("sync A"));
+
+    // A new laptop: no database yet, only a token.
+    let fresh = tempfile::tempdir().expect("dir");
+    let new_db = fresh.path().join("new.sqlite3");
+    let out = substation(fresh.path())
+        .args(["--json", "sync", "status", "--db"])
+        .arg(&new_db)
+        .output()
+        .expect("status");
+    assert_eq!(out.status.code(), Some(2), "nothing to show yet");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("substation sync` creates it"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = ok(&substation(fresh.path())
+        .env("SUBSTATION_SYNC_TOKEN", "new-laptop-token")
+        .args(["--json", "sync", "--server", &central.url(), "--db"])
+        .arg(&new_db)
+        .output()
+        .expect("sync B"));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("report JSON");
+    assert!(report["pulled"].as_u64().is_some_and(|n| n > 0), "{report}");
+    // Offline now (the service is gone): the whole fleet, with its diagnoses, from the cache.
+    drop(central);
+    let out = ok(&substation(fresh.path())
+        .args(["--json", "review", "--db"])
+        .arg(&new_db)
+        .output()
+        .expect("review"));
+    let review: serde_json::Value = serde_json::from_str(&out).expect("review JSON");
+    assert_eq!(review["total"], 30, "{review}");
+    let rows = review["rows"].as_array().expect("rows");
+    assert!(rows.iter().all(|r| r["fault"].is_string()), "{review}");
+}
