@@ -18,6 +18,15 @@ pub enum SyncError {
     Unauthorized(String),
     #[error("the server does not let this token sync (403 {0}): ask its administrator")]
     Forbidden(String),
+    #[error(
+        "the server or a proxy refused the request ({status} {code}): {message}. Nothing was \
+         marked rejected: every item stays queued for the next sync"
+    )]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("the server answered {status}: {message}")]
     Http {
         status: u16,
@@ -60,6 +69,7 @@ impl SyncError {
             SyncError::Insecure(_) => "insecure_server_url",
             SyncError::Unauthorized(_) => "unauthorized",
             SyncError::Forbidden(_) => "forbidden",
+            SyncError::Refused { .. } => "request_refused",
             SyncError::Http { .. } => "server_error",
             SyncError::GaveUp { .. } => "server_unreachable",
             SyncError::BadAnswer(_) => "bad_answer",

@@ -175,6 +175,10 @@ pub fn check_url(text: &str) -> Result<reqwest::Url, SyncError> {
     }
 }
 
+/// Batches sent again under a new key after `idempotency_key_reused`, per sync, before the
+/// sync stops and says so (the rows stay queued).
+const MAX_KEY_REBUILDS: u32 = 3;
+
 /// How one attempt ended.
 enum Attempt {
     /// A 2xx answer's body.
@@ -280,6 +284,7 @@ impl SyncClient {
         let mut limits = options.limits;
         let url = self.endpoint(BATCHES_PATH);
         let mut next = blocking(|| store.next_sync_batch(limits))?;
+        let mut rebuilt_for_key = 0u32;
         loop {
             if options.cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
@@ -352,11 +357,42 @@ impl SyncClient {
                     limits.max_bytes = (limits.max_bytes / 2).max(64 * 1024);
                     next = blocking(|| store.next_sync_batch(limits))?;
                 }
+                Reply::Refused(422, body) if body.code == "idempotency_key_reused" => {
+                    // The service holds this batch id from another device (a token issued again
+                    // under another name): the rows go back and travel in a new batch, under a
+                    // new key; the service answers items it already holds as duplicates.
+                    let reason = format!("{}: {}", body.code, body.message);
+                    blocking(|| {
+                        if let Some(prebuilt) = &prebuilt {
+                            store.refuse_sync_batch(
+                                prebuilt.id,
+                                Refusal::Rebuild {
+                                    reason: reason.clone(),
+                                },
+                            )?;
+                        }
+                        store.refuse_sync_batch(batch.id, Refusal::Rebuild { reason })
+                    })?;
+                    rebuilt_for_key += 1;
+                    if rebuilt_for_key > MAX_KEY_REBUILDS {
+                        return Err(SyncError::Refused {
+                            status: 422,
+                            code: body.code,
+                            message: body.message,
+                        });
+                    }
+                    next = blocking(|| store.next_sync_batch(limits))?;
+                }
                 Reply::Refused(status, body) => {
-                    let reason = format!("{} ({status}): {}", body.code, body.message);
-                    blocking(|| store.refuse_sync_batch(batch.id, Refusal::RejectAll { reason }))?;
-                    report.rejected += batch.items;
-                    next = prebuilt;
+                    // Items are refused one by one inside a 2xx answer; a 4xx for the whole
+                    // request is about the request (a header a proxy stripped, a body it
+                    // rewrote, an HTML error page): nothing is marked rejected, the batch stays
+                    // open and is sent again, the same, by the next sync.
+                    return Err(SyncError::Refused {
+                        status,
+                        code: body.code,
+                        message: body.message,
+                    });
                 }
             }
             tracker.pending = blocking(|| store.reader()?.outbox_pending())?;

@@ -1,9 +1,19 @@
 //! The sync client against the reference central service (`crates/central`) on its own
 //! PostgreSQL database (`SUBSTATION_TEST_PG`, which `scripts/pg start` prints): two laptops
 //! syncing at once see each other's diagnoses, and a batch whose answer was lost is answered
-//! from what the service stored the first time.
+//! from what the service stored the first time; behind misbehaving proxies (a proxy's own HTML
+//! 400 page, one that strips `Idempotency-Key`, one that decompresses bodies but leaves
+//! `Content-Encoding: gzip`) nothing is marked rejected and, once the proxy behaves, every item
+//! arrives exactly once.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use substation_sync::SyncError;
 
 use chrono::NaiveDate;
 use substation_central::RunningServer;
@@ -249,5 +259,166 @@ async fn a_batch_whose_answer_was_lost_is_answered_from_what_the_service_stored(
         .expect("status");
     assert_eq!((status.acked, status.open_batches), (25, 0));
     assert_eq!(first.results.len() as u64, batch.items);
+    central.server.stop().await.expect("stop");
+}
+
+// A proxy stand-in between the laptop and the service, switchable between behaviours.
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(u8)]
+enum Mode {
+    Pass = 0,
+    Html400 = 1,
+    StripKey = 2,
+    Decompress = 3,
+}
+
+struct Proxy {
+    url: String,
+    mode: Arc<AtomicU8>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let mode = Arc::new(AtomicU8::new(Mode::Pass as u8));
+        let http = reqwest::Client::new();
+        let state = (upstream, mode.clone(), http);
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let (upstream, mode, http) = state.clone();
+                async move {
+                    relay(
+                        &upstream,
+                        mode.load(Ordering::SeqCst),
+                        &http,
+                        method,
+                        uri,
+                        headers,
+                        body,
+                    )
+                    .await
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Proxy { url, mode }
+    }
+
+    fn set(&self, mode: Mode) {
+        self.mode.store(mode as u8, Ordering::SeqCst);
+    }
+}
+
+async fn relay(
+    upstream: &str,
+    mode: u8,
+    http: &reqwest::Client,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let posting = method == Method::POST;
+    if posting && mode == Mode::Html400 as u8 {
+        return (
+            StatusCode::BAD_REQUEST,
+            [("content-type", "text/html")],
+            "<html><body><h1>400 Bad Request</h1><p>Request blocked by policy.</p></body></html>",
+        )
+            .into_response();
+    }
+    let mut body = body.to_vec();
+    if posting && mode == Mode::Decompress as u8 && headers.contains_key("content-encoding") {
+        use std::io::Read;
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(body.as_slice())
+            .read_to_end(&mut plain)
+            .expect("gzip from the client");
+        body = plain;
+    }
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut request = http.request(method.clone(), format!("{upstream}{path}"));
+    for (name, value) in &headers {
+        let strip = name == "host"
+            || name == "content-length"
+            || (posting && mode == Mode::StripKey as u8 && name == "idempotency-key");
+        if !strip {
+            request = request.header(name, value);
+        }
+    }
+    let answer = request.body(body).send().await.expect("upstream");
+    let status = answer.status();
+    let mut response = Response::builder().status(status.as_u16());
+    for (name, value) in answer.headers() {
+        if name != "content-length" && name != "transfer-encoding" {
+            response = response.header(name, value);
+        }
+    }
+    let bytes = answer.bytes().await.expect("upstream body");
+    response.body(Body::from(bytes)).expect("response")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusing_proxy_rejects_nothing_and_every_item_arrives_once_it_behaves() {
+    let central = Central::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let laptop = laptop(&dir, "P", 20);
+    let waiting = laptop
+        .reader()
+        .expect("reader")
+        .sync_status()
+        .expect("status")
+        .pending;
+    let proxy = Proxy::start(central.server.url()).await;
+    let client = client(proxy.url.clone(), central.token("laptop-p").await);
+    let mut options = options();
+    options.limits.gzip_level = Some(6);
+
+    for (mode, expected) in [
+        (Mode::Html400, "400"),
+        (Mode::StripKey, "400"),
+        (Mode::Decompress, "400"),
+    ] {
+        proxy.set(mode);
+        let error = client
+            .sync(&laptop, &options, |_| {})
+            .await
+            .expect_err("refused");
+        let SyncError::Refused { status, .. } = &error else {
+            panic!("{mode:?}: {error:?}");
+        };
+        assert_eq!(status.to_string(), expected, "{mode:?}: {error}");
+        assert_eq!(error.code(), "request_refused");
+        assert!(error.to_string().contains("stays queued"), "{error}");
+        let status = laptop
+            .reader()
+            .expect("reader")
+            .sync_status()
+            .expect("status");
+        assert_eq!(status.rejected_count, 0, "{mode:?}: nothing rejected");
+        assert_eq!(status.pending, waiting, "{mode:?}: every item still queued");
+    }
+    assert_eq!(central.count("diagnosis").await, 0, "nothing got through");
+
+    proxy.set(Mode::Pass);
+    let report = client
+        .sync(&laptop, &options, |_| {})
+        .await
+        .expect("sync through a behaving proxy");
+    assert_eq!(report.rejected, 0);
+    assert_eq!(report.pending, 0);
+    let status = laptop
+        .reader()
+        .expect("reader")
+        .sync_status()
+        .expect("status");
+    assert_eq!((status.acked, status.rejected_count), (waiting, 0));
+    assert_eq!(central.count("diagnosis").await, 20, "each diagnosis once");
     central.server.stop().await.expect("stop");
 }
