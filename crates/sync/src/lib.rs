@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
-use substation_store::{BatchLimits, Refusal, Store, StoreError};
+use substation_store::{BatchLimits, OutgoingBatch, Refusal, Store, StoreError};
 use substation_sync_protocol::{
     BATCHES_PATH, BatchAnswer, CHANGES_PATH, ChangesPage, ErrorBody, IDEMPOTENCY_HEADER,
     MAX_CHANGES_PER_PAGE, PROTOCOL_VERSION, VERSION_HEADER,
@@ -173,6 +173,30 @@ pub fn check_url(text: &str) -> Result<reqwest::Url, SyncError> {
             "{text}: the scheme must be https, not {other}"
         ))),
     }
+}
+
+/// Puts the rows of `batch`, and of the batch built meanwhile (never sent; it goes back first,
+/// so that an import sent in parts resumes where `batch` began), back to pending, to travel
+/// again in new batches.
+fn rebuild(
+    store: &Store,
+    batch: &OutgoingBatch,
+    prebuilt: Option<&OutgoingBatch>,
+    body: &ErrorBody,
+) -> Result<(), SyncError> {
+    let reason = format!("{}: {}", body.code, body.message);
+    blocking(|| {
+        if let Some(prebuilt) = prebuilt {
+            store.refuse_sync_batch(
+                prebuilt.id,
+                Refusal::Rebuild {
+                    reason: reason.clone(),
+                },
+            )?;
+        }
+        store.refuse_sync_batch(batch.id, Refusal::Rebuild { reason })
+    })?;
+    Ok(())
 }
 
 /// Batches sent again under a new key after `idempotency_key_reused`, per sync, before the
@@ -338,21 +362,8 @@ impl SyncClient {
                     next = prebuilt;
                 }
                 Reply::Refused(413, body) if batch.items > 1 => {
-                    // Nothing of it was stored: its rows go back, to be sent in halves. The
-                    // batch built meanwhile (never sent) goes back first, so that an import
-                    // sent in parts resumes where this batch began.
-                    let reason = format!("{}: {}", body.code, body.message);
-                    blocking(|| {
-                        if let Some(prebuilt) = &prebuilt {
-                            store.refuse_sync_batch(
-                                prebuilt.id,
-                                Refusal::Rebuild {
-                                    reason: reason.clone(),
-                                },
-                            )?;
-                        }
-                        store.refuse_sync_batch(batch.id, Refusal::Rebuild { reason })
-                    })?;
+                    // Nothing of it was stored: its rows go back, to be sent in halves.
+                    rebuild(store, &batch, prebuilt.as_ref(), &body)?;
                     limits.max_items = (batch.items as usize / 2).max(1);
                     limits.max_bytes = (limits.max_bytes / 2).max(64 * 1024);
                     next = blocking(|| store.next_sync_batch(limits))?;
@@ -361,18 +372,7 @@ impl SyncClient {
                     // The service holds this batch id from another device (a token issued again
                     // under another name): the rows go back and travel in a new batch, under a
                     // new key; the service answers items it already holds as duplicates.
-                    let reason = format!("{}: {}", body.code, body.message);
-                    blocking(|| {
-                        if let Some(prebuilt) = &prebuilt {
-                            store.refuse_sync_batch(
-                                prebuilt.id,
-                                Refusal::Rebuild {
-                                    reason: reason.clone(),
-                                },
-                            )?;
-                        }
-                        store.refuse_sync_batch(batch.id, Refusal::Rebuild { reason })
-                    })?;
+                    rebuild(store, &batch, prebuilt.as_ref(), &body)?;
                     rebuilt_for_key += 1;
                     if rebuilt_for_key > MAX_KEY_REBUILDS {
                         return Err(SyncError::Refused {
