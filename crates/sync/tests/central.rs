@@ -262,6 +262,60 @@ async fn a_batch_whose_answer_was_lost_is_answered_from_what_the_service_stored(
     central.server.stop().await.expect("stop");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_issued_again_under_another_name_resends_under_a_new_key_and_rejects_nothing() {
+    let central = Central::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let store = laptop(&dir, "K", 12);
+    let old_token = central.token("laptop-k").await;
+    // A batch reaches the service under the old device name; its answer is lost.
+    let batch = store
+        .next_sync_batch(options().limits)
+        .expect("build")
+        .expect("batch");
+    let first = reqwest::Client::new()
+        .post(format!(
+            "{}{}",
+            central.server.url(),
+            substation_sync_protocol::BATCHES_PATH
+        ))
+        .bearer_auth(&old_token)
+        .header(substation_sync_protocol::VERSION_HEADER, "1")
+        .header(
+            substation_sync_protocol::IDEMPOTENCY_HEADER,
+            batch.id.to_string(),
+        )
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(batch.body.clone())
+        .send()
+        .await
+        .expect("first attempt");
+    assert!(first.status().is_success(), "{}", first.status());
+    let stored = central.count("diagnosis").await;
+
+    // The laptop gets a token issued under another name: the service refuses the open batch's
+    // key (it belongs to the other device) with 422; the rows travel again under a new key and
+    // what the service already holds comes back as duplicates. Nothing is rejected.
+    let new_token = central.token("laptop-k-renamed").await;
+    let report = client(central.server.url(), new_token)
+        .sync(&store, &options(), |_| {})
+        .await
+        .expect("sync");
+    assert_eq!(report.rejected, 0, "{report:?}");
+    assert_eq!(report.pending, 0);
+    assert!(report.duplicate > 0, "{report:?}");
+    assert_eq!(central.count("diagnosis").await, 12);
+    assert!(stored <= 12);
+    let status = store
+        .reader()
+        .expect("reader")
+        .sync_status()
+        .expect("status");
+    assert_eq!((status.rejected_count, status.open_batches), (0, 0));
+    central.server.stop().await.expect("stop");
+}
+
 // A proxy stand-in between the laptop and the service, switchable between behaviours.
 
 #[derive(Clone, Copy, Debug, PartialEq)]
