@@ -1,10 +1,11 @@
 //! The HTTP side: routes, the checks every `/v1` request passes (protocol version, bearer
 //! token, rate limit), error answers, health and readiness.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +34,8 @@ pub(crate) struct Shared {
     pub pool: Pool,
     pub config: ServerConfig,
     pub limiter: RateLimiter,
+    /// Per client address, checked before any database work.
+    pub address_limiter: RateLimiter<IpAddr>,
     /// Uploads being parsed and stored; bounds the memory and CPU they take.
     pub uploads: Semaphore,
 }
@@ -64,6 +67,7 @@ impl App {
                 pool,
                 config: config.clone(),
                 limiter: RateLimiter::new(config.rate_per_minute),
+                address_limiter: RateLimiter::new(config.address_rate_per_minute),
                 uploads: Semaphore::new(config.max_concurrent_uploads),
             }),
         })
@@ -101,9 +105,13 @@ impl App {
     ) -> Result<(), Error> {
         let addr = listener.local_addr()?;
         tracing::info!(%addr, "substation-central listening");
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            listener,
+            self.router()
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         tracing::info!("substation-central stopped");
         Ok(())
     }
@@ -228,6 +236,25 @@ async fn guard(
     next: Next,
 ) -> Result<Response, ApiError> {
     check_version(request.headers())?;
+    // The client's address is limited before the token is looked up: unauthenticated load
+    // never reaches the database.
+    if let Some(address) = client_address(&request)
+        && let Err(wait) = state.address_limiter.check(address, Instant::now())
+    {
+        let seconds = retry_after_secs(wait);
+        tracing::info!(%address, seconds, "rate limited by address");
+        return Err(ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "this address may make {} requests a minute; try again in {seconds} s",
+                    state.config.address_rate_per_minute
+                ),
+            )
+        });
+    }
     let device = authenticate(&state, request.headers()).await?;
     if let Err(wait) = state.limiter.check(device.id, Instant::now()) {
         let seconds = retry_after_secs(wait);
@@ -246,6 +273,28 @@ async fn guard(
     }
     request.extensions_mut().insert(device);
     Ok(next.run(request).await)
+}
+
+/// The address a request came from: the peer, or, when the peer is a reverse proxy on this
+/// computer (loopback), the last address that proxy added to `X-Forwarded-For` (an address a
+/// client wrote there itself comes earlier and is not believed).
+fn client_address(request: &Request) -> Option<IpAddr> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())?;
+    if !peer.is_loopback() {
+        return Some(peer);
+    }
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .next_back();
+    Some(forwarded.unwrap_or(peer))
 }
 
 fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {

@@ -91,6 +91,11 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Requests each token may make per minute, with bursts of as many; 0 for no limit.
     pub rate_per_minute: u32,
+    /// Requests each client address may make per minute, counted before the token is looked
+    /// up (so that unauthenticated load never reaches the database); 0 for no limit. Behind a
+    /// reverse proxy on this computer the address is the last one the proxy adds to
+    /// `X-Forwarded-For`.
+    pub address_rate_per_minute: u32,
     /// Database connections kept open at most.
     pub pool_size: usize,
     /// Uploads parsed and stored at once; others wait their turn.
@@ -101,6 +106,8 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     pub const DEFAULT_RATE_PER_MINUTE: u32 = 600;
+    /// Several laptops may share an office's address.
+    pub const DEFAULT_ADDRESS_RATE_PER_MINUTE: u32 = 3_000;
     pub const DEFAULT_POOL_SIZE: usize = 16;
 
     pub fn new(database_url: impl Into<String>) -> Self {
@@ -108,6 +115,7 @@ impl ServerConfig {
             database_url: database_url.into(),
             max_body_bytes: MAX_BODY_BYTES,
             rate_per_minute: Self::DEFAULT_RATE_PER_MINUTE,
+            address_rate_per_minute: Self::DEFAULT_ADDRESS_RATE_PER_MINUTE,
             pool_size: Self::DEFAULT_POOL_SIZE,
             max_concurrent_uploads: 4,
             body_timeout: Duration::from_secs(120),

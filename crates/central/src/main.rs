@@ -48,6 +48,10 @@ struct ServeArgs {
     /// Requests per minute each token may make (bursts of as many); 0 for no limit.
     #[arg(long, default_value_t = ServerConfig::DEFAULT_RATE_PER_MINUTE)]
     rate_per_minute: u32,
+    /// Requests per minute each client address may make, checked before the token (bursts of
+    /// as many); 0 for no limit.
+    #[arg(long, default_value_t = ServerConfig::DEFAULT_ADDRESS_RATE_PER_MINUTE)]
+    address_rate_per_minute: u32,
     /// Database connections kept open at most.
     #[arg(long, default_value_t = ServerConfig::DEFAULT_POOL_SIZE)]
     pool_size: usize,
@@ -145,6 +149,7 @@ async fn serve(url: String, args: ServeArgs) -> Result<(), String> {
     let mut config = ServerConfig::new(url);
     config.max_body_bytes = args.max_body_mb.saturating_mul(1024 * 1024);
     config.rate_per_minute = args.rate_per_minute;
+    config.address_rate_per_minute = args.address_rate_per_minute;
     config.pool_size = args.pool_size;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

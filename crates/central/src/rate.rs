@@ -1,15 +1,17 @@
-//! Per-token request rate limit: a token bucket per device, in memory (one service process).
+//! Request rate limits: a token bucket per key (a device, or a client address), in memory (one
+//! service process).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// A bucket of `per_minute` requests per device, refilled continuously at `per_minute` a
-/// minute: a device may burst a minute's worth, then goes at the steady rate.
+/// A bucket of `per_minute` requests per key, refilled continuously at `per_minute` a
+/// minute: a key may burst a minute's worth, then goes at the steady rate.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub struct RateLimiter<K = i64> {
     per_minute: u32,
-    buckets: Mutex<HashMap<i64, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +23,7 @@ struct Bucket {
 /// Buckets untouched this long are full again and forgotten.
 const FORGET_AFTER: Duration = Duration::from_secs(3600);
 
-impl RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
     /// `per_minute` 0 lets everything through.
     pub fn new(per_minute: u32) -> Self {
         RateLimiter {
@@ -32,7 +34,7 @@ impl RateLimiter {
 
     /// Takes one request from `key`'s bucket at `now`; when it is empty, says how long until
     /// the next request would be allowed.
-    pub fn check(&self, key: i64, now: Instant) -> Result<(), Duration> {
+    pub fn check(&self, key: K, now: Instant) -> Result<(), Duration> {
         if self.per_minute == 0 {
             return Ok(());
         }
@@ -73,7 +75,7 @@ mod tests {
 
     #[test]
     fn a_burst_of_a_minutes_worth_then_the_steady_rate() {
-        let limiter = RateLimiter::new(60);
+        let limiter = RateLimiter::<i64>::new(60);
         let start = Instant::now();
         for _ in 0..60 {
             assert!(limiter.check(1, start).is_ok());
@@ -96,7 +98,7 @@ mod tests {
 
     #[test]
     fn retry_after_says_how_long_to_wait() {
-        let limiter = RateLimiter::new(2);
+        let limiter = RateLimiter::<i64>::new(2);
         let start = Instant::now();
         assert!(limiter.check(7, start).is_ok());
         assert!(limiter.check(7, start).is_ok());
@@ -111,7 +113,7 @@ mod tests {
 
     #[test]
     fn zero_means_no_limit() {
-        let limiter = RateLimiter::new(0);
+        let limiter = RateLimiter::<i64>::new(0);
         let now = Instant::now();
         for _ in 0..10_000 {
             assert!(limiter.check(1, now).is_ok());

@@ -130,7 +130,7 @@ impl Drop for TestDatabase {
 }
 
 /// The service on 127.0.0.1 (a free port) over `db`, with `configure` applied to the default
-/// configuration after the per-device rate limit is turned off (tests and benchmarks send as
+/// configuration after the per-device and per-address rate limits are turned off (tests and benchmarks send as
 /// fast as they can). Panics when it cannot start.
 pub async fn serve(
     db: &TestDatabase,
@@ -138,6 +138,7 @@ pub async fn serve(
 ) -> crate::RunningServer {
     let mut config = crate::ServerConfig::new(db.url());
     config.rate_per_minute = 0;
+    config.address_rate_per_minute = 0;
     configure(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

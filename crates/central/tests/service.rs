@@ -782,6 +782,42 @@ async fn the_rate_limit_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn unauthenticated_load_is_limited_by_address_before_the_token_is_looked_up() {
+    let h = Harness::start_with(|config| config.address_rate_per_minute = 4).await;
+    // Made-up tokens: each is looked up in the database and refused, until the address has
+    // used its allowance; then the answer is 429 without a look-up.
+    let bogus = format!("sbk_{}", "x".repeat(43));
+    for _ in 0..4 {
+        h.get(&bogus, CHANGES_PATH)
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "unauthorized");
+    }
+    let answer = h.get(&bogus, CHANGES_PATH).await;
+    let error = answer.assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert!(error.message.contains("this address"), "{error:?}");
+    assert!(answer.header("retry-after").is_some());
+    // A valid token from the same address waits too.
+    let token = h.token("laptop-a").await;
+    h.get(&token, CHANGES_PATH)
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    // Behind a reverse proxy on this computer, each client has its own allowance: the last
+    // address the proxy adds to X-Forwarded-For (an earlier one a client wrote is not believed).
+    let via_proxy = Answer::from(
+        h.http
+            .get(h.url(CHANGES_PATH))
+            .bearer_auth(&token)
+            .header(VERSION_HEADER, "1")
+            .header("x-forwarded-for", "10.9.9.9, 192.0.2.7")
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(via_proxy.status, StatusCode::OK, "{}", via_proxy.text());
+}
+
+#[tokio::test]
 async fn health_and_readiness_reflect_the_database() {
     let h = Harness::start().await;
     let health = Answer::from(h.http.get(h.url(HEALTH_PATH)).send().await.expect("send")).await;
