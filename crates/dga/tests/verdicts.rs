@@ -619,3 +619,30 @@ fn triangle_4_and_pentagon_1_together_read_partial_discharges_in_t1() {
     assert_eq!(d.fault, Fault::PD, "{:#?}", d.rules);
     assert_eq!(d.agreement.decided_by.as_deref(), Some("duval_triangle_4"));
 }
+
+#[test]
+fn the_iec_code_types_the_fault_when_no_triangle_can() {
+    // F4: C2H2 not measured (no Triangle 1); Triangle 4 not determined (H2 13 %, C2H6 67 %:
+    // ND); C2H6 100 elevated. IEC: CH4/H2 1.5 > 1, C2H4/C2H6 0.5 < 1 → T1, applicable
+    // (C2H6 above its typical value).
+    let g = gases([
+        Some(20.0),
+        Some(30.0),
+        Some(100.0),
+        Some(50.0),
+        None,
+        Some(300.0),
+        Some(2_400.0),
+    ])
+    .with(Gas::O2, 19_000.0)
+    .with(Gas::N2, 52_000.0);
+    let d = run(&[(0, g)]);
+    assert_eq!(d.duval_triangle_1.zone, None);
+    assert_eq!(
+        d.duval_triangle_4.zone,
+        Some(substation_dga::methods::duval_triangles::Triangle4Zone::ND)
+    );
+    assert_eq!(d.fault, Fault::T1, "{:#?}", d.rules);
+    assert_eq!(d.agreement.decided_by.as_deref(), Some("iec_60599"));
+    assert!(codes(&d).contains(&"consensus.fault_from_iec_ratios"));
+}
