@@ -982,6 +982,46 @@ impl<'o, 'a> Run<'o, 'a> {
         Ok(())
     }
 
+    /// `text` without control characters (NUL, line breaks, tabs, …; CP949 CSV and .xls cells
+    /// can carry them, and a database refuses NUL in text), with a warning naming the cell when
+    /// any were removed. Line breaks and tabs become a space.
+    fn without_controls(
+        &mut self,
+        plan: &SheetPlan,
+        row: u32,
+        col: u32,
+        header: &str,
+        text: String,
+    ) -> String {
+        if !text.chars().any(char::is_control) {
+            return text;
+        }
+        let cleaned: String = text
+            .chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect::<String>()
+            .split(' ')
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.cell_issue(
+            Severity::Warning,
+            plan,
+            row,
+            col,
+            header,
+            Some(format!("{text:?}")),
+            "control_characters",
+            format!("control characters removed: read as “{cleaned}”"),
+            format!("제어 문자를 제거했습니다: “{cleaned}”(으)로 읽음"),
+        );
+        cleaned
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn cell_issue(
         &mut self,
@@ -1050,7 +1090,11 @@ impl<'o, 'a> Run<'o, 'a> {
             let cell = cells.get(*col as usize).unwrap_or(&empty);
             match field {
                 Field::AssetId => match read_asset_id(cell) {
-                    Ok(id) => record.asset_id = id,
+                    Ok(id) => {
+                        record.asset_id = id
+                            .map(|id| self.without_controls(plan, row, *col, header, id))
+                            .filter(|id| !id.is_empty());
+                    }
                     Err((en, ko)) => {
                         self.cell_issue(
                             Severity::Error,
@@ -1094,13 +1138,23 @@ impl<'o, 'a> Run<'o, 'a> {
                 },
                 Field::LabSampleId => {}
                 _ => match read_nameplate(*field, cell) {
-                    Ok(Some(value)) => record.nameplate.push(NameplateEntry {
-                        field: *field,
-                        value,
-                        raw: cell.display(),
-                        column: *col,
-                        header: header.clone(),
-                    }),
+                    Ok(Some(value)) => {
+                        let value = match value {
+                            NameplateValue::Text(text) => NameplateValue::Text(
+                                self.without_controls(plan, row, *col, header, text),
+                            ),
+                            other => other,
+                        };
+                        if !matches!(&value, NameplateValue::Text(text) if text.is_empty()) {
+                            record.nameplate.push(NameplateEntry {
+                                field: *field,
+                                value,
+                                raw: cell.display(),
+                                column: *col,
+                                header: header.clone(),
+                            });
+                        }
+                    }
                     Ok(None) => {}
                     // A bad nameplate value loses that value, not the row.
                     Err(problem) => {

@@ -1445,3 +1445,35 @@ fn a_row_of_blank_gases_is_still_a_row_without_gas_values() {
     assert_eq!(issue_codes(&import), ["no_gas_values@Samples!3"]);
     assert_eq!(import.samples.len(), 1);
 }
+
+#[test]
+fn control_characters_are_removed_with_a_warning_naming_the_cell() {
+    // CP949 CSV and .xls cells can carry NUL and other control characters; PostgreSQL refuses
+    // NUL in text, so they would block a laptop's sync.
+    let dir = scratch("controls");
+    let path = dir.join("controls.csv");
+    write_text(
+        &path,
+        b"Asset ID,Name,Date sampled,H2 (ppm),CH4 (ppm)\n\
+          TR\x00-1,\"North\nyard\x07 unit\",2024-01-10,12,3\n\
+          TR-2,Plain,2024-01-10,12,3\n",
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        [
+            "control_characters@controls!A2",
+            "control_characters@controls!B2"
+        ]
+    );
+    assert!(
+        import
+            .issues
+            .iter()
+            .all(|i| i.severity == Severity::Warning && i.message_en.contains("read as"))
+    );
+    let ids: Vec<&str> = import.assets.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["TR-1", "TR-2"]);
+    assert_eq!(import.assets[0].name.as_deref(), Some("North yard unit"));
+    assert_eq!(import.samples.len(), 2);
+}

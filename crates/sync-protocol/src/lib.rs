@@ -236,6 +236,8 @@ pub enum InvalidItem {
     Empty { field: &'static str },
     #[error("{field} is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
+    #[error("{field} holds a control character (NUL, a line break, …), which cannot be stored")]
+    ControlCharacter { field: &'static str },
     #[error("{field} is not a lowercase hex SHA-256")]
     NotSha256 { field: &'static str },
     #[error("the samples item carries {count} samples; at most {max} are allowed")]
@@ -273,6 +275,10 @@ fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Invali
     }
     if value.chars().count() > max {
         return Err(InvalidItem::TooLong { field, max });
+    }
+    // PostgreSQL refuses NUL in text; the others have no place in a name or an id.
+    if value.chars().any(char::is_control) {
+        return Err(InvalidItem::ControlCharacter { field });
     }
     Ok(())
 }
@@ -512,6 +518,22 @@ mod tests {
         value["response_deflate"] = serde_json::json!("not base64!");
         let err = serde_json::from_value::<DiagnosisChange>(value).expect_err("bad base64");
         assert!(err.to_string().contains("not standard base64"), "{err}");
+    }
+
+    #[test]
+    fn control_characters_are_refused_item_by_item() {
+        for bad in ["TR\u{0}1", "TR-1\n", "TR\u{7f}", "TR\u{9b}1"] {
+            let mut change = diagnosis();
+            change.asset_id = bad.into();
+            assert_eq!(
+                Change::Diagnosis(change).validate(),
+                Err(InvalidItem::ControlCharacter { field: "asset_id" }),
+                "{bad:?}"
+            );
+        }
+        let mut change = diagnosis();
+        change.asset_id = "동서울 S/S #3 M.Tr".into();
+        assert_eq!(Change::Diagnosis(change).validate(), Ok(()));
     }
 
     #[test]
