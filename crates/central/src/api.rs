@@ -38,6 +38,9 @@ pub(crate) struct Shared {
     pub address_limiter: RateLimiter<IpAddr>,
     /// Uploads being parsed and stored; bounds the memory and CPU they take.
     pub uploads: Semaphore,
+    /// The last readiness check and when it ran: `/readyz` asks the database at most once per
+    /// `config.ready_check_interval`, however many unauthenticated requests it gets.
+    pub readiness: tokio::sync::Mutex<Option<(Instant, bool)>>,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -69,6 +72,7 @@ impl App {
                 limiter: RateLimiter::new(config.rate_per_minute),
                 address_limiter: RateLimiter::new(config.address_rate_per_minute),
                 uploads: Semaphore::new(config.max_concurrent_uploads),
+                readiness: tokio::sync::Mutex::new(None),
             }),
         })
     }
@@ -360,18 +364,35 @@ async fn health() -> Json<serde_json::Value> {
 }
 
 async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let check = async {
-        let client = state.pool.get().await?;
-        client.simple_query("SELECT 1").await?;
-        Ok::<_, ApiError>(())
-    };
-    match tokio::time::timeout(Duration::from_secs(5), check).await {
-        Ok(Ok(())) => Ok(Json(serde_json::json!({ "status": "ready" }))),
-        Ok(Err(err)) => Err(err),
-        Err(_) => {
-            tracing::warn!("readiness: the database did not answer within 5 s");
-            Err(ApiError::not_ready())
+    // One check at a time; callers who waited for it take its answer.
+    let mut last = state.readiness.lock().await;
+    let ready = match *last {
+        Some((at, ready)) if at.elapsed() < state.config.ready_check_interval => ready,
+        _ => {
+            let check = async {
+                let client = state.pool.get().await?;
+                client.simple_query("SELECT 1").await?;
+                Ok::<_, ApiError>(())
+            };
+            let ready = match tokio::time::timeout(Duration::from_secs(5), check).await {
+                Ok(Ok(())) => true,
+                Ok(Err(err)) => {
+                    tracing::warn!(code = %err.body.code, "readiness: {}", err.body.message);
+                    false
+                }
+                Err(_) => {
+                    tracing::warn!("readiness: the database did not answer within 5 s");
+                    false
+                }
+            };
+            *last = Some((Instant::now(), ready));
+            ready
         }
+    };
+    if ready {
+        Ok(Json(serde_json::json!({ "status": "ready" })))
+    } else {
+        Err(ApiError::not_ready())
     }
 }
 

@@ -102,6 +102,9 @@ pub struct ServerConfig {
     pub max_concurrent_uploads: usize,
     /// How long a client may take to send a request body.
     pub body_timeout: Duration,
+    /// How long `/readyz` reuses its last database check (unauthenticated probes make at most
+    /// one database query per interval).
+    pub ready_check_interval: Duration,
 }
 
 impl ServerConfig {
@@ -119,6 +122,7 @@ impl ServerConfig {
             pool_size: Self::DEFAULT_POOL_SIZE,
             max_concurrent_uploads: 4,
             body_timeout: Duration::from_secs(120),
+            ready_check_interval: Duration::from_secs(1),
         }
     }
 

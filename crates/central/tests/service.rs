@@ -818,6 +818,29 @@ async fn unauthenticated_load_is_limited_by_address_before_the_token_is_looked_u
 }
 
 #[tokio::test]
+async fn readiness_asks_the_database_once_per_interval() {
+    // A flood of unauthenticated readiness probes makes one database query per interval: within
+    // it the last answer stands, even with the database gone.
+    let h = Harness::start_with(|config| {
+        config.ready_check_interval = std::time::Duration::from_secs(60)
+    })
+    .await;
+    let ready = Answer::from(h.http.get(h.url(READY_PATH)).send().await.expect("send")).await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.text());
+    let Harness { db, server, http } = h;
+    db.drop_database().await;
+    for _ in 0..50 {
+        let answer = http
+            .get(format!("{}{READY_PATH}", server.url()))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
+    server.stop().await.expect("stop");
+}
+
+#[tokio::test]
 async fn health_and_readiness_reflect_the_database() {
     let h = Harness::start().await;
     let health = Answer::from(h.http.get(h.url(HEALTH_PATH)).send().await.expect("send")).await;
