@@ -186,6 +186,21 @@ enum SyncAction {
         #[arg(long)]
         db: Option<PathBuf>,
     },
+    /// The items the service rejected, each with its id and the service's reason; offline.
+    Rejected {
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Queue rejected items again (after the reason is dealt with): these ids, or --all.
+    RetryRejected {
+        /// Ids as `sync rejected` lists them.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<i64>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -306,6 +321,14 @@ fn main() -> ExitCode {
             Some(SyncAction::Status { db }) => {
                 sync::status(&database_path(db.as_deref()), cli.json)
             }
+            Some(SyncAction::Rejected { db }) => {
+                sync::rejected(&database_path(db.as_deref()), cli.json)
+            }
+            Some(SyncAction::RetryRejected { ids, all, db }) => sync::retry_rejected(
+                &database_path(db.as_deref()),
+                (!*all).then(|| ids.clone()),
+                cli.json,
+            ),
         },
         Command::Template { out } => import::template(out),
     };

@@ -276,6 +276,47 @@ pub fn logout(server: Option<&str>, json: bool) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `substation sync rejected`: what the service refused, with ids and reasons; offline.
+pub fn rejected(db: &Path, json: bool) -> Result<ExitCode, CliError> {
+    let store = open_existing(db)?;
+    let status = store.reader()?.sync_status()?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "count": status.rejected_count, "items": status.rejected })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if status.rejected_count == 0 {
+        println!("Nothing was rejected.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} item(s) rejected by the service:", status.rejected_count);
+    for item in &status.rejected {
+        println!(
+            "  {:>6}  {} {}: {}",
+            item.id, item.entity, item.entity_key, item.reason
+        );
+    }
+    if status.rejected_count > status.rejected.len() as u64 {
+        println!("  … the first {} shown", status.rejected.len());
+    }
+    println!("Once the reason is dealt with: `substation sync retry-rejected ID…` or `--all`.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `substation sync retry-rejected`: rejected items back in the queue; the next sync sends them.
+pub fn retry_rejected(db: &Path, ids: Option<Vec<i64>>, json: bool) -> Result<ExitCode, CliError> {
+    let store = open_existing(db)?;
+    let queued = store.requeue_rejected(ids)?;
+    if json {
+        println!("{}", serde_json::json!({ "queued": queued }));
+    } else {
+        println!("{queued} item(s) queued again; `substation sync` sends them.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `substation sync status`: from the database alone, offline.
 pub fn status(db: &Path, json: bool) -> Result<ExitCode, CliError> {
     let store = open_existing(db)?;

@@ -398,3 +398,87 @@ fn a_laptop_that_never_imported_anything_joins_with_one_sync_and_reviews_offline
     let rows = review["rows"].as_array().expect("rows");
     assert!(rows.iter().all(|r| r["fault"].is_string()), "{review}");
 }
+
+#[test]
+fn rejected_items_are_listed_queued_again_and_delivered_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = diagnosed(dir.path());
+    let rt = runtime();
+    let central = rt
+        .block_on(TestCentral::start(&[(TOKEN, "laptop-cli")]))
+        .expect("server");
+    let refused = {
+        let store = substation_store::Store::open(&db).expect("open");
+        store.reader().expect("r").assets().expect("assets")[0]
+            .id
+            .clone()
+    };
+    central.reject_asset(&refused);
+    let out = substation(dir.path())
+        .args(["sync", "--server", &central.url(), "--db"])
+        .arg(&db)
+        .output()
+        .expect("sync");
+    assert_eq!(out.status.code(), Some(1), "rejections exit 1");
+
+    // Listed offline, with ids and the service's reason.
+    let out = ok(&substation(dir.path())
+        .args(["--json", "sync", "rejected", "--db"])
+        .arg(&db)
+        .output()
+        .expect("rejected"));
+    let listed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let items = listed["items"].as_array().expect("items");
+    assert!(listed["count"].as_u64() >= Some(2), "{listed}");
+    // The transformer's own items, and the import's samples item that names it.
+    assert!(
+        items.iter().any(|i| i["entity_key"] == refused.as_str()),
+        "{listed}"
+    );
+    assert!(
+        items.iter().all(
+            |i| i["id"].is_i64() && i["reason"].as_str().is_some_and(|r| r.contains("refused"))
+        ),
+        "{listed}"
+    );
+    let text = ok(&substation(dir.path())
+        .args(["sync", "rejected", "--db"])
+        .arg(&db)
+        .output()
+        .expect("rejected"));
+    assert!(text.contains("retry-rejected"), "{text}");
+
+    // One by id, then the rest; the service now accepts the transformer.
+    central.accept_asset(&refused);
+    let first = items[0]["id"].as_i64().expect("id").to_string();
+    let out = ok(&substation(dir.path())
+        .args(["--json", "sync", "retry-rejected", &first, "--db"])
+        .arg(&db)
+        .output()
+        .expect("retry one"));
+    assert!(out.contains(r#""queued":1"#), "{out}");
+    let out = ok(&substation(dir.path())
+        .args(["--json", "sync", "retry-rejected", "--all", "--db"])
+        .arg(&db)
+        .output()
+        .expect("retry all"));
+    let queued: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(
+        queued["queued"].as_u64().map(|n| n + 1),
+        listed["count"].as_u64()
+    );
+    let out = ok(&substation(dir.path())
+        .args(["--json", "sync", "--server", &central.url(), "--db"])
+        .arg(&db)
+        .output()
+        .expect("sync again"));
+    let report: serde_json::Value = serde_json::from_str(&out).expect("report");
+    assert_eq!(
+        (report["rejected"].as_u64(), report["pending"].as_u64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(report["applied"], listed["count"], "{report}");
+    let status = status(dir.path(), &db);
+    assert_eq!(status["rejected_count"], 0);
+    assert!(exactly_once(&central.stats()), "delivered once each");
+}

@@ -404,6 +404,16 @@ impl Store {
         }
     }
 
+    /// Puts rejected outbox rows (these ids, or all with `None`) back in the queue; returns how
+    /// many. `substation sync retry-rejected` and the sync panel use it once the reason is dealt
+    /// with.
+    pub fn requeue_rejected(&self, ids: Option<Vec<i64>>) -> Result<u64> {
+        match self.sync_op(sync::SyncOp::Requeue(ids))? {
+            sync::SyncReply::Refused(rows) => Ok(rows),
+            _ => Err(StoreError::Invalid("unexpected reply".into())),
+        }
+    }
+
     /// Records a failed attempt (of this batch, if any) as sync's last error.
     pub fn record_sync_failure(&self, batch_id: Option<uuid::Uuid>, message: &str) -> Result<()> {
         self.sync_op(sync::SyncOp::Failed(batch_id, message.to_owned()))

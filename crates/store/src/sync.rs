@@ -88,6 +88,8 @@ pub struct PullOutcome {
 /// An outbox row the service refused, with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedItem {
+    /// The outbox row, for `retry-rejected`.
+    pub id: i64,
     pub entity: String,
     pub entity_key: String,
     pub reason: String,
@@ -118,6 +120,8 @@ pub(crate) enum SyncOp {
     Answer(Box<BatchAnswer>),
     Refuse(Uuid, Refusal),
     Failed(Option<Uuid>, String),
+    /// Rejected rows back to pending: these ids, or all of them.
+    Requeue(Option<Vec<i64>>),
     Succeeded,
     Pull(Box<ChangesPage>),
 }
@@ -135,6 +139,7 @@ pub(crate) fn apply(c: &Connection, op: &SyncOp) -> Result<SyncReply> {
         SyncOp::Answer(answer) => apply_answer(c, answer).map(SyncReply::Answered),
         SyncOp::Refuse(id, refusal) => refuse(c, id, refusal).map(SyncReply::Refused),
         SyncOp::Failed(id, message) => failed(c, id.as_ref(), message).map(|()| SyncReply::Noted),
+        SyncOp::Requeue(ids) => requeue(c, ids.as_deref()).map(SyncReply::Refused),
         SyncOp::Succeeded => {
             set_state(c, "last_success_at", &now())?;
             c.prepare_cached(
@@ -855,6 +860,27 @@ fn refuse(c: &Connection, id: &Uuid, refusal: &Refusal) -> Result<u64> {
     Ok(touched)
 }
 
+/// Rejected rows (these, or all) back to pending, from their start, without their old reason:
+/// the next sync sends them again under the same item ids (a rejected item was not stored, so
+/// the service reads it afresh).
+fn requeue(c: &Connection, ids: Option<&[i64]>) -> Result<u64> {
+    let sql = "UPDATE outbox SET state = 'pending', batch_id = NULL, chunk_after = NULL,
+                   last_error = NULL
+               WHERE state = 'rejected'";
+    let touched = match ids {
+        None => c.prepare_cached(sql)?.execute([])?,
+        Some(ids) => {
+            let mut statement = c.prepare_cached(&format!("{sql} AND id = ?1"))?;
+            let mut n = 0;
+            for id in ids {
+                n += statement.execute(params![id])?;
+            }
+            n
+        }
+    };
+    Ok(touched as u64)
+}
+
 fn failed(c: &Connection, id: Option<&Uuid>, message: &str) -> Result<()> {
     if let Some(id) = id {
         c.prepare_cached(
@@ -1144,14 +1170,15 @@ pub(crate) fn status(c: &Connection) -> Result<SyncStatus> {
         .query_row([], |row| row.get(0))?;
     status.rejected = c
         .prepare_cached(
-            "SELECT entity, entity_key, coalesce(last_error, '') FROM outbox WHERE state = 'rejected'
-             ORDER BY id LIMIT 100",
+            "SELECT id, entity, entity_key, coalesce(last_error, '') FROM outbox
+             WHERE state = 'rejected' ORDER BY id LIMIT 100",
         )?
         .query_map([], |row| {
             Ok(RejectedItem {
-                entity: row.get(0)?,
-                entity_key: row.get(1)?,
-                reason: row.get(2)?,
+                id: row.get(0)?,
+                entity: row.get(1)?,
+                entity_key: row.get(2)?,
+                reason: row.get(3)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;

@@ -156,6 +156,11 @@ impl TestCentral {
             .insert(asset_id.to_owned());
     }
 
+    /// Undoes [`TestCentral::reject_asset`].
+    pub fn accept_asset(&self, asset_id: &str) {
+        lock(&self.shared.state).reject_assets.remove(asset_id);
+    }
+
     pub fn stats(&self) -> Stats {
         lock(&self.shared.state).stats.clone()
     }
