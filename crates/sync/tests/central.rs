@@ -207,6 +207,33 @@ async fn two_laptops_sync_at_once_and_each_reviews_the_others_diagnoses() {
     central.server.stop().await.expect("stop");
 }
 
+/// Sends a batch as the store built it (gzip body, its id as the key), as the client would,
+/// but outside the client: the test then "loses" the answer.
+async fn send_as_built(
+    central: &Central,
+    token: &str,
+    batch: &substation_store::OutgoingBatch,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!(
+            "{}{}",
+            central.server.url(),
+            substation_sync_protocol::BATCHES_PATH
+        ))
+        .bearer_auth(token)
+        .header(substation_sync_protocol::VERSION_HEADER, "1")
+        .header(
+            substation_sync_protocol::IDEMPOTENCY_HEADER,
+            batch.id.to_string(),
+        )
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(batch.body.clone())
+        .send()
+        .await
+        .expect("first attempt")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_whose_answer_was_lost_is_answered_from_what_the_service_stored() {
     let central = Central::start().await;
@@ -219,24 +246,7 @@ async fn a_batch_whose_answer_was_lost_is_answered_from_what_the_service_stored(
         .next_sync_batch(options().limits)
         .expect("build")
         .expect("batch");
-    let first = reqwest::Client::new()
-        .post(format!(
-            "{}{}",
-            central.server.url(),
-            substation_sync_protocol::BATCHES_PATH
-        ))
-        .bearer_auth(&token)
-        .header(substation_sync_protocol::VERSION_HEADER, "1")
-        .header(
-            substation_sync_protocol::IDEMPOTENCY_HEADER,
-            batch.id.to_string(),
-        )
-        .header("content-type", "application/json")
-        .header("content-encoding", "gzip")
-        .body(batch.body.clone())
-        .send()
-        .await
-        .expect("first attempt");
+    let first = send_as_built(&central, &token, &batch).await;
     assert!(first.status().is_success(), "{}", first.status());
     let first: substation_sync_protocol::BatchAnswer =
         serde_json::from_slice(&first.bytes().await.expect("body")).expect("answer");
@@ -273,24 +283,7 @@ async fn a_token_issued_again_under_another_name_resends_under_a_new_key_and_rej
         .next_sync_batch(options().limits)
         .expect("build")
         .expect("batch");
-    let first = reqwest::Client::new()
-        .post(format!(
-            "{}{}",
-            central.server.url(),
-            substation_sync_protocol::BATCHES_PATH
-        ))
-        .bearer_auth(&old_token)
-        .header(substation_sync_protocol::VERSION_HEADER, "1")
-        .header(
-            substation_sync_protocol::IDEMPOTENCY_HEADER,
-            batch.id.to_string(),
-        )
-        .header("content-type", "application/json")
-        .header("content-encoding", "gzip")
-        .body(batch.body.clone())
-        .send()
-        .await
-        .expect("first attempt");
+    let first = send_as_built(&central, &old_token, &batch).await;
     assert!(first.status().is_success(), "{}", first.status());
     let stored = central.count("diagnosis").await;
 
