@@ -90,7 +90,9 @@ pub(crate) async fn upload(
     }
     drop(client);
 
-    let prepared = blocking(move || prepare(&body, key)).await?;
+    // Every time the laptop stamped counts at most as this moment (see `Change::clamp_times`).
+    let now = Utc::now();
+    let prepared = blocking(move || prepare(&body, key, now)).await?;
     let items = prepared.slots.len();
     match store(&state, &device, key, body_sha256.clone(), prepared).await? {
         Stored::New { answer, counts } => {
@@ -334,7 +336,7 @@ fn malformed(message: String) -> ApiError {
 }
 
 /// Parses the body and checks each item.
-pub(crate) fn prepare(body: &[u8], key: Uuid) -> Result<Prepared, ApiError> {
+pub(crate) fn prepare(body: &[u8], key: Uuid, now: DateTime<Utc>) -> Result<Prepared, ApiError> {
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(envelope) => envelope,
         Err(_) => return Err(malformed(envelope_error(body))),
@@ -359,7 +361,7 @@ pub(crate) fn prepare(body: &[u8], key: Uuid) -> Result<Prepared, ApiError> {
             ),
         ));
     }
-    let checked = check_items(&envelope.items)?;
+    let checked = check_items(&envelope.items, now)?;
     let mut slots = Vec::with_capacity(checked.len());
     let mut seen_items = HashSet::with_capacity(checked.len());
     let mut seen_diagnoses = HashSet::new();
@@ -400,7 +402,7 @@ enum Checked {
 
 /// Checks every item, on as many threads as there are cores (inflating and reading the
 /// diagnosis responses is most of the time an upload takes outside the database).
-fn check_items(items: &[&RawValue]) -> Result<Vec<Checked>, ApiError> {
+fn check_items(items: &[&RawValue], now: DateTime<Utc>) -> Result<Vec<Checked>, ApiError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(4);
@@ -409,7 +411,7 @@ fn check_items(items: &[&RawValue]) -> Result<Vec<Checked>, ApiError> {
         return items
             .iter()
             .enumerate()
-            .map(|(index, raw)| check_item(index, raw, &mut inflater))
+            .map(|(index, raw)| check_item(index, raw, now, &mut inflater))
             .collect();
     }
     let chunk = items.len().div_ceil(threads);
@@ -422,7 +424,7 @@ fn check_items(items: &[&RawValue]) -> Result<Vec<Checked>, ApiError> {
                     let mut inflater = Inflater::new();
                     part.iter()
                         .enumerate()
-                        .map(|(i, raw)| check_item(n * chunk + i, raw, &mut inflater))
+                        .map(|(i, raw)| check_item(n * chunk + i, raw, now, &mut inflater))
                         .collect::<Result<Vec<_>, ApiError>>()
                 })
             })
@@ -438,7 +440,12 @@ fn check_items(items: &[&RawValue]) -> Result<Vec<Checked>, ApiError> {
     })
 }
 
-fn check_item(index: usize, raw: &RawValue, inflater: &mut Inflater) -> Result<Checked, ApiError> {
+fn check_item(
+    index: usize,
+    raw: &RawValue,
+    now: DateTime<Utc>,
+    inflater: &mut Inflater,
+) -> Result<Checked, ApiError> {
     let mut item: Item = match serde_json::from_str(raw.get()) {
         Ok(item) => item,
         Err(_) => {
@@ -468,6 +475,7 @@ fn check_item(index: usize, raw: &RawValue, inflater: &mut Inflater) -> Result<C
             reason: ErrorBody::new(invalid.code(), invalid.to_string()),
         });
     }
+    let clamped = item.change.clamp_times(now);
     let stored = match &mut item.change {
         // The response is stored once, in diagnosis.response_deflate; the feed's copy of the
         // item leaves it empty and pulls put it back.
@@ -480,6 +488,9 @@ fn check_item(index: usize, raw: &RawValue, inflater: &mut Inflater) -> Result<C
             stored
                 .map_err(|err| ApiError::internal(format!("an item could not be written: {err}")))?
         }
+        // The feed carries the times as they count, so that every laptop applies the same order.
+        _ if clamped => serde_json::to_string(&item)
+            .map_err(|err| ApiError::internal(format!("an item could not be written: {err}")))?,
         _ => raw.get().to_owned(),
     };
     Ok(Checked::Valid {
@@ -567,30 +578,13 @@ impl Inflater {
     }
 }
 
-/// The response must be raw DEFLATE of a JSON object whose `asset_id` is the item's.
+/// The response must be raw DEFLATE of the item's diagnosis (see
+/// [`DiagnosisChange::check_response`]).
 fn check_response(change: &DiagnosisChange, inflater: &mut Inflater) -> Result<(), InvalidItem> {
-    #[derive(Deserialize)]
-    struct Probe<'a> {
-        #[serde(borrow)]
-        asset_id: std::borrow::Cow<'a, str>,
-    }
     let inflated = inflater
         .inflate(&change.response_deflate, MAX_INFLATED_RESPONSE)
         .map_err(InvalidItem::BadResponse)?;
-    if inflated.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(InvalidItem::BadResponse(
-            "it inflates to something other than a JSON object".into(),
-        ));
-    }
-    let probe: Probe = serde_json::from_slice(inflated)
-        .map_err(|err| InvalidItem::BadResponse(format!("it is not a diagnosis: {err}")))?;
-    if probe.asset_id != change.asset_id {
-        return Err(InvalidItem::BadResponse(format!(
-            "it is the diagnosis of {:?}, not of the item's asset {:?}",
-            probe.asset_id, change.asset_id
-        )));
-    }
-    Ok(())
+    change.check_response(inflated)
 }
 
 enum Stored {
@@ -607,7 +601,7 @@ async fn store(
     prepared: Prepared,
 ) -> Result<Stored, ApiError> {
     let mut client = state.pool.get().await?;
-    let tx = client.transaction().await?;
+    let mut tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&CHANGE_LOCK])
         .await?;
     // Under the lock: a batch of the same key committed since the first look is seen now.
@@ -663,36 +657,53 @@ async fn store(
     };
 
     let mut results = Vec::with_capacity(prepared.slots.len());
-    let mut writes = Writes::default();
-    let mut counts = [0usize; 3];
+    let mut applied = Vec::new();
     for slot in &prepared.slots {
-        let (id, outcome, reason) = match slot {
-            Slot::Rejected { id, reason } => (*id, Outcome::Rejected, Some(reason.clone())),
-            Slot::Repeated { id } => (*id, Outcome::Duplicate, None),
+        results.push(match slot {
+            Slot::Rejected { id, reason } => ItemResult {
+                id: *id,
+                outcome: Outcome::Rejected,
+                reason: Some(reason.clone()),
+            },
+            Slot::Repeated { id } => ItemResult {
+                id: *id,
+                outcome: Outcome::Duplicate,
+                reason: None,
+            },
             Slot::Valid { id, change, stored } => {
                 let duplicate = known_items.contains(id)
                     || matches!(&**change, Change::Diagnosis(d) if known_diagnoses.contains(&d.diagnosis_id));
-                if duplicate {
-                    (*id, Outcome::Duplicate, None)
-                } else {
-                    writes.add(*id, change, stored);
-                    (*id, Outcome::Applied, None)
+                if !duplicate {
+                    applied.push((*id, &**change, stored.as_str()));
+                }
+                ItemResult {
+                    id: *id,
+                    outcome: if duplicate {
+                        Outcome::Duplicate
+                    } else {
+                        Outcome::Applied
+                    },
+                    reason: None,
                 }
             }
-        };
-        counts[match outcome {
+        });
+    }
+
+    let refused = write_applied(&mut tx, device.id, key, received_at, &applied).await?;
+    for result in &mut results {
+        if let Some(reason) = refused.get(&result.id) {
+            result.outcome = Outcome::Rejected;
+            result.reason = Some(reason.clone());
+        }
+    }
+    let mut counts = [0usize; 3];
+    for result in &results {
+        counts[match result.outcome {
             Outcome::Applied => 0,
             Outcome::Duplicate => 1,
             Outcome::Rejected => 2,
         }] += 1;
-        results.push(ItemResult {
-            id,
-            outcome,
-            reason,
-        });
     }
-
-    writes.write(&tx, device.id, key, received_at).await?;
 
     let answer = serde_json::to_string(&BatchAnswer {
         batch_id: key,
@@ -721,6 +732,108 @@ async fn store(
     .await?;
     tx.commit().await?;
     Ok(Stored::New { answer, counts })
+}
+
+/// Writes the applied items: all at once, set-based; if the database refuses the data of one
+/// of them (a value out of a column's range, say), item by item, each under a savepoint, so
+/// that only the items it refuses are rejected, with its reason, and the rest are stored.
+/// Returns the refused items. Any other database error fails the batch (the laptop retries).
+async fn write_applied(
+    tx: &mut deadpool_postgres::Transaction<'_>,
+    device_id: i64,
+    batch_id: Uuid,
+    received_at: DateTime<Utc>,
+    applied: &[(Uuid, &Change, &str)],
+) -> Result<HashMap<Uuid, ErrorBody>, ApiError> {
+    let mut refused = HashMap::new();
+    if applied.is_empty() {
+        return Ok(refused);
+    }
+    let mut writes = Writes::default();
+    for (id, change, stored) in applied {
+        writes.add(*id, change, stored);
+    }
+    let all_at_once = tx.savepoint("batch_entities").await?;
+    match writes
+        .write_entities(&all_at_once, device_id, received_at)
+        .await
+    {
+        Ok(()) => {
+            all_at_once.commit().await?;
+            writes
+                .write_change_log(tx, device_id, batch_id, received_at)
+                .await?;
+            return Ok(refused);
+        }
+        Err(WriteError::Failed(err)) => return Err(err),
+        Err(WriteError::Refused(message)) => {
+            all_at_once.rollback().await?;
+            tracing::warn!(batch_id = %batch_id, error = %message, "a batch's data was refused; storing it item by item");
+        }
+    }
+    let mut stored_items = Writes::default();
+    for (id, change, stored) in applied {
+        let mut single = Writes::default();
+        single.add(*id, change, stored);
+        let savepoint = tx.savepoint("item").await?;
+        match single
+            .write_entities(&savepoint, device_id, received_at)
+            .await
+        {
+            Ok(()) => {
+                savepoint.commit().await?;
+                stored_items.add(*id, change, stored);
+            }
+            Err(WriteError::Failed(err)) => return Err(err),
+            Err(WriteError::Refused(message)) => {
+                savepoint.rollback().await?;
+                tracing::warn!(batch_id = %batch_id, item = %id, error = %message, "item refused by the database");
+                refused.insert(
+                    *id,
+                    ErrorBody::new(
+                        "not_storable",
+                        format!("the service's database cannot store this item: {message}"),
+                    ),
+                );
+            }
+        }
+    }
+    if !stored_items.log_ids.is_empty() {
+        stored_items
+            .write_change_log(tx, device_id, batch_id, received_at)
+            .await?;
+    }
+    Ok(refused)
+}
+
+/// Why writing an item failed: its data (the item's fault), or anything else (the service's).
+enum WriteError {
+    Refused(String),
+    Failed(ApiError),
+}
+
+impl From<tokio_postgres::Error> for WriteError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        // Class 22 is "data exception" (a value out of range, bad text), 23 "integrity
+        // constraint violation", 54 "program limit exceeded" (a value too large to index).
+        let refused = err.as_db_error().map(|db| {
+            let code = db.code().code();
+            (
+                code.starts_with("22") || code.starts_with("23") || code.starts_with("54"),
+                db.message().to_owned(),
+            )
+        });
+        match refused {
+            Some((true, message)) => WriteError::Refused(message),
+            _ => WriteError::Failed(ApiError::from(err)),
+        }
+    }
+}
+
+impl From<ApiError> for WriteError {
+    fn from(err: ApiError) -> Self {
+        WriteError::Failed(err)
+    }
 }
 
 /// What a batch writes, gathered into columns for set-based statements.
@@ -794,22 +907,17 @@ impl<'a> Writes<'a> {
         self.log_diagnoses.push(diagnosis_id);
     }
 
-    async fn write(
+    /// The entities (assets, samples, diagnoses); the change feed is written apart, for the
+    /// items that were stored.
+    async fn write_entities(
         &self,
         tx: &deadpool_postgres::Transaction<'_>,
         device_id: i64,
-        batch_id: Uuid,
         received_at: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
-        if self.log_ids.is_empty() {
-            return Ok(());
-        }
+    ) -> Result<(), WriteError> {
         self.write_assets(tx, device_id).await?;
         self.write_samples(tx, device_id).await?;
         self.write_diagnoses(tx, device_id, received_at).await?;
-
-        self.write_change_log(tx, device_id, batch_id, received_at)
-            .await?;
         Ok(())
     }
 
@@ -817,7 +925,7 @@ impl<'a> Writes<'a> {
         &self,
         tx: &deadpool_postgres::Transaction<'_>,
         device_id: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), WriteError> {
         if !self.assets.is_empty() {
             let n = self.assets.len();
             let mut ids = Vec::with_capacity(n);
@@ -909,7 +1017,7 @@ impl<'a> Writes<'a> {
         &self,
         tx: &deadpool_postgres::Transaction<'_>,
         device_id: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), WriteError> {
         if self.samples.is_empty() {
             return Ok(());
         }
@@ -976,7 +1084,7 @@ impl<'a> Writes<'a> {
         tx: &deadpool_postgres::Transaction<'_>,
         device_id: i64,
         received_at: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), WriteError> {
         if self.diagnoses.is_empty() {
             return Ok(());
         }

@@ -587,6 +587,73 @@ async fn invalid_items_are_rejected_with_reasons_while_valid_ones_apply() {
     assert_eq!(h.sql_count("SELECT count(*) FROM change_log").await, 1);
 }
 
+/// The protocol's checks cannot know every limit of the database: a sample row past the range
+/// of PostgreSQL's `integer` passes them, and the database refuses it. That item alone is
+/// rejected, with the database's reason; the rest of its batch is stored and the next batch
+/// goes on as usual.
+#[tokio::test]
+async fn an_item_the_database_refuses_is_rejected_alone() {
+    let h = Harness::start().await;
+    let token = h.token("laptop-a").await;
+    let now = Utc::now();
+    let mut too_far = samples("TR-2", &[1, 2], 10.0, now);
+    if let Change::Samples(s) = &mut too_far.change {
+        s.samples[1].row = Some(3_000_000_000);
+    }
+    let sent = batch(vec![
+        asset("TR-1", "Unit 1", now),
+        samples("TR-1", &[1], 7.0, now),
+        too_far.clone(),
+        diagnosis("TR-1"),
+    ]);
+    let answer = h.upload(&token, &sent).await;
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            Outcome::Applied,
+            Outcome::Applied,
+            Outcome::Rejected,
+            Outcome::Applied
+        ]
+    );
+    let reason = answer.results[2].reason.clone().expect("a reason");
+    assert_eq!(reason.code, "not_storable");
+    assert!(reason.message.contains("out of range"), "{reason:?}");
+    assert_eq!(
+        h.sql_count("SELECT count(*) FROM asset WHERE name = 'Unit 1'")
+            .await,
+        1
+    );
+    assert_eq!(h.sql_count("SELECT count(*) FROM sample").await, 1);
+    assert_eq!(
+        h.sql_count("SELECT count(*) FROM sample WHERE asset_id = 'TR-2'")
+            .await,
+        0
+    );
+    assert_eq!(h.sql_count("SELECT count(*) FROM diagnosis").await, 1);
+    let logged: HashSet<Uuid> = h
+        .pull(&h.token("laptop-b").await, "", 100)
+        .await
+        .changes
+        .iter()
+        .map(|change| change.item.id)
+        .collect();
+    assert_eq!(
+        logged,
+        HashSet::from([sent.items[0].id, sent.items[1].id, sent.items[3].id])
+    );
+
+    // The refused item does not hold up the next batch, nor does it come back as a duplicate.
+    let next = batch(vec![samples("TR-2", &[1, 2], 10.0, now), too_far]);
+    let answer = h.upload(&token, &next).await;
+    assert_eq!(outcomes(&answer), vec![Outcome::Applied, Outcome::Rejected]);
+    assert_eq!(
+        h.sql_count("SELECT count(*) FROM sample WHERE asset_id = 'TR-2'")
+            .await,
+        2
+    );
+}
+
 #[tokio::test]
 async fn a_pull_brings_another_laptops_diagnoses_page_by_page() {
     let h = Harness::start().await;
@@ -758,6 +825,137 @@ async fn nameplates_and_samples_keep_the_newest() {
             ("2025-01-03".to_owned(), 20.0),
         ]
     );
+}
+
+/// "Newest wins" by the laptop's time, but never later than when the service received it: a
+/// laptop whose clock runs five years ahead cannot fix a nameplate, a sample or the latest
+/// diagnosis beyond a later honest upload, and the feed tells every other laptop the same.
+#[tokio::test]
+async fn a_clock_years_ahead_cannot_override_a_later_honest_upload() {
+    let h = Harness::start().await;
+    let ahead = h.token("laptop-ahead").await;
+    let honest = h.token("laptop-honest").await;
+    let future = Utc::now() + Duration::days(5 * 365);
+    let mut early_diagnosis = diagnosis("TR-1");
+    if let Change::Diagnosis(d) = &mut early_diagnosis.change {
+        d.created_at = future;
+        d.run.started_at = future;
+    }
+    let answer = h
+        .upload(
+            &ahead,
+            &batch(vec![
+                asset("TR-1", "from the future", future),
+                samples("TR-1", &[1], 99.0, future),
+                early_diagnosis.clone(),
+            ]),
+        )
+        .await;
+    assert_eq!(outcomes(&answer), vec![Outcome::Applied; 3]);
+
+    let now = Utc::now();
+    let later_diagnosis = diagnosis("TR-1");
+    h.upload(
+        &honest,
+        &batch(vec![
+            asset("TR-1", "honest", now),
+            samples("TR-1", &[1], 10.0, now),
+            later_diagnosis.clone(),
+        ]),
+    )
+    .await;
+    let client = substation_central::connect(h.db.url()).await.expect("db");
+    let name: String = client
+        .query_one("SELECT name FROM asset WHERE asset_id = 'TR-1'", &[])
+        .await
+        .expect("query")
+        .get(0);
+    assert_eq!(name, "honest");
+    let h2: f64 = client
+        .query_one(
+            "SELECT (gases->>'h2')::float8 FROM sample WHERE asset_id = 'TR-1'",
+            &[],
+        )
+        .await
+        .expect("query")
+        .get(0);
+    assert_eq!(h2, 10.0);
+    let latest: Uuid = client
+        .query_one(
+            "SELECT diagnosis_id FROM diagnosis WHERE asset_id = 'TR-1'
+             ORDER BY created_at DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .expect("query")
+        .get(0);
+    let Change::Diagnosis(later) = &later_diagnosis.change else {
+        unreachable!()
+    };
+    assert_eq!(latest, later.diagnosis_id);
+
+    // A third laptop pulls both and applies them in the same order: the early laptop's times
+    // arrive as they counted, not as its clock said.
+    let page = h.pull(&h.token("laptop-c").await, "", 100).await;
+    for change in &page.changes {
+        let time = match &change.item.change {
+            Change::Asset(a) => a.updated_at,
+            Change::Samples(s) => s.source.imported_at,
+            Change::Diagnosis(d) => d.created_at.max(d.run.started_at),
+        };
+        assert!(time <= Utc::now(), "{change:?}");
+    }
+}
+
+/// The keys a diagnosis is sorted and filtered by are copied from its response; a device that
+/// sends keys its response does not hold is refused, item by item.
+#[tokio::test]
+async fn a_diagnosis_whose_indexed_keys_disagree_with_its_response_is_refused() {
+    let h = Harness::start().await;
+    let token = h.token("laptop-a").await;
+    let mut calmer = diagnosis("TR-1");
+    let mut graver = diagnosis("TR-2");
+    let mut other_day = diagnosis("TR-3");
+    if let Change::Diagnosis(d) = &mut calmer.change {
+        d.severity = Some("normal".into());
+    }
+    if let Change::Diagnosis(d) = &mut graver.change {
+        d.ieee_status = Some(3);
+        d.fault = Some("D2".into());
+    }
+    if let Change::Diagnosis(d) = &mut other_day.change {
+        d.latest_sample_date = None;
+    }
+    let answer = h
+        .upload(
+            &token,
+            &batch(vec![calmer, diagnosis("TR-4"), graver, other_day]),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&answer),
+        vec![
+            Outcome::Rejected,
+            Outcome::Applied,
+            Outcome::Rejected,
+            Outcome::Rejected
+        ]
+    );
+    let messages: Vec<String> = answer
+        .results
+        .iter()
+        .filter_map(|r| r.reason.as_ref().map(|reason| reason.message.clone()))
+        .collect();
+    assert!(
+        messages[0].contains("severity") && messages[0].contains("\"caution\""),
+        "{messages:?}"
+    );
+    assert!(messages[1].contains("ieee_status"), "{messages:?}");
+    assert!(
+        messages[2].contains("latest_sample_date") && messages[2].contains("absent"),
+        "{messages:?}"
+    );
+    assert_eq!(h.sql_count("SELECT count(*) FROM diagnosis").await, 1);
 }
 
 #[tokio::test]

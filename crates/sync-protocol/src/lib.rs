@@ -257,6 +257,12 @@ pub enum InvalidItem {
     ResponseTooLarge { size: usize, max: usize },
     #[error("the response is not a DEFLATE-compressed diagnosis: {0}")]
     BadResponse(String),
+    #[error("{field} is {item} in the item but {response} in its response")]
+    IndexMismatch {
+        field: &'static str,
+        item: String,
+        response: String,
+    },
 }
 
 impl InvalidItem {
@@ -376,6 +382,119 @@ impl Change {
                     });
                 }
                 Ok(())
+            }
+        }
+    }
+}
+
+impl DiagnosisChange {
+    /// Checks the inflated response against the item: a JSON object, the diagnosis of the
+    /// item's asset, whose fields the item copies for indexing (`latest_sample_date`, the IEEE
+    /// status, the IEC state, `fault`, `severity`) equal to the item's, so that no device can
+    /// reorder the fleet's worst-first lists with keys its diagnosis does not hold. Reads only
+    /// those fields; the rest is skipped without being built.
+    pub fn check_response(&self, inflated: &[u8]) -> Result<(), InvalidItem> {
+        use std::borrow::Cow;
+        #[derive(Deserialize)]
+        struct Probe<'a> {
+            #[serde(borrow)]
+            asset_id: Cow<'a, str>,
+            #[serde(default)]
+            latest_sample_date: Option<NaiveDate>,
+            #[serde(default)]
+            ieee_c57_104_2019: Option<Ieee>,
+            #[serde(default, borrow)]
+            iec_60599: Option<Iec<'a>>,
+            #[serde(default, borrow)]
+            fault: Option<Cow<'a, str>>,
+            #[serde(default, borrow)]
+            severity: Option<Cow<'a, str>>,
+        }
+        #[derive(Deserialize)]
+        struct Ieee {
+            #[serde(default)]
+            status: Option<u8>,
+        }
+        #[derive(Deserialize)]
+        struct Iec<'a> {
+            #[serde(default, borrow)]
+            state: Option<Cow<'a, str>>,
+        }
+        if inflated.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(InvalidItem::BadResponse(
+                "it inflates to something other than a JSON object".into(),
+            ));
+        }
+        let probe: Probe = serde_json::from_slice(inflated)
+            .map_err(|err| InvalidItem::BadResponse(format!("it is not a diagnosis: {err}")))?;
+        if probe.asset_id != self.asset_id {
+            return Err(InvalidItem::BadResponse(format!(
+                "it is the diagnosis of {:?}, not of the item's asset {:?}",
+                probe.asset_id, self.asset_id
+            )));
+        }
+        fn same<T: PartialEq + std::fmt::Debug>(
+            field: &'static str,
+            item: Option<T>,
+            response: Option<T>,
+        ) -> Result<(), InvalidItem> {
+            if item == response {
+                return Ok(());
+            }
+            let show = |value: Option<T>| value.map_or("absent".to_owned(), |v| format!("{v:?}"));
+            Err(InvalidItem::IndexMismatch {
+                field,
+                item: show(item),
+                response: show(response),
+            })
+        }
+        same(
+            "latest_sample_date",
+            self.latest_sample_date,
+            probe.latest_sample_date,
+        )?;
+        same(
+            "ieee_status",
+            self.ieee_status,
+            probe.ieee_c57_104_2019.and_then(|ieee| ieee.status),
+        )?;
+        same(
+            "iec_state",
+            self.iec_state.as_deref(),
+            probe
+                .iec_60599
+                .as_ref()
+                .and_then(|iec| iec.state.as_deref()),
+        )?;
+        same("fault", self.fault.as_deref(), probe.fault.as_deref())?;
+        same(
+            "severity",
+            self.severity.as_deref(),
+            probe.severity.as_deref(),
+        )?;
+        Ok(())
+    }
+}
+
+/// The times a laptop stamps on an item decide which nameplate, sample or diagnosis is the
+/// newest. A laptop's clock may be wrong, so a time counts as the laptop gave it but never later
+/// than `now`, the moment the receiver got it: a clock years ahead cannot make its changes win
+/// over later honest ones. Returns whether a time was moved.
+impl Change {
+    pub fn clamp_times(&mut self, now: DateTime<Utc>) -> bool {
+        fn clamp(time: &mut DateTime<Utc>, now: DateTime<Utc>) -> bool {
+            let later = *time > now;
+            if later {
+                *time = now;
+            }
+            later
+        }
+        match self {
+            Change::Asset(change) => clamp(&mut change.updated_at, now),
+            Change::Samples(change) => clamp(&mut change.source.imported_at, now),
+            Change::Diagnosis(change) => {
+                let created = clamp(&mut change.created_at, now);
+                clamp(&mut change.run.started_at, now) | created
             }
         }
     }

@@ -195,13 +195,18 @@ pub fn deflate(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().expect("deflate")
 }
 
-/// A stand-in for the contract's response: a JSON object naming the asset.
+/// A stand-in for the contract's response: a JSON object naming the asset, with the keys
+/// [`diagnosis`] indexes.
 pub fn response_for(asset_id: &str) -> Vec<u8> {
     deflate(
         serde_json::json!({
             "contract_version": 2,
             "asset_id": asset_id,
+            "latest_sample_date": "2025-03-01",
+            "fault": "none",
             "severity": "caution",
+            "ieee_c57_104_2019": {"status": 2, "extreme": false},
+            "iec_60599": {"state": "normal", "ratio_code": null},
             "rules": ["a", "b", "c"],
         })
         .to_string()
