@@ -25,7 +25,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use substation_sync_protocol::{
     BatchAnswer, Change, DiagnosisChange, ErrorBody, IDEMPOTENCY_HEADER, InvalidItem, Item,
-    ItemResult, MAX_ITEMS_PER_BATCH, Outcome,
+    ItemResult, MAX_INFLATED_RESPONSE_BYTES, MAX_ITEMS_PER_BATCH, Outcome,
 };
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
@@ -41,9 +41,6 @@ pub(crate) const CHANGE_LOCK: i64 = 0x5342_4b5f_4348_4e47;
 /// from `diagnosis.response_deflate` when pulled. The item is written by serde_json, where
 /// this text can only be the field itself (inside a string its quotes would be escaped).
 pub(crate) const RESPONSE_PLACEHOLDER: &str = "\"response_deflate\":\"\"";
-
-/// A diagnosis response may inflate to at most this (the contract's answers are 7–20 KB).
-const MAX_INFLATED_RESPONSE: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {
@@ -69,13 +66,15 @@ pub(crate) async fn upload(
     {
         return Err(ApiError::payload_too_large(limit));
     }
-    let raw = read_body(body, limit, state.config.body_timeout).await?;
-
+    // The permit comes before the body: uploads waiting their turn hold no memory here (their
+    // bytes wait in the network), so uploads take at most `max_concurrent_uploads` bodies and
+    // their parsed items, however many arrive at once.
     let _permit = state
         .uploads
         .acquire()
         .await
         .map_err(|_| ApiError::internal("the service is shutting down"))?;
+    let raw = read_body(body, limit, state.config.body_timeout).await?;
     let (body, body_sha256) = blocking(move || {
         let body = decompress(raw, encoding, limit)?;
         let sha = Sha256::digest(&body).to_vec();
@@ -582,7 +581,7 @@ impl Inflater {
 /// [`DiagnosisChange::check_response`]).
 fn check_response(change: &DiagnosisChange, inflater: &mut Inflater) -> Result<(), InvalidItem> {
     let inflated = inflater
-        .inflate(&change.response_deflate, MAX_INFLATED_RESPONSE)
+        .inflate(&change.response_deflate, MAX_INFLATED_RESPONSE_BYTES)
         .map_err(InvalidItem::BadResponse)?;
     change.check_response(inflated)
 }
@@ -689,7 +688,47 @@ async fn store(
         });
     }
 
+    let size = |(_, change, stored): &(Uuid, &Change, &str)| -> i64 {
+        let response = match change {
+            Change::Diagnosis(d) => d.response_deflate.len(),
+            _ => 0,
+        };
+        (stored.len() + response) as i64
+    };
+    let adding: i64 = applied.iter().map(size).sum();
+    let quota = state.config.device_quota_bytes;
+    if quota > 0 && adding > 0 {
+        let statement = tx
+            .prepare_cached("SELECT stored_bytes FROM device WHERE id = $1")
+            .await?;
+        let stored: i64 = tx.query_one(&statement, &[&device.id]).await?.get(0);
+        if stored.saturating_add(adding) as u64 > quota {
+            tracing::warn!(device = %device.name, batch_id = %key, stored, adding, quota, "quota exceeded");
+            return Err(ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "quota_exceeded",
+                format!(
+                    "this device has stored {} MiB on the service, and this batch would take it \
+                     past its quota of {} MiB; nothing of it was stored",
+                    stored / (1024 * 1024),
+                    quota / (1024 * 1024)
+                ),
+            ));
+        }
+    }
+
     let refused = write_applied(&mut tx, device.id, key, received_at, &applied).await?;
+    let added: i64 = applied
+        .iter()
+        .filter(|(id, ..)| !refused.contains_key(id))
+        .map(size)
+        .sum();
+    if added > 0 {
+        let statement = tx
+            .prepare_cached("UPDATE device SET stored_bytes = stored_bytes + $2 WHERE id = $1")
+            .await?;
+        tx.execute(&statement, &[&device.id, &added]).await?;
+    }
     for result in &mut results {
         if let Some(reason) = refused.get(&result.id) {
             result.outcome = Outcome::Rejected;

@@ -21,6 +21,9 @@ use crate::batch::RESPONSE_PLACEHOLDER;
 /// Changes a page holds when the client does not say.
 pub const DEFAULT_PAGE: usize = 500;
 
+/// What a page's JSON holds besides its changes (`{"changes":[…],"next_cursor":…}`).
+const PAGE_ENVELOPE_BYTES: usize = 1024;
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct PullQuery {
     since: Option<String>,
@@ -78,27 +81,51 @@ pub(crate) async fn pull(
             ),
         ));
     }
+    // The page ends at `limit` changes or before the change that would take it past the byte
+    // limit, whichever comes first (the first change is always sent). Sizes are read from the
+    // stored lengths, without reading the responses; the change that crosses the limit is
+    // fetched too, to know there is more, and left out.
     let statement = client
         .prepare_cached(
-            "SELECT c.seq, d.name, c.item, g.response_deflate
-             FROM change_log c
-             JOIN device d ON d.id = c.device_id
-             LEFT JOIN diagnosis g ON g.diagnosis_id = c.diagnosis_id
-             WHERE c.seq > $1 AND c.seq <= $2 AND c.device_id <> $3
-             ORDER BY c.seq
-             LIMIT $4",
+            "SELECT seq, name, item, response_deflate, total FROM (
+                 SELECT seq, name, item, response_deflate, size,
+                     sum(size) OVER (ORDER BY seq) AS total,
+                     row_number() OVER (ORDER BY seq) AS n
+                 FROM (
+                     SELECT c.seq, d.name, c.item, g.response_deflate,
+                         octet_length(c.item) + octet_length(d.name) + 64
+                             + COALESCE((octet_length(g.response_deflate) + 2) / 3 * 4, 0) AS size
+                     FROM change_log c
+                     JOIN device d ON d.id = c.device_id
+                     LEFT JOIN diagnosis g ON g.diagnosis_id = c.diagnosis_id
+                     WHERE c.seq > $1 AND c.seq <= $2 AND c.device_id <> $3
+                     ORDER BY c.seq
+                     LIMIT $4
+                 ) first_changes
+             ) page
+             WHERE n = 1 OR total - size < $5
+             ORDER BY seq",
         )
         .await?;
+    let budget = state
+        .config
+        .max_page_bytes
+        .saturating_sub(PAGE_ENVELOPE_BYTES) as i64;
     let rows = client
         .query(
             &statement,
-            &[&cursor, &top, &device.id, &((limit + 1) as i64)],
+            &[&cursor, &top, &device.id, &((limit + 1) as i64), &budget],
         )
         .await?;
-    drop(client);
 
-    let more = rows.len() > limit;
-    let page = &rows[..rows.len().min(limit)];
+    let fits = rows
+        .iter()
+        .enumerate()
+        .take_while(|(index, row)| *index == 0 || row.get::<_, i64>(4) <= budget)
+        .count()
+        .min(limit);
+    let more = rows.len() > fits;
+    let page = &rows[..fits];
     let next = if more {
         page.last().map_or(cursor, |row| row.get(0))
     } else {
@@ -136,6 +163,9 @@ pub(crate) async fn pull(
     json.push_str(",\"more\":");
     json.push_str(if more { "true" } else { "false" });
     json.push('}');
+    // The connection is given back only now: pulls building pages at once are as many as the
+    // pool's connections, which bounds the memory they take.
+    drop(client);
     tracing::debug!(device = %device.name, cursor, next, changes = page.len(), more, "pull");
     Ok((
         [(

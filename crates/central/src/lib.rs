@@ -26,7 +26,7 @@ pub use migrate::latest_version;
 pub use rate::RateLimiter;
 pub use tokens::{IssuedToken, RevokeBy, TokenInfo, issue_token, list_tokens, revoke_tokens};
 
-use substation_sync_protocol::MAX_BODY_BYTES;
+use substation_sync_protocol::{MAX_BODY_BYTES, MAX_PAGE_BYTES};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -98,8 +98,16 @@ pub struct ServerConfig {
     pub address_rate_per_minute: u32,
     /// Database connections kept open at most.
     pub pool_size: usize,
-    /// Uploads parsed and stored at once; others wait their turn.
+    /// Uploads read, parsed and stored at once; others wait their turn before their body is
+    /// read. With [`Self::max_body_bytes`] this bounds the memory uploads take (about two
+    /// bodies' worth each: the body and the items parsed from it).
     pub max_concurrent_uploads: usize,
+    /// The largest pull page in bytes (at most the protocol's [`MAX_PAGE_BYTES`]).
+    pub max_page_bytes: usize,
+    /// What one device may store, in bytes of items and diagnosis responses; an upload that
+    /// would go past it is refused (507 `quota_exceeded`) and nothing of it is stored. 0 for
+    /// no limit.
+    pub device_quota_bytes: u64,
     /// How long a client may take to send a request body.
     pub body_timeout: Duration,
     /// How long `/readyz` reuses its last database check (unauthenticated probes make at most
@@ -112,6 +120,9 @@ impl ServerConfig {
     /// Several laptops may share an office's address.
     pub const DEFAULT_ADDRESS_RATE_PER_MINUTE: u32 = 3_000;
     pub const DEFAULT_POOL_SIZE: usize = 16;
+    /// 20 GiB: a 10,000-transformer fleet diagnosed weekly for ten years, at about 3.5 KB a
+    /// diagnosis, stores about 18 GB.
+    pub const DEFAULT_DEVICE_QUOTA_BYTES: u64 = 20 * 1024 * 1024 * 1024;
 
     pub fn new(database_url: impl Into<String>) -> Self {
         ServerConfig {
@@ -121,6 +132,8 @@ impl ServerConfig {
             address_rate_per_minute: Self::DEFAULT_ADDRESS_RATE_PER_MINUTE,
             pool_size: Self::DEFAULT_POOL_SIZE,
             max_concurrent_uploads: 4,
+            max_page_bytes: MAX_PAGE_BYTES,
+            device_quota_bytes: Self::DEFAULT_DEVICE_QUOTA_BYTES,
             body_timeout: Duration::from_secs(120),
             ready_check_interval: Duration::from_secs(1),
         }
@@ -133,6 +146,14 @@ impl ServerConfig {
                  ({} MiB); got {}",
                 MAX_BODY_BYTES / (1024 * 1024),
                 self.max_body_bytes
+            )));
+        }
+        if self.max_page_bytes < 64 * 1024 || self.max_page_bytes > MAX_PAGE_BYTES {
+            return Err(Error::Invalid(format!(
+                "the pull page limit must be between 64 KiB and the protocol's {} MiB; got {} \
+                 bytes",
+                MAX_PAGE_BYTES / (1024 * 1024),
+                self.max_page_bytes
             )));
         }
         if self.pool_size == 0 || self.max_concurrent_uploads == 0 {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use substation_central::{RevokeBy, ServerConfig};
-use substation_sync_protocol::MAX_BODY_BYTES;
+use substation_sync_protocol::{MAX_BODY_BYTES, MAX_PAGE_BYTES};
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +55,16 @@ struct ServeArgs {
     /// Database connections kept open at most.
     #[arg(long, default_value_t = ServerConfig::DEFAULT_POOL_SIZE)]
     pool_size: usize,
+    /// Uploads read and stored at once; more wait before their body is read (memory for
+    /// uploads is about this × 2 × the body limit).
+    #[arg(long, default_value_t = 4)]
+    max_concurrent_uploads: usize,
+    /// Largest pull page in MiB (at most the protocol's 16).
+    #[arg(long, default_value_t = MAX_PAGE_BYTES / (1024 * 1024))]
+    max_page_mb: usize,
+    /// What each device may store on the service, in MiB; 0 for no limit.
+    #[arg(long, default_value_t = ServerConfig::DEFAULT_DEVICE_QUOTA_BYTES / (1024 * 1024))]
+    device_quota_mb: u64,
     /// Log format on standard error.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -151,6 +161,9 @@ async fn serve(url: String, args: ServeArgs) -> Result<(), String> {
     config.rate_per_minute = args.rate_per_minute;
     config.address_rate_per_minute = args.address_rate_per_minute;
     config.pool_size = args.pool_size;
+    config.max_concurrent_uploads = args.max_concurrent_uploads;
+    config.max_page_bytes = args.max_page_mb.saturating_mul(1024 * 1024);
+    config.device_quota_bytes = args.device_quota_mb.saturating_mul(1024 * 1024);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;

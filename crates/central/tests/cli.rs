@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use common::*;
 use reqwest::StatusCode;
 use substation_central::testing::TestDatabase;
-use substation_sync_protocol::{CHANGES_PATH, HEALTH_PATH, VERSION_HEADER};
+use substation_sync_protocol::{
+    BATCHES_PATH, CHANGES_PATH, HEALTH_PATH, IDEMPOTENCY_HEADER, VERSION_HEADER,
+};
 
 fn central(url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_substation-central"))
@@ -144,23 +146,30 @@ async fn a_token_can_be_issued_on_a_new_database_and_errors_name_the_cause() {
     );
 }
 
-#[tokio::test]
-async fn serve_logs_json_and_stops_on_sigterm() {
-    let db = TestDatabase::create().await;
+/// Starts `substation-central serve` on a free port and waits until it answers.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is returned; each caller stops and waits for it"
+)]
+async fn spawn_serve(
+    db: &TestDatabase,
+    args: &[&str],
+    stderr: Stdio,
+) -> (std::process::Child, String) {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         probe.local_addr().expect("addr").port()
     };
     let listen = format!("127.0.0.1:{port}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_substation-central"))
-        .args(["serve", "--listen", &listen, "--log-format", "json"])
+        .args(["serve", "--listen", &listen])
+        .args(args)
         .env("DATABASE_URL", db.url())
         .env_remove("RUST_LOG")
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .expect("spawn");
-
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -168,20 +177,24 @@ async fn serve_logs_json_and_stops_on_sigterm() {
             .get(format!("http://{listen}{HEALTH_PATH}"))
             .send()
             .await
+            && response.status() == StatusCode::OK
         {
-            assert_eq!(response.status(), StatusCode::OK);
-            assert_eq!(
-                response
-                    .headers()
-                    .get(VERSION_HEADER)
-                    .and_then(|v| v.to_str().ok()),
-                Some("1")
-            );
-            break;
+            return (child, listen);
         }
-        assert!(Instant::now() < deadline, "the service did not come up");
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the service did not come up");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn serve_logs_json_and_stops_on_sigterm() {
+    let db = TestDatabase::create().await;
+    let (mut child, listen) = spawn_serve(&db, &["--log-format", "json"], Stdio::piped()).await;
+    let http = reqwest::Client::new();
     // Migrated on start: a token works.
     let token = substation_central::issue_token(db.url(), "laptop-1")
         .await
@@ -194,6 +207,13 @@ async fn serve_logs_json_and_stops_on_sigterm() {
         .await
         .expect("pull");
     assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response
+            .headers()
+            .get(VERSION_HEADER)
+            .and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -215,4 +235,95 @@ async fn serve_logs_json_and_stops_on_sigterm() {
         "{logs:?}"
     );
     assert!(logs.iter().all(|log| log["level"].is_string()), "{logs:?}");
+}
+
+/// The most memory the service may take for uploads: each of the `max_concurrent_uploads` (4)
+/// holds its body and the items parsed from it, about two bodies' worth, and the process
+/// itself (with its database pool) takes less than 64 MiB. docs/central.md gives the same
+/// figure.
+const UPLOAD_MEMORY_BOUND_MIB: u64 = 4 * 2 * 32 + 64;
+
+/// Twenty laptops upload 32 MiB at once. The service reads a body only once it holds one of
+/// its upload permits, so its peak memory (the kernel's high-water mark of its resident set)
+/// stays under the bound however many uploads arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_32_mib_uploads_stay_within_the_memory_bound() {
+    let db = TestDatabase::create().await;
+    let (mut child, listen) = spawn_serve(&db, &[], Stdio::null()).await;
+    let token = substation_central::issue_token(db.url(), "laptop-1")
+        .await
+        .expect("token")
+        .token;
+
+    // One body of just under 32 MiB: diagnoses whose responses (random bytes, which DEFLATE
+    // cannot shrink) are read, decoded and inflated, then rejected as not being diagnoses.
+    // The twenty uploads differ only in their batch id.
+    let mut noise = vec![0u8; 700 * 1024];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for byte in &mut noise {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *byte = x as u8;
+    }
+    let response = deflate(&noise);
+    let template = batch(Vec::new());
+    let item = || {
+        let mut item = diagnosis("TR-1");
+        if let substation_sync_protocol::Change::Diagnosis(d) = &mut item.change {
+            d.response_deflate = response.clone();
+        }
+        item
+    };
+    let count = 31 * 1024 * 1024 / serde_json::to_vec(&item()).expect("json").len();
+    let items: Vec<_> = (0..count).map(|_| item()).collect();
+    let body = serde_json::to_vec(&substation_sync_protocol::SyncBatch {
+        items,
+        ..template.clone()
+    })
+    .expect("json");
+    assert!(body.len() <= 32 * 1024 * 1024, "{}", body.len());
+    let key = template.batch_id.to_string();
+    let http = reqwest::Client::new();
+    let mut uploads = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let batch_id = uuid::Uuid::now_v7().to_string();
+        let body = String::from_utf8(body.clone())
+            .expect("utf-8")
+            .replacen(&key, &batch_id, 1);
+        let request = http
+            .post(format!("http://{listen}{BATCHES_PATH}"))
+            .header("Authorization", format!("Bearer {token}"))
+            .header(VERSION_HEADER, "1")
+            .header(IDEMPOTENCY_HEADER, batch_id)
+            .header("Content-Type", "application/json")
+            .body(body);
+        uploads.spawn(async move { request.send().await });
+    }
+    while let Some(done) = uploads.join_next().await {
+        let response = done.expect("task").expect("an answer");
+        assert_eq!(response.status(), StatusCode::OK);
+        let answer: substation_sync_protocol::BatchAnswer =
+            serde_json::from_slice(&response.bytes().await.expect("an answer")).expect("json");
+        assert!(
+            answer
+                .results
+                .iter()
+                .all(|r| r.outcome == substation_sync_protocol::Outcome::Rejected)
+        );
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("status");
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    let _ = child.kill();
+    let _ = child.wait();
+    let peak_mib = peak_kib / 1024;
+    println!("peak resident memory of the service: {peak_mib} MiB");
+    assert!(
+        peak_mib < UPLOAD_MEMORY_BOUND_MIB,
+        "the service peaked at {peak_mib} MiB, over the bound of {UPLOAD_MEMORY_BOUND_MIB} MiB"
+    );
 }

@@ -12,7 +12,7 @@ use common::*;
 use reqwest::StatusCode;
 use substation_sync_protocol::{
     BATCHES_PATH, CHANGES_PATH, Change, HEALTH_PATH, IDEMPOTENCY_HEADER, Item, Outcome, READY_PATH,
-    VERSION_HEADER,
+    SyncBatch, VERSION_HEADER,
 };
 use uuid::Uuid;
 
@@ -723,6 +723,115 @@ async fn a_pull_brings_another_laptops_diagnoses_page_by_page() {
             .await
             .assert_error(StatusCode::BAD_REQUEST, "bad_limit");
     }
+}
+
+/// Pull pages are bounded by bytes as well as by count: diagnoses whose responses take about
+/// 1 MiB each come a few to a page, each page within the configured bound, every one once.
+#[tokio::test]
+async fn a_pull_of_large_diagnoses_keeps_each_page_within_the_byte_bound() {
+    const BOUND: usize = 4 * 1024 * 1024;
+    let h = Harness::start_with(|config| config.max_page_bytes = BOUND).await;
+    let a = h.token("laptop-a").await;
+    let b = h.token("laptop-b").await;
+    // Random letters and digits: DEFLATE keeps about three quarters of them.
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let pad: String = (0..1_300_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                    [(x % 62) as usize],
+            )
+        })
+        .collect();
+    let mut sent = HashSet::new();
+    for _ in 0..3 {
+        let items: Vec<Item> = (0..4)
+            .map(|n| {
+                let asset_id = format!("TR-{n}");
+                let mut item = diagnosis(&asset_id);
+                if let Change::Diagnosis(d) = &mut item.change {
+                    let mut response: serde_json::Value =
+                        serde_json::from_slice(&inflate(&response_for(&asset_id))).expect("json");
+                    response["pad"] = serde_json::Value::from(pad.as_str());
+                    d.response_deflate = deflate(response.to_string().as_bytes());
+                    assert!(
+                        d.response_deflate.len() > 900 * 1024,
+                        "{}",
+                        d.response_deflate.len()
+                    );
+                }
+                sent.insert(item.id);
+                item
+            })
+            .collect();
+        let answer = h.upload(&a, &batch(items)).await;
+        assert_eq!(outcomes(&answer), vec![Outcome::Applied; 4]);
+    }
+
+    let mut since = String::new();
+    let mut pulled = Vec::new();
+    let mut pages = 0;
+    loop {
+        let answer = h
+            .get(&b, &format!("{CHANGES_PATH}?since={since}&limit=2000"))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        let size = answer.text().len();
+        assert!(size <= BOUND, "a page of {size} bytes");
+        let page: substation_sync_protocol::ChangesPage = answer.json();
+        assert!(!page.changes.is_empty());
+        pages += 1;
+        pulled.extend(page.changes.iter().map(|change| change.item.id));
+        since = page.next_cursor;
+        if !page.more {
+            break;
+        }
+    }
+    assert!(pages >= 4, "{pages} pages");
+    assert_eq!(pulled.len(), 12);
+    assert_eq!(pulled.into_iter().collect::<HashSet<_>>(), sent);
+}
+
+/// A device may store up to its quota; a batch that would go past it is refused whole (507
+/// `quota_exceeded`, saying how much is stored), nothing of it is kept, and once the quota is
+/// raised the same batch is stored.
+#[tokio::test]
+async fn a_batch_past_the_devices_quota_is_refused_whole() {
+    let h = Harness::start_with(|config| config.device_quota_bytes = 16 * 1024).await;
+    let a = h.token("laptop-a").await;
+    let b = h.token("laptop-b").await;
+    let first = batch((0..10).map(|n| diagnosis(&format!("TR-{n}"))).collect());
+    assert_eq!(
+        outcomes(&h.upload(&a, &first).await),
+        vec![Outcome::Applied; 10]
+    );
+    let stored = h
+        .sql_count("SELECT stored_bytes FROM device WHERE name = 'laptop-a'")
+        .await;
+    assert!(stored > 4 * 1024 && stored < 8 * 1024, "{stored}");
+
+    let big = batch((0..40).map(|n| diagnosis(&format!("TR-{n}"))).collect());
+    let answer = h.post(&a, &big).await;
+    let error = answer.assert_error(StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded");
+    assert!(error.message.contains("quota"), "{error:?}");
+    assert_eq!(h.sql_count("SELECT count(*) FROM diagnosis").await, 10);
+    // Another device has its own quota.
+    assert_eq!(
+        outcomes(&h.upload(&b, &batch(vec![diagnosis("TR-1")])).await),
+        vec![Outcome::Applied]
+    );
+    // Items already stored cost nothing: a replay of the first batch's items is answered.
+    let again = SyncBatch {
+        batch_id: Uuid::now_v7(),
+        ..first.clone()
+    };
+    assert_eq!(
+        outcomes(&h.upload(&a, &again).await),
+        vec![Outcome::Duplicate; 10]
+    );
 }
 
 #[tokio::test]

@@ -151,6 +151,13 @@ fn print_report(server: &str, report: &SyncReport, status: &SyncStatus, json: bo
         report.pulled
     ));
     println!("{line}");
+    if report.skipped > 0 {
+        println!(
+            "{} pulled change(s) failed the protocol's checks and were left out (the service's \
+             administrator should look at them).",
+            report.skipped
+        );
+    }
     if report.rejected > 0 {
         println!("Rejected by the service (not sent again):");
         for item in &status.rejected {

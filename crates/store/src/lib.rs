@@ -208,8 +208,28 @@ pub(crate) fn pack(diagnosis: &substation_dga::Diagnosis) -> Result<Vec<u8>> {
 
 /// The diagnosis back from its stored form.
 pub(crate) fn unpack(bytes: &[u8]) -> Result<substation_dga::Diagnosis> {
-    let decoder = flate2::read::DeflateDecoder::new(bytes);
-    Ok(serde_json::from_reader(decoder)?)
+    let json = inflate(bytes).map_err(StoreError::Invalid)?;
+    Ok(serde_json::from_slice(&json)?)
+}
+
+/// Inflates a stored (or pulled) diagnosis response, refusing to go past the protocol's
+/// [`MAX_INFLATED_RESPONSE_BYTES`](substation_sync_protocol::MAX_INFLATED_RESPONSE_BYTES): a
+/// response is 7–20 KB, and a few bytes of DEFLATE must not become gigabytes here.
+pub(crate) fn inflate(bytes: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let limit = substation_sync_protocol::MAX_INFLATED_RESPONSE_BYTES;
+    let mut json = Vec::with_capacity(bytes.len() * 6);
+    flate2::read::DeflateDecoder::new(bytes)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut json)
+        .map_err(|e| format!("a diagnosis response does not inflate: {e}"))?;
+    if json.len() > limit {
+        return Err(format!(
+            "a diagnosis response inflates to more than {} MiB",
+            limit / (1024 * 1024)
+        ));
+    }
+    Ok(json)
 }
 
 pub(crate) enum Op {

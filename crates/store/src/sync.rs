@@ -2,7 +2,7 @@
 //! applied, and the change feed brought into the cache. Every function here runs on the writer
 //! thread, inside the savepoint of its operation (see `write.rs`), except the reader's status.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -83,6 +83,11 @@ pub struct PullOutcome {
     pub samples: u64,
     /// Diagnoses added.
     pub diagnoses: u64,
+    /// Changes left out because they fail the protocol's checks (the service, or something
+    /// between, sent what no laptop should store); the last one's reason is kept in the sync
+    /// state as `last_skipped_change`.
+    #[serde(default)]
+    pub skipped: u64,
 }
 
 /// An outbox row the service refused, with its reason.
@@ -770,6 +775,13 @@ fn apply_answer(c: &Connection, answer: &BatchAnswer) -> Result<AnswerOutcome> {
             parts.len()
         )));
     }
+    let mut answered = HashSet::with_capacity(parts.len());
+    if let Some(twice) = answer.results.iter().find(|r| !answered.insert(r.id)) {
+        return Err(StoreError::Invalid(format!(
+            "the answer to batch {id} names item {} twice",
+            twice.id
+        )));
+    }
     let mut outcome = AnswerOutcome::default();
     for result in &answer.results {
         let Some(&(outbox_id, last_part)) = parts.get(&result.id.to_string()) else {
@@ -910,6 +922,15 @@ fn pull(c: &Connection, page: &ChangesPage) -> Result<PullOutcome> {
         ..PullOutcome::default()
     };
     for remote in &page.changes {
+        if let Err(problem) = check_pulled(&remote.item.change) {
+            outcome.skipped += 1;
+            set_state(
+                c,
+                "last_skipped_change",
+                &format!("item {} from {}: {problem}", remote.item.id, remote.origin),
+            )?;
+            continue;
+        }
         match &remote.item.change {
             Change::Asset(change) => outcome.assets += pull_asset(c, change)?,
             Change::Samples(change) => outcome.samples += pull_samples(c, &remote.origin, change)?,
@@ -921,6 +942,16 @@ fn pull(c: &Connection, page: &ChangesPage) -> Result<PullOutcome> {
     set_state(c, "cursor", &page.next_cursor)?;
     set_state(c, "last_pull_at", &now())?;
     Ok(outcome)
+}
+
+/// A pulled change passes the same checks the service makes of an upload.
+fn check_pulled(change: &Change) -> std::result::Result<(), String> {
+    change.validate().map_err(|e| e.to_string())?;
+    if let Change::Diagnosis(d) = change {
+        let json = crate::inflate(&d.response_deflate)?;
+        d.check_response(&json).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Upserts a nameplate when it is newer than the stored one; fields it leaves empty keep what

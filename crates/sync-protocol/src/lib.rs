@@ -40,11 +40,22 @@ pub const MAX_ITEMS_PER_BATCH: usize = 5_000;
 pub const MAX_SAMPLES_PER_ITEM: usize = 2_000;
 /// The most changes one pull page returns.
 pub const MAX_CHANGES_PER_PAGE: usize = 2_000;
+/// The largest pull page, in bytes of JSON before any gzip (the server may be configured lower,
+/// never higher): a page ends before the change that would take it past this, so pages of large
+/// diagnoses hold fewer changes. Clients refuse to read more than this (plus
+/// [`MAX_ANSWER_SLACK_BYTES`]) from any answer.
+pub const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
+/// What a client reads beyond [`MAX_PAGE_BYTES`] before it gives up on an answer: the page's
+/// envelope and one change (the largest, a diagnosis with a 1 MiB response, is about 1.4 MiB).
+pub const MAX_ANSWER_SLACK_BYTES: usize = 4 * 1024 * 1024;
 /// The longest identifier (asset id, engine name, …) and the longest free text (names).
 pub const MAX_ID_CHARS: usize = 200;
 pub const MAX_TEXT_CHARS: usize = 500;
 /// The largest compressed diagnosis response (the contract's answers are about 2 KB deflated).
 pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+/// The most a diagnosis response may inflate to (the contract's answers are 7–20 KB): both
+/// sides stop inflating past it, so a small DEFLATE bomb costs nothing.
+pub const MAX_INFLATED_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// One upload: the changes a laptop's outbox held, under ids it generated (UUIDv7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use substation_store::{BatchLimits, OutgoingBatch, Refusal, Store, StoreError};
 use substation_sync_protocol::{
     BATCHES_PATH, BatchAnswer, CHANGES_PATH, ChangesPage, ErrorBody, IDEMPOTENCY_HEADER,
-    MAX_CHANGES_PER_PAGE, PROTOCOL_VERSION, VERSION_HEADER,
+    MAX_ANSWER_SLACK_BYTES, MAX_CHANGES_PER_PAGE, MAX_PAGE_BYTES, PROTOCOL_VERSION, VERSION_HEADER,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -101,6 +101,10 @@ pub struct SyncReport {
     pub rejected: u64,
     /// Changes from other laptops brought into the cache.
     pub pulled: u64,
+    /// Pulled changes left out because they fail the protocol's checks (the store keeps the
+    /// last one's reason).
+    #[serde(default)]
+    pub skipped: u64,
     /// Upload batches sent (each counted once, however many attempts it took).
     pub batches: u64,
     /// Bytes of those batches' bodies as sent (gzip-compressed unless configured otherwise),
@@ -453,7 +457,8 @@ impl SyncClient {
             let more = page.more;
             let next = page.next_cursor.clone();
             let outcome = blocking(|| store.apply_changes(page))?;
-            report.pulled += outcome.changes;
+            report.pulled += outcome.changes - outcome.skipped;
+            report.skipped += outcome.skipped;
             tracker.tell(report, None);
             if !more || next == cursor {
                 return Ok(());
@@ -569,6 +574,9 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
+/// The most a client reads of one answer.
+const MAX_ANSWER_BYTES: usize = MAX_PAGE_BYTES + MAX_ANSWER_SLACK_BYTES;
+
 async fn attempt(request: reqwest::RequestBuilder) -> Attempt {
     let response = match request.send().await {
         Ok(response) => response,
@@ -593,19 +601,38 @@ async fn attempt(request: reqwest::RequestBuilder) -> Attempt {
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| parse_retry_after(v, SystemTime::now()));
-    let body = match response.bytes().await {
-        Ok(body) => body.to_vec(),
-        Err(error) => {
-            return Attempt::Retry {
-                message: describe(&error),
-                retry_after,
-            };
+    // Read with a cap: the largest page the protocol allows and some slack. A server (or
+    // something between) that sends more is not believed.
+    let mut response = response;
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                    return Attempt::Fatal(SyncError::BadAnswer(format!(
+                        "the server's answer ({status}) is larger than {} MiB, more than any \
+                         answer of the protocol",
+                        MAX_ANSWER_BYTES / (1024 * 1024)
+                    )));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(error) => {
+                return Attempt::Retry {
+                    message: describe(&error),
+                    retry_after,
+                };
+            }
         }
-    };
+    }
     match status {
         200..=299 => Attempt::Answered(body),
         401 => Attempt::Fatal(SyncError::Unauthorized(error_body(status, &body).message)),
         403 => Attempt::Fatal(SyncError::Forbidden(error_body(status, &body).message)),
+        // 507: the device's storage quota on the service is used up; retrying cannot help
+        // until its administrator raises it.
+        400 | 413 | 422 | 507 => Attempt::Refused(status, error_body(status, &body)),
         // 409: the service may still be working on the first attempt under this key.
         408 | 409 | 425 | 429 | 500..=599 => {
             let body = error_body(status, &body);
@@ -617,7 +644,6 @@ async fn attempt(request: reqwest::RequestBuilder) -> Attempt {
                 retry_after,
             }
         }
-        400 | 413 | 422 => Attempt::Refused(status, error_body(status, &body)),
         _ => {
             let body = error_body(status, &body);
             Attempt::Fatal(SyncError::Http {

@@ -318,6 +318,12 @@ enum Mode {
     Html400 = 1,
     StripKey = 2,
     Decompress = 3,
+    /// Answers a batch with one item's id given twice (and another's missing).
+    DuplicateIds = 4,
+    /// Changes one pulled diagnosis's severity, so that it no longer matches its response.
+    TamperPull = 5,
+    /// Answers a pull with more bytes than any page of the protocol.
+    Oversize = 6,
 }
 
 struct Proxy {
@@ -399,15 +405,54 @@ async fn relay(
             request = request.header(name, value);
         }
     }
+    if !posting && mode == Mode::Oversize as u8 {
+        let huge = vec![b' '; substation_sync_protocol::MAX_PAGE_BYTES + 5 * 1024 * 1024];
+        return (StatusCode::OK, [("content-type", "application/json")], huge).into_response();
+    }
     let answer = request.body(body).send().await.expect("upstream");
     let status = answer.status();
+    let rewrite = status == StatusCode::OK
+        && ((posting && mode == Mode::DuplicateIds as u8)
+            || (!posting && mode == Mode::TamperPull as u8));
+    let gzipped = answer.headers().contains_key("content-encoding");
     let mut response = Response::builder().status(status.as_u16());
     for (name, value) in answer.headers() {
-        if name != "content-length" && name != "transfer-encoding" {
+        let drop = name == "content-length"
+            || name == "transfer-encoding"
+            || (rewrite && name == "content-encoding");
+        if !drop {
             response = response.header(name, value);
         }
     }
-    let bytes = answer.bytes().await.expect("upstream body");
+    let mut bytes = answer.bytes().await.expect("upstream body").to_vec();
+    if rewrite {
+        if gzipped {
+            use std::io::Read;
+            let mut plain = Vec::new();
+            flate2::read::GzDecoder::new(bytes.as_slice())
+                .read_to_end(&mut plain)
+                .expect("gzip from the service");
+            bytes = plain;
+        }
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        if posting {
+            let first = json["results"][0]["id"].clone();
+            json["results"][1]["id"] = first;
+        } else if let Some(change) = json["changes"]
+            .as_array_mut()
+            .expect("changes")
+            .iter_mut()
+            .find(|c| c["item"]["change"]["diagnosis"].is_object())
+        {
+            let severity = &mut change["item"]["change"]["diagnosis"]["severity"];
+            *severity = serde_json::json!(if severity == "normal" {
+                "critical"
+            } else {
+                "normal"
+            });
+        }
+        bytes = serde_json::to_vec(&json).expect("json");
+    }
     response.body(Body::from(bytes)).expect("response")
 }
 
@@ -468,4 +513,111 @@ async fn a_refusing_proxy_rejects_nothing_and_every_item_arrives_once_it_behaves
     assert_eq!((status.acked, status.rejected_count), (waiting, 0));
     assert_eq!(central.count("diagnosis").await, 20, "each diagnosis once");
     central.server.stop().await.expect("stop");
+}
+
+/// The laptop checks what comes back: an answer that names an item twice (and leaves another
+/// out) is not believed, and the batch is sent again later, the same, and answered from what
+/// the service stored; a pulled diagnosis whose keys disagree with its response is left out
+/// and counted; an answer larger than any page of the protocol is not read to its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_laptop_checks_every_answer_and_pulled_change() {
+    let central = Central::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let a = laptop(&dir, "A", 6);
+    let b = laptop(&dir, "B", 1);
+    let proxy = Proxy::start(central.server.url()).await;
+    let client_a = client(proxy.url.clone(), central.token("laptop-a").await);
+    let client_b = client(proxy.url.clone(), central.token("laptop-b").await);
+    let options = options();
+    let waiting = a
+        .reader()
+        .expect("reader")
+        .sync_status()
+        .expect("status")
+        .pending;
+
+    proxy.set(Mode::DuplicateIds);
+    let error = client_a
+        .sync(&a, &options, |_| {})
+        .await
+        .expect_err("a bad answer");
+    assert_eq!(error.code(), "bad_answer", "{error}");
+    assert!(error.to_string().contains("twice"), "{error}");
+    let status = a.reader().expect("reader").sync_status().expect("status");
+    assert_eq!((status.acked, status.rejected_count), (0, 0));
+    proxy.set(Mode::Pass);
+    let report = client_a.sync(&a, &options, |_| {}).await.expect("sync");
+    assert_eq!(report.pending, 0);
+    let status = a.reader().expect("reader").sync_status().expect("status");
+    assert_eq!((status.acked, status.rejected_count), (waiting, 0));
+    assert_eq!(central.count("diagnosis").await, 6, "each diagnosis once");
+
+    proxy.set(Mode::Oversize);
+    let error = client_b
+        .sync(&b, &options, |_| {})
+        .await
+        .expect_err("too large");
+    assert_eq!(error.code(), "bad_answer", "{error}");
+    assert!(error.to_string().contains("larger than"), "{error}");
+
+    proxy.set(Mode::TamperPull);
+    let report = client_b.sync(&b, &options, |_| {}).await.expect("sync");
+    assert_eq!(report.skipped, 1, "{report:?}");
+    let reader = b.reader().expect("reader");
+    let from_a: usize = reader
+        .assets()
+        .expect("assets")
+        .iter()
+        .filter(|asset| asset.id.starts_with("A-"))
+        .map(|asset| reader.diagnoses(&asset.id).expect("diagnoses").len())
+        .sum();
+    assert_eq!(from_a, 5, "the tampered diagnosis is left out");
+    central.server.stop().await.expect("stop");
+}
+
+/// A laptop whose quota on the service is used up is told so; nothing is marked rejected and
+/// every item stays queued for when the quota is raised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_used_up_quota_stops_the_sync_and_rejects_nothing() {
+    let db = TestDatabase::create().await;
+    let server = substation_central::testing::serve(&db, |config| {
+        config.device_quota_bytes = 1024;
+    })
+    .await;
+    let token = substation_central::issue_token(db.url(), "laptop-q")
+        .await
+        .expect("token")
+        .token;
+    let dir = tempfile::tempdir().expect("dir");
+    let laptop = laptop(&dir, "Q", 4);
+    let waiting = laptop
+        .reader()
+        .expect("reader")
+        .sync_status()
+        .expect("status")
+        .pending;
+    let error = client(server.url(), token.clone())
+        .sync(&laptop, &options(), |_| {})
+        .await
+        .expect_err("over quota");
+    let SyncError::Refused { status, code, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!((*status, code.as_str()), (507, "quota_exceeded"), "{error}");
+    let status = laptop
+        .reader()
+        .expect("reader")
+        .sync_status()
+        .expect("status");
+    assert_eq!((status.pending, status.rejected_count), (waiting, 0));
+    server.stop().await.expect("stop");
+
+    // The administrator raises the quota: the same laptop syncs everything.
+    let server = substation_central::testing::serve(&db, |_| {}).await;
+    let report = client(server.url(), token)
+        .sync(&laptop, &options(), |_| {})
+        .await
+        .expect("sync");
+    assert_eq!((report.pending, report.rejected), (0, 0));
+    server.stop().await.expect("stop");
 }

@@ -1,7 +1,7 @@
 //! What the service's tests share: a server on its own database, tokens, batches, requests.
 #![allow(dead_code)]
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 
 use chrono::{NaiveDate, Utc};
 use flate2::Compression;
@@ -193,6 +193,14 @@ pub fn deflate(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(bytes).expect("deflate");
     encoder.finish().expect("deflate")
+}
+
+pub fn inflate(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("inflate");
+    out
 }
 
 /// A stand-in for the contract's response: a JSON object naming the asset, with the keys
