@@ -645,7 +645,7 @@ fn sample_row(c: &Connection, row: &Row, builder: &mut Builder) -> Result<Option
                 error: None,
             }));
         };
-        let item_id = Uuid::now_v7();
+        let item_id = part_id(&row.op_id, after);
         let item = Item {
             id: item_id,
             change: Change::Samples(SamplesChange {
@@ -675,6 +675,24 @@ fn sample_row(c: &Connection, row: &Row, builder: &mut Builder) -> Result<Option
             return Ok(Some(RowFate::Partly(chunk_key(after.0, after.1))));
         }
     }
+}
+
+/// The item id of the part of an import's samples that starts after `after`: the same every
+/// time the part is built. Parts are read in fixed runs from where the row's progress stands,
+/// so a batch built again smaller after a 413 (or after its answer was lost) carries the same
+/// parts under the same ids, and the service answers a part it already stored `duplicate`
+/// instead of storing it twice. A version 8 UUID from the SHA-256 of the row's op id and the
+/// part's start.
+fn part_id(op_id: &str, after: (i64, i64)) -> Uuid {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(op_id.as_bytes());
+    hash.update(b"/samples/");
+    hash.update(row_progress(after).unwrap_or_default().as_bytes());
+    let digest = hash.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
 /// A part is only added when samples were read, and `more` is only true when samples remain,

@@ -526,6 +526,7 @@ fn a_refused_batch_rejects_its_rows_or_goes_back_to_be_rebuilt_smaller() {
             .expect("batch"),
     );
     assert_eq!(big.items.len(), 4, "the asset and three parts");
+    let first_ids: std::collections::HashSet<Uuid> = big.items.iter().map(|i| i.id).collect();
     // 413: back to pending, nothing lost; built again smaller.
     let rows = store
         .refuse_sync_batch(
@@ -547,10 +548,12 @@ fn a_refused_batch_rejects_its_rows_or_goes_back_to_be_rebuilt_smaller() {
     };
     let mut samples = 0;
     let mut batches = 0;
+    let mut again_ids = std::collections::HashSet::new();
     while let Some(batch) = store.next_sync_batch(small).expect("build") {
         let parsed = parse(&batch);
         assert_ne!(parsed.batch_id, big.batch_id);
         assert!(parsed.items.len() <= 2);
+        again_ids.extend(parsed.items.iter().map(|i| i.id));
         for item in &parsed.items {
             if let Change::Samples(s) = &item.change {
                 samples += s.samples.len();
@@ -562,6 +565,9 @@ fn a_refused_batch_rejects_its_rows_or_goes_back_to_be_rebuilt_smaller() {
         batches += 1;
     }
     assert_eq!((samples, batches), (4_500, 2));
+    // The same items under the same ids: had the service stored the first batch (its answer
+    // lost, the retry refused as too large), it would answer them all `duplicate`.
+    assert_eq!(again_ids, first_ids);
 
     // 400/422: every row in it rejected with the reason.
     store.import(synthetic("BAD", 2, 1)).expect("import");
