@@ -159,6 +159,13 @@ async fn set_sync_token(app: State<'_, Shared>, token: String) -> Reply<SyncStat
     blocking(move || app.set_sync_token(&token)).await
 }
 
+/// Rejected items back in the queue: these outbox rows, or all when `ids` is absent.
+#[tauri::command]
+async fn requeue_rejected(app: State<'_, Shared>, ids: Option<Vec<i64>>) -> Reply<SyncStatusView> {
+    let app = app.inner().clone();
+    blocking(move || app.requeue_rejected(ids)).await
+}
+
 #[tauri::command]
 async fn forget_sync_token(app: State<'_, Shared>) -> Reply<SyncStatusView> {
     let app = app.inner().clone();
@@ -202,6 +209,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         sync_status,
         set_sync_token,
         forget_sync_token,
+        requeue_rejected,
         sync_now,
         cancel_sync,
     ])

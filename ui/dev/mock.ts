@@ -108,16 +108,23 @@ const SYNC_MODE = params.get("sync") ?? "waiting";
 let syncToken = SYNC_MODE !== "off";
 let syncDelivered = 1_204;
 let syncPending = 37;
+let syncRejected: SyncStatusView["rejected"] = SYNC_MODE === "rejected"
+  ? [
+      { id: 41, entity: "samples", key: "TR-0107", reason: "invalid_item: sample 2 (TR-0107, 2025-02-13): H2: -4 is not a concentration in ppm" },
+      { id: 58, entity: "diagnosis", key: "0193f6a2-7c1e-7b55-9e1a-2f5c0d1e4b7a", reason: "not_storable: the service's database cannot store this item: integer out of range" },
+    ]
+  : [];
+function requeue(ids: number[] | null): SyncStatusView {
+  const before = syncRejected.length;
+  syncRejected = syncRejected.filter((item) => ids !== null && !ids.includes(item.id));
+  syncPending += before - syncRejected.length;
+  return syncStatus();
+}
 const syncStatus = (): SyncStatusView => ({
   server: SYNC_MODE === "off" ? null : settings.sync_server, has_token: syncToken, token_problem: null,
   automatic: settings.sync_automatically, running: false, pending: syncPending, open_batches: 0,
-  delivered: syncDelivered, rejected_count: SYNC_MODE === "rejected" ? 2 : 0,
-  rejected: SYNC_MODE === "rejected"
-    ? [
-        { entity: "samples", key: "TR-0107", reason: "bad_item: sample 2025-13-02 has no valid date" },
-        { entity: "diagnosis", key: "0193f6a2-7c1e-7b55-9e1a-2f5c0d1e4b7a", reason: "bad_item: the diagnosis names transformer TR-0107, which the service does not have" },
-      ]
-    : [],
+  delivered: syncDelivered, rejected_count: syncRejected.length,
+  rejected: syncRejected,
   last_success_at: "2026-11-26 08:12:40",
   last_error: SYNC_MODE === "failed" ? "the server could not be reached after 3 attempt(s): connection refused" : null,
   last_error_at: SYNC_MODE === "failed" ? "2026-11-26 09:30:02" : null,
@@ -433,6 +440,7 @@ mockIPC(
       case "sync_status": return syncStatus();
       case "set_sync_token": syncToken = true; return syncStatus();
       case "forget_sync_token": syncToken = false; return syncStatus();
+      case "requeue_rejected": return requeue(a.ids);
       case "sync_now": return syncNow(a.onEvent);
       case "cancel_sync": return false;
       case "save_settings": {

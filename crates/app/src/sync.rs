@@ -97,6 +97,7 @@ impl App {
                 .into_iter()
                 .take(REJECTED_SHOWN)
                 .map(|item| RejectedItemView {
+                    id: item.id,
                     entity: item.entity,
                     key: item.entity_key,
                     reason: item.reason,
@@ -115,6 +116,17 @@ impl App {
         let server = self.sync_server().ok_or(AppError::NoSyncServer)?;
         self.tokens.store(&server, token)?;
         self.sync_wake.notify_one();
+        self.sync_status()
+    }
+
+    /// Queues rejected items again (these outbox rows, or all of them), once the reason they
+    /// were refused for is dealt with; the next sync sends them under their own item ids, and
+    /// the background sync is woken for it.
+    pub fn requeue_rejected(&self, ids: Option<Vec<i64>>) -> Result<SyncStatusView> {
+        let queued = self.store()?.requeue_rejected(ids)?;
+        if queued > 0 {
+            self.sync_wake.notify_one();
+        }
         self.sync_status()
     }
 

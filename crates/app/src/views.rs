@@ -473,6 +473,8 @@ pub struct SyncStatusView {
 /// A change the service refused.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct RejectedItemView {
+    /// The outbox row, to queue it again ([`crate::App::requeue_rejected`]).
+    pub id: i64,
     /// `asset`, `samples` or `diagnosis`.
     pub entity: String,
     /// Which one: the transformer's id, or the diagnosis's.

@@ -331,6 +331,29 @@ async fn failures_are_retried_rejections_listed_and_a_cancelled_sync_resumes_exa
     let stats = central.stats();
     assert!(exactly_once(&stats), "{stats:?}");
     assert!(stats.replays >= 1, "{stats:?}");
+
+    // The reason is dealt with: one item is queued again from the panel, then all the rest;
+    // each arrives once.
+    central.accept_asset("TR-0001");
+    let rejected = status.rejected_count;
+    let one = status.rejected[0].id;
+    let after_one = field
+        .app
+        .requeue_rejected(Some(vec![one]))
+        .expect("requeue one");
+    assert_eq!(after_one.rejected_count, rejected - 1);
+    assert_eq!(after_one.pending, 1);
+    assert!(after_one.rejected.iter().all(|r| r.id != one));
+    let after_all = field.app.requeue_rejected(None).expect("requeue all");
+    assert_eq!((after_all.rejected_count, after_all.pending), (0, rejected));
+    let (result, _) = field.sync().await;
+    let summary = result.expect("sync of the re-queued items");
+    assert_eq!(summary.rejected, 0, "{summary:?}");
+    let status = field.status();
+    assert_eq!((status.pending, status.rejected_count), (0, 0));
+    assert_eq!(status.delivered, waiting);
+    let stats = central.stats();
+    assert!(exactly_once(&stats), "{stats:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -335,6 +335,10 @@ last_error_code: string | null, };
 
 export type RejectedItemView = { 
 /**
+ * The outbox row, to queue it again ([`crate::App::requeue_rejected`]).
+ */
+id: number, 
+/**
  * `asset`, `samples` or `diagnosis`.
  */
 entity: string, 

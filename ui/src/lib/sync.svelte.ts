@@ -69,6 +69,15 @@ class SyncState {
     }
   }
 
+  /** Queues rejected items again (these, or all); the next sync sends them. */
+  async requeue(ids?: number[]) {
+    try {
+      this.status = await api.requeueRejected(ids);
+    } catch (error) {
+      notices.error(error);
+    }
+  }
+
   async syncNow() {
     if (this.running) return;
     this.running = true;
