@@ -2,6 +2,7 @@
 //! blocking thread) and turns errors into `{code, message}`. Workbook bytes never cross IPC:
 //! the web side sends a path and pages through what the Rust side parsed.
 
+pub mod logging;
 pub mod rendering;
 
 use std::path::{Path, PathBuf};
@@ -19,14 +20,22 @@ use tauri::{Builder, Emitter, Manager, Runtime, State};
 type Shared = Arc<App>;
 type Reply<T> = Result<T, ErrorView>;
 
+/// An error on its way to the window, written to the log first (by code and message, which
+/// never hold a token).
+fn shown(error: AppError) -> ErrorView {
+    let view = ErrorView::from(error);
+    tracing::warn!(code = %view.code, message = %view.message, "error shown");
+    view
+}
+
 /// Runs blocking work off the async runtime's threads.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
 ) -> Reply<T> {
     tauri::async_runtime::spawn_blocking(work)
         .await
-        .map_err(|e| ErrorView::from(AppError::Internal(e.to_string())))?
-        .map_err(ErrorView::from)
+        .map_err(|e| shown(AppError::Internal(e.to_string())))?
+        .map_err(shown)
 }
 
 #[tauri::command]
@@ -109,7 +118,7 @@ async fn diagnose(
         let _ = on_event.send(event);
     })
     .await
-    .map_err(ErrorView::from)
+    .map_err(shown)
 }
 
 #[tauri::command]
@@ -166,6 +175,27 @@ async fn requeue_rejected(app: State<'_, Shared>, ids: Option<Vec<i64>>) -> Repl
     blocking(move || app.requeue_rejected(ids)).await
 }
 
+/// Shows the log folder in the system's file manager.
+#[tauri::command]
+async fn open_log_folder<R: Runtime>(
+    handle: tauri::AppHandle<R>,
+    app: State<'_, Shared>,
+) -> Reply<()> {
+    use tauri_plugin_opener::OpenerExt as _;
+    let Some(dir) = app.log_dir().map(Path::to_path_buf) else {
+        return Err(shown(AppError::Internal("this app keeps no log".into())));
+    };
+    handle
+        .opener()
+        .open_path(dir.display().to_string(), None::<&str>)
+        .map_err(|e| {
+            shown(AppError::Write {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })
+        })
+}
+
 #[tauri::command]
 async fn forget_sync_token(app: State<'_, Shared>) -> Reply<SyncStatusView> {
     let app = app.inner().clone();
@@ -179,7 +209,7 @@ async fn sync_now(app: State<'_, Shared>, on_event: Channel<SyncEvent>) -> Reply
         let _ = on_event.send(event);
     })
     .await
-    .map_err(ErrorView::from)
+    .map_err(shown)
 }
 
 #[tauri::command]
@@ -189,6 +219,30 @@ fn cancel_sync(app: State<'_, Shared>) -> bool {
 
 /// The event the background sync's progress is emitted as (the UI's sync panel listens).
 pub const SYNC_EVENT: &str = "background-sync";
+/// A workbook a second launch handed over (its path); the window opens it.
+pub const OPEN_FILE_EVENT: &str = "open-file";
+
+/// The app launched again ("Open with" on another workbook, a second double-click): the
+/// second process hands its arguments over and ends; this window comes to the front and opens
+/// the workbook, if one was given.
+fn second_launch<R: Runtime>(app: &tauri::AppHandle<R>, argv: Vec<String>, cwd: String) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    let file = argv.get(1).map(|arg| Path::new(&cwd).join(arg));
+    match file {
+        Some(file) if App::check_workbook_path(&file).is_ok() => {
+            tracing::info!(file = %file.display(), "a second launch handed over a workbook");
+            let _ = app.emit(OPEN_FILE_EVENT, file.display().to_string());
+        }
+        Some(file) => {
+            tracing::info!(file = %file.display(), "a second launch named no workbook this app opens");
+        }
+        None => tracing::info!("a second launch: this window comes to the front"),
+    }
+}
 
 /// The commands, on any runtime (the real one, or the mock one in tests).
 pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
@@ -210,6 +264,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         set_sync_token,
         forget_sync_token,
         requeue_rejected,
+        open_log_folder,
         sync_now,
         cancel_sync,
     ])
@@ -232,12 +287,35 @@ fn sample_fleet<R: Runtime>(app: &tauri::App<R>) -> Option<PathBuf> {
         .or_else(|| checkout.is_file().then_some(checkout))
 }
 
+/// Flushes the log when the app ends.
+struct LogGuard(#[allow(dead_code)] tracing_appender::non_blocking::WorkerGuard);
+
 pub fn run() {
     let result = app_builder(tauri::Builder::default())
+        // First of all: a second launch hands its file to this one and ends there.
+        .plugin(tauri_plugin_single_instance::init(second_launch))
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
+            let log_dir = logging::dir(app);
+            if let Some(dir) = &log_dir {
+                match logging::start(dir) {
+                    Ok(guard) => {
+                        app.manage(LogGuard(guard));
+                    }
+                    Err(error) => eprintln!("Substation Bulk keeps no log: {error}"),
+                }
+            }
             let data_dir = substation_store::default_data_dir();
-            let core = App::new(data_dir, sample_fleet(app));
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                data_dir = %data_dir.display(),
+                "Substation Bulk starting"
+            );
+            let mut core = App::new(data_dir, sample_fleet(app));
+            if let Some(dir) = log_dir {
+                core = core.with_log_dir(dir);
+            }
             // `substation-desktop FILE`, as the OS runs it for "Open with" on a workbook.
             if let Some(file) = std::env::args_os().nth(1).map(PathBuf::from)
                 && App::check_workbook_path(&file).is_ok()

@@ -3,7 +3,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,6 +20,41 @@ export const sampleFleet = join(root, "samples", "fleet-two-sheets.xlsx");
 export const messy = join(root, "samples", "messy.xlsx");
 mkdirSync(shots, { recursive: true });
 export const dataDir = mkdtempSync(join(tmpdir(), "substation-e2e-"));
+/** Where the app under test writes its log (SUBSTATION_LOG_DIR). */
+export const logDir = join(dataDir, "logs");
+
+/** Everything the app has logged so far (its daily files, oldest first). */
+export function appLog() {
+  if (!existsSync(logDir)) return "";
+  return readdirSync(logDir)
+    .filter((name) => name.startsWith("substation-bulk"))
+    .sort()
+    .map((name) => readFileSync(join(logDir, name), "utf8"))
+    .join("");
+}
+
+/**
+ * Launches the app binary a second time, as "Open with" does, with `file`; resolves with its
+ * exit code (the single-instance hand-over makes it end at once).
+ */
+export function launchAgain(file) {
+  const second = spawn(appBinary, [file], {
+    env: { ...process.env, SUBSTATION_DATA_DIR: dataDir, SUBSTATION_LOG_DIR: logDir },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  second.stderr.on("data", (d) => (stderr += d));
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => {
+      second.kill("SIGKILL");
+      fail(new Error(`the second launch did not end within 30 s: ${stderr}`));
+    }, 30_000);
+    second.on("exit", (code) => {
+      clearTimeout(timer);
+      ok({ code, stderr });
+    });
+  });
+}
 
 const children = [];
 export function start(command, args, env = {}) {
@@ -98,6 +133,7 @@ export async function startCentral() {
 export async function startDriver() {
   const driver = start("tauri-driver", ["--port", String(driverPort)], {
     SUBSTATION_DATA_DIR: dataDir,
+    SUBSTATION_LOG_DIR: logDir,
     // Static test credentials for the Lambda engine; no real AWS configuration is read.
     AWS_ACCESS_KEY_ID: "AKIDE2ETEST",
     AWS_SECRET_ACCESS_KEY: "e2e-secret",

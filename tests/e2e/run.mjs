@@ -2,17 +2,19 @@
 // tauri-driver (WebDriver → WebKitWebDriver → the app's webview). Run by scripts/e2e.
 //
 // It opens the sample fleet (through the app's test hook, as WebDriver cannot perform a native
-// drag-drop or dialog), checks the preview and a messy workbook's issues, diagnoses the fleet
+// drag-drop or dialog), launches the app a second time with a messy workbook (the running
+// window opens it, the second process ends), checks that workbook's issues, diagnoses the fleet
 // on the embedded engine and on the Lambda engine (the real AWS SDK against the Lambda test
-// server on loopback), opens a transformer, switches to Korean, quits, stops the "Lambda"
+// server on loopback), syncs with the central service, checks the app's log file (what happened,
+// never the token), opens a transformer, switches to Korean, quits, stops the "Lambda"
 // server, relaunches and reviews the cached results offline. Screenshots go to
 // $SUBSTATION_SCREENSHOTS.
 
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  attr, check, clickId, dataDir, launch, messy, openPath, runFleet, sampleFleet, saveSettings, shot,
-  shots, startCentral, startDriver, startLambda, state, stopAll, testid, waitAttr,
+  appLog, attr, check, clickId, dataDir, launch, launchAgain, logDir, messy, openPath, runFleet, sampleFleet,
+  saveSettings, shot, shots, startCentral, startDriver, startLambda, state, stopAll, testid, waitAttr,
 } from "./lib.mjs";
 
 const started = Date.now();
@@ -24,6 +26,10 @@ try {
   browser = await launch();
   await (await browser.$(testid("open-sample-button"))).waitForClickable({ timeout: 30_000 });
   check((await attr(browser, "engine-indicator", "data-engine")) === "embedded", "embedded / offline by default");
+  await browser.waitUntil(async () => appLog().includes("Substation Bulk starting"), {
+    timeout: 10_000,
+    timeoutMsg: `first launch: no log file in ${logDir} says the app started`,
+  });
   await shot(browser, "01-start");
 
   state.step = "preview";
@@ -32,8 +38,11 @@ try {
   check((await attr(browser, "preview-summary", "data-samples")) === "2164", "2,164 samples");
   await shot(browser, "02-preview");
 
-  state.step = "issues of a messy workbook";
-  await openPath(browser, messy);
+  state.step = "issues of a messy workbook, handed over by a second launch";
+  // "Open with" on another workbook while the app runs: the second process hands the file to
+  // this window and ends; the window opens it.
+  const second = await launchAgain(messy);
+  check(second.code === 0, `the second launch ended with ${second.code}: ${second.stderr}`);
   await browser.waitUntil(async () => Number(await attr(browser, "issues-panel", "data-total")) > 0, {
     timeout: 30_000,
     timeoutMsg: "no issues listed for messy.xlsx",
@@ -90,6 +99,7 @@ try {
   await saveSettings(browser, async () => {
     await (await browser.$(testid("settings-sync-server"))).setValue(central.url);
     await (await browser.$(testid("settings-sync-token"))).setValue(central.token);
+    check((await attr(browser, "settings-open-log", "data-dir")) === logDir, "Settings offers the log folder");
     await shot(browser, "07a-sync-settings");
   });
   // The token went to the OS credential store (a real Secret Service: scripts/with-keyring),
@@ -104,6 +114,11 @@ try {
   await (await browser.$(testid("sync-done"))).waitForDisplayed({ timeout: 60_000 });
   check(central.count("diagnosis") === 340, "Sync now again stores nothing twice");
   await shot(browser, "07b-sync-panel");
+  const log = appLog();
+  for (const wanted of ["workbook opened", "diagnosis run ended", "sync token stored", "sync finished", "a second launch handed over a workbook"]) {
+    check(log.includes(wanted), `the log says "${wanted}"`);
+  }
+  check(!log.includes(central.token), "the sync token is not in the log");
   await clickId(browser, "sync-close");
   await (await browser.$(testid("sync-panel"))).waitForDisplayed({ reverse: true, timeout: 10_000 });
 

@@ -146,6 +146,7 @@ async function syncNow(channel: { onmessage: (e: SyncEvent) => void }): Promise<
 
 const info = (): AppInfo => ({
   version: "0.1.0", data_dir: "C:\\Users\\engineer\\AppData\\Roaming\\org.substationbulk.desktop",
+  log_dir: "C:\\Users\\engineer\\AppData\\Local\\org.substationbulk.desktop\\logs",
   database: "C:\\Users\\engineer\\AppData\\Roaming\\org.substationbulk.desktop\\substation.db",
   sample_fleet: "C:\\Program Files\\Substation Bulk\\samples\\sample-fleet.xlsx",
   system_language: "en", settings_problem: null, settings, cached_assets: assets.length,
@@ -441,6 +442,7 @@ mockIPC(
       case "set_sync_token": syncToken = true; return syncStatus();
       case "forget_sync_token": syncToken = false; return syncStatus();
       case "requeue_rejected": return requeue(a.ids);
+      case "open_log_folder": return null;
       case "sync_now": return syncNow(a.onEvent);
       case "cancel_sync": return false;
       case "save_settings": {

@@ -51,6 +51,8 @@ pub struct App {
     run: Mutex<Option<CancellationToken>>,
     /// A workbook to open at start, taken once.
     open_on_start: Mutex<Option<PathBuf>>,
+    /// Where the host writes its log file, if it keeps one.
+    log_dir: Option<PathBuf>,
     /// The workbook being opened, to cancel it.
     opening: Mutex<Option<Arc<AtomicBool>>>,
     /// The sync in progress, to cancel it.
@@ -96,12 +98,23 @@ impl App {
             last_issues: Mutex::new(Vec::new()),
             run: Mutex::new(None),
             open_on_start: Mutex::new(None),
+            log_dir: None,
             opening: Mutex::new(None),
             sync: Mutex::new(None),
             last_sync_error: Mutex::new(None),
             sync_wake: tokio::sync::Notify::new(),
             tokens,
         }
+    }
+
+    /// Tells the UI where the host's log files are (Settings shows the folder).
+    pub fn with_log_dir(mut self, dir: PathBuf) -> App {
+        self.log_dir = Some(dir);
+        self
+    }
+
+    pub fn log_dir(&self) -> Option<&Path> {
+        self.log_dir.as_deref()
     }
 
     /// Asks the UI to open `path` once it starts (the app was launched with a file).
@@ -169,6 +182,7 @@ impl App {
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             data_dir: self.data_dir.display().to_string(),
+            log_dir: self.log_dir.as_ref().map(|p| p.display().to_string()),
             database: self.database_path().display().to_string(),
             sample_fleet: self.sample_fleet.as_ref().map(|p| p.display().to_string()),
             system_language: if system_language.starts_with("ko") {
@@ -223,6 +237,40 @@ impl App {
     /// (`not_detected` or `not_measured`; `None`: the choice remembered for the workbook's
     /// header row, else not measured). A choice made here is remembered for that header row.
     pub fn open_workbook_with(
+        &self,
+        path: &Path,
+        mapping: &[HeaderChoice],
+        blank_gas: Option<&str>,
+        progress: &dyn Fn(OpenProgress),
+        cancel: &AtomicBool,
+    ) -> Result<OpenedWorkbook> {
+        let opened = self.read_and_import(path, mapping, blank_gas, progress, cancel);
+        match &opened {
+            Ok(o) => tracing::info!(
+                file = %o.path,
+                format = %o.format,
+                batch_id = o.batch_id,
+                assets = o.assets,
+                samples = o.samples,
+                rows_read = o.rows_read,
+                rows_left_out = o.rows_left_out,
+                errors = o.errors,
+                warnings = o.warnings,
+                needs_mapping = o.needs_mapping,
+                millis = o.millis,
+                "workbook opened"
+            ),
+            Err(error) => tracing::warn!(
+                file = %path.display(),
+                code = %error.code(),
+                error = %error,
+                "workbook not opened"
+            ),
+        }
+        opened
+    }
+
+    fn read_and_import(
         &self,
         path: &Path,
         mapping: &[HeaderChoice],

@@ -66,6 +66,13 @@ impl App {
         // otherwise fail calls with "too many open files".
         policy.concurrency = substation_dispatch::fit_open_files(policy.concurrency).max(1);
         let store = self.store()?;
+        tracing::info!(
+            engine = ?engine,
+            function = (engine == EngineChoice::Lambda).then_some(settings.function_name.as_str()),
+            concurrency = policy.concurrency,
+            resume = ?request.resume_run,
+            "diagnosis run started"
+        );
         let job = FleetRun {
             scope: request.batch_id.map_or(Scope::All, Scope::Batch),
             resume: request.resume_run,
@@ -106,6 +113,23 @@ impl App {
         let ended = crate::background::runtime().spawn(run).await.map_err(|e| {
             AppError::Internal(format!("the diagnosis run stopped unexpectedly: {e}"))
         })?;
+        match &ended {
+            Ok(summary) => tracing::info!(
+                run_id = summary.run_id,
+                ending = %summary.ending,
+                assets = summary.assets,
+                diagnosed = summary.diagnosed,
+                reused = summary.reused,
+                failed = summary.failed,
+                not_run = summary.not_run,
+                seconds = summary.seconds,
+                stop_reason = summary.stop_reason.as_deref(),
+                "diagnosis run ended"
+            ),
+            Err(error) => {
+                tracing::warn!(code = %error.code(), error = %error, "diagnosis run failed")
+            }
+        }
         // New diagnoses wait in the outbox: the background sync sends them now.
         self.wake_sync();
         ended

@@ -115,6 +115,7 @@ impl App {
     pub fn set_sync_token(&self, token: &str) -> Result<SyncStatusView> {
         let server = self.sync_server().ok_or(AppError::NoSyncServer)?;
         self.tokens.store(&server, token)?;
+        tracing::info!(server = %server, "sync token stored in the credential store");
         self.sync_wake.notify_one();
         self.sync_status()
     }
@@ -124,6 +125,7 @@ impl App {
     /// the background sync is woken for it.
     pub fn requeue_rejected(&self, ids: Option<Vec<i64>>) -> Result<SyncStatusView> {
         let queued = self.store()?.requeue_rejected(ids)?;
+        tracing::info!(queued, "rejected items queued again");
         if queued > 0 {
             self.sync_wake.notify_one();
         }
@@ -134,6 +136,7 @@ impl App {
     pub fn forget_sync_token(&self) -> Result<SyncStatusView> {
         let server = self.sync_server().ok_or(AppError::NoSyncServer)?;
         self.tokens.forget(&server)?;
+        tracing::info!(server = %server, "sync token removed from the credential store");
         self.sync_status()
     }
 
@@ -188,7 +191,22 @@ impl App {
             *slot = Some(options.cancel.clone());
         }
         let _slot = SyncSlot(self);
+        tracing::info!(server = %client.server(), "sync started");
         let ended = self.run_sync(client, options, sink).await;
+        match &ended {
+            Ok(summary) => tracing::info!(
+                sent = summary.sent,
+                applied = summary.applied,
+                duplicate = summary.duplicate,
+                rejected = summary.rejected,
+                pulled = summary.pulled,
+                pending = summary.pending,
+                retries = summary.retries,
+                seconds = summary.seconds,
+                "sync finished"
+            ),
+            Err(error) => tracing::warn!(code = %error.code(), error = %error, "sync failed"),
+        }
         *lock(&self.last_sync_error) = ended.as_ref().err().map(AppError::code);
         ended
     }

@@ -11,6 +11,8 @@ use crate::settings::{EngineChoice, Settings};
 pub struct AppInfo {
     pub version: String,
     pub data_dir: String,
+    /// Where the desktop app writes its log files (a rolling file a day), when it keeps them.
+    pub log_dir: Option<String>,
     pub database: String,
     /// The bundled sample fleet, when the app has one.
     pub sample_fleet: Option<String>,

@@ -451,3 +451,68 @@ async fn an_unreachable_server_reads_as_offline_not_as_a_fault() {
     assert!(status.last_error.is_some());
     background.abort();
 }
+
+/// What the app logs (the desktop shell writes it to a file) tells support what happened to a
+/// sync, a run and an import, and never holds the token: every event, at every level, is
+/// captured while the token is stored, used, refused and forgotten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_tells_what_happened_and_never_holds_the_token() {
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    // Each test runs in a process of its own (nextest), so the global subscriber is this test's.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .try_init()
+        .expect("the only subscriber");
+
+    const TOKEN: &str = "s3cret-T0KEN-that-must-never-be-logged";
+    let central = TestCentral::start(&[(TOKEN, "field")])
+        .await
+        .expect("stand-in");
+    let laptop = Laptop::with_diagnosed_fleet().await;
+    laptop.connect(&central.url(), TOKEN, false);
+    let (result, _) = laptop.sync().await;
+    result.expect("sync");
+    // A refused token, then one forgotten.
+    laptop
+        .app
+        .set_sync_token("another-s3cret-T0KEN")
+        .expect("token");
+    let (refused, _) = laptop.sync().await;
+    assert!(refused.is_err());
+    laptop.app.forget_sync_token().expect("forget");
+    central.shutdown().await;
+
+    let log = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf-8");
+    for wanted in [
+        "workbook opened",
+        "diagnosis run started",
+        "diagnosis run ended",
+        "sync token stored",
+        "sync finished",
+        "sync failed",
+        "sync.unauthorized",
+        "sync token removed",
+    ] {
+        assert!(log.contains(wanted), "the log lacks {wanted:?}:\n{log}");
+    }
+    assert!(!log.contains(TOKEN), "the token is in the log:\n{log}");
+    assert!(
+        !log.contains("another-s3cret-T0KEN"),
+        "a token is in the log"
+    );
+    assert!(!log.contains("T0KEN"), "part of a token is in the log");
+}

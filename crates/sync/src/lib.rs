@@ -258,6 +258,11 @@ impl SyncClient {
         Ok(SyncClient { http, base })
     }
 
+    /// The service's base URL (which never holds the token).
+    pub fn server(&self) -> &str {
+        self.base.as_str()
+    }
+
     /// The service runs on this computer (a test or benchmark set-up, or a laptop serving
     /// itself): bodies are better sent without gzip (`docs/benchmarks.md`).
     pub fn is_local(&self) -> bool {

@@ -62,6 +62,8 @@ export const api = {
   /** The token goes to the OS credential store, never to the settings file. */
   setSyncToken: (token: string) => invoke<SyncStatusView>("set_sync_token", { token }),
   forgetSyncToken: () => invoke<SyncStatusView>("forget_sync_token"),
+  /** Shows the app's log folder in the system's file manager. */
+  openLogFolder: () => invoke<null>("open_log_folder"),
   /** Rejected items back in the queue: these, or all of them. */
   requeueRejected: (ids?: number[]) => invoke<SyncStatusView>("requeue_rejected", { ids: ids ?? null }),
   syncNow: (onEvent: (e: SyncEvent) => void) => {

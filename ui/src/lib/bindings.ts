@@ -40,7 +40,11 @@ sync_server: string | null,
  */
 sync_automatically: boolean, };
 
-export type AppInfo = { version: string, data_dir: string, database: string, 
+export type AppInfo = { version: string, data_dir: string, 
+/**
+ * Where the desktop app writes its log files (a rolling file a day), when it keeps them.
+ */
+log_dir: string | null, database: string, 
 /**
  * The bundled sample fleet, when the app has one.
  */

@@ -15,7 +15,7 @@ vi.mock("./api", () => ({
   isErrorView: (v: unknown) => typeof v === "object" && v !== null && "code" in v && "message" in v,
   api: {
     appInfo: vi.fn(async (): Promise<AppInfo> => ({
-      version: "0", data_dir: "/d", database: "/d/db", sample_fleet: null, system_language: "en",
+      version: "0", data_dir: "/d", log_dir: null, database: "/d/db", sample_fleet: null, system_language: "en",
       settings_problem: null, settings: { ...settings }, cached_assets: 0, open_on_start: openOnStart,
     })),
     history: vi.fn(async () => ({ batches: [], runs: [], outbox_pending: 0, cached_assets: 0 })),
