@@ -287,9 +287,6 @@ fn sample_fleet<R: Runtime>(app: &tauri::App<R>) -> Option<PathBuf> {
         .or_else(|| checkout.is_file().then_some(checkout))
 }
 
-/// Flushes the log when the app ends.
-struct LogGuard(#[allow(dead_code)] tracing_appender::non_blocking::WorkerGuard);
-
 pub fn run() {
     let result = app_builder(tauri::Builder::default())
         // First of all: a second launch hands its file to this one and ends there.
@@ -300,9 +297,7 @@ pub fn run() {
             let log_dir = logging::dir(app);
             if let Some(dir) = &log_dir {
                 match logging::start(dir) {
-                    Ok(guard) => {
-                        app.manage(LogGuard(guard));
-                    }
+                    Ok(guard) => logging::keep_until_exit(guard),
                     Err(error) => eprintln!("Substation Bulk keeps no log: {error}"),
                 }
             }
@@ -337,9 +332,43 @@ pub fn run() {
             ));
             Ok(())
         })
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        eprintln!("Substation Bulk could not start: {error}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("Substation Bulk could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_handle, event| match event {
+        // The last lines reach the file before the process ends.
+        tauri::RunEvent::Exit => logging::flush(),
+        // macOS hands "Open with" (at launch, or to the running app) over as an event, not as
+        // arguments.
+        #[cfg(target_os = "macos")]
+        tauri::RunEvent::Opened { urls } => {
+            for path in urls.iter().filter_map(|url| url.to_file_path().ok()) {
+                opened(_handle, path);
+            }
+        }
+        _ => {}
+    });
+}
+
+/// A workbook the system asked this app to open: opened at start if the window has not asked
+/// yet, and handed to the window at once.
+#[cfg(target_os = "macos")]
+fn opened<R: Runtime>(app: &tauri::AppHandle<R>, path: PathBuf) {
+    if App::check_workbook_path(&path).is_err() {
+        return;
     }
+    tracing::info!(file = %path.display(), "the system asked to open a workbook");
+    if let Some(core) = app.try_state::<Shared>() {
+        core.open_at_start(path.clone());
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.set_focus();
+    }
+    let _ = app.emit(OPEN_FILE_EVENT, path.display().to_string());
 }

@@ -5,6 +5,7 @@
 //! logged: the token travels only from the settings field to the credential store.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use tauri::{Manager, Runtime};
 use tracing_appender::non_blocking::WorkerGuard;
@@ -52,4 +53,23 @@ pub fn start(dir: &Path) -> Result<WorkerGuard, String> {
         previous(info);
     }));
     Ok(guard)
+}
+
+/// The writer's guard: while it lives, lines are written; dropping it writes what is queued.
+static GUARD: Mutex<Option<WorkerGuard>> = Mutex::new(None);
+
+/// Keeps the log writing until [`flush`].
+pub fn keep_until_exit(guard: WorkerGuard) {
+    if let Ok(mut slot) = GUARD.lock() {
+        *slot = Some(guard);
+    }
+}
+
+/// Writes what is queued and stops the log's writer: the app is ending (Tauri ends the process
+/// without dropping what it manages).
+pub fn flush() {
+    tracing::info!("Substation Bulk exiting");
+    if let Ok(mut slot) = GUARD.lock() {
+        slot.take();
+    }
 }

@@ -192,6 +192,15 @@ fn sync_commands_answer_before_sync_is_set_up() {
         invoke(&webview, "cancel_sync", json!({})).expect("cancel"),
         false
     );
+    // Re-queueing, of some or of all, answers with the status (nothing was rejected yet).
+    for ids in [json!(null), json!([3, 4])] {
+        let status = invoke(&webview, "requeue_rejected", json!({ "ids": ids })).expect("requeue");
+        assert_eq!(status["rejected_count"], 0);
+        assert_eq!(status["pending"], 0);
+    }
+    // This app (built without the shell's logging) keeps no log: said with a code.
+    let error = invoke(&webview, "open_log_folder", json!({})).expect_err("no log");
+    assert_eq!(error["code"], "internal");
     // The token must never travel in clear to another computer.
     let error = invoke(
         &webview,

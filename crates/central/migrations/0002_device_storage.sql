@@ -2,7 +2,13 @@
 -- up to date by every upload so that a per-device quota is checked without counting rows.
 ALTER TABLE device ADD COLUMN stored_bytes bigint NOT NULL DEFAULT 0;
 
-UPDATE device SET stored_bytes =
-    (SELECT COALESCE(sum(octet_length(c.item)), 0) FROM change_log c WHERE c.device_id = device.id)
-  + (SELECT COALESCE(sum(octet_length(g.response_deflate)), 0) FROM diagnosis g
-     WHERE g.origin_device_id = device.id);
+-- One pass over each table, whatever the number of devices.
+UPDATE device SET stored_bytes = device.stored_bytes + s.bytes
+FROM (SELECT device_id, sum(octet_length(item))::bigint AS bytes
+      FROM change_log GROUP BY device_id) s
+WHERE s.device_id = device.id;
+
+UPDATE device SET stored_bytes = device.stored_bytes + s.bytes
+FROM (SELECT origin_device_id, sum(octet_length(response_deflate))::bigint AS bytes
+      FROM diagnosis GROUP BY origin_device_id) s
+WHERE s.origin_device_id = device.id;

@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub address_limiter: RateLimiter<IpAddr>,
     /// Uploads being parsed and stored; bounds the memory and CPU they take.
     pub uploads: Semaphore,
+    /// Pull pages being built or sent; bounds the memory they take.
+    pub pulls: Arc<Semaphore>,
     /// The last readiness check and when it ran: `/readyz` asks the database at most once per
     /// `config.ready_check_interval`, however many unauthenticated requests it gets.
     pub readiness: tokio::sync::Mutex<Option<(Instant, bool)>>,
@@ -72,6 +74,7 @@ impl App {
                 limiter: RateLimiter::new(config.rate_per_minute),
                 address_limiter: RateLimiter::new(config.address_rate_per_minute),
                 uploads: Semaphore::new(config.max_concurrent_uploads),
+                pulls: Arc::new(Semaphore::new(config.max_concurrent_pulls)),
                 readiness: tokio::sync::Mutex::new(None),
             }),
         })

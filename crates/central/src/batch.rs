@@ -774,8 +774,8 @@ async fn store(
 }
 
 /// Writes the applied items: all at once, set-based; if the database refuses the data of one
-/// of them (a value out of a column's range, say), item by item, each under a savepoint, so
-/// that only the items it refuses are rejected, with its reason, and the rest are stored.
+/// of them (a value out of a column's range, say), in halves, each under a savepoint, down to
+/// the single items it refuses: only those are rejected, with its reason, the rest are stored.
 /// Returns the refused items. Any other database error fails the batch (the laptop retries).
 async fn write_applied(
     tx: &mut deadpool_postgres::Transaction<'_>,
@@ -793,7 +793,7 @@ async fn write_applied(
         writes.add(*id, change, stored);
     }
     let all_at_once = tx.savepoint("batch_entities").await?;
-    match writes
+    let first_refusal = match writes
         .write_entities(&all_at_once, device_id, received_at)
         .await
     {
@@ -807,34 +807,63 @@ async fn write_applied(
         Err(WriteError::Failed(err)) => return Err(err),
         Err(WriteError::Refused(message)) => {
             all_at_once.rollback().await?;
-            tracing::warn!(batch_id = %batch_id, error = %message, "a batch's data was refused; storing it item by item");
+            tracing::warn!(batch_id = %batch_id, error = %message, "a batch's data was refused; storing it in parts");
+            message
         }
+    };
+    // Halves, each set-based under a savepoint of its own, down to the items the database
+    // refuses: a few refused items cost a few round trips per halving, not one per item.
+    let reject = |refused: &mut HashMap<Uuid, ErrorBody>, id: Uuid, message: &str| {
+        tracing::warn!(batch_id = %batch_id, item = %id, error = %message, "item refused by the database");
+        refused.insert(
+            id,
+            ErrorBody::new(
+                "not_storable",
+                format!("the service's database cannot store this item: {message}"),
+            ),
+        );
+    };
+    let mut written = vec![false; applied.len()];
+    let mut ranges = Vec::new();
+    if applied.len() == 1 {
+        reject(&mut refused, applied[0].0, &first_refusal);
+    } else {
+        let mid = applied.len() / 2;
+        ranges.push((mid, applied.len()));
+        ranges.push((0, mid));
     }
-    let mut stored_items = Writes::default();
-    for (id, change, stored) in applied {
-        let mut single = Writes::default();
-        single.add(*id, change, stored);
-        let savepoint = tx.savepoint("item").await?;
-        match single
+    while let Some((lo, hi)) = ranges.pop() {
+        let mut part = Writes::default();
+        for (id, change, stored) in &applied[lo..hi] {
+            part.add(*id, change, stored);
+        }
+        let savepoint = tx.savepoint("part").await?;
+        match part
             .write_entities(&savepoint, device_id, received_at)
             .await
         {
             Ok(()) => {
                 savepoint.commit().await?;
-                stored_items.add(*id, change, stored);
+                written[lo..hi].fill(true);
             }
             Err(WriteError::Failed(err)) => return Err(err),
             Err(WriteError::Refused(message)) => {
                 savepoint.rollback().await?;
-                tracing::warn!(batch_id = %batch_id, item = %id, error = %message, "item refused by the database");
-                refused.insert(
-                    *id,
-                    ErrorBody::new(
-                        "not_storable",
-                        format!("the service's database cannot store this item: {message}"),
-                    ),
-                );
+                if hi - lo == 1 {
+                    reject(&mut refused, applied[lo].0, &message);
+                } else {
+                    // The earlier half first: items of one batch apply in its order.
+                    let mid = lo + (hi - lo) / 2;
+                    ranges.push((mid, hi));
+                    ranges.push((lo, mid));
+                }
             }
+        }
+    }
+    let mut stored_items = Writes::default();
+    for ((id, change, stored), written) in applied.iter().zip(&written) {
+        if *written {
+            stored_items.add(*id, change, stored);
         }
     }
     if !stored_items.log_ids.is_empty() {

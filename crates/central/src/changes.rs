@@ -6,12 +6,14 @@
 //! commits later nor see one twice.
 
 use axum::Extension;
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use substation_sync_protocol::{MAX_CHANGES_PER_PAGE, format_cursor, parse_cursor};
+use tokio::sync::OwnedSemaphorePermit;
 
 use base64::Engine as _;
 
@@ -63,6 +65,13 @@ pub(crate) async fn pull(
             })?,
     };
 
+    // Pages being built or sent at once are bounded: each holds up to `max_page_bytes`.
+    let permit = state
+        .pulls
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal("the service is shutting down"))?;
     let client = state.pool.get().await?;
     let top: i64 = client
         .query_one("SELECT COALESCE(max(seq), 0) FROM change_log", &[])
@@ -83,14 +92,16 @@ pub(crate) async fn pull(
     }
     // The page ends at `limit` changes or before the change that would take it past the byte
     // limit, whichever comes first (the first change is always sent). Sizes are read from the
-    // stored lengths, without reading the responses; the change that crosses the limit is
-    // fetched too, to know there is more, and left out.
+    // stored lengths, without reading the responses; only the changes that fit are fetched.
+    // `fetched` counts the changes considered (up to `limit + 1`), so that "more" does not
+    // depend on which of them were left out.
     let statement = client
         .prepare_cached(
-            "SELECT seq, name, item, response_deflate, total FROM (
-                 SELECT seq, name, item, response_deflate, size,
+            "SELECT seq, name, item, response_deflate, fetched FROM (
+                 SELECT seq, name, item, response_deflate,
                      sum(size) OVER (ORDER BY seq) AS total,
-                     row_number() OVER (ORDER BY seq) AS n
+                     row_number() OVER (ORDER BY seq) AS n,
+                     count(*) OVER () AS fetched
                  FROM (
                      SELECT c.seq, d.name, c.item, g.response_deflate,
                          octet_length(c.item) + octet_length(d.name) + 64
@@ -103,7 +114,7 @@ pub(crate) async fn pull(
                      LIMIT $4
                  ) first_changes
              ) page
-             WHERE n = 1 OR total - size < $5
+             WHERE n = 1 OR total <= $5
              ORDER BY seq",
         )
         .await?;
@@ -118,13 +129,11 @@ pub(crate) async fn pull(
         )
         .await?;
 
-    let fits = rows
-        .iter()
-        .enumerate()
-        .take_while(|(index, row)| *index == 0 || row.get::<_, i64>(4) <= budget)
-        .count()
-        .min(limit);
-    let more = rows.len() > fits;
+    let fetched = rows
+        .first()
+        .map_or(0, |row| usize::try_from(row.get::<_, i64>(4)).unwrap_or(0));
+    let fits = rows.len().min(limit);
+    let more = fetched > fits;
     let page = &rows[..fits];
     let next = if more {
         page.last().map_or(cursor, |row| row.get(0))
@@ -163,18 +172,51 @@ pub(crate) async fn pull(
     json.push_str(",\"more\":");
     json.push_str(if more { "true" } else { "false" });
     json.push('}');
-    // The connection is given back only now: pulls building pages at once are as many as the
-    // pool's connections, which bounds the memory they take.
     drop(client);
     tracing::debug!(device = %device.name, cursor, next, changes = page.len(), more, "pull");
+    // The page goes out holding its permit, released when the body has been handed on.
     Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        json,
+        Body::new(Held {
+            page: Some(Bytes::from(json)),
+            _permit: permit,
+        }),
     )
         .into_response())
+}
+
+/// A page of JSON with the permit it was built under: pages in memory are at most
+/// `max_concurrent_pulls`, from the rows read to the body handed to the connection.
+struct Held {
+    page: Option<Bytes>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl http_body::Body for Held {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(
+            self.page
+                .take()
+                .map(|page| Ok(http_body::Frame::data(page))),
+        )
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.page.is_none()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.page.as_ref().map_or(0, |p| p.len() as u64))
+    }
 }
 
 /// Writes a stored diagnosis item with its response put back in place of the placeholder.

@@ -104,6 +104,9 @@ pub struct ServerConfig {
     pub max_concurrent_uploads: usize,
     /// The largest pull page in bytes (at most the protocol's [`MAX_PAGE_BYTES`]).
     pub max_page_bytes: usize,
+    /// Pull pages built or sent at once; more pulls wait (memory for pulls is about this ×
+    /// `max_page_bytes` × 2: the rows and the page).
+    pub max_concurrent_pulls: usize,
     /// What one device may store, in bytes of items and diagnosis responses; an upload that
     /// would go past it is refused (507 `quota_exceeded`) and nothing of it is stored. 0 for
     /// no limit.
@@ -133,6 +136,7 @@ impl ServerConfig {
             pool_size: Self::DEFAULT_POOL_SIZE,
             max_concurrent_uploads: 4,
             max_page_bytes: MAX_PAGE_BYTES,
+            max_concurrent_pulls: 8,
             device_quota_bytes: Self::DEFAULT_DEVICE_QUOTA_BYTES,
             body_timeout: Duration::from_secs(120),
             ready_check_interval: Duration::from_secs(1),
@@ -156,9 +160,10 @@ impl ServerConfig {
                 self.max_page_bytes
             )));
         }
-        if self.pool_size == 0 || self.max_concurrent_uploads == 0 {
+        if self.pool_size == 0 || self.max_concurrent_uploads == 0 || self.max_concurrent_pulls == 0
+        {
             return Err(Error::Invalid(
-                "the pool size and the concurrent uploads must be at least 1".into(),
+                "the pool size and the concurrent uploads and pulls must be at least 1".into(),
             ));
         }
         Ok(())

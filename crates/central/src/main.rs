@@ -59,6 +59,10 @@ struct ServeArgs {
     /// uploads is about this × 2 × the body limit).
     #[arg(long, default_value_t = 4)]
     max_concurrent_uploads: usize,
+    /// Pull pages built or sent at once; more pulls wait (memory for pulls is about this × 2
+    /// × the page limit).
+    #[arg(long, default_value_t = 8)]
+    max_concurrent_pulls: usize,
     /// Largest pull page in MiB (at most the protocol's 16).
     #[arg(long, default_value_t = MAX_PAGE_BYTES / (1024 * 1024))]
     max_page_mb: usize,
@@ -163,6 +167,7 @@ async fn serve(url: String, args: ServeArgs) -> Result<(), String> {
     config.pool_size = args.pool_size;
     config.max_concurrent_uploads = args.max_concurrent_uploads;
     config.max_page_bytes = args.max_page_mb.saturating_mul(1024 * 1024);
+    config.max_concurrent_pulls = args.max_concurrent_pulls;
     config.device_quota_bytes = args.device_quota_mb.saturating_mul(1024 * 1024);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

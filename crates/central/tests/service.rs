@@ -600,11 +600,18 @@ async fn an_item_the_database_refuses_is_rejected_alone() {
     if let Change::Samples(s) = &mut too_far.change {
         s.samples[1].row = Some(3_000_000_000);
     }
+    let mut also_too_far = samples("TR-5", &[3], 10.0, now);
+    if let Change::Samples(s) = &mut also_too_far.change {
+        s.samples[0].row = Some(u32::MAX);
+    }
     let sent = batch(vec![
         asset("TR-1", "Unit 1", now),
         samples("TR-1", &[1], 7.0, now),
         too_far.clone(),
         diagnosis("TR-1"),
+        asset("TR-6", "Unit 6", now),
+        also_too_far,
+        diagnosis("TR-6"),
     ]);
     let answer = h.upload(&token, &sent).await;
     assert_eq!(
@@ -613,8 +620,15 @@ async fn an_item_the_database_refuses_is_rejected_alone() {
             Outcome::Applied,
             Outcome::Applied,
             Outcome::Rejected,
-            Outcome::Applied
+            Outcome::Applied,
+            Outcome::Applied,
+            Outcome::Rejected,
+            Outcome::Applied,
         ]
+    );
+    assert_eq!(
+        answer.results[5].reason.as_ref().map(|r| r.code.as_str()),
+        Some("not_storable")
     );
     let reason = answer.results[2].reason.clone().expect("a reason");
     assert_eq!(reason.code, "not_storable");
@@ -630,7 +644,12 @@ async fn an_item_the_database_refuses_is_rejected_alone() {
             .await,
         0
     );
-    assert_eq!(h.sql_count("SELECT count(*) FROM diagnosis").await, 1);
+    assert_eq!(h.sql_count("SELECT count(*) FROM diagnosis").await, 2);
+    assert_eq!(
+        h.sql_count("SELECT count(*) FROM asset WHERE name = 'Unit 6'")
+            .await,
+        1
+    );
     let logged: HashSet<Uuid> = h
         .pull(&h.token("laptop-b").await, "", 100)
         .await
@@ -640,7 +659,13 @@ async fn an_item_the_database_refuses_is_rejected_alone() {
         .collect();
     assert_eq!(
         logged,
-        HashSet::from([sent.items[0].id, sent.items[1].id, sent.items[3].id])
+        HashSet::from([
+            sent.items[0].id,
+            sent.items[1].id,
+            sent.items[3].id,
+            sent.items[4].id,
+            sent.items[6].id
+        ])
     );
 
     // The refused item does not hold up the next batch, nor does it come back as a duplicate.
@@ -725,17 +750,11 @@ async fn a_pull_brings_another_laptops_diagnoses_page_by_page() {
     }
 }
 
-/// Pull pages are bounded by bytes as well as by count: diagnoses whose responses take about
-/// 1 MiB each come a few to a page, each page within the configured bound, every one once.
-#[tokio::test]
-async fn a_pull_of_large_diagnoses_keeps_each_page_within_the_byte_bound() {
-    const BOUND: usize = 4 * 1024 * 1024;
-    let h = Harness::start_with(|config| config.max_page_bytes = BOUND).await;
-    let a = h.token("laptop-a").await;
-    let b = h.token("laptop-b").await;
-    // Random letters and digits: DEFLATE keeps about three quarters of them.
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    let pad: String = (0..1_300_000)
+/// A diagnosis whose response carries `pad` random letters and digits (DEFLATE keeps about
+/// three quarters of them).
+fn large_diagnosis(asset_id: &str, pad: usize) -> Item {
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D ^ pad as u64;
+    let pad: String = (0..pad)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
@@ -746,17 +765,54 @@ async fn a_pull_of_large_diagnoses_keeps_each_page_within_the_byte_bound() {
             )
         })
         .collect();
+    let mut item = diagnosis(asset_id);
+    if let Change::Diagnosis(d) = &mut item.change {
+        let mut response: serde_json::Value =
+            serde_json::from_slice(&inflate(&response_for(asset_id))).expect("json");
+        response["pad"] = serde_json::Value::from(pad);
+        d.response_deflate = deflate(response.to_string().as_bytes());
+    }
+    item
+}
+
+/// A change larger than the page's byte bound still travels, alone on its page, and the
+/// changes after it are not skipped.
+#[tokio::test]
+async fn a_change_larger_than_a_page_comes_alone_and_nothing_after_it_is_skipped() {
+    let h = Harness::start_with(|config| config.max_page_bytes = 64 * 1024).await;
+    let a = h.token("laptop-a").await;
+    let b = h.token("laptop-b").await;
+    let sent = batch(vec![
+        large_diagnosis("TR-1", 120_000),
+        large_diagnosis("TR-2", 120_000),
+        diagnosis("TR-3"),
+        diagnosis("TR-4"),
+    ]);
+    assert_eq!(
+        outcomes(&h.upload(&a, &sent).await),
+        vec![Outcome::Applied; 4]
+    );
+    let (all, pages) = h.pull_all(&b, "", 2000).await;
+    let pulled: Vec<Uuid> = all.changes.iter().map(|c| c.item.id).collect();
+    let expected: Vec<Uuid> = sent.items.iter().map(|i| i.id).collect();
+    assert_eq!(pulled, expected, "every change, once, in order");
+    assert_eq!(pages, 3, "two large changes alone, then the two small ones");
+}
+
+/// Pull pages are bounded by bytes as well as by count: diagnoses whose responses take about
+/// 1 MiB each come a few to a page, each page within the configured bound, every one once.
+#[tokio::test]
+async fn a_pull_of_large_diagnoses_keeps_each_page_within_the_byte_bound() {
+    const BOUND: usize = 4 * 1024 * 1024;
+    let h = Harness::start_with(|config| config.max_page_bytes = BOUND).await;
+    let a = h.token("laptop-a").await;
+    let b = h.token("laptop-b").await;
     let mut sent = HashSet::new();
     for _ in 0..3 {
         let items: Vec<Item> = (0..4)
             .map(|n| {
-                let asset_id = format!("TR-{n}");
-                let mut item = diagnosis(&asset_id);
-                if let Change::Diagnosis(d) = &mut item.change {
-                    let mut response: serde_json::Value =
-                        serde_json::from_slice(&inflate(&response_for(&asset_id))).expect("json");
-                    response["pad"] = serde_json::Value::from(pad.as_str());
-                    d.response_deflate = deflate(response.to_string().as_bytes());
+                let item = large_diagnosis(&format!("TR-{n}"), 1_300_000);
+                if let Change::Diagnosis(d) = &item.change {
                     assert!(
                         d.response_deflate.len() > 900 * 1024,
                         "{}",

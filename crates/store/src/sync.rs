@@ -645,7 +645,7 @@ fn sample_row(c: &Connection, row: &Row, builder: &mut Builder) -> Result<Option
                 error: None,
             }));
         };
-        let item_id = part_id(&row.op_id, after);
+        let item_id = part_id(&row.op_id, after, last_key);
         let item = Item {
             id: item_id,
             change: Change::Samples(SamplesChange {
@@ -677,18 +677,23 @@ fn sample_row(c: &Connection, row: &Row, builder: &mut Builder) -> Result<Option
     }
 }
 
-/// The item id of the part of an import's samples that starts after `after`: the same every
-/// time the part is built. Parts are read in fixed runs from where the row's progress stands,
-/// so a batch built again smaller after a 413 (or after its answer was lost) carries the same
-/// parts under the same ids, and the service answers a part it already stored `duplicate`
-/// instead of storing it twice. A version 8 UUID from the SHA-256 of the row's op id and the
-/// part's start.
-fn part_id(op_id: &str, after: (i64, i64)) -> Uuid {
+/// The item id of the part of an import's samples from after `after` to `last` (both sample
+/// keys): the same every time the same part is built. Parts are read in fixed runs from where
+/// the row's progress stands, so a batch built again smaller after a 413 (or after its answer
+/// was lost) carries the same parts under the same ids, and the service answers a part it
+/// already stored `duplicate` instead of storing it twice. The end is in the id because a part
+/// read again after a later import took over some of its samples reaches further: that is new
+/// content, under a new id. A part with the same start and end holds a subset of what it held
+/// (samples only ever move to later imports), all of it already stored. A version 8 UUID from
+/// the SHA-256 of the row's op id and the part's bounds.
+fn part_id(op_id: &str, after: (i64, i64), last: (i64, i64)) -> Uuid {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
     hash.update(op_id.as_bytes());
     hash.update(b"/samples/");
     hash.update(row_progress(after).unwrap_or_default().as_bytes());
+    hash.update(b"..");
+    hash.update(chunk_key(last.0, last.1).as_bytes());
     let digest = hash.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
@@ -836,8 +841,38 @@ fn apply_answer(c: &Connection, answer: &BatchAnswer) -> Result<AnswerOutcome> {
             }
         }
     }
+    clamp_local_times(c, &id, &answer.received_at)?;
     close_batch(c, &id, "answered", None)?;
     Ok(outcome)
+}
+
+/// The service counts a laptop's times at most as the moment it received them (docs/sync.md,
+/// "Whose time counts"), and tells other laptops so. This laptop does the same to its own
+/// copies of what the batch carried, or a clock running ahead would keep its rows "newest"
+/// here against every later change pulled from others.
+fn clamp_local_times(c: &Connection, batch_id: &str, received_at: &DateTime<Utc>) -> Result<()> {
+    let received = time_text(received_at);
+    let members = "SELECT o.entity_key FROM sync_batch_item i JOIN outbox o ON o.id = i.outbox_id
+                   WHERE i.batch_id = ?1 AND o.entity = ?2";
+    for (entity, sql) in [
+        (
+            "asset",
+            "UPDATE asset SET updated_at = ?3 WHERE updated_at > ?3 AND id IN ({members})",
+        ),
+        (
+            "diagnosis",
+            "UPDATE diagnosis SET created_at = ?3 WHERE created_at > ?3 AND diagnosis_uuid IN ({members})",
+        ),
+        (
+            "sample_batch",
+            "UPDATE import_batch SET imported_at = ?3
+             WHERE imported_at > ?3 AND CAST(id AS TEXT) IN ({members})",
+        ),
+    ] {
+        c.prepare_cached(&sql.replace("{members}", members))?
+            .execute(params![batch_id, entity, received])?;
+    }
+    Ok(())
 }
 
 /// Marks a batch answered or refused; its body and items are no longer needed.

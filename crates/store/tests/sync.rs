@@ -941,3 +941,127 @@ fn the_next_batch_is_built_while_one_is_in_flight_and_open_ones_go_oldest_first(
         (6, 0, 0)
     );
 }
+
+/// A sample part keeps its id only while it is the same part: built again after a later import
+/// took over some of its samples, it reaches further and travels under a new id. Whatever goes
+/// under an id the service already answered holds nothing that id did not hold, so that a
+/// `duplicate` answer never hides samples the service lacks.
+#[test]
+fn a_part_under_an_old_id_never_carries_samples_that_id_did_not() {
+    let dir = scratch("part-ids");
+    let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
+    store.import(synthetic("PRT", 1, 4_500)).expect("import");
+    let limits = BatchLimits {
+        max_items: 10,
+        max_bytes: 4 << 20,
+        gzip_level: None,
+    };
+    let first = parse(
+        &store
+            .next_sync_batch(limits)
+            .expect("build")
+            .expect("batch"),
+    );
+    let parts: Vec<Uuid> = first
+        .items
+        .iter()
+        .filter(|i| matches!(i.change, Change::Samples(_)))
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(parts.len(), 3);
+    // The service stores all but the second part; the row is rejected.
+    store
+        .answer_sync_batch(answer(&first, |item| item.id == parts[1]))
+        .expect("answer");
+    // A later import reads the first ten days again, with other values: they are its samples now.
+    let mut later = synthetic("PRT", 1, 10);
+    for sample in &mut later.samples {
+        sample.sample.gases = GasReadings::default().with(Gas::H2, 99.0);
+    }
+    store.import(later).expect("later import");
+    assert!(store.requeue_rejected(None).expect("requeue") > 0);
+
+    let held = |item: &Item| -> HashSet<(String, NaiveDate)> {
+        match &item.change {
+            Change::Samples(s) => s
+                .samples
+                .iter()
+                .map(|r| (r.asset_id.clone(), r.date))
+                .collect(),
+            _ => HashSet::new(),
+        }
+    };
+    let before: std::collections::HashMap<Uuid, HashSet<(String, NaiveDate)>> =
+        first.items.iter().map(|i| (i.id, held(i))).collect();
+    let mut again = 0;
+    let mut resent = HashSet::new();
+    while let Some(batch) = store.next_sync_batch(limits).expect("build") {
+        let parsed = parse(&batch);
+        for item in &parsed.items {
+            let samples = held(item);
+            if let Some(old) = before.get(&item.id) {
+                assert!(
+                    samples.is_subset(old),
+                    "item {} carries samples its id did not hold before",
+                    item.id
+                );
+                again += 1;
+            }
+            resent.extend(samples);
+        }
+        store
+            .answer_sync_batch(answer(&parsed, |_| false))
+            .expect("answer");
+    }
+    // Every sample of the first import that it still holds went again, and the later import's.
+    assert_eq!(resent.len(), 4_500);
+    assert!(again <= 3, "{again}");
+}
+
+/// The service counts a laptop's times at most as their arrival; so does the laptop, for its own
+/// copies, once the answer says when that was. A clock an hour ahead: after the answer, no
+/// nameplate, import or diagnosis that travelled is later than the service's receipt.
+#[test]
+fn times_that_travelled_count_as_their_arrival_here_too() {
+    let dir = scratch("clock");
+    let path = dir.path().join("db.sqlite3");
+    let store = Store::open(&path).expect("open");
+    store.import(synthetic("CLK", 3, 4)).expect("import");
+    assert_eq!(diagnose_all(&store), 3);
+    // The service received everything an hour before this laptop's clock says.
+    let at = Utc::now() - chrono::Duration::hours(1);
+    let mut batches = 0;
+    while let Some(batch) = store
+        .next_sync_batch(BatchLimits::default())
+        .expect("build")
+    {
+        let parsed = parse(&batch);
+        let mut answer = answer(&parsed, |_| false);
+        answer.received_at = at;
+        store.answer_sync_batch(answer).expect("answer");
+        batches += 1;
+    }
+    assert!(batches > 0);
+    let received = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let c = rusqlite::Connection::open(&path).expect("open");
+    for (table, column) in [
+        ("asset", "updated_at"),
+        ("import_batch", "imported_at"),
+        ("diagnosis", "created_at"),
+    ] {
+        let count = |op: &str| -> i64 {
+            c.query_row(
+                &format!("SELECT count(*) FROM {table} WHERE {column} {op} ?1"),
+                [&received],
+                |row| row.get(0),
+            )
+            .expect("count")
+        };
+        assert_eq!(
+            count(">"),
+            0,
+            "{table}.{column} later than the service's receipt"
+        );
+        assert!(count("=") > 0, "{table}.{column} counted as the receipt");
+    }
+}

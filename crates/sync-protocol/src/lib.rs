@@ -46,7 +46,8 @@ pub const MAX_CHANGES_PER_PAGE: usize = 2_000;
 /// [`MAX_ANSWER_SLACK_BYTES`]) from any answer.
 pub const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
 /// What a client reads beyond [`MAX_PAGE_BYTES`] before it gives up on an answer: the page's
-/// envelope and one change (the largest, a diagnosis with a 1 MiB response, is about 1.4 MiB).
+/// envelope and one change (a diagnosis with a 1 MiB response is about 1.4 MiB; a samples
+/// item of 2,000 samples a few MB).
 pub const MAX_ANSWER_SLACK_BYTES: usize = 4 * 1024 * 1024;
 /// The longest identifier (asset id, engine name, …) and the longest free text (names).
 pub const MAX_ID_CHARS: usize = 200;
@@ -57,7 +58,8 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// sides stop inflating past it, so a small DEFLATE bomb costs nothing.
 pub const MAX_INFLATED_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
-/// One upload: the changes a laptop's outbox held, under ids it generated (UUIDv7).
+/// One upload: the changes a laptop's outbox held, under ids it generated (UUIDv7, or for a
+/// part of an import's samples a version 8 UUID made from the part, stable across rebuilds).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyncBatch {
@@ -487,11 +489,11 @@ impl DiagnosisChange {
     }
 }
 
-/// The times a laptop stamps on an item decide which nameplate, sample or diagnosis is the
-/// newest. A laptop's clock may be wrong, so a time counts as the laptop gave it but never later
-/// than `now`, the moment the receiver got it: a clock years ahead cannot make its changes win
-/// over later honest ones. Returns whether a time was moved.
 impl Change {
+    /// The times a laptop stamps on an item decide which nameplate, sample or diagnosis is the
+    /// newest. A laptop's clock may be wrong, so a time counts as the laptop gave it but never
+    /// later than `now`, the moment the receiver got it: a clock years ahead cannot make its
+    /// changes win over later honest ones. Returns whether a time was moved.
     pub fn clamp_times(&mut self, now: DateTime<Utc>) -> bool {
         fn clamp(time: &mut DateTime<Utc>, now: DateTime<Utc>) -> bool {
             let later = *time > now;
@@ -596,6 +598,65 @@ mod tests {
             created_at: Utc::now(),
             response_deflate: vec![1, 2, 3, 250],
         }
+    }
+
+    #[test]
+    fn times_later_than_arrival_count_as_the_arrival() {
+        let now = Utc::now();
+        let ahead = now + chrono::Duration::days(5 * 365);
+        let mut change = Change::Diagnosis(DiagnosisChange {
+            created_at: ahead,
+            ..diagnosis()
+        });
+        assert!(change.clamp_times(now));
+        let Change::Diagnosis(d) = &change else {
+            unreachable!()
+        };
+        assert_eq!(d.created_at, now);
+        assert!(d.run.started_at <= now);
+        // A time before the arrival is the laptop's and stays as it is.
+        let earlier = now - chrono::Duration::hours(3);
+        let mut change = Change::Asset(AssetChange {
+            asset: Asset::new("TR-1"),
+            updated_at: earlier,
+        });
+        assert!(!change.clamp_times(now));
+        assert!(matches!(change, Change::Asset(a) if a.updated_at == earlier));
+    }
+
+    #[test]
+    fn a_response_must_hold_the_keys_its_item_carries() {
+        let item = diagnosis();
+        let response = serde_json::json!({
+            "asset_id": "TR-0001", "latest_sample_date": "2025-03-01", "fault": "none",
+            "severity": "caution", "ieee_c57_104_2019": {"status": 2, "rules": ["…"]},
+            "iec_60599": {"state": "normal"}, "agreement": {"votes": [1, 2, 3]},
+        });
+        let bytes = |value: &serde_json::Value| serde_json::to_vec(value).expect("json");
+        assert_eq!(item.check_response(&bytes(&response)), Ok(()));
+        let mut graver = response.clone();
+        graver["severity"] = serde_json::json!("critical");
+        assert_eq!(
+            item.check_response(&bytes(&graver)),
+            Err(InvalidItem::IndexMismatch {
+                field: "severity",
+                item: "\"caution\"".into(),
+                response: "\"critical\"".into(),
+            })
+        );
+        let mut other = response.clone();
+        other["ieee_c57_104_2019"] = serde_json::json!({});
+        assert!(matches!(
+            item.check_response(&bytes(&other)),
+            Err(InvalidItem::IndexMismatch {
+                field: "ieee_status",
+                ..
+            })
+        ));
+        assert!(matches!(
+            item.check_response(b"[1]"),
+            Err(InvalidItem::BadResponse(_))
+        ));
     }
 
     #[test]

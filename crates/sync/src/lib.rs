@@ -293,12 +293,32 @@ impl SyncClient {
             pending: pending_at_start,
             progress: &mut progress,
         };
+        // A laptop over its storage quota cannot send, but can still receive: the push's
+        // refusal is told after the pull.
+        let mut push_refused = None;
         if options.push {
-            self.push(store, options, &mut report, &mut tracker).await?;
+            match self.push(store, options, &mut report, &mut tracker).await {
+                Err(SyncError::Refused {
+                    status: 507,
+                    code,
+                    message,
+                }) if options.pull => {
+                    push_refused = Some(SyncError::Refused {
+                        status: 507,
+                        code,
+                        message,
+                    });
+                }
+                other => other?,
+            }
         }
         if options.pull {
             tracker.phase = Phase::Pull;
             self.pull(store, options, &mut report, &mut tracker).await?;
+        }
+        if let Some(refused) = push_refused {
+            blocking(|| store.record_sync_failure(None, &refused.to_string()))?;
+            return Err(refused);
         }
         report.pending = blocking(|| store.reader()?.outbox_pending())?;
         blocking(|| store.record_sync_success())?;

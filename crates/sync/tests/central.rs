@@ -610,6 +610,8 @@ async fn a_used_up_quota_stops_the_sync_and_rejects_nothing() {
         .sync_status()
         .expect("status");
     assert_eq!((status.pending, status.rejected_count), (waiting, 0));
+    // It still received: the feed was pulled before the refusal was told.
+    assert!(status.cursor.is_some(), "the feed was pulled");
     server.stop().await.expect("stop");
 
     // The administrator raises the quota: the same laptop syncs everything.
