@@ -55,6 +55,20 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Every fault code, in the order of the enum.
+    pub const ALL: [Fault; 10] = [
+        Fault::None,
+        Fault::PD,
+        Fault::D1,
+        Fault::D2,
+        Fault::T1,
+        Fault::T2,
+        Fault::T3,
+        Fault::DT,
+        Fault::S,
+        Fault::Undetermined,
+    ];
+
     /// The code as it appears in JSON ("none", "PD", …, "undetermined").
     pub fn label(self) -> &'static str {
         match self {
@@ -99,6 +113,14 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// Every level, from the mildest.
+    pub const ALL: [Severity; 4] = [
+        Severity::Normal,
+        Severity::Caution,
+        Severity::Warning,
+        Severity::Critical,
+    ];
+
     /// The level as it appears in JSON.
     pub fn label(self) -> &'static str {
         match self {

@@ -488,18 +488,7 @@ fn specified_fault_gases(fault: Fault) -> &'static [Gas] {
 
 #[test]
 fn the_engine_uses_the_specified_fault_gases() {
-    for fault in [
-        Fault::None,
-        Fault::PD,
-        Fault::D1,
-        Fault::D2,
-        Fault::T1,
-        Fault::T2,
-        Fault::T3,
-        Fault::DT,
-        Fault::S,
-        Fault::Undetermined,
-    ] {
+    for fault in Fault::ALL {
         assert_eq!(
             fault_gases(fault),
             specified_fault_gases(fault),

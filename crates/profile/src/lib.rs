@@ -295,7 +295,7 @@ impl Profile {
                     &format!("answer.fault_labels.{label:?}"),
                     &format!(
                         "{code:?} is not one of the tool's fault codes ({})",
-                        FAULT_CODES.join(", ")
+                        fault_codes()
                     ),
                 )
             })?;
@@ -465,45 +465,18 @@ impl Profile {
     }
 }
 
-/// The fault codes a profile may map labels to.
-pub const FAULT_CODES: &[&str] = &[
-    "none",
-    "PD",
-    "D1",
-    "D2",
-    "T1",
-    "T2",
-    "T3",
-    "DT",
-    "S",
-    "undetermined",
-];
-
 fn fault_code(code: &str) -> Option<Fault> {
-    let all = [
-        Fault::None,
-        Fault::PD,
-        Fault::D1,
-        Fault::D2,
-        Fault::T1,
-        Fault::T2,
-        Fault::T3,
-        Fault::DT,
-        Fault::S,
-        Fault::Undetermined,
-    ];
-    all.into_iter().find(|fault| fault.label() == code)
+    Fault::ALL.into_iter().find(|fault| fault.label() == code)
+}
+
+fn fault_codes() -> String {
+    Fault::ALL.map(Fault::label).join(", ")
 }
 
 fn severity_name(name: &str) -> Option<Severity> {
-    [
-        Severity::Normal,
-        Severity::Caution,
-        Severity::Warning,
-        Severity::Critical,
-    ]
-    .into_iter()
-    .find(|severity| severity.label().eq_ignore_ascii_case(name.trim()))
+    Severity::ALL
+        .into_iter()
+        .find(|severity| severity.label().eq_ignore_ascii_case(name.trim()))
 }
 
 fn invalid(field: &str, problem: &str) -> ProfileError {
