@@ -508,3 +508,67 @@ impl Diagnosis {
         Some(line)
     }
 }
+
+/// The fields of a contract response that caches and the central service index and sort by,
+/// read from its JSON without building the whole [`Diagnosis`]: everything else is skipped.
+/// Each is `None` when the response does not hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseKeys {
+    pub contract_version: Option<u32>,
+    pub asset_id: String,
+    pub latest_sample_date: Option<NaiveDate>,
+    /// `ieee_c57_104_2019.status`.
+    pub ieee_status: Option<u8>,
+    /// `iec_60599.state`.
+    pub iec_state: Option<String>,
+    pub fault: Option<String>,
+    pub severity: Option<String>,
+}
+
+impl ResponseKeys {
+    /// Reads the keys from a response's JSON (the `response` of the envelope, not the
+    /// envelope).
+    pub fn read(json: &[u8]) -> Result<ResponseKeys, serde_json::Error> {
+        use std::borrow::Cow;
+        #[derive(Deserialize)]
+        struct Probe<'a> {
+            #[serde(default)]
+            contract_version: Option<u32>,
+            #[serde(borrow)]
+            asset_id: Cow<'a, str>,
+            #[serde(default)]
+            latest_sample_date: Option<NaiveDate>,
+            #[serde(default)]
+            ieee_c57_104_2019: Option<IeeeProbe>,
+            #[serde(default, borrow)]
+            iec_60599: Option<IecProbe<'a>>,
+            #[serde(default, borrow)]
+            fault: Option<Cow<'a, str>>,
+            #[serde(default, borrow)]
+            severity: Option<Cow<'a, str>>,
+        }
+        #[derive(Deserialize)]
+        struct IeeeProbe {
+            #[serde(default)]
+            status: Option<u8>,
+        }
+        #[derive(Deserialize)]
+        struct IecProbe<'a> {
+            #[serde(default, borrow)]
+            state: Option<Cow<'a, str>>,
+        }
+        let probe: Probe = serde_json::from_slice(json)?;
+        Ok(ResponseKeys {
+            contract_version: probe.contract_version,
+            asset_id: probe.asset_id.into_owned(),
+            latest_sample_date: probe.latest_sample_date,
+            ieee_status: probe.ieee_c57_104_2019.and_then(|ieee| ieee.status),
+            iec_state: probe
+                .iec_60599
+                .and_then(|iec| iec.state)
+                .map(Cow::into_owned),
+            fault: probe.fault.map(Cow::into_owned),
+            severity: probe.severity.map(Cow::into_owned),
+        })
+    }
+}

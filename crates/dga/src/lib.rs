@@ -17,7 +17,7 @@ pub mod numeric;
 pub use consensus::{ActionKind, Fault, Severity};
 pub use contract::{
     CONTRACT_VERSION, Diagnosis, DiagnosisError, DiagnosisOptions, DiagnosisRequest, ENGINE_NAME,
-    ENGINE_VERSION, Envelope, ErrorBody, diagnose, handle_json, handle_value,
+    ENGINE_VERSION, Envelope, ErrorBody, ResponseKeys, diagnose, handle_json, handle_value,
 };
 pub use domain::{Asset, History, HistoryError, OilPreservation, Sample};
 pub use gas::{Gas, GasReadings, GasValue};

@@ -277,3 +277,30 @@ fn an_already_parsed_request_gets_the_same_answer_as_its_bytes() {
         }
     }
 }
+
+/// The keys a cache indexes, read from a response's JSON without building the diagnosis, are
+/// the diagnosis's own, for every transformer of the sample fleet.
+#[test]
+fn the_keys_read_from_a_response_are_the_diagnosis_own() {
+    for request in fleet() {
+        let request: DiagnosisRequest = serde_json::from_value(request).expect("a request");
+        let diagnosis = diagnose(&request).expect("a diagnosis");
+        let json = serde_json::to_vec(&diagnosis).expect("json");
+        let keys = substation_dga::ResponseKeys::read(&json).expect("keys");
+        assert_eq!(keys.contract_version, Some(diagnosis.contract_version));
+        assert_eq!(keys.asset_id, diagnosis.asset_id);
+        assert_eq!(keys.latest_sample_date, Some(diagnosis.latest_sample_date));
+        assert_eq!(
+            keys.ieee_status,
+            Some(diagnosis.ieee_c57_104_2019.status.number())
+        );
+        assert_eq!(
+            keys.iec_state.as_deref(),
+            Some(diagnosis.iec_60599.state.label())
+        );
+        assert_eq!(keys.fault.as_deref(), Some(diagnosis.fault.label()));
+        assert_eq!(keys.severity.as_deref(), Some(diagnosis.severity.label()));
+    }
+    // Not a response: a clear error, not a panic.
+    assert!(substation_dga::ResponseKeys::read(br#"{"severity": "normal"}"#).is_err());
+}

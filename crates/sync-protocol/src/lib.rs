@@ -407,43 +407,17 @@ impl DiagnosisChange {
     /// reorder the fleet's worst-first lists with keys its diagnosis does not hold. Reads only
     /// those fields; the rest is skipped without being built.
     pub fn check_response(&self, inflated: &[u8]) -> Result<(), InvalidItem> {
-        use std::borrow::Cow;
-        #[derive(Deserialize)]
-        struct Probe<'a> {
-            #[serde(borrow)]
-            asset_id: Cow<'a, str>,
-            #[serde(default)]
-            latest_sample_date: Option<NaiveDate>,
-            #[serde(default)]
-            ieee_c57_104_2019: Option<Ieee>,
-            #[serde(default, borrow)]
-            iec_60599: Option<Iec<'a>>,
-            #[serde(default, borrow)]
-            fault: Option<Cow<'a, str>>,
-            #[serde(default, borrow)]
-            severity: Option<Cow<'a, str>>,
-        }
-        #[derive(Deserialize)]
-        struct Ieee {
-            #[serde(default)]
-            status: Option<u8>,
-        }
-        #[derive(Deserialize)]
-        struct Iec<'a> {
-            #[serde(default, borrow)]
-            state: Option<Cow<'a, str>>,
-        }
         if inflated.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return Err(InvalidItem::BadResponse(
                 "it inflates to something other than a JSON object".into(),
             ));
         }
-        let probe: Probe = serde_json::from_slice(inflated)
+        let keys = substation_dga::ResponseKeys::read(inflated)
             .map_err(|err| InvalidItem::BadResponse(format!("it is not a diagnosis: {err}")))?;
-        if probe.asset_id != self.asset_id {
+        if keys.asset_id != self.asset_id {
             return Err(InvalidItem::BadResponse(format!(
                 "it is the diagnosis of {:?}, not of the item's asset {:?}",
-                probe.asset_id, self.asset_id
+                keys.asset_id, self.asset_id
             )));
         }
         fn same<T: PartialEq + std::fmt::Debug>(
@@ -464,26 +438,19 @@ impl DiagnosisChange {
         same(
             "latest_sample_date",
             self.latest_sample_date,
-            probe.latest_sample_date,
+            keys.latest_sample_date,
         )?;
-        same(
-            "ieee_status",
-            self.ieee_status,
-            probe.ieee_c57_104_2019.and_then(|ieee| ieee.status),
-        )?;
+        same("ieee_status", self.ieee_status, keys.ieee_status)?;
         same(
             "iec_state",
             self.iec_state.as_deref(),
-            probe
-                .iec_60599
-                .as_ref()
-                .and_then(|iec| iec.state.as_deref()),
+            keys.iec_state.as_deref(),
         )?;
-        same("fault", self.fault.as_deref(), probe.fault.as_deref())?;
+        same("fault", self.fault.as_deref(), keys.fault.as_deref())?;
         same(
             "severity",
             self.severity.as_deref(),
-            probe.severity.as_deref(),
+            keys.severity.as_deref(),
         )?;
         Ok(())
     }
