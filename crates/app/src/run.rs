@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{AppError, Result};
 use crate::settings::EngineChoice;
 use crate::views::{AssetOutcome, RunCounts, RunEvent, RunRequest, RunSummary};
-use crate::{App, explain, lock};
+use crate::{App, lock};
 
 /// How often the UI hears about a run: often enough to look live, rarely enough that 1,000
 /// results landing at once cost the webview ten repaints, not a thousand.
@@ -154,12 +154,12 @@ fn counts(p: &Progress) -> RunCounts {
 
 fn outcome_view(outcome: &Outcome) -> AssetOutcome {
     match &outcome.result {
-        Ok(d) => AssetOutcome {
+        Ok(answer) => AssetOutcome {
             asset_id: outcome.asset_id.clone(),
-            ieee_status: Some(d.ieee_c57_104_2019.status.number()),
-            iec_state: Some(explain::code(&d.iec_60599.state)),
-            fault: Some(explain::code(&d.fault)),
-            severity: Some(explain::code(&d.severity)),
+            ieee_status: answer.summary.ieee_status,
+            iec_state: answer.summary.iec_state.clone(),
+            fault: Some(answer.summary.fault_shown().to_owned()),
+            severity: Some(answer.summary.severity.label().to_owned()),
             error_code: None,
             error: None,
         },

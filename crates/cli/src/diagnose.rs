@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
-use substation_dga::{Diagnosis, DiagnosisRequest, ENGINE_NAME, ENGINE_VERSION, ErrorBody};
+use substation_dga::{Answer, DiagnosisRequest, ENGINE_NAME, ENGINE_VERSION, ErrorBody, Severity};
 use substation_dispatch::{
     EmbeddedEngine, Ending, Engine, EngineError, FleetRun, LambdaEngine, LambdaSettings, Outcome,
     Policy, Progress, Scope, diagnose_fleet,
@@ -44,15 +44,18 @@ pub struct DiagnoseArgs {
     pub db: PathBuf,
     pub engine: EngineChoice,
     pub lambda: LambdaSettings,
+    /// A team's own function's profile: implies the Lambda engine.
+    pub function_profile: Option<PathBuf>,
     pub concurrency: Option<usize>,
     pub timeout: Option<f64>,
 }
 
-/// One transformer's line in the output.
-struct Row {
-    asset_id: String,
-    name: String,
-    result: Result<Box<Diagnosis>, ErrorBody>,
+/// One transformer's line in the output, borrowed from its outcome: the answer is printed
+/// and summarised, never copied.
+struct Row<'a> {
+    asset_id: &'a str,
+    name: &'a str,
+    result: Result<&'a Answer, ErrorBody>,
 }
 
 pub fn run(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
@@ -65,7 +68,24 @@ pub fn run(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
     runtime.block_on(run_async(args))
 }
 
-async fn run_async(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
+async fn run_async(mut args: DiagnoseArgs) -> Result<ExitCode, CliError> {
+    let profile = match &args.function_profile {
+        Some(path) => Some(crate::profile::load(path)?),
+        None => None,
+    };
+    if profile.is_some() {
+        args.engine = EngineChoice::Lambda;
+    }
+    args.lambda = crate::profile::settings(&args.lambda, profile.as_ref());
+    let defaults = profile.as_ref().map(|p| &p.function);
+    args.concurrency = args.concurrency.or_else(|| {
+        defaults
+            .and_then(|d| d.concurrency)
+            .and_then(|n| usize::try_from(n).ok())
+    });
+    args.timeout = args
+        .timeout
+        .or_else(|| defaults.and_then(|d| d.timeout_seconds).map(f64::from));
     let mut policy = match args.engine {
         EngineChoice::Embedded => Policy::embedded(),
         EngineChoice::Lambda => Policy::default(),
@@ -93,9 +113,12 @@ async fn run_async(args: DiagnoseArgs) -> Result<ExitCode, CliError> {
     match args.engine {
         EngineChoice::Embedded => execute(Arc::new(EmbeddedEngine), &policy, &args).await,
         EngineChoice::Lambda => {
-            let engine = LambdaEngine::connect(&args.lambda)
+            let mut engine = LambdaEngine::connect(&args.lambda)
                 .await
                 .map_err(|e| CliError::Engine(e.code, e.message))?;
+            if let Some(profile) = profile {
+                engine = engine.with_profile(profile);
+            }
             execute(Arc::new(engine), &policy, &args).await
         }
     }
@@ -126,8 +149,12 @@ async fn execute<E: Engine>(
             }
         }
     });
-    let engine_label = match engine.name() {
-        "lambda" => format!("on AWS Lambda ({})", args.lambda.function),
+    let engine_label = match (engine.name(), engine.profile()) {
+        ("lambda", Some(profile)) => format!(
+            "on AWS Lambda ({}, read through profile {})",
+            args.lambda.function, profile.name
+        ),
+        ("lambda", None) => format!("on AWS Lambda ({})", args.lambda.function),
         _ => format!("on the embedded engine ({ENGINE_NAME} {ENGINE_VERSION})"),
     };
     let (tx, rx) = mpsc::channel(256);
@@ -137,7 +164,7 @@ async fn execute<E: Engine>(
     let mut rows: Vec<Kept> = Vec::new();
     let json = args.json;
     let explain = args.explain;
-    let mut emit = |row: Row| {
+    let mut emit = |row: Row<'_>| {
         if json {
             print_json_line(&row);
         }
@@ -203,11 +230,12 @@ async fn execute<E: Engine>(
 
     let failed = rows.iter().filter(|r| r.result.is_err()).count();
     if !args.json {
+        // Worst first; a failed transformer with the worst, since nobody knows its state.
         rows.sort_by_key(|r| match &r.result {
             Ok(d) => (std::cmp::Reverse(d.severity), std::cmp::Reverse(d.ieee)),
             Err(_) => (
-                std::cmp::Reverse(substation_dga::Severity::Critical),
-                std::cmp::Reverse(substation_dga::methods::ieee_2019::Status::Three),
+                std::cmp::Reverse(Severity::Critical),
+                std::cmp::Reverse(Some(3)),
             ),
         });
         let shown = if args.file.as_deref().is_some_and(is_request_file) {
@@ -278,6 +306,9 @@ fn resume_command(args: &DiagnoseArgs, run: i64) -> String {
             " --engine lambda --function {}",
             args.lambda.function
         ));
+        if let Some(path) = &args.function_profile {
+            command.push_str(&format!(" --function-profile {}", path.display()));
+        }
         for (flag, value) in [
             ("--region", &args.lambda.region),
             ("--profile", &args.lambda.profile),
@@ -301,67 +332,104 @@ struct Kept {
     result: Result<Brief, ErrorBody>,
 }
 
-/// The part of a diagnosis the summary table shows.
+/// The part of an answer the summary table shows.
 struct Brief {
     latest: chrono::NaiveDate,
-    ieee: substation_dga::methods::ieee_2019::Status,
-    iec: String,
+    ieee: Option<u8>,
+    iec: Option<String>,
     fault: String,
-    severity: substation_dga::Severity,
-    resample_within_days: u32,
+    severity: Severity,
+    resample_within_days: Option<u32>,
     action: String,
     /// Only with `--explain`.
     rules: Vec<String>,
 }
 
 impl Kept {
-    fn from_row(row: Row, explain: bool) -> Kept {
+    fn from_row(row: Row<'_>, explain: bool) -> Kept {
         Kept {
-            asset_id: row.asset_id,
-            name: row.name,
-            result: row.result.map(|d| Brief {
-                latest: d.latest_sample_date,
-                ieee: d.ieee_c57_104_2019.status,
-                iec: d.iec_60599.state.label().to_owned(),
-                fault: d.fault.label().to_owned(),
-                severity: d.severity,
-                resample_within_days: d.recommended_action.resample_within_days,
-                action: d.recommended_action.summary.clone(),
-                rules: if explain {
-                    d.verdict_line()
-                        .map(|line| format!("verdict: {line}"))
-                        .into_iter()
-                        .chain(d.rules.iter().map(|r| r.message.clone()))
-                        .collect()
-                } else {
-                    Vec::new()
-                },
+            asset_id: row.asset_id.to_owned(),
+            name: row.name.to_owned(),
+            result: row.result.map(|answer| {
+                let s = &answer.summary;
+                Brief {
+                    latest: s.latest_sample_date,
+                    ieee: s.ieee_status,
+                    iec: s.iec_state.clone(),
+                    fault: s.fault_shown().to_owned(),
+                    severity: s.severity,
+                    resample_within_days: s.resample_within_days,
+                    action: s
+                        .action
+                        .clone()
+                        .or_else(|| s.headline.clone())
+                        .unwrap_or_default(),
+                    rules: if explain { reasons(answer) } else { Vec::new() },
+                }
             }),
         }
     }
 }
 
-/// The per-asset JSON line of `--json`.
-fn print_json_line(row: &Row) {
-    let (outcome, error, diagnosis) = match &row.result {
-        Ok(d) => ("diagnosed", None, Some(d)),
-        Err(e) => ("failed", Some(e), None),
-    };
-    let line = serde_json::json!({
-        "asset_id": row.asset_id,
-        "outcome": outcome,
-        "error": error,
-        "diagnosis": diagnosis,
-    });
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
+/// Why, for `--explain`: a contract answer's verdict and rules (the one place the whole
+/// diagnosis is parsed), a custom answer's headline.
+fn reasons(answer: &Answer) -> Vec<String> {
+    match answer.diagnosis() {
+        Some(Ok(d)) => d
+            .verdict_line()
+            .map(|line| format!("verdict: {line}"))
+            .into_iter()
+            .chain(d.rules.iter().map(|r| r.message.clone()))
+            .collect(),
+        Some(Err(error)) => vec![format!("the answer cannot be explained: {error}")],
+        None => answer.summary.headline.iter().cloned().collect(),
+    }
 }
 
-fn row(outcome: &Outcome, names: &HashMap<String, String>) -> Row {
+/// The per-asset JSON line of `--json`: the summary read from the answer, and the answer
+/// itself as it came (`diagnosis` for the built-in contract, `answer` for a team's own
+/// function), spliced in without being parsed again.
+fn print_json_line(row: &Row<'_>) {
+    let raw = |answer: &Answer| {
+        std::str::from_utf8(&answer.json)
+            .ok()
+            .and_then(|text| serde_json::value::RawValue::from_string(text.to_owned()).ok())
+    };
+    let (outcome, error, summary, diagnosis, answer) = match &row.result {
+        Ok(a) if a.is_contract() => ("diagnosed", None, Some(&a.summary), raw(a), None),
+        Ok(a) => ("diagnosed", None, Some(&a.summary), None, raw(a)),
+        Err(e) => ("failed", Some(e), None, None, None),
+    };
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        asset_id: &'a str,
+        outcome: &'a str,
+        error: Option<&'a ErrorBody>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        summary: Option<&'a substation_dga::Summary>,
+        diagnosis: Option<Box<serde_json::value::RawValue>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        answer: Option<Box<serde_json::value::RawValue>>,
+    }
+    let line = Line {
+        asset_id: row.asset_id,
+        outcome,
+        error,
+        summary,
+        diagnosis,
+        answer,
+    };
+    let mut out = std::io::stdout().lock();
+    if let Ok(text) = serde_json::to_string(&line) {
+        let _ = writeln!(out, "{text}");
+    }
+}
+
+fn row<'a>(outcome: &'a Outcome, names: &'a HashMap<String, String>) -> Row<'a> {
     Row {
-        asset_id: outcome.asset_id.clone(),
-        name: names.get(&outcome.asset_id).cloned().unwrap_or_default(),
-        result: outcome.result.clone().map_err(|e| error_body(&e)),
+        asset_id: &outcome.asset_id,
+        name: names.get(&outcome.asset_id).map_or("", String::as_str),
+        result: outcome.result.as_ref().map_err(error_body),
     }
 }
 
@@ -417,7 +485,7 @@ async fn requests_file<E: Engine>(
     path: &Path,
     engine: Arc<E>,
     policy: &Policy,
-    emit: &mut impl FnMut(Row),
+    emit: &mut impl FnMut(Row<'_>),
     progress: mpsc::Sender<Progress>,
     cancel: CancellationToken,
 ) -> Result<Ending, CliError> {
@@ -434,18 +502,18 @@ async fn requests_file<E: Engine>(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        names.insert(id.clone(), name.clone());
         match serde_json::from_value::<DiagnosisRequest>(value) {
-            Ok(request) => requests.push((id, request)),
+            Ok(request) => requests.push((id.clone(), request)),
             Err(error) => emit(Row {
                 result: Err(ErrorBody {
                     code: "malformed_request".into(),
                     message: format!("{id}: {error}"),
                 }),
-                asset_id: id,
-                name,
+                asset_id: &id,
+                name: &name,
             }),
         }
+        names.insert(id, name);
     }
     let ending = substation_dispatch::run(
         engine,
@@ -519,10 +587,10 @@ fn print_counts(rows: &[Kept]) {
     for row in rows {
         if let Ok(d) = &row.result {
             let index = match d.severity {
-                substation_dga::Severity::Normal => 0,
-                substation_dga::Severity::Caution => 1,
-                substation_dga::Severity::Warning => 2,
-                substation_dga::Severity::Critical => 3,
+                Severity::Normal => 0,
+                Severity::Caution => 1,
+                Severity::Warning => 2,
+                Severity::Critical => 3,
             };
             by_severity[index] += 1;
         }
@@ -552,11 +620,12 @@ fn print_table(rows: &[Kept], explain: bool) {
                 o.asset_id.clone(),
                 o.name.clone(),
                 d.latest.to_string(),
-                d.ieee.number().to_string(),
-                d.iec.clone(),
+                d.ieee.map_or_else(|| "-".to_owned(), |n| n.to_string()),
+                d.iec.clone().unwrap_or_else(|| "-".to_owned()),
                 d.fault.clone(),
                 d.severity.label().to_owned(),
-                format!("{} d", d.resample_within_days),
+                d.resample_within_days
+                    .map_or_else(|| "-".to_owned(), |days| format!("{days} d")),
                 d.action.clone(),
             ],
             Err(e) => vec![

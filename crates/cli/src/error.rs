@@ -34,6 +34,12 @@ pub enum CliError {
     /// A fleet run could not be carried out: code, message.
     #[error("{1}")]
     Fleet(&'static str, String),
+    /// A function profile cannot be used.
+    #[error("{path}: {source}")]
+    Profile {
+        path: PathBuf,
+        source: substation_profile::ProfileError,
+    },
 }
 
 impl CliError {
@@ -49,6 +55,7 @@ impl CliError {
             CliError::Usage(_) => "usage",
             CliError::Engine(code, _) => code,
             CliError::Fleet(code, _) => code,
+            CliError::Profile { source, .. } => source.code(),
         }
     }
 

@@ -3,6 +3,7 @@
 mod diagnose;
 mod error;
 mod import;
+mod profile;
 mod review;
 mod sync;
 mod table;
@@ -55,9 +56,15 @@ enum Command {
         /// Where diagnoses run.
         #[arg(long, value_enum, default_value = "embedded")]
         engine: diagnose::EngineChoice,
-        /// Lambda function name, ARN or name:alias.
-        #[arg(long, default_value = "substation-diagnose")]
-        function: String,
+        /// Lambda function name, ARN or name:alias (default: the function profile's, else
+        /// substation-diagnose).
+        #[arg(long)]
+        function: Option<String>,
+        /// Call a team's own function through this profile (a TOML file, see
+        /// docs/byo-function.md): its request and answer shapes, its defaults. Implies
+        /// --engine lambda.
+        #[arg(long, value_name = "FILE")]
+        function_profile: Option<PathBuf>,
         /// AWS region (default: the profile's or AWS_REGION).
         #[arg(long)]
         region: Option<String>,
@@ -113,6 +120,11 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Function profiles: how to call a team's own diagnosis function (docs/byo-function.md).
+    Profile {
+        #[command(subcommand)]
+        action: ProfileAction,
+    },
     /// List the diagnoses stored in the local database, worst first; works offline.
     Review {
         /// The database (default: the per-user app-data directory).
@@ -164,6 +176,38 @@ enum Command {
     Template {
         /// Where to write it, e.g. dga-template.xlsx.
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProfileAction {
+    /// Check a function profile: load it, build the request for one transformer, call the
+    /// function once and read its answer, printing each step, or exactly which one failed.
+    Check {
+        /// The profile (TOML).
+        file: PathBuf,
+        /// The transformer to try it on (default: the first in the database).
+        #[arg(long)]
+        asset: Option<String>,
+        /// Only load the profile and build the request; do not call the function.
+        #[arg(long)]
+        offline: bool,
+        /// Lambda function name, ARN or name:alias (default: the profile's).
+        #[arg(long)]
+        function: Option<String>,
+        /// AWS region (default: the profile's, the AWS profile's or AWS_REGION).
+        #[arg(long)]
+        region: Option<String>,
+        /// AWS profile from ~/.aws/config (default: the function profile's, else AWS_PROFILE
+        /// or the default profile).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Another Lambda endpoint, e.g. a local emulator.
+        #[arg(long, value_name = "URL")]
+        endpoint_url: Option<String>,
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
     },
 }
 
@@ -226,6 +270,7 @@ fn main() -> ExitCode {
             reuse,
             engine,
             function,
+            function_profile,
             region,
             profile,
             endpoint_url,
@@ -243,11 +288,12 @@ fn main() -> ExitCode {
             db: database_path(db.as_deref()),
             engine: *engine,
             lambda: substation_dispatch::LambdaSettings {
-                function: function.clone(),
+                function: function.clone().unwrap_or_default(),
                 region: region.clone(),
                 profile: profile.clone(),
                 endpoint_url: endpoint_url.clone(),
             },
+            function_profile: function_profile.clone(),
             concurrency: *concurrency,
             timeout: *timeout,
         }),
@@ -331,6 +377,31 @@ fn main() -> ExitCode {
             ),
         },
         Command::Template { out } => import::template(out),
+        Command::Profile {
+            action:
+                ProfileAction::Check {
+                    file,
+                    asset,
+                    offline,
+                    function,
+                    region,
+                    profile,
+                    endpoint_url,
+                    db,
+                },
+        } => profile::check(&profile::CheckArgs {
+            file,
+            asset: asset.as_deref(),
+            offline: *offline,
+            lambda: substation_dispatch::LambdaSettings {
+                function: function.clone().unwrap_or_default(),
+                region: region.clone(),
+                profile: profile.clone(),
+                endpoint_url: endpoint_url.clone(),
+            },
+            db: &database_path(db.as_deref()),
+            json: cli.json,
+        }),
     };
     match result {
         Ok(code) => code,

@@ -53,25 +53,34 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
                 summary.samples, summary.diagnoses
             );
             for d in &diagnoses {
+                let by = d
+                    .profile_name
+                    .as_deref()
+                    .map_or(String::new(), |p| format!("  (read through profile {p})"));
                 println!(
-                    "  {}  latest sample {}  IEEE {}  IEC {}  fault {}  {}{}",
+                    "  {}  latest sample {}  IEEE {}  IEC {}  fault {}  {}{}{by}",
                     d.created_at,
                     d.latest_sample_date.as_deref().unwrap_or("-"),
                     d.ieee_status.map_or("-".to_owned(), |s| s.to_string()),
                     d.iec_state.as_deref().unwrap_or("-"),
-                    d.fault.as_deref().unwrap_or("-"),
+                    shown_fault(d.fault_label.as_deref(), d.fault.as_deref()).unwrap_or("-"),
                     d.severity.as_deref().unwrap_or("-"),
                     d.origin
                         .as_deref()
                         .map_or(String::new(), |o| format!("  (from {o})")),
                 );
             }
-            if let Some(latest) = diagnoses.first()
-                && let Some(full) = reader.diagnosis(latest.id)?
-            {
-                println!("  next: {}", full.recommended_action.summary);
-                for rule in full.rules.iter().take(8) {
-                    println!("    - {}", rule.message);
+            if let Some(latest) = diagnoses.first() {
+                if let Some(full) = reader.diagnosis(latest.id)? {
+                    println!("  next: {}", full.recommended_action.summary);
+                    for rule in full.rules.iter().take(8) {
+                        println!("    - {}", rule.message);
+                    }
+                } else {
+                    // A team's own function: what its profile read.
+                    for line in [&latest.headline, &latest.action].into_iter().flatten() {
+                        println!("  {line}");
+                    }
                 }
             }
         }
@@ -124,7 +133,9 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
                 r.latest_sample_date.clone().unwrap_or_default(),
                 r.ieee_status.map(|s| s.to_string()).unwrap_or_default(),
                 r.iec_state.clone().unwrap_or_default(),
-                r.fault.clone().unwrap_or_default(),
+                shown_fault(r.fault_label.as_deref(), r.fault.as_deref())
+                    .unwrap_or_default()
+                    .to_owned(),
                 r.severity.clone().unwrap_or_default(),
             ]
         })
@@ -139,4 +150,9 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
         args.db.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A fault as listed: a team's own function's label when it gave one, else the tool's code.
+fn shown_fault<'a>(label: Option<&'a str>, code: Option<&'a str>) -> Option<&'a str> {
+    label.or(code)
 }

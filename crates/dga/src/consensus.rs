@@ -69,6 +69,11 @@ impl Fault {
         Fault::Undetermined,
     ];
 
+    /// The fault whose code is `code` ("none", "PD", …, "undetermined").
+    pub fn from_label(code: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|fault| fault.label() == code)
+    }
+
     /// The code as it appears in JSON ("none", "PD", …, "undetermined").
     pub fn label(self) -> &'static str {
         match self {
@@ -120,6 +125,13 @@ impl Severity {
         Severity::Warning,
         Severity::Critical,
     ];
+
+    /// The level whose JSON name is `name` ("normal", …, "critical").
+    pub fn from_label(name: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|level| level.label() == name)
+    }
 
     /// The level as it appears in JSON.
     pub fn label(self) -> &'static str {

@@ -523,6 +523,12 @@ pub struct ResponseKeys {
     pub iec_state: Option<String>,
     pub fault: Option<String>,
     pub severity: Option<String>,
+    /// `engine.version`.
+    pub engine_version: Option<String>,
+    /// `recommended_action.summary`.
+    pub action: Option<String>,
+    /// `recommended_action.resample_within_days`.
+    pub resample_within_days: Option<u32>,
 }
 
 impl ResponseKeys {
@@ -546,6 +552,22 @@ impl ResponseKeys {
             fault: Option<Cow<'a, str>>,
             #[serde(default, borrow)]
             severity: Option<Cow<'a, str>>,
+            #[serde(default, borrow)]
+            engine: Option<EngineProbe<'a>>,
+            #[serde(default, borrow)]
+            recommended_action: Option<ActionProbe<'a>>,
+        }
+        #[derive(Deserialize)]
+        struct EngineProbe<'a> {
+            #[serde(default, borrow)]
+            version: Option<Cow<'a, str>>,
+        }
+        #[derive(Deserialize)]
+        struct ActionProbe<'a> {
+            #[serde(default, borrow)]
+            summary: Option<Cow<'a, str>>,
+            #[serde(default)]
+            resample_within_days: Option<u32>,
         }
         #[derive(Deserialize)]
         struct IeeeProbe {
@@ -569,6 +591,18 @@ impl ResponseKeys {
                 .map(Cow::into_owned),
             fault: probe.fault.map(Cow::into_owned),
             severity: probe.severity.map(Cow::into_owned),
+            engine_version: probe
+                .engine
+                .and_then(|engine| engine.version)
+                .map(Cow::into_owned),
+            resample_within_days: probe
+                .recommended_action
+                .as_ref()
+                .and_then(|action| action.resample_within_days),
+            action: probe
+                .recommended_action
+                .and_then(|action| action.summary)
+                .map(Cow::into_owned),
         })
     }
 }

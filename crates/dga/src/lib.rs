@@ -4,6 +4,7 @@
 //! The crate is pure: no I/O, no clock, no global state besides the built-in limit tables.
 //! [`contract::diagnose`] is the embedded engine; the Lambda function wraps the same call.
 
+pub mod answer;
 pub mod consensus;
 pub mod contract;
 pub mod domain;
@@ -14,6 +15,7 @@ pub mod limits;
 pub mod methods;
 pub mod numeric;
 
+pub use answer::{Answer, ContractAnswerError, ProfileRef, Summary};
 pub use consensus::{ActionKind, Fault, Severity};
 pub use contract::{
     CONTRACT_VERSION, Diagnosis, DiagnosisError, DiagnosisOptions, DiagnosisRequest, ENGINE_NAME,

@@ -1,10 +1,11 @@
 use std::sync::Arc;
 
-use substation_dga::{Diagnosis, DiagnosisRequest};
+use substation_dga::{Answer, DiagnosisRequest};
 
 use crate::{Engine, EngineError};
 
-/// The diagnosis crate in-process, on the blocking pool (diagnosis is CPU work).
+/// The diagnosis crate in-process, on the blocking pool (diagnosis is CPU work). Its answer
+/// is the diagnosis serialised once, as the Lambda function would send it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EmbeddedEngine;
 
@@ -13,11 +14,16 @@ impl Engine for EmbeddedEngine {
         "embedded"
     }
 
-    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Diagnosis, EngineError> {
-        let joined = tokio::task::spawn_blocking(move || substation_dga::diagnose(&request)).await;
+    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Answer, EngineError> {
+        let joined = tokio::task::spawn_blocking(move || {
+            let diagnosis = substation_dga::diagnose(&request)
+                .map_err(|error| EngineError::permanent(error.code(), error.to_string()))?;
+            Answer::from_diagnosis(&diagnosis)
+                .map_err(|error| EngineError::permanent("internal", error.to_string()))
+        })
+        .await;
         match joined {
-            Ok(Ok(diagnosis)) => Ok(diagnosis),
-            Ok(Err(error)) => Err(EngineError::permanent(error.code(), error.to_string())),
+            Ok(result) => result,
             Err(join) => Err(EngineError::permanent(
                 "internal",
                 format!("the embedded engine stopped: {join}"),

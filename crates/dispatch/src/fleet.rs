@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use serde::{Deserialize, Serialize};
-use substation_dga::{DiagnosisRequest, ENGINE_VERSION};
+use substation_dga::DiagnosisRequest;
 use substation_store::{
-    DiagnosisRecord, FailureRecord, Reader, RunSpec, RunState, Store, StoreError,
+    DiagnosisRecord, FailureRecord, Reader, RunSpec, RunState, Store, StoreError, StoredProfile,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -84,10 +84,10 @@ struct Prepared {
     run_id: Option<i64>,
     scope: Scope,
     requests: Vec<(String, DiagnosisRequest, String)>,
-    reusable: Vec<(String, String, i64, Box<substation_dga::Diagnosis>)>,
+    reusable: Vec<(String, String, i64, substation_dga::Answer)>,
 }
 
-fn prepare(reader: Reader, job: &FleetRun) -> Result<Prepared, FleetError> {
+fn prepare(reader: Reader, job: &FleetRun, version: &str) -> Result<Prepared, FleetError> {
     let (run_id, scope, only): (Option<i64>, Scope, Option<HashSet<String>>) = match job.resume {
         // A resumed run owes exactly its own assets without a result, as fixed when it began.
         Some(run_id) => {
@@ -125,9 +125,9 @@ fn prepare(reader: Reader, job: &FleetRun) -> Result<Prepared, FleetError> {
         let request = DiagnosisRequest::new(asset, samples);
         let hash = substation_store::request_sha256(&request)?;
         if job.reuse
-            && let Some((from, diagnosis)) = reader.reusable(&hash, ENGINE_VERSION)?
+            && let Some((from, answer)) = reader.reusable(&hash, version)?
         {
-            reusable.push((id, hash, from, Box::new(diagnosis)));
+            reusable.push((id, hash, from, answer));
             continue;
         }
         requests.push((id, request, hash));
@@ -154,7 +154,8 @@ pub async fn diagnose_fleet<E: Engine>(
 ) -> Result<FleetSummary, FleetError> {
     let reader = store.reader()?;
     let owned_job = job.clone();
-    let prepared = tokio::task::spawn_blocking(move || prepare(reader, &owned_job))
+    let version = engine.answer_version();
+    let prepared = tokio::task::spawn_blocking(move || prepare(reader, &owned_job, &version))
         .await
         .map_err(|e| FleetError::Internal(e.to_string()))??;
     let assets = (prepared.requests.len() + prepared.reusable.len()) as u64;
@@ -162,7 +163,8 @@ pub async fn diagnose_fleet<E: Engine>(
         Some(id) => id,
         None => store.begin_run(RunSpec {
             engine: engine.name().to_owned(),
-            engine_version: (engine.name() == "embedded").then(|| ENGINE_VERSION.to_owned()),
+            engine_version: (engine.name() == "embedded" || engine.profile().is_some())
+                .then(|| engine.answer_version()),
             function_name: job.function_name.clone(),
             options: serde_json::json!({
                 "scope": prepared.scope,
@@ -177,6 +179,11 @@ pub async fn diagnose_fleet<E: Engine>(
                 .map(|(id, _, _)| id.clone())
                 .chain(prepared.reusable.iter().map(|(id, ..)| id.clone()))
                 .collect(),
+            profile: engine.profile().map(|profile| StoredProfile {
+                name: profile.name.clone(),
+                sha256: profile.sha256.clone(),
+                toml: profile.toml().to_vec(),
+            }),
         })?,
     };
 
@@ -194,25 +201,28 @@ pub async fn diagnose_fleet<E: Engine>(
     // every remaining call has been paid for.
     let stop = cancel.child_token();
     let (confirm, confirmer) = spawn_confirmer(stop.clone())?;
-    for (asset_id, hash, from, diagnosis) in prepared.reusable {
+    for (asset_id, hash, from, answer) in prepared.reusable {
         let outcome = Outcome {
             asset_id: asset_id.clone(),
-            result: Ok(diagnosis.clone()),
+            result: Ok(answer),
             attempts: 0,
             elapsed: std::time::Duration::ZERO,
+        };
+        on_outcome(&outcome);
+        let Ok(answer) = outcome.result else {
+            continue;
         };
         let _ = confirm.send(Pending::Diagnosis(store.submit_diagnosis(
             DiagnosisRecord {
                 run_id,
                 asset_id,
                 request_sha256: hash,
-                diagnosis,
+                answer,
                 reused_from: Some(from),
             },
         )?));
         summary.diagnosed += 1;
         summary.reused += 1;
-        on_outcome(&outcome);
     }
 
     let hashes: std::collections::HashMap<String, String> = prepared
@@ -235,7 +245,7 @@ pub async fn diagnose_fleet<E: Engine>(
             if store_error.is_some() {
                 return;
             }
-            // Shown first, then moved into the store: no copy of a 20 KB diagnosis per result.
+            // Shown first, then moved into the store: no copy of a 20 KB answer per result.
             on_outcome(&outcome);
             let Outcome {
                 asset_id,
@@ -244,14 +254,14 @@ pub async fn diagnose_fleet<E: Engine>(
                 ..
             } = outcome;
             let submitted = match result {
-                Ok(diagnosis) => {
+                Ok(answer) => {
                     summary.diagnosed += 1;
                     store
                         .submit_diagnosis(DiagnosisRecord {
                             run_id,
                             request_sha256: hashes.get(&asset_id).cloned().unwrap_or_default(),
                             asset_id,
-                            diagnosis,
+                            answer,
                             reused_from: None,
                         })
                         .map(|r| {

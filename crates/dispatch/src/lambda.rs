@@ -16,7 +16,9 @@ use aws_sdk_lambda::config::{Builder as LambdaConfigBuilder, Region};
 use aws_sdk_lambda::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::operation::invoke::{InvokeError, InvokeOutput};
 use aws_sdk_lambda::primitives::Blob;
-use substation_dga::{CONTRACT_VERSION, Diagnosis, DiagnosisRequest, ErrorBody};
+use serde_json::value::RawValue;
+use substation_dga::{Answer, DiagnosisRequest, ErrorBody};
+use substation_profile::Profile;
 
 use crate::{Engine, EngineError, FailureKind};
 
@@ -38,11 +40,13 @@ pub struct LambdaSettings {
     pub endpoint_url: Option<String>,
 }
 
-/// Diagnoses on AWS Lambda.
+/// Diagnoses on AWS Lambda: a function that speaks the built-in contract, or a team's own
+/// function called and read through its [`Profile`].
 #[derive(Debug, Clone)]
 pub struct LambdaEngine {
     client: Client,
     function: Arc<str>,
+    profile: Option<Arc<Profile>>,
 }
 
 impl LambdaEngine {
@@ -121,11 +125,48 @@ impl LambdaEngine {
         LambdaEngine {
             client: Client::from_conf(config),
             function: function.into(),
+            profile: None,
         }
+    }
+
+    /// The same engine calling a team's own function: each request goes through the
+    /// profile's transform, each answer is read by the profile and kept as it came.
+    pub fn with_profile(mut self, profile: Profile) -> LambdaEngine {
+        self.profile = Some(Arc::new(profile));
+        self
     }
 
     pub fn function(&self) -> &str {
         &self.function
+    }
+
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_deref()
+    }
+
+    /// One invocation with this event, its answer's bytes back as they came: what a
+    /// diagnosis does between building the request and reading the answer, for a profile
+    /// check that shows each step.
+    pub async fn call(&self, event: Vec<u8>) -> Result<Vec<u8>, EngineError> {
+        if event.len() > MAX_REQUEST_BYTES {
+            return Err(EngineError::permanent(
+                "request_too_large",
+                format!(
+                    "the request is {:.1} MB, over Lambda's 6 MB limit; diagnose it on the \
+                     embedded engine",
+                    event.len() as f64 / 1_048_576.0
+                ),
+            ));
+        }
+        let answer = self
+            .client
+            .invoke()
+            .function_name(self.function.as_ref())
+            .payload(Blob::new(event))
+            .send()
+            .await;
+        let output = answer.map_err(|error| classify(&self.function, error))?;
+        function_payload(output)
     }
 }
 
@@ -134,95 +175,101 @@ impl Engine for LambdaEngine {
         "lambda"
     }
 
-    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Diagnosis, EngineError> {
-        let asset = &request.asset.id;
-        let payload = serde_json::to_vec(request.as_ref())
-            .map_err(|e| EngineError::permanent("internal", e.to_string()))?;
-        if payload.len() > MAX_REQUEST_BYTES {
-            return Err(EngineError::permanent(
-                "request_too_large",
-                format!(
-                    "asset {asset}: the request is {:.1} MB, over Lambda's 6 MB limit; \
-                     diagnose it on the embedded engine",
-                    payload.len() as f64 / 1_048_576.0
-                ),
-            ));
+    fn answer_version(&self) -> String {
+        match &self.profile {
+            Some(profile) => profile.engine_version(),
+            None => substation_dga::ENGINE_VERSION.to_owned(),
         }
-        let answer = self
-            .client
-            .invoke()
-            .function_name(self.function.as_ref())
-            .payload(Blob::new(payload))
-            .send()
-            .await;
-        match answer {
-            Ok(output) => read_output(asset, &output),
-            Err(error) => Err(classify(&self.function, error)),
+    }
+
+    fn profile(&self) -> Option<&Profile> {
+        self.profile.as_deref()
+    }
+
+    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Answer, EngineError> {
+        let asset = &request.asset.id;
+        let mut payload = serde_json::to_vec(request.as_ref())
+            .map_err(|e| EngineError::permanent("internal", e.to_string()))?;
+        if let Some(profile) = &self.profile {
+            payload = profile.request(&payload).map_err(|e| {
+                EngineError::permanent("request_transform_failed", format!("asset {asset}: {e}"))
+            })?;
+        }
+        let payload = self.call(payload).await.map_err(|mut e| {
+            if e.code == "request_too_large" {
+                e.message = format!("asset {asset}: {}", e.message);
+            }
+            e
+        })?;
+        match &self.profile {
+            None => read_contract_answer(asset, &payload),
+            Some(profile) => profile
+                .answer(&request, payload.into_boxed_slice())
+                .map_err(|e| EngineError::permanent(e.code(), format!("asset {asset}: {e}"))),
         }
     }
 }
 
-/// Turns a 200 answer into a diagnosis, or says why it is not one.
-fn read_output(asset: &str, output: &InvokeOutput) -> Result<Diagnosis, EngineError> {
-    let payload = output.payload().map(Blob::as_ref).unwrap_or_default();
-    if let Some(kind) = output.function_error() {
+/// The answer's bytes, or what the function's crash or timeout said.
+fn function_payload(output: InvokeOutput) -> Result<Vec<u8>, EngineError> {
+    let kind = output.function_error;
+    let payload = output.payload.map(Blob::into_inner).unwrap_or_default();
+    if let Some(kind) = kind {
         // The function crashed or timed out; the payload says how.
-        let detail = serde_json::from_slice::<serde_json::Value>(payload)
+        let detail = serde_json::from_slice::<serde_json::Value>(&payload)
             .ok()
             .and_then(|v| {
                 v.get("errorMessage")
                     .and_then(|m| m.as_str())
                     .map(str::to_owned)
             })
-            .unwrap_or_else(|| String::from_utf8_lossy(payload).chars().take(300).collect());
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&payload)
+                    .chars()
+                    .take(300)
+                    .collect()
+            });
         return Err(EngineError::permanent(
             "function_error",
             format!("the Lambda function failed ({kind}): {detail}"),
         ));
     }
-    // The contract's envelope (`substation_dga::Envelope`), read in one pass: deserialising
-    // the untagged enum would buffer the whole ~20 KB answer and parse it again per variant
-    // (half the client's CPU per call in the makespan benchmark).
+    Ok(payload)
+}
+
+/// Turns a contract answer (the envelope) into the response's bytes and their summary, or
+/// says why it is not one. The envelope is read in one pass that only marks where the
+/// response is; a second pass reads the response's indexed keys and skips the rest. Nothing
+/// is built into a diagnosis, nothing serialised again.
+fn read_contract_answer(asset: &str, payload: &[u8]) -> Result<Answer, EngineError> {
     #[derive(serde::Deserialize)]
-    struct Answer {
+    struct Envelope<'a> {
         status: u16,
-        response: Option<Box<Diagnosis>>,
+        #[serde(borrow)]
+        response: Option<&'a RawValue>,
         error: Option<ErrorBody>,
     }
-    let answer: Answer = serde_json::from_slice(payload).map_err(|e| {
+    let envelope: Envelope = serde_json::from_slice(payload).map_err(|e| {
         EngineError::permanent(
             "malformed_response",
             format!("the Lambda function's answer is not a diagnosis: {e}"),
         )
     })?;
-    match answer {
-        Answer {
+    match envelope {
+        Envelope {
             response: Some(response),
             error: None,
             ..
-        } => {
-            if response.contract_version != CONTRACT_VERSION {
-                return Err(EngineError::permanent(
-                    "unsupported_contract_version",
-                    format!(
-                        "the Lambda function answers in contract version {}, this app reads \
-                         version {CONTRACT_VERSION}: deploy the matching function",
-                        response.contract_version
-                    ),
-                ));
-            }
-            if response.asset_id != asset {
-                return Err(EngineError::permanent(
-                    "malformed_response",
-                    format!(
-                        "asked about asset {asset}, the function answered about {}",
-                        response.asset_id
-                    ),
-                ));
-            }
-            Ok(*response)
-        }
-        Answer {
+        } => Answer::from_contract_json(response.get().as_bytes().into(), asset).map_err(|e| {
+            let message = match e {
+                substation_dga::ContractAnswerError::UnsupportedVersion { .. } => {
+                    format!("the Lambda function {e}: deploy the function that matches this app")
+                }
+                _ => format!("the Lambda function's answer: {e}"),
+            };
+            EngineError::permanent(e.code(), message)
+        }),
+        Envelope {
             error: Some(error),
             response: None,
             status,

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use substation_dga::{Diagnosis, DiagnosisRequest};
+use substation_dga::{Answer, DiagnosisRequest};
 
 pub use embedded::EmbeddedEngine;
 pub use fleet::{FleetError, FleetRun, FleetSummary, Scope, diagnose_fleet};
@@ -87,11 +87,21 @@ impl EngineError {
 pub trait Engine: Send + Sync + 'static {
     /// Short name for runs and progress ("embedded", "lambda").
     fn name(&self) -> &'static str;
-    /// One attempt; the dispatcher owns retries and timeouts.
+    /// The version its answers are stored under, which decides what `--reuse` may copy: the
+    /// contract's engine version, or for a team's own function its profile's name and hash.
+    fn answer_version(&self) -> String {
+        substation_dga::ENGINE_VERSION.to_owned()
+    }
+    /// The profile its answers are read with, if any: kept in the store with the run.
+    fn profile(&self) -> Option<&substation_profile::Profile> {
+        None
+    }
+    /// One attempt; the dispatcher owns retries and timeouts. The answer's JSON comes back
+    /// as the engine gave it, with the summary read from it.
     fn diagnose(
         &self,
         request: Arc<DiagnosisRequest>,
-    ) -> impl Future<Output = Result<Diagnosis, EngineError>> + Send;
+    ) -> impl Future<Output = Result<Answer, EngineError>> + Send;
 }
 
 /// File descriptors kept free for everything but the calls in flight (the database, logs,

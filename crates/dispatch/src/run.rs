@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
-use substation_dga::{Diagnosis, DiagnosisRequest};
+use substation_dga::{Answer, DiagnosisRequest};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::time::DelayQueue;
@@ -20,7 +20,7 @@ use crate::{Engine, EngineError, FailureKind, Policy};
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub asset_id: String,
-    pub result: Result<Box<Diagnosis>, EngineError>,
+    pub result: Result<Answer, EngineError>,
     /// Attempts made, throttled ones included.
     pub attempts: u32,
     /// From the first attempt's start to the last one's end.
@@ -70,7 +70,7 @@ struct Job {
     first_started: Option<Instant>,
 }
 
-type Attempt = (Job, Result<Diagnosis, EngineError>);
+type Attempt = (Job, Result<Answer, EngineError>);
 
 /// Runs `requests` on `engine` under `policy`. Every final outcome goes to `sink` as it lands;
 /// progress snapshots go to `progress` without ever blocking the run (a full channel drops a
@@ -172,10 +172,10 @@ pub async fn run<E: Engine>(
             Some((mut job, result)) = done_rx.recv() => {
                 counts.in_flight -= 1;
                 match result {
-                    Ok(diagnosis) => {
+                    Ok(answer) => {
                         limit.on_success();
                         counts.done += 1;
-                        sink(finish(job, Ok(Box::new(diagnosis))));
+                        sink(finish(job, Ok(answer)));
                     }
                     Err(error) => {
                         if error.kind == FailureKind::Throttled {
@@ -256,7 +256,7 @@ fn retry_delay(policy: &Policy, job: &mut Job, error: &EngineError) -> Option<Du
     }
 }
 
-fn finish(job: Job, result: Result<Box<Diagnosis>, EngineError>) -> Outcome {
+fn finish(job: Job, result: Result<Answer, EngineError>) -> Outcome {
     Outcome {
         elapsed: job.first_started.map_or(Duration::ZERO, |t| t.elapsed()),
         asset_id: job.asset_id,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use substation_dga::{Diagnosis, DiagnosisRequest};
+use substation_dga::{Answer, DiagnosisRequest};
 use substation_dispatch::{
     EmbeddedEngine, Ending, Engine, EngineError, Outcome, Policy, Progress, run,
 };
@@ -27,14 +27,21 @@ impl Engine for Slow {
         "slow"
     }
 
-    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Diagnosis, EngineError> {
+    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Answer, EngineError> {
         let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
         self.most.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(self.delay).await;
         self.now.fetch_sub(1, Ordering::SeqCst);
-        substation_dga::diagnose(&request)
-            .map_err(|e| EngineError::permanent(e.code(), e.to_string()))
+        answer(&request)
     }
+}
+
+/// The embedded engine's answer, as a test engine's own.
+fn answer(request: &DiagnosisRequest) -> Result<Answer, EngineError> {
+    let diagnosis = substation_dga::diagnose(request)
+        .map_err(|e| EngineError::permanent(e.code(), e.to_string()))?;
+    Answer::from_diagnosis(&diagnosis)
+        .map_err(|e| EngineError::permanent("internal", e.to_string()))
 }
 
 fn policy(concurrency: usize) -> Policy {
@@ -73,8 +80,8 @@ async fn the_embedded_engine_diagnoses_the_sample_fleet() {
         .find(|o| o.asset_id == "TR-003")
         .expect("TR-003");
     assert_eq!(
-        tr003.result.as_ref().map(|d| d.fault),
-        Ok(substation_dga::Fault::T3)
+        tr003.result.as_ref().map(|d| d.summary.fault),
+        Ok(Some(substation_dga::Fault::T3))
     );
     let mut last = Progress::default();
     while let Ok(p) = rx.try_recv() {
@@ -229,7 +236,7 @@ impl Engine for Staggered {
         "staggered"
     }
 
-    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Diagnosis, EngineError> {
+    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Answer, EngineError> {
         let index = request
             .asset
             .id
@@ -237,8 +244,7 @@ impl Engine for Staggered {
             .parse::<usize>()
             .unwrap_or(0);
         tokio::time::sleep(self.delays.get(index).copied().unwrap_or_default()).await;
-        substation_dga::diagnose(&request)
-            .map_err(|e| EngineError::permanent(e.code(), e.to_string()))
+        answer(&request)
     }
 }
 

@@ -37,6 +37,7 @@
 //! # }
 //! ```
 
+mod python;
 mod service;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -52,6 +53,8 @@ use serde::Serialize;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+pub use python::PythonHandler;
 
 /// The function name the server answers to unless configured otherwise.
 pub const DEFAULT_FUNCTION_NAME: &str = "substation-diagnose";
@@ -73,6 +76,9 @@ pub struct Config {
     /// At most this many invocations execute at once; one more is throttled (HTTP 429).
     /// `None`: no limit.
     pub concurrency_limit: Option<usize>,
+    /// Run this Python handler for every invocation (a pool of worker processes) instead of
+    /// the embedded engine; scripted faults still apply.
+    pub python: Option<PythonHandler>,
 }
 
 impl Default for Config {
@@ -82,6 +88,7 @@ impl Default for Config {
             function_name: DEFAULT_FUNCTION_NAME.to_owned(),
             latency: Duration::ZERO,
             concurrency_limit: None,
+            python: None,
         }
     }
 }
@@ -247,6 +254,7 @@ impl Drop for TestLambda {
 struct Shared {
     function_name: String,
     latency: Duration,
+    python: Option<python::Pool>,
     state: Mutex<State>,
     faults: Mutex<HashMap<String, VecDeque<Fault>>>,
 }
@@ -262,6 +270,7 @@ impl Shared {
         Shared {
             function_name: config.function_name,
             latency: config.latency,
+            python: config.python.map(python::Pool::new),
             state: Mutex::new(State {
                 concurrency_limit: config.concurrency_limit,
                 stats: Stats::default(),

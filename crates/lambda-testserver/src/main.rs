@@ -26,6 +26,13 @@ struct Args {
     /// Invocations executing at once before more are throttled (HTTP 429); no limit if absent.
     #[arg(long)]
     concurrency_limit: Option<usize>,
+    /// Run this Python handler file (its `lambda_handler`) for every invocation, on a pool of
+    /// worker processes, instead of the embedded engine.
+    #[arg(long, value_name = "FILE")]
+    python_handler: Option<std::path::PathBuf>,
+    /// Python worker processes for --python-handler, each running one invocation at a time.
+    #[arg(long, default_value_t = 4)]
+    workers: usize,
 }
 
 #[tokio::main]
@@ -35,6 +42,9 @@ async fn main() -> ExitCode {
         function_name: args.function,
         latency: Duration::from_millis(args.latency_ms),
         concurrency_limit: args.concurrency_limit,
+        python: args
+            .python_handler
+            .map(|file| substation_lambda_testserver::PythonHandler::new(file, args.workers)),
     };
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let server = match TestLambda::start_on(addr, config).await {

@@ -10,6 +10,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
+use crate::python::Invoked;
 use crate::{Fault, MAX_PAYLOAD_BYTES, Shared};
 
 pub(crate) type Body = Full<Bytes>;
@@ -117,9 +118,21 @@ pub(crate) async fn handle(
             wait_until(answer_at, response).await
         }
         None | Some(Fault::Slow(_)) => {
-            let response = match run_function(body, false).await {
-                Ok(payload) => invocation_response(payload),
-                Err(message) => service_exception(&message),
+            let response = match &shared.python {
+                Some(pool) => match pool.invoke(&body).await {
+                    Invoked::Returned(payload) => invocation_response(payload),
+                    Invoked::Failed(payload) => {
+                        let mut response = invocation_response(payload);
+                        response
+                            .headers_mut()
+                            .insert(FUNCTION_ERROR, HeaderValue::from_static("Unhandled"));
+                        response
+                    }
+                },
+                None => match run_function(body, false).await {
+                    Ok(payload) => invocation_response(payload),
+                    Err(message) => service_exception(&message),
+                },
             };
             wait_until(answer_at, response).await
         }

@@ -43,7 +43,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use substation_dga::{Fault, Severity};
+use substation_dga::{Answer, DiagnosisRequest, Fault, ProfileRef, Severity};
 
 pub use jq::Jq;
 
@@ -59,6 +59,8 @@ pub struct Profile {
     /// SHA-256 of the profile file's bytes, lowercase hex: which version of the profile read
     /// an answer (kept with it, and synced with it).
     pub sha256: String,
+    /// The file's bytes, as loaded: kept with the answers, so that they can be read again.
+    toml: std::sync::Arc<[u8]>,
 }
 
 /// How to call the function; each field a default the user may override.
@@ -232,6 +234,9 @@ pub struct RequestError {
 pub enum AnswerError {
     #[error("the answer is not JSON: {0}")]
     NotJson(String),
+    /// The request held no sample, so the answer cannot say which one it is about.
+    #[error("the request holds no sample")]
+    NoSamples,
     /// The function said it could not diagnose (its `ok` filter was false).
     #[error("the function refused: {message}")]
     Refused { message: String },
@@ -256,6 +261,7 @@ impl AnswerError {
     pub fn code(&self) -> &'static str {
         match self {
             AnswerError::NotJson(_) => "answer_not_json",
+            AnswerError::NoSamples => "no_samples",
             AnswerError::Refused { .. } => "function_refused",
             AnswerError::Missing { .. } => "answer_missing_field",
             AnswerError::Unexpected { .. } => "answer_unexpected_value",
@@ -290,7 +296,7 @@ impl Profile {
         let answer = &file.answer;
         let mut fault_labels = BTreeMap::new();
         for (label, code) in &answer.fault_labels {
-            let fault = fault_code(code).ok_or_else(|| {
+            let fault = Fault::from_label(code).ok_or_else(|| {
                 invalid(
                     &format!("answer.fault_labels.{label:?}"),
                     &format!(
@@ -333,6 +339,7 @@ impl Profile {
                 headline: optional("answer.headline", &answer.headline)?,
             },
             sha256,
+            toml: bytes.into(),
         })
     }
 
@@ -355,6 +362,64 @@ impl Profile {
         }
         let event = outputs.pop().unwrap_or_default();
         serde_json::to_vec(&event).map_err(|e| fail(e.to_string()))
+    }
+
+    /// The profile file's bytes, as loaded.
+    pub fn toml(&self) -> &[u8] {
+        &self.toml
+    }
+
+    /// Which profile this is, as kept with every answer it reads.
+    pub fn reference(&self) -> ProfileRef {
+        ProfileRef {
+            name: self.name.clone(),
+            sha256: self.sha256.clone(),
+        }
+    }
+
+    /// What stands for the engine version of the answers this profile reads: its name and
+    /// the start of its hash, so that a stored answer is reused only for the same request
+    /// through the very same profile.
+    pub fn engine_version(&self) -> String {
+        format!(
+            "{}@{}",
+            self.name,
+            self.sha256.get(..12).unwrap_or(&self.sha256)
+        )
+    }
+
+    /// One transformer's answer as the tool keeps it: the function's JSON as it came, with
+    /// the summary read from it and the request's asset and newest sample date.
+    pub fn answer(
+        &self,
+        request: &DiagnosisRequest,
+        json: Box<[u8]>,
+    ) -> Result<Answer, AnswerError> {
+        let read = self.read(&json)?;
+        let latest_sample_date = request
+            .samples
+            .iter()
+            .map(|sample| sample.date)
+            .max()
+            .ok_or(AnswerError::NoSamples)?;
+        Ok(Answer {
+            json,
+            summary: substation_dga::Summary {
+                asset_id: request.asset.id.clone(),
+                engine_version: self.engine_version(),
+                latest_sample_date,
+                severity: read.severity,
+                fault: read.fault,
+                fault_label: read.fault_label,
+                score: read.score,
+                action: read.action,
+                resample_within_days: None,
+                headline: read.headline,
+                ieee_status: None,
+                iec_state: None,
+                profile: Some(self.reference()),
+            },
+        })
     }
 
     /// Reads the summary from one answer (the function's JSON, as it came).
@@ -394,7 +459,7 @@ impl Profile {
             a.fault_labels
                 .get(label)
                 .copied()
-                .or_else(|| fault_code(label))
+                .or_else(|| Fault::from_label(label))
         });
         let optional_text =
             |field: &'static str, filter: &Option<Jq>| -> Result<Option<String>, AnswerError> {
@@ -463,10 +528,6 @@ impl Profile {
             )),
         }
     }
-}
-
-fn fault_code(code: &str) -> Option<Fault> {
-    Fault::ALL.into_iter().find(|fault| fault.label() == code)
 }
 
 fn fault_codes() -> String {

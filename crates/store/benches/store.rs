@@ -82,7 +82,8 @@ fn main() {
     };
     let import = fleet();
     // Diagnoses are computed before the clock starts: the store's cost is what is measured.
-    let records: Vec<(String, Box<substation_dga::Diagnosis>)> = import
+    // Answers as an engine delivers them: JSON bytes with their summary.
+    let records: Vec<(String, substation_dga::Answer)> = import
         .assets
         .iter()
         .enumerate()
@@ -93,7 +94,8 @@ fn main() {
                 .collect();
             diagnose(&DiagnosisRequest::new(asset.clone(), samples))
                 .ok()
-                .map(|d| (asset.id.clone(), Box::new(d)))
+                .and_then(|d| substation_dga::Answer::from_diagnosis(&d).ok())
+                .map(|answer| (asset.id.clone(), answer))
         })
         .collect();
 
@@ -118,6 +120,7 @@ fn main() {
             options: serde_json::json!({}),
             assets_total: ASSETS as u64,
             asset_ids: Vec::new(),
+            profile: None,
         })
         .unwrap_or_default();
     let diagnoses_started = Instant::now();
@@ -126,15 +129,15 @@ fn main() {
     let mut records = records;
     let second = records.split_off(half);
     let store_ref = &store;
-    let submit = move |part: Vec<(String, Box<substation_dga::Diagnosis>)>| {
+    let submit = move |part: Vec<(String, substation_dga::Answer)>| {
         part.into_iter()
-            .filter_map(|(asset_id, diagnosis)| {
+            .filter_map(|(asset_id, answer)| {
                 store_ref
                     .submit_diagnosis(DiagnosisRecord {
                         run_id: run,
                         asset_id,
                         request_sha256: "0".repeat(64),
-                        diagnosis,
+                        answer,
                         reused_from: None,
                     })
                     .ok()

@@ -77,6 +77,10 @@ pub struct RunSpec {
     /// The assets the run covers; a resumed run owes those without a result.
     #[serde(default)]
     pub asset_ids: Vec<String>,
+    /// The profile the run's answers are read with (a team's own function); kept in the
+    /// store with the run.
+    #[serde(default)]
+    pub profile: Option<StoredProfile>,
 }
 
 /// How a run ended.
@@ -100,14 +104,14 @@ impl RunState {
     }
 }
 
-/// A diagnosis to store.
+/// A diagnosis to store: an engine's answer, its bytes as they came.
 #[derive(Debug, Clone)]
 pub struct DiagnosisRecord {
     pub run_id: i64,
     pub asset_id: String,
     /// SHA-256 of the request JSON; with the engine version, what makes a result reusable.
     pub request_sha256: String,
-    pub diagnosis: Box<substation_dga::Diagnosis>,
+    pub answer: substation_dga::Answer,
     /// The diagnosis this one copies (a `--reuse` hit), if any.
     pub reused_from: Option<i64>,
 }
@@ -122,50 +126,40 @@ pub struct FailureRecord {
     pub attempts: u32,
 }
 
-/// A diagnosis reduced to what the writer stores: its JSON already compressed and its keys
-/// taken out, on the submitting thread. The writer thread only writes; it neither serialises
-/// the diagnosis nor frees its many allocations.
+/// A function profile, kept with the answers it reads so that they can be read again with
+/// the very same one (here, on another laptop, by the central service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredProfile {
+    pub name: String,
+    /// SHA-256 of `toml`, lowercase hex.
+    pub sha256: String,
+    /// The profile file's bytes.
+    pub toml: Vec<u8>,
+}
+
+/// An answer reduced to what the writer stores: its JSON compressed and its summary taken
+/// apart, on the submitting thread. The writer thread only writes.
 pub(crate) struct PreparedDiagnosis {
     pub run_id: i64,
     pub asset_id: String,
     pub request_sha256: String,
     pub reused_from: Option<i64>,
-    /// The asset the diagnosis itself names: the writer refuses one filed under another.
-    pub diagnosed_asset_id: String,
-    pub engine_version: String,
-    pub latest_sample_date: String,
-    pub ieee_status: u8,
-    pub iec_state: &'static str,
-    pub fault: &'static str,
-    pub severity: &'static str,
-    pub severity_rank: i64,
-    /// The diagnosis JSON, deflate-compressed.
+    /// What was read from the answer; its asset id is the one the answer itself names, and
+    /// the writer refuses an answer filed under another.
+    pub summary: substation_dga::Summary,
+    /// The answer's JSON, deflate-compressed.
     pub response: Vec<u8>,
 }
 
 impl PreparedDiagnosis {
     fn new(record: DiagnosisRecord) -> Result<Self> {
-        let DiagnosisRecord {
-            run_id,
-            asset_id,
-            request_sha256,
-            diagnosis: d,
-            reused_from,
-        } = record;
         Ok(PreparedDiagnosis {
-            response: pack(&d)?,
-            run_id,
-            asset_id,
-            request_sha256,
-            reused_from,
-            latest_sample_date: d.latest_sample_date.to_string(),
-            ieee_status: d.ieee_c57_104_2019.status.number(),
-            iec_state: d.iec_60599.state.label(),
-            fault: d.fault.label(),
-            severity: d.severity.label(),
-            severity_rank: write::severity_rank(d.severity),
-            diagnosed_asset_id: d.asset_id,
-            engine_version: d.engine.version,
+            response: pack(&record.answer.json)?,
+            run_id: record.run_id,
+            asset_id: record.asset_id,
+            request_sha256: record.request_sha256,
+            reused_from: record.reused_from,
+            summary: record.answer.summary,
         })
     }
 }
@@ -181,24 +175,20 @@ pub fn request_sha256(request: &substation_dga::DiagnosisRequest) -> Result<Stri
         .collect())
 }
 
-/// Deflate-compresses a diagnosis's JSON for storage.
-pub(crate) fn pack(diagnosis: &substation_dga::Diagnosis) -> Result<Vec<u8>> {
+/// Deflate-compresses an answer's JSON for storage.
+pub(crate) fn pack(json: &[u8]) -> Result<Vec<u8>> {
     use std::io::Write;
     thread_local! {
-        // One JSON buffer and one encoder per submitting thread: a new encoder allocates and
-        // clears a few hundred KB of state, more than compressing an 11 KB diagnosis costs.
-        static PACKER: std::cell::RefCell<(Vec<u8>, flate2::write::DeflateEncoder<Vec<u8>>)> =
-            std::cell::RefCell::new((
-                Vec::new(),
+        // One encoder per submitting thread: a new encoder allocates and clears a few hundred
+        // KB of state, more than compressing an 11 KB answer costs.
+        static PACKER: std::cell::RefCell<flate2::write::DeflateEncoder<Vec<u8>>> =
+            std::cell::RefCell::new(
                 flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast()),
-            ));
+            );
     }
-    PACKER.with_borrow_mut(|(json, encoder)| {
-        json.clear();
-        serde_json::to_writer(&mut *json, diagnosis)?;
+    PACKER.with_borrow_mut(|encoder| {
         // `reset` finishes the stream into the current output, hands that back, and leaves the
-        // encoder fresh for the next diagnosis. (Writing into a Vec does not fail, and a JSON
-        // failure comes before the encoder has seen a byte.)
+        // encoder fresh for the next answer. (Writing into a Vec does not fail.)
         encoder
             .write_all(json)
             .and_then(|()| encoder.reset(Vec::with_capacity(json.len() / 3)))

@@ -3,7 +3,10 @@
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
-use substation_dga::{Asset, Diagnosis, GasValue, OilPreservation, Sample};
+use substation_dga::{
+    Answer, Asset, Diagnosis, Fault, GasValue, OilPreservation, ProfileRef, Sample, Severity,
+    Summary,
+};
 
 use crate::Result;
 
@@ -91,6 +94,17 @@ pub struct FleetRow {
     pub fault: Option<String>,
     pub severity: Option<String>,
     pub diagnosed_at: Option<String>,
+    /// What a team's own function answered (read through its profile): its own fault
+    /// label, the number its severity was read from, its one-line headline, the profile's
+    /// name. All `None` for the built-in contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<String>,
 }
 
 /// A stored sample and where it came from.
@@ -119,6 +133,18 @@ pub struct DiagnosisRow {
     /// one made here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// The recommended action, in the answer's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// As in [`FleetRow`]: a custom function's own fields, `None` for the contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<String>,
 }
 
 /// An asset with its counts.
@@ -247,7 +273,59 @@ fn diagnosis_row(row: &Row<'_>) -> rusqlite::Result<DiagnosisRow> {
         severity: row.get(8)?,
         created_at: row.get(9)?,
         origin: row.get(10)?,
+        action: row.get(11)?,
+        fault_label: row.get(12)?,
+        score: row.get(13)?,
+        headline: row.get(14)?,
+        profile_name: row.get(15)?,
     })
+}
+
+/// The columns [`answer_from`] reads, after the response.
+const ANSWER_COLUMNS: &str = "response, asset_id, engine_version, latest_sample_date, severity,
+     fault, fault_label, score, action, headline, ieee_status, iec_state, profile_name, profile_sha256,
+     resample_within_days";
+
+/// A stored answer: its bytes inflated, its summary from the columns it was indexed by.
+fn answer_from(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Answer, String>> {
+    let packed: Vec<u8> = row.get(0)?;
+    let date: Option<String> = row.get(3)?;
+    let severity: Option<String> = row.get(4)?;
+    let fault: Option<String> = row.get(5)?;
+    let profile = match (row.get::<_, Option<String>>(12)?, row.get(13)?) {
+        (Some(name), Some(sha256)) => Some(ProfileRef { name, sha256 }),
+        _ => None,
+    };
+    let build = || -> std::result::Result<Answer, String> {
+        let json = crate::inflate(&packed)?.into_boxed_slice();
+        let latest_sample_date = date
+            .as_deref()
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .ok_or_else(|| format!("a stored diagnosis has no valid sample date ({date:?})"))?;
+        let severity = severity
+            .as_deref()
+            .and_then(Severity::from_label)
+            .ok_or_else(|| format!("a stored diagnosis has no valid severity ({severity:?})"))?;
+        Ok(Answer {
+            json,
+            summary: Summary {
+                asset_id: row.get(1).map_err(|e| e.to_string())?,
+                engine_version: row.get(2).map_err(|e| e.to_string())?,
+                latest_sample_date,
+                severity,
+                fault: fault.as_deref().and_then(Fault::from_label),
+                fault_label: row.get(6).map_err(|e| e.to_string())?,
+                score: row.get(7).map_err(|e| e.to_string())?,
+                action: row.get(8).map_err(|e| e.to_string())?,
+                headline: row.get(9).map_err(|e| e.to_string())?,
+                ieee_status: row.get(10).map_err(|e| e.to_string())?,
+                iec_state: row.get(11).map_err(|e| e.to_string())?,
+                resample_within_days: row.get(14).map_err(|e| e.to_string())?,
+                profile,
+            },
+        })
+    };
+    Ok(build())
 }
 
 impl Reader {
@@ -261,7 +339,7 @@ impl Reader {
         let (clause, values) = fleet_filter(query);
         let sql = format!(
             "SELECT a.id, a.name, a.substation, d.id, d.latest_sample_date, d.ieee_status, d.iec_state, d.fault,
-                    d.severity, d.created_at
+                    d.severity, d.created_at, d.fault_label, d.score, d.headline, d.profile_name
              FROM asset a LEFT JOIN diagnosis d ON d.id = a.latest_diagnosis_id
              WHERE {clause}
              ORDER BY {order}
@@ -288,6 +366,10 @@ impl Reader {
                 fault: row.get(7)?,
                 severity: row.get(8)?,
                 diagnosed_at: row.get(9)?,
+                fault_label: row.get(10)?,
+                score: row.get(11)?,
+                headline: row.get(12)?,
+                profile_name: row.get(13)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -381,7 +463,8 @@ impl Reader {
     pub fn diagnoses(&self, asset_id: &str) -> Result<Vec<DiagnosisRow>> {
         let mut statement = self.conn.prepare_cached(
             "SELECT d.id, d.diagnosis_uuid, d.run_id, d.engine_version, d.latest_sample_date, d.ieee_status,
-                    d.iec_state, d.fault, d.severity, d.created_at, r.origin
+                    d.iec_state, d.fault, d.severity, d.created_at, r.origin, d.action, d.fault_label,
+                    d.score, d.headline, d.profile_name
              FROM diagnosis d JOIN diagnosis_run r ON r.id = d.run_id
              WHERE d.asset_id = ?1 ORDER BY d.created_at DESC, d.id DESC",
         )?;
@@ -389,34 +472,67 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The full stored diagnosis.
+    /// The full stored diagnosis of the built-in contract; `None` when there is no such
+    /// diagnosis or it is a custom function's answer (see [`Reader::answer`]).
     pub fn diagnosis(&self, id: i64) -> Result<Option<Diagnosis>> {
         let packed: Option<Vec<u8>> = self
             .conn
-            .prepare_cached("SELECT response FROM diagnosis WHERE id = ?1")?
+            .prepare_cached(
+                "SELECT response FROM diagnosis WHERE id = ?1 AND profile_sha256 IS NULL",
+            )?
             .query_row(params![id], |row| row.get(0))
             .optional()?;
         packed.map(|bytes| crate::unpack(&bytes)).transpose()
     }
 
-    /// A diagnosis already made for the same request by the same engine version, to reuse
-    /// instead of invoking again.
+    /// A stored answer as it came, with its summary: whatever engine or profile made it.
+    pub fn answer(&self, id: i64) -> Result<Option<Answer>> {
+        let sql = format!("SELECT {ANSWER_COLUMNS} FROM diagnosis WHERE id = ?1");
+        let found = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row(params![id], answer_from)
+            .optional()?;
+        found.transpose().map_err(crate::StoreError::Invalid)
+    }
+
+    /// A diagnosis already made for the same request by the same engine version (for a
+    /// custom function: through the same profile), to reuse instead of invoking again.
     pub fn reusable(
         &self,
         request_sha256: &str,
         engine_version: &str,
-    ) -> Result<Option<(i64, Diagnosis)>> {
-        let found: Option<(i64, Vec<u8>)> = self
+    ) -> Result<Option<(i64, Answer)>> {
+        let sql = format!(
+            "SELECT {ANSWER_COLUMNS}, id FROM diagnosis
+             WHERE request_sha256 = ?1 AND engine_version = ?2 ORDER BY id DESC LIMIT 1"
+        );
+        let found = self
             .conn
-            .prepare_cached(
-                "SELECT id, response FROM diagnosis WHERE request_sha256 = ?1 AND engine_version = ?2
-                 ORDER BY id DESC LIMIT 1",
-            )?
-            .query_row(params![request_sha256, engine_version], |row| Ok((row.get(0)?, row.get(1)?)))
+            .prepare_cached(&sql)?
+            .query_row(params![request_sha256, engine_version], |row| {
+                Ok((row.get::<_, i64>(15)?, answer_from(row)?))
+            })
             .optional()?;
-        found
-            .map(|(id, bytes)| Ok((id, crate::unpack(&bytes)?)))
-            .transpose()
+        match found {
+            None => Ok(None),
+            Some((id, answer)) => Ok(Some((id, answer.map_err(crate::StoreError::Invalid)?))),
+        }
+    }
+
+    /// A stored function profile by the SHA-256 of its file.
+    pub fn profile(&self, sha256: &str) -> Result<Option<crate::StoredProfile>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT name, sha256, toml FROM function_profile WHERE sha256 = ?1")?
+            .query_row(params![sha256], |row| {
+                Ok(crate::StoredProfile {
+                    name: row.get(0)?,
+                    sha256: row.get(1)?,
+                    toml: row.get(2)?,
+                })
+            })
+            .optional()?)
     }
 
     /// Ids of every asset an import batch holds, whether the import changed it or not.

@@ -17,12 +17,13 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             pack_version_2_samples,
         ),
         M::up(include_str!("../migrations/0004_sync.sql")),
+        M::up(include_str!("../migrations/0005_answers.sql")),
     ])
 });
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
-    4
+    5
 }
 
 /// Migration 3's data step: every version-2 sample into the compact table, its gases packed

@@ -3,7 +3,7 @@
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use rusqlite::{Connection, Transaction, params};
-use substation_dga::{Asset, OilPreservation, Severity};
+use substation_dga::{Asset, Fault, OilPreservation, Severity};
 use substation_import::Import;
 
 use crate::gases::PackedGases;
@@ -392,6 +392,13 @@ fn insert_samples_sql(rows: usize) -> String {
 }
 
 fn begin_run(sp: &Connection, spec: &RunSpec) -> Result<i64> {
+    if let Some(profile) = &spec.profile {
+        sp.prepare_cached(
+            "INSERT INTO function_profile (sha256, name, toml, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (sha256) DO NOTHING",
+        )?
+        .execute(params![profile.sha256, profile.name, profile.toml, now()])?;
+    }
     sp.prepare_cached(
         "INSERT INTO diagnosis_run (run_uuid, engine, engine_version, function_name, options_json, started_at, assets_total)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -424,34 +431,44 @@ pub(crate) fn severity_rank(severity: Severity) -> i64 {
 }
 
 fn write_diagnosis(sp: &Connection, d: &PreparedDiagnosis) -> Result<i64> {
-    if d.diagnosed_asset_id != d.asset_id {
+    let summary = &d.summary;
+    if summary.asset_id != d.asset_id {
         return Err(StoreError::Invalid(format!(
             "a diagnosis of {} was filed under {}",
-            d.diagnosed_asset_id, d.asset_id
+            summary.asset_id, d.asset_id
         )));
     }
     let now = now();
     let uuid = new_id();
+    let profile = summary.profile.as_ref();
     sp.prepare_cached(
         "INSERT INTO diagnosis (diagnosis_uuid, run_id, asset_id, request_sha256, engine_version, reused_from,
-             latest_sample_date, ieee_status, iec_state, fault, severity, severity_rank, response, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             latest_sample_date, ieee_status, iec_state, fault, severity, severity_rank, response, created_at,
+             fault_label, score, action, resample_within_days, headline, profile_name, profile_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         uuid,
         d.run_id,
         d.asset_id,
         d.request_sha256,
-        d.engine_version,
+        summary.engine_version,
         d.reused_from,
-        d.latest_sample_date,
-        d.ieee_status,
-        d.iec_state,
-        d.fault,
-        d.severity,
-        d.severity_rank,
+        summary.latest_sample_date.to_string(),
+        summary.ieee_status,
+        summary.iec_state,
+        summary.fault.map(Fault::label),
+        summary.severity.label(),
+        severity_rank(summary.severity),
         d.response,
         now,
+        summary.fault_label,
+        summary.score,
+        summary.action,
+        summary.resample_within_days,
+        summary.headline,
+        profile.map(|p| &p.name),
+        profile.map(|p| &p.sha256),
     ])?;
     let id = sp.last_insert_rowid();
     sp.prepare_cached("UPDATE asset SET latest_diagnosis_id = ?2 WHERE id = ?1")?

@@ -171,6 +171,7 @@ fn embedded_run(store: &Store, assets_total: u64) -> i64 {
                 .into_iter()
                 .map(|a| a.id)
                 .collect(),
+            profile: None,
         })
         .expect("run")
 }
@@ -193,7 +194,7 @@ fn diagnose_all(store: &Store, run_id: i64) -> usize {
                     run_id,
                     asset_id: asset.id.clone(),
                     request_sha256: format!("hash-{}", asset.id),
-                    diagnosis: Box::new(diagnosis),
+                    answer: substation_dga::Answer::from_diagnosis(&diagnosis).expect("answer"),
                     reused_from: None,
                 })
                 .expect("submit"),
@@ -419,7 +420,7 @@ fn an_interrupted_run_resumes_with_only_the_assets_left() {
                 run_id: run,
                 asset_id: asset.id.clone(),
                 request_sha256: "x".into(),
-                diagnosis: Box::new(diagnosis),
+                answer: substation_dga::Answer::from_diagnosis(&diagnosis).expect("answer"),
                 reused_from: None,
             })
             .expect("store");
@@ -488,7 +489,7 @@ fn a_diagnosis_for_an_unknown_asset_is_refused_and_others_in_the_batch_commit() 
             run_id: run,
             asset_id: "GHOST".into(),
             request_sha256: "g".into(),
-            diagnosis: Box::new(ghost),
+            answer: substation_dga::Answer::from_diagnosis(&ghost).expect("answer"),
             reused_from: None,
         })
         .expect("submit");
@@ -497,7 +498,7 @@ fn a_diagnosis_for_an_unknown_asset_is_refused_and_others_in_the_batch_commit() 
             run_id: run,
             asset_id: "T-1".into(),
             request_sha256: "t".into(),
-            diagnosis: Box::new(good),
+            answer: substation_dga::Answer::from_diagnosis(&good).expect("answer"),
             reused_from: None,
         })
         .expect("submit");

@@ -77,6 +77,7 @@ fn diagnose_all(store: &Store) -> usize {
             options: serde_json::json!({}),
             assets_total: assets.len() as u64,
             asset_ids: assets.iter().map(|a| a.id.clone()).collect(),
+            profile: None,
         })
         .expect("run");
     let mut receivers = Vec::new();
@@ -96,7 +97,7 @@ fn diagnose_all(store: &Store) -> usize {
                     run_id,
                     asset_id: asset.id.clone(),
                     request_sha256: hash,
-                    diagnosis: Box::new(diagnosis),
+                    answer: substation_dga::Answer::from_diagnosis(&diagnosis).expect("answer"),
                     reused_from: None,
                 })
                 .expect("submit"),

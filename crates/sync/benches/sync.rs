@@ -205,6 +205,7 @@ fn measured(args: &Args, requests: &[(String, DiagnosisRequest)]) {
             options: serde_json::json!({}),
             assets_total: requests.len() as u64,
             asset_ids: Vec::new(),
+            profile: None,
         })
         .expect("run");
     let mut receivers = std::collections::VecDeque::new();
@@ -215,7 +216,10 @@ fn measured(args: &Args, requests: &[(String, DiagnosisRequest)]) {
                     run_id,
                     asset_id: id.clone(),
                     request_sha256: substation_store::request_sha256(request).expect("hash"),
-                    diagnosis: Box::new(diagnose(request).expect("diagnosis")),
+                    answer: substation_dga::Answer::from_diagnosis(
+                        &diagnose(request).expect("diagnosis"),
+                    )
+                    .expect("answer"),
                     reused_from: None,
                 })
                 .expect("submit"),

@@ -65,6 +65,7 @@ fn laptop(dir: &tempfile::TempDir, prefix: &str, assets: usize) -> Store {
             options: serde_json::json!({}),
             assets_total: assets.len() as u64,
             asset_ids: assets.iter().map(|a| a.id.clone()).collect(),
+            profile: None,
         })
         .expect("run");
     for asset in assets {
@@ -80,7 +81,10 @@ fn laptop(dir: &tempfile::TempDir, prefix: &str, assets: usize) -> Store {
                 run_id,
                 asset_id: asset.id.clone(),
                 request_sha256: substation_store::request_sha256(&request).expect("hash"),
-                diagnosis: Box::new(diagnose(&request).expect("diagnosis")),
+                answer: substation_dga::Answer::from_diagnosis(
+                    &diagnose(&request).expect("diagnosis"),
+                )
+                .expect("answer"),
                 reused_from: None,
             })
             .expect("diagnosis stored");
