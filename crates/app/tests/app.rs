@@ -812,6 +812,11 @@ fn runs_pulled_from_other_laptops_are_finished_owe_nothing_and_name_their_laptop
         severity: Some(diagnosis.severity.label().into()),
         created_at: now,
         response_deflate: deflate.finish().expect("deflate"),
+        profile: None,
+        fault_label: None,
+        score: None,
+        action: None,
+        headline: None,
     };
     app.store()
         .expect("store")

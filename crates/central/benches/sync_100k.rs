@@ -130,6 +130,11 @@ fn batches(fleet: &[Diagnosed], items: usize) -> Vec<SyncBatch> {
                     severity: Some(d.severity.clone()),
                     created_at: Utc::now(),
                     response_deflate: d.response.clone(),
+                    profile: None,
+                    fault_label: None,
+                    score: None,
+                    action: None,
+                    headline: None,
                 }),
             }
         })

@@ -25,7 +25,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use substation_sync_protocol::{
     BatchAnswer, Change, DiagnosisChange, ErrorBody, IDEMPOTENCY_HEADER, InvalidItem, Item,
-    ItemResult, MAX_INFLATED_RESPONSE_BYTES, MAX_ITEMS_PER_BATCH, Outcome,
+    ItemResult, MAX_INFLATED_RESPONSE_BYTES, MAX_ITEMS_PER_BATCH, Outcome, Profiles,
 };
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
@@ -406,11 +406,11 @@ fn check_items(items: &[&RawValue], now: DateTime<Utc>) -> Result<Vec<Checked>, 
         .map_or(1, std::num::NonZero::get)
         .min(4);
     if threads == 1 || items.len() < 64 {
-        let mut inflater = Inflater::new();
+        let (mut inflater, mut profiles) = (Inflater::new(), Profiles::default());
         return items
             .iter()
             .enumerate()
-            .map(|(index, raw)| check_item(index, raw, now, &mut inflater))
+            .map(|(index, raw)| check_item(index, raw, now, &mut inflater, &mut profiles))
             .collect();
     }
     let chunk = items.len().div_ceil(threads);
@@ -420,10 +420,12 @@ fn check_items(items: &[&RawValue], now: DateTime<Utc>) -> Result<Vec<Checked>, 
             .enumerate()
             .map(|(n, part)| {
                 scope.spawn(move || {
-                    let mut inflater = Inflater::new();
+                    let (mut inflater, mut profiles) = (Inflater::new(), Profiles::default());
                     part.iter()
                         .enumerate()
-                        .map(|(i, raw)| check_item(n * chunk + i, raw, now, &mut inflater))
+                        .map(|(i, raw)| {
+                            check_item(n * chunk + i, raw, now, &mut inflater, &mut profiles)
+                        })
                         .collect::<Result<Vec<_>, ApiError>>()
                 })
             })
@@ -444,6 +446,7 @@ fn check_item(
     raw: &RawValue,
     now: DateTime<Utc>,
     inflater: &mut Inflater,
+    profiles: &mut Profiles,
 ) -> Result<Checked, ApiError> {
     let mut item: Item = match serde_json::from_str(raw.get()) {
         Ok(item) => item,
@@ -465,7 +468,7 @@ fn check_item(
         }
     };
     let check = item.change.validate().and_then(|()| match &item.change {
-        Change::Diagnosis(diagnosis) => check_response(diagnosis, inflater),
+        Change::Diagnosis(diagnosis) => check_response(diagnosis, inflater, profiles),
         _ => Ok(()),
     });
     if let Err(invalid) = check {
@@ -577,13 +580,17 @@ impl Inflater {
     }
 }
 
-/// The response must be raw DEFLATE of the item's diagnosis (see
-/// [`DiagnosisChange::check_response`]).
-fn check_response(change: &DiagnosisChange, inflater: &mut Inflater) -> Result<(), InvalidItem> {
+/// The response must be raw DEFLATE of the item's answer, whose keys the item copies (see
+/// [`DiagnosisChange::check_answer`]).
+fn check_response(
+    change: &DiagnosisChange,
+    inflater: &mut Inflater,
+    profiles: &mut Profiles,
+) -> Result<(), InvalidItem> {
     let inflated = inflater
         .inflate(&change.response_deflate, MAX_INFLATED_RESPONSE_BYTES)
         .map_err(InvalidItem::BadResponse)?;
-    change.check_response(inflated)
+    change.check_answer(inflated, profiles)
 }
 
 enum Stored {
@@ -1161,7 +1168,8 @@ impl<'a> Writes<'a> {
                 "COPY diagnosis (diagnosis_id, item_id, asset_id, run_id, engine, function_name,
                      run_started_at, request_sha256, engine_version, latest_sample_date,
                      ieee_status, iec_state, fault, severity, created_at, response_deflate,
-                     origin_device_id, received_at)
+                     origin_device_id, received_at, profile_name, profile_sha256, fault_label,
+                     score, action, headline)
                  FROM STDIN (FORMAT binary)",
             )
             .await?;
@@ -1186,6 +1194,12 @@ impl<'a> Writes<'a> {
                 Type::BYTEA,
                 Type::INT8,
                 Type::TIMESTAMPTZ,
+                Type::TEXT,
+                Type::TEXT,
+                Type::TEXT,
+                Type::FLOAT8,
+                Type::TEXT,
+                Type::TEXT,
             ],
         );
         let mut writer = std::pin::pin!(writer);
@@ -1211,6 +1225,12 @@ impl<'a> Writes<'a> {
                     &d.response_deflate,
                     &device_id,
                     &received_at,
+                    &d.profile.as_ref().map(|p| p.name.as_str()),
+                    &d.profile.as_ref().map(|p| p.sha256.as_str()),
+                    &d.fault_label,
+                    &d.score,
+                    &d.action,
+                    &d.headline,
                 ])
                 .await?;
         }

@@ -26,6 +26,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "device_storage",
         sql: include_str!("../migrations/0002_device_storage.sql"),
     },
+    Migration {
+        version: 3,
+        name: "custom_answers",
+        sql: include_str!("../migrations/0003_custom_answers.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

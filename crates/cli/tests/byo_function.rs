@@ -385,3 +385,97 @@ async fn profile_check_shows_each_step_or_the_one_that_failed() {
     let invocations = server.stats().invocations;
     assert_eq!(invocations, 2, "the broken profile called nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_diagnoses_sync_to_the_central_service_and_appear_on_a_second_laptop() {
+    let db = substation_central::testing::TestDatabase::create().await;
+    let central = substation_central::testing::serve(&db, |_| {}).await;
+    let token = |device: &'static str| {
+        let url = db.url().to_owned();
+        async move {
+            substation_central::issue_token(&url, device)
+                .await
+                .expect("token")
+                .token
+        }
+    };
+    let (token_a, token_b) = (token("laptop-a").await, token("laptop-b").await);
+
+    // Laptop A diagnoses the fleet with the team's function, then syncs.
+    let a = scratch("sync-a");
+    let server = seed_function(0).await;
+    let mut command = diagnose(&a, &server, &example_profile());
+    command.arg(repo("samples/fleet-two-sheets.xlsx"));
+    assert!(output(command).await.status.success());
+    server.shutdown().await;
+    let sync = |dir: &Path, token: &str| {
+        let mut command = substation(dir, &["--json", "sync", "--server", &central.url()]);
+        command.env("SUBSTATION_SYNC_TOKEN", token);
+        command
+    };
+    let out = output(sync(&a, &token_a)).await;
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("sync report");
+    assert_eq!(report["rejected"], 0, "{report}");
+    assert_eq!(report["pending"], 0, "{report}");
+
+    // Laptop B, with nothing of its own, pulls them and reviews them offline as A does.
+    let b = scratch("sync-b");
+    let out = output(sync(&b, &token_b)).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    central.stop().await.expect("stop");
+    let out = output(substation(&b, &["review", "--json", "--limit", "500"])).await;
+    let review: Value = serde_json::from_slice(&out.stdout).expect("review JSON");
+    let rows = review["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 170);
+    assert!(
+        rows.iter().all(|r| r["profile_name"] == "seed-ai"),
+        "{review}"
+    );
+    let out = output(substation(&a, &["review", "--json", "--limit", "500"])).await;
+    let on_a: Value = serde_json::from_slice(&out.stdout).expect("review JSON");
+    let key = |r: &Value| {
+        (
+            r["asset_id"].clone(),
+            r["severity"].clone(),
+            r["fault_label"].clone(),
+            r["score"].clone(),
+        )
+    };
+    let mut seen_b: Vec<_> = rows.iter().map(key).collect();
+    let mut seen_a: Vec<_> = on_a["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(key)
+        .collect();
+    seen_a.sort_by_key(|k| k.0.to_string());
+    seen_b.sort_by_key(|k| k.0.to_string());
+    assert_eq!(seen_a, seen_b, "the same summaries on both laptops");
+    let out = output(substation(&b, &["review", "--asset", "TR-0024"])).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Arcing"), "{text}");
+    assert!(text.contains("read through profile seed-ai"), "{text}");
+    assert!(text.contains("(from laptop-a)"), "{text}");
+    // The answer itself, as the function gave it, and the profile that reads it.
+    let store = substation_store::Store::open(&b.join("cache.sqlite3")).expect("store");
+    let reader = store.reader().expect("reader");
+    let history = reader.diagnoses("TR-0024").expect("history");
+    let answer = reader.answer(history[0].id).expect("read").expect("answer");
+    assert!(
+        answer
+            .json
+            .starts_with(b"{\"status\": 200, \"response\": {")
+    );
+    let sha = answer.summary.profile.expect("profile").sha256;
+    assert!(reader.profile(&sha).expect("read").is_some());
+}

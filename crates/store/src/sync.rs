@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use substation_sync_protocol::{
     AssetChange, BatchAnswer, Change, ChangesPage, DiagnosisChange, Item, MAX_SAMPLES_PER_ITEM,
-    Outcome, RunInfo, SampleRecord, SampleSource, SamplesChange, SyncBatch,
+    Outcome, ProfileInfo, Profiles, RunInfo, SampleRecord, SampleSource, SamplesChange, SyncBatch,
 };
 use uuid::Uuid;
 
@@ -518,13 +518,21 @@ fn read_diagnosis(c: &Connection, uuid: &str) -> Result<std::result::Result<Chan
         severity: Option<String>,
         created_at: String,
         response: Vec<u8>,
+        profile_sha256: Option<String>,
+        profile: Option<(String, Vec<u8>)>,
+        fault_label: Option<String>,
+        score: Option<f64>,
+        action: Option<String>,
+        headline: Option<String>,
     }
     let found = c
         .prepare_cached(
             "SELECT d.asset_id, r.run_uuid, r.engine, r.function_name, r.started_at, d.request_sha256,
                     d.engine_version, d.latest_sample_date, d.ieee_status, d.iec_state, d.fault,
-                    d.severity, d.created_at, d.response
+                    d.severity, d.created_at, d.response, d.profile_sha256, p.name, p.toml,
+                    d.fault_label, d.score, d.action, d.headline
              FROM diagnosis d JOIN diagnosis_run r ON r.id = d.run_id
+                  LEFT JOIN function_profile p ON p.sha256 = d.profile_sha256
              WHERE d.diagnosis_uuid = ?1",
         )?
         .query_row(params![uuid], |row| {
@@ -543,6 +551,15 @@ fn read_diagnosis(c: &Connection, uuid: &str) -> Result<std::result::Result<Chan
                 severity: row.get(11)?,
                 created_at: row.get(12)?,
                 response: row.get(13)?,
+                profile_sha256: row.get(14)?,
+                profile: match (row.get(15)?, row.get(16)?) {
+                    (Some(name), Some(toml)) => Some((name, toml)),
+                    _ => None,
+                },
+                fault_label: row.get(17)?,
+                score: row.get(18)?,
+                action: row.get(19)?,
+                headline: row.get(20)?,
             })
         })
         .optional()?;
@@ -561,6 +578,24 @@ fn read_diagnosis(c: &Connection, uuid: &str) -> Result<std::result::Result<Chan
     else {
         return Ok(Err(format!("diagnosis {uuid}: unreadable times")));
     };
+    // A team's own function's answer travels with the profile that read it, and what it read.
+    let profile = match (&d.profile_sha256, d.profile) {
+        (None, _) => None,
+        (Some(sha256), Some((name, toml))) => match String::from_utf8(toml) {
+            Ok(toml) => Some(ProfileInfo {
+                name,
+                sha256: sha256.clone(),
+                toml,
+            }),
+            Err(_) => return Ok(Err(format!("diagnosis {uuid}: its profile is not UTF-8"))),
+        },
+        (Some(sha256), None) => {
+            return Ok(Err(format!(
+                "diagnosis {uuid}: the profile {sha256} that read it is not in the store"
+            )));
+        }
+    };
+    let custom = profile.is_some();
     let latest_sample_date = match d.latest_sample_date.as_deref() {
         None | Some("") => None,
         Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
@@ -587,6 +622,11 @@ fn read_diagnosis(c: &Connection, uuid: &str) -> Result<std::result::Result<Chan
         created_at,
         // Stored deflated; sent as stored.
         response_deflate: d.response,
+        profile,
+        fault_label: d.fault_label.filter(|_| custom),
+        score: d.score.filter(|_| custom),
+        action: d.action.filter(|_| custom),
+        headline: d.headline.filter(|_| custom),
     })))
 }
 
@@ -974,8 +1014,9 @@ fn pull(c: &Connection, page: &ChangesPage) -> Result<PullOutcome> {
         changes: page.changes.len() as u64,
         ..PullOutcome::default()
     };
+    let mut profiles = Profiles::default();
     for remote in &page.changes {
-        if let Err(problem) = check_pulled(&remote.item.change) {
+        if let Err(problem) = check_pulled(&remote.item.change, &mut profiles) {
             outcome.skipped += 1;
             set_state(
                 c,
@@ -998,11 +1039,11 @@ fn pull(c: &Connection, page: &ChangesPage) -> Result<PullOutcome> {
 }
 
 /// A pulled change passes the same checks the service makes of an upload.
-fn check_pulled(change: &Change) -> std::result::Result<(), String> {
+fn check_pulled(change: &Change, profiles: &mut Profiles) -> std::result::Result<(), String> {
     change.validate().map_err(|e| e.to_string())?;
     if let Change::Diagnosis(d) = change {
         let json = crate::inflate(&d.response_deflate)?;
-        d.check_response(&json).map_err(|e| e.to_string())?;
+        d.check_answer(&json, profiles).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -1187,11 +1228,24 @@ fn pull_diagnosis(c: &Connection, origin: &str, d: &DiagnosisChange) -> Result<u
         }
     };
     ensure_asset(c, &d.asset_id)?;
+    if let Some(profile) = &d.profile {
+        c.prepare_cached(
+            "INSERT INTO function_profile (sha256, name, toml, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (sha256) DO NOTHING",
+        )?
+        .execute(params![
+            profile.sha256,
+            profile.name,
+            profile.toml.as_bytes(),
+            now()
+        ])?;
+    }
     let inserted = c
         .prepare_cached(
             "INSERT OR IGNORE INTO diagnosis (diagnosis_uuid, run_id, asset_id, request_sha256, engine_version,
-                 latest_sample_date, ieee_status, iec_state, fault, severity, severity_rank, response, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                 latest_sample_date, ieee_status, iec_state, fault, severity, severity_rank, response, created_at,
+                 fault_label, score, action, headline, profile_name, profile_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
         )?
         .execute(params![
             uuid,
@@ -1207,6 +1261,12 @@ fn pull_diagnosis(c: &Connection, origin: &str, d: &DiagnosisChange) -> Result<u
             severity_rank(d.severity.as_deref()),
             d.response_deflate,
             created_at,
+            d.fault_label,
+            d.score,
+            d.action,
+            d.headline,
+            d.profile.as_ref().map(|p| &p.name),
+            d.profile.as_ref().map(|p| &p.sha256),
         ])?;
     if inserted == 0 {
         // The run already has a diagnosis of this transformer.

@@ -631,6 +631,11 @@ fn remote_diagnosis(asset: &str, run: Uuid, created: chrono::DateTime<Utc>) -> D
         severity: Some(diagnosis.severity.label().into()),
         created_at: created,
         response_deflate: encoder.finish().expect("deflate"),
+        profile: None,
+        fault_label: None,
+        score: None,
+        action: None,
+        headline: None,
     }
 }
 

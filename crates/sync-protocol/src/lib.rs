@@ -57,6 +57,8 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// The most a diagnosis response may inflate to (the contract's answers are 7–20 KB): both
 /// sides stop inflating past it, so a small DEFLATE bomb costs nothing.
 pub const MAX_INFLATED_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+/// Largest function profile (its TOML file) a diagnosis may carry.
+pub const MAX_PROFILE_BYTES: usize = 64 * 1024;
 
 /// One upload: the changes a laptop's outbox held, under ids it generated (UUIDv7, or for a
 /// part of an import's samples a version 8 UUID made from the part, stable across rebuilds).
@@ -82,6 +84,11 @@ pub struct Item {
 /// without buffering it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "most items of a batch or a page are diagnoses: boxing them would only add an \
+              allocation per item"
+)]
 pub enum Change {
     /// A transformer and its nameplate, as the laptop last imported it.
     Asset(AssetChange),
@@ -154,11 +161,39 @@ pub struct DiagnosisChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
     pub created_at: DateTime<Utc>,
-    /// The contract's diagnosis response (`docs/contract/`), as raw DEFLATE (RFC 1951) in
-    /// standard base64: the laptop stores it compressed and sends it without re-encoding, and a
-    /// 7–20 KB answer travels as about 2 KB.
+    /// The answer as the engine gave it, as raw DEFLATE (RFC 1951) in standard base64: for
+    /// the built-in contract its diagnosis response (`docs/contract/`), for a team's own
+    /// function its whole answer. The laptop stores it compressed and sends it without
+    /// re-encoding; a 7–20 KB answer travels as about 2 KB.
     #[serde(with = "base64_bytes")]
     pub response_deflate: Vec<u8>,
+    /// The profile that read a team's own function's answer, whole, so that the service can
+    /// read the answer again to verify the keys and every laptop can read it the same way.
+    /// Absent for the built-in contract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileInfo>,
+    /// What the profile read besides the keys above (absent for the built-in contract): the
+    /// function's own fault label, the number its severity came from, its recommended action
+    /// and its one-line headline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
+}
+
+/// A function profile as a diagnosis carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInfo {
+    pub name: String,
+    /// SHA-256 of `toml`'s bytes, lowercase hex.
+    pub sha256: String,
+    /// The profile file, as loaded.
+    pub toml: String,
 }
 
 /// The diagnosis run a diagnosis belongs to.
@@ -276,6 +311,8 @@ pub enum InvalidItem {
         item: String,
         response: String,
     },
+    #[error("the function profile cannot be used: {0}")]
+    BadProfile(String),
 }
 
 impl InvalidItem {
@@ -311,6 +348,32 @@ fn check_optional_text(
         Some(text) => check_text(field, text, max),
         None => Ok(()),
     }
+}
+
+/// An indexed key of an item must be what its answer says.
+fn same<T: PartialEq + std::fmt::Debug>(
+    field: &'static str,
+    item: Option<T>,
+    response: Option<T>,
+) -> Result<(), InvalidItem> {
+    if item == response {
+        return Ok(());
+    }
+    let show = |value: Option<T>| value.map_or("absent".to_owned(), |v| format!("{v:?}"));
+    Err(InvalidItem::IndexMismatch {
+        field,
+        item: show(item),
+        response: show(response),
+    })
+}
+
+/// SHA-256 in lowercase hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn check_sha256(field: &'static str, value: &str) -> Result<(), InvalidItem> {
@@ -394,7 +457,46 @@ impl Change {
                         field: "response_deflate",
                     });
                 }
-                Ok(())
+                check_optional_text("fault_label", &change.fault_label, MAX_TEXT_CHARS)?;
+                check_optional_text("action", &change.action, MAX_TEXT_CHARS)?;
+                check_optional_text("headline", &change.headline, MAX_TEXT_CHARS)?;
+                if change.score.is_some_and(|score| !score.is_finite()) {
+                    return Err(InvalidItem::BadProfile(
+                        "the score is not a finite number".into(),
+                    ));
+                }
+                match &change.profile {
+                    None if change.fault_label.is_some()
+                        || change.score.is_some()
+                        || change.headline.is_some() =>
+                    {
+                        Err(InvalidItem::BadProfile(
+                            "fault_label, score and headline come with a profile".into(),
+                        ))
+                    }
+                    None => Ok(()),
+                    Some(profile) => {
+                        check_id("profile.name", &profile.name)?;
+                        check_sha256("profile.sha256", &profile.sha256)?;
+                        if profile.toml.len() > MAX_PROFILE_BYTES {
+                            return Err(InvalidItem::BadProfile(format!(
+                                "it is {} bytes; at most {MAX_PROFILE_BYTES} are allowed",
+                                profile.toml.len()
+                            )));
+                        }
+                        if sha256_hex(profile.toml.as_bytes()) != profile.sha256 {
+                            return Err(InvalidItem::BadProfile(
+                                "profile.sha256 is not the SHA-256 of profile.toml".into(),
+                            ));
+                        }
+                        if change.ieee_status.is_some() || change.iec_state.is_some() {
+                            return Err(InvalidItem::BadProfile(
+                                "a custom answer has no IEEE status or IEC state".into(),
+                            ));
+                        }
+                        Ok(())
+                    }
+                }
             }
         }
     }
@@ -420,21 +522,6 @@ impl DiagnosisChange {
                 keys.asset_id, self.asset_id
             )));
         }
-        fn same<T: PartialEq + std::fmt::Debug>(
-            field: &'static str,
-            item: Option<T>,
-            response: Option<T>,
-        ) -> Result<(), InvalidItem> {
-            if item == response {
-                return Ok(());
-            }
-            let show = |value: Option<T>| value.map_or("absent".to_owned(), |v| format!("{v:?}"));
-            Err(InvalidItem::IndexMismatch {
-                field,
-                item: show(item),
-                response: show(response),
-            })
-        }
         same(
             "latest_sample_date",
             self.latest_sample_date,
@@ -451,6 +538,80 @@ impl DiagnosisChange {
             "severity",
             self.severity.as_deref(),
             keys.severity.as_deref(),
+        )?;
+        Ok(())
+    }
+}
+
+/// Function profiles loaded while checking items, by hash: a fleet's diagnoses carry the same
+/// profile, whose filters are compiled once.
+#[derive(Default)]
+pub struct Profiles(std::collections::HashMap<String, std::sync::Arc<substation_profile::Profile>>);
+
+impl Profiles {
+    fn get(
+        &mut self,
+        info: &ProfileInfo,
+    ) -> Result<std::sync::Arc<substation_profile::Profile>, InvalidItem> {
+        if let Some(profile) = self.0.get(&info.sha256) {
+            return Ok(profile.clone());
+        }
+        let profile = substation_profile::Profile::from_toml(info.toml.as_bytes())
+            .map_err(|e| InvalidItem::BadProfile(e.to_string()))?;
+        let profile = std::sync::Arc::new(profile);
+        self.0.insert(info.sha256.clone(), profile.clone());
+        Ok(profile)
+    }
+}
+
+impl DiagnosisChange {
+    /// Checks the inflated answer against the item, whichever reader made it: the built-in
+    /// contract's ([`DiagnosisChange::check_response`]) or the item's profile
+    /// ([`DiagnosisChange::check_custom_response`]).
+    pub fn check_answer(
+        &self,
+        inflated: &[u8],
+        profiles: &mut Profiles,
+    ) -> Result<(), InvalidItem> {
+        match &self.profile {
+            None => self.check_response(inflated),
+            Some(info) => self.check_custom_response(inflated, &*profiles.get(info)?),
+        }
+    }
+
+    /// Checks a team's own function's answer against the item: read again with the item's
+    /// profile (`profile`, loaded by the caller, who may keep it for the next item with the
+    /// same hash), it must give the severity, fault, label, score, action and headline the
+    /// item copies for indexing.
+    pub fn check_custom_response(
+        &self,
+        inflated: &[u8],
+        profile: &substation_profile::Profile,
+    ) -> Result<(), InvalidItem> {
+        let read = profile.read(inflated).map_err(|err| {
+            InvalidItem::BadResponse(format!("its profile cannot read it: {err}"))
+        })?;
+        same(
+            "severity",
+            self.severity.as_deref(),
+            Some(read.severity.label()),
+        )?;
+        same(
+            "fault",
+            self.fault.as_deref(),
+            read.fault.map(|f| f.label()),
+        )?;
+        same(
+            "fault_label",
+            self.fault_label.as_deref(),
+            read.fault_label.as_deref(),
+        )?;
+        same("score", self.score, read.score)?;
+        same("action", self.action.as_deref(), read.action.as_deref())?;
+        same(
+            "headline",
+            self.headline.as_deref(),
+            read.headline.as_deref(),
         )?;
         Ok(())
     }
@@ -564,6 +725,11 @@ mod tests {
             severity: Some("caution".into()),
             created_at: Utc::now(),
             response_deflate: vec![1, 2, 3, 250],
+            profile: None,
+            fault_label: None,
+            score: None,
+            action: None,
+            headline: None,
         }
     }
 
@@ -589,6 +755,80 @@ mod tests {
         });
         assert!(!change.clamp_times(now));
         assert!(matches!(change, Change::Asset(a) if a.updated_at == earlier));
+    }
+
+    #[test]
+    fn a_custom_answer_is_read_again_with_the_profile_it_carries() {
+        let toml = include_str!("../../../examples/python-lambda/seed_ai/profile.toml");
+        let answer = br#"{"status": 200, "response": {"equipment_id": "TR-0001", "fault_class": "Arcing", "health_index": 12.5, "comment": "Take it out of service and inspect."}}"#;
+        let item = DiagnosisChange {
+            ieee_status: None,
+            iec_state: None,
+            fault: Some("D2".into()),
+            severity: Some("critical".into()),
+            profile: Some(ProfileInfo {
+                name: "seed-ai".into(),
+                sha256: sha256_hex(toml.as_bytes()),
+                toml: toml.into(),
+            }),
+            fault_label: Some("Arcing".into()),
+            score: Some(12.5),
+            action: Some("Take it out of service and inspect.".into()),
+            headline: Some("Arcing, health index 12.5".into()),
+            ..diagnosis()
+        };
+        assert_eq!(Change::Diagnosis(item.clone()).validate(), Ok(()));
+        let mut profiles = Profiles::default();
+        assert_eq!(item.check_answer(answer, &mut profiles), Ok(()));
+        // Keys the answer does not give are refused, naming the field.
+        let milder = DiagnosisChange {
+            severity: Some("caution".into()),
+            ..item.clone()
+        };
+        assert!(matches!(
+            milder.check_answer(answer, &mut profiles),
+            Err(InvalidItem::IndexMismatch {
+                field: "severity",
+                ..
+            })
+        ));
+        let relabelled = DiagnosisChange {
+            fault_label: Some("Normal".into()),
+            ..item.clone()
+        };
+        assert!(matches!(
+            relabelled.check_answer(answer, &mut profiles),
+            Err(InvalidItem::IndexMismatch {
+                field: "fault_label",
+                ..
+            })
+        ));
+        // A profile that is not the one its hash names, or keys only the contract has.
+        let mut forged = item.clone();
+        if let Some(profile) = &mut forged.profile {
+            profile.toml.push_str("\n# edited\n");
+        }
+        assert!(matches!(
+            Change::Diagnosis(forged).validate(),
+            Err(InvalidItem::BadProfile(_))
+        ));
+        let with_ieee = DiagnosisChange {
+            ieee_status: Some(3),
+            ..item.clone()
+        };
+        assert!(matches!(
+            Change::Diagnosis(with_ieee).validate(),
+            Err(InvalidItem::BadProfile(_))
+        ));
+        // Without a profile, the custom fields have no reader.
+        let orphan = DiagnosisChange {
+            profile: None,
+            ..item
+        };
+        assert!(matches!(
+            Change::Diagnosis(orphan).validate(),
+            Err(InvalidItem::BadProfile(_))
+        ));
     }
 
     #[test]

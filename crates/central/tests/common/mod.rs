@@ -243,6 +243,11 @@ pub fn diagnosis(asset_id: &str) -> Item {
             severity: Some("caution".into()),
             created_at: Utc::now(),
             response_deflate: response_for(asset_id),
+            profile: None,
+            fault_label: None,
+            score: None,
+            action: None,
+            headline: None,
         }),
     }
 }
