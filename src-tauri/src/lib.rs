@@ -11,8 +11,8 @@ use std::sync::Arc;
 use substation_app::{
     App, AppError, AppInfo, AssetView, CacheHistory, DuvalZones, ErrorView, ExportFormat,
     ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, OpenProgress,
-    OpenedWorkbook, RunEvent, RunRequest, RunSummary, Settings, SyncEvent, SyncStatusView,
-    SyncSummary,
+    OpenedWorkbook, ProfileTestView, ProfileView, RunEvent, RunRequest, RunSummary, Settings,
+    SyncEvent, SyncStatusView, SyncSummary,
 };
 use tauri::ipc::Channel;
 use tauri::{Builder, Emitter, Manager, Runtime, State};
@@ -156,6 +156,56 @@ async fn export_fleet(
 }
 
 #[tauri::command]
+async fn profiles(app: State<'_, Shared>) -> Reply<Vec<ProfileView>> {
+    let app = app.inner().clone();
+    blocking(move || app.profiles()).await
+}
+
+/// A profile file the user chose in the open dialog: read, checked and kept.
+#[tauri::command]
+async fn add_profile(app: State<'_, Shared>, path: String) -> Reply<ProfileView> {
+    let app = app.inner().clone();
+    blocking(move || app.add_profile(Path::new(&path))).await
+}
+
+/// A kept profile written where the save dialog said (a `.toml` file only).
+#[tauri::command]
+async fn export_profile(app: State<'_, Shared>, sha256: String, path: String) -> Reply<()> {
+    let app = app.inner().clone();
+    blocking(move || {
+        let path = PathBuf::from(path);
+        if !path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        {
+            return Err(AppError::UnsupportedFile {
+                path: path.display().to_string(),
+            });
+        }
+        app.export_profile(&sha256, &path)
+    })
+    .await
+}
+
+#[tauri::command]
+async fn remove_profile(app: State<'_, Shared>, sha256: String) -> Reply<()> {
+    let app = app.inner().clone();
+    blocking(move || app.remove_profile(&sha256)).await
+}
+
+/// One transformer through a profile (or the built-in contract): request, answer, summary.
+#[tauri::command]
+async fn test_profile(
+    app: State<'_, Shared>,
+    sha256: Option<String>,
+    asset_id: String,
+) -> Reply<ProfileTestView> {
+    let app = app.inner().clone();
+    app.test_profile(sha256, &asset_id).await.map_err(shown)
+}
+
+#[tauri::command]
 async fn sync_status(app: State<'_, Shared>) -> Reply<SyncStatusView> {
     let app = app.inner().clone();
     blocking(move || app.sync_status()).await
@@ -267,6 +317,11 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         open_log_folder,
         sync_now,
         cancel_sync,
+        profiles,
+        add_profile,
+        export_profile,
+        remove_profile,
+        test_profile,
     ])
 }
 

@@ -73,8 +73,15 @@ process.on("exit", stopAll);
  * The Lambda test server. `background`: at the lowest CPU priority, for measurements — it
  * stands in for AWS, whose work happens on other machines, not on the laptop being measured.
  */
-export async function startLambda(latencyMs = 250, { background = false } = {}) {
+/**
+ * The Lambda test server on a free port. `python`: a handler file run for every invocation on
+ * a pool of Python worker processes (a team's own function), under the function name
+ * `functionName`.
+ */
+export async function startLambda(latencyMs = 250, { background = false, python = null, functionName = null } = {}) {
   const args = ["--port", "0", "--latency-ms", String(latencyMs)];
+  if (python) args.push("--python-handler", python, "--workers", "4");
+  if (functionName) args.push("--function", functionName);
   const server = background ? start("nice", ["-n", "19", serverBinary, ...args]) : start(serverBinary, args);
   const endpoint = await new Promise((ok, fail) => {
     let text = "";

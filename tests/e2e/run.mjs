@@ -13,7 +13,7 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  appLog, attr, check, clickId, dataDir, launch, launchAgain, logDir, messy, openPath, runFleet, sampleFleet,
+  appLog, attr, check, root, clickId, dataDir, launch, launchAgain, logDir, messy, openPath, runFleet, sampleFleet,
   saveSettings, shot, shots, startCentral, startDriver, startLambda, state, stopAll, testid, waitAttr,
 } from "./lib.mjs";
 
@@ -138,6 +138,50 @@ try {
   check(/^(duval_triangle_[14]|iec_60599)$/.test(decidedBy ?? ""), `the method that made the call is named (${decidedBy})`);
   await shot(browser, "08-transformer");
 
+  state.step = "a team's own function, through its profile";
+  // The example function shaped like an existing AI service (examples/python-lambda/seed_ai):
+  // its real Python handler on the test server's worker pool, called through its profile.
+  const seed = await startLambda(250, { python: join(root, "examples/python-lambda/seed_ai/handler.py"), functionName: "seed-ai" });
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-endpoint"))).setValue(seed.endpoint);
+    await browser.executeAsync((p, done) => {
+      window.__substation.addProfile(p).then(() => done(null), (e) => done(String(e)));
+    }, join(root, "examples/python-lambda/seed_ai/profile.toml"));
+    await browser.waitUntil(async () => (await (await browser.$(testid("settings-function-profile"))).getValue()) !== "", {
+      timeout: 10_000,
+      timeoutMsg: "the added profile is not chosen",
+    });
+  });
+  await clickId(browser, "settings-button");
+  await clickId(browser, "profile-test-button");
+  await (await browser.$(testid("profile-test"))).waitForDisplayed({ timeout: 30_000 });
+  check((await attr(browser, "profile-test", "data-failed-step")) === "", "the profile test passed every step");
+  check(["normal", "caution", "warning", "critical"].includes(await attr(browser, "profile-test-summary", "data-severity")), "the test shows the summary read");
+  await shot(browser, "08a-profile-test");
+  await clickId(browser, "profile-test-close");
+  await clickId(browser, "settings-cancel");
+  await clickId(browser, "asset-back");
+  await (await browser.$(testid("fleet-table"))).waitForDisplayed({ timeout: 20_000 });
+  await runFleet(browser, "lambda", "08b-custom");
+  const seedStats = await (await fetch(`${seed.endpoint}/stats`)).json();
+  check(seedStats.invocations === 171, `the seed function was called once per transformer and once by the test (${seedStats.invocations})`);
+  const first = await browser.$(testid("fleet-row"));
+  check((await first.getAttribute("data-profile")) === "seed-ai", "the fleet shows the custom results");
+  check((await first.getAttribute("data-severity")) === "critical", "worst first by the mapped severity");
+  check((await browser.$$(testid("fault-label"))).length > 0, "the function's own fault labels are shown");
+  await shot(browser, "08c-custom-fleet");
+  const customId = await first.getAttribute("data-asset-id");
+  await first.click();
+  await waitAttr(browser, "transformer-view", "data-asset-id", customId);
+  await (await browser.$(testid("custom-answer"))).waitForDisplayed({ timeout: 20_000 });
+  check((await attr(browser, "custom-answer", "data-profile")) === "seed-ai", "the transformer view shows the profile's summary");
+  check((await browser.$$(testid("json-node"))).length >= 2, "the raw answer is a tree");
+  await shot(browser, "08d-custom-transformer");
+  // The background sync takes the custom diagnoses to the central service, which reads each
+  // again with its profile.
+  await waitAttr(browser, "sync-button", "data-state", "synced", 90_000);
+  check(central.count("diagnosis") === 510, `the central service holds the 170 custom diagnoses too (${central.count("diagnosis")})`);
+
   state.step = "Korean";
   await saveSettings(browser, async () => {
     await (await browser.$(testid("settings-language"))).selectByAttribute("value", "ko");
@@ -154,6 +198,7 @@ try {
 
   state.step = "offline review after relaunch";
   lambda.server.kill("SIGTERM");
+  seed.server.kill("SIGTERM");
   central.server.kill("SIGTERM");
   browser = await launch();
   await (await browser.$(testid("cache-history"))).waitForDisplayed({ timeout: 30_000 });
@@ -174,8 +219,12 @@ try {
   check(batchId !== null, "the sample fleet's import is listed");
   await clickId(browser, `history-import"][data-batch-id="${batchId}`);
   await waitAttr(browser, "fleet-table", "data-total", 170);
-  const statuses = await browser.$$(`${testid("fleet-row")}[data-status]`).map((r) => r.getAttribute("data-status"));
-  check(statuses.length > 0 && statuses.every((s) => ["1", "2", "3"].includes(s)), `cached statuses: ${statuses.slice(0, 5)}`);
+  // The latest diagnoses are the team function's: its severities and labels, from the cache.
+  const severities = await browser.$$(testid("fleet-row")).map((r) => r.getAttribute("data-severity"));
+  check(severities.length > 0 && severities.every((s) => ["normal", "caution", "warning", "critical"].includes(s)), `cached severities: ${severities.slice(0, 5)}`);
+  check(severities[0] === "critical", "still worst first");
+  const profilesShown = await browser.$$(testid("fleet-row")).map((r) => r.getAttribute("data-profile"));
+  check(profilesShown.every((p) => p === "seed-ai"), "the custom results are what the cache reviews");
   await shot(browser, "11-offline-review-ko");
   console.log(`e2e passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots}`);
 } catch (error) {

@@ -5,7 +5,7 @@ import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type {
   AppInfo, AssetOutcome, AssetView, CacheHistory, DiagnosisView, DuvalZones, FieldChoice, FleetFilter, FleetPage,
-  FleetRowView, HeaderChoice, IssueView, OpenedWorkbook, RunCounts, RunEvent, RunRequest, RunSummary, SampleView, Settings,
+  FleetRowView, HeaderChoice, IssueView, OpenedWorkbook, ProfileView, RunCounts, RunEvent, RunRequest, RunSummary, SampleView, Settings,
   SyncEvent, SyncStatusView, SyncSummary,
 } from "../src/lib/bindings";
 import { polygonCentroid } from "../src/lib/ternary";
@@ -25,7 +25,7 @@ const FAULTS = ["none", "none", "none", "T1", "T2", "T3", "PD", "D1", "D2", "DT"
 const SEVERITY_OF: Record<string, string> = { none: "normal", T1: "caution", T2: "warning", T3: "critical", PD: "caution", D1: "warning", D2: "critical", DT: "warning", S: "caution" };
 
 let dataVersion = 0;
-type Asset = FleetRowView & { batch: number; samples: SampleView[]; profile: string };
+type Asset = FleetRowView & { batch: number; samples: SampleView[]; pattern: string };
 
 function makeSamples(profile: string, n: number, startYear: number): SampleView[] {
   const base: Record<string, number[]> = {
@@ -75,29 +75,34 @@ for (let i = 0; i < FLEET_SIZE; i++) {
     substation: korean ? `${sub} 변전소` : `${sub} Substation`,
     latest_sample: samples[samples.length - 1].date,
     ieee_status: null, iec_state: null, fault: null, severity: null, diagnosed_at: null,
+    fault_label: null, score: null, headline: null, profile: null,
     batch: i < 170 ? 2 : 1,
     samples,
-    profile,
+    pattern: profile,
   });
 }
 // A third of the fleet diagnosed before.
 for (const a of assets) if (rand() < 0.35) diagnoseInto(a);
 
 function statusOf(a: Asset): number {
-  const s = SEVERITY_OF[a.profile] ?? "normal";
+  const s = SEVERITY_OF[a.pattern] ?? "normal";
   return s === "normal" ? 1 : s === "caution" ? 2 : 3;
 }
 function diagnoseInto(a: Asset) {
   dataVersion++;
-  a.fault = a.profile;
-  a.severity = SEVERITY_OF[a.profile] ?? "normal";
+  a.fault = a.pattern;
+  a.severity = SEVERITY_OF[a.pattern] ?? "normal";
   a.ieee_status = statusOf(a);
   a.iec_state = a.ieee_status === 3 ? "alarm" : a.ieee_status === 2 ? "alert" : "normal";
   a.diagnosed_at = new Date().toISOString();
 }
 
+let mockProfiles: ProfileView[] = [
+  { name: "seed-ai", sha256: "20de79776b65".padEnd(64, "0"), description: "Example: a team's own model with its own input and answer", function: "seed-ai", answers: 0 },
+];
+
 let settings: Settings = {
-  engine: "embedded", aws_profile: null, aws_region: "ap-northeast-2", function_name: "substation-diagnose",
+  engine: "embedded", aws_profile: null, aws_region: "ap-northeast-2", function_name: "substation-diagnose", function_profile: null,
   endpoint_url: null, concurrency: null, timeout_seconds: 60,
   language: (params.get("lang") as Settings["language"]) ?? "auto", database_path: null,
   sync_server: "https://dga-sync.example-utility.kr", sync_automatically: true,
@@ -239,7 +244,7 @@ const FIELDS: FieldChoice[] = [
   ...GASES.map((g) => [g.toLowerCase(), `${g} (ppm)`, `${g} (ppm)`, false] as [string, string, string, boolean]),
 ].map(([key, label_en, label_ko, required_for_samples]) => ({ key, label_en, label_ko, required_for_samples }) as FieldChoice);
 
-const memo = new Map<string, { rows: Asset[]; counts: [number, number, number, number] }>();
+const memo = new Map<string, { rows: Asset[]; counts: [number, number, number, number, number] }>();
 function fleetPage(f: FleetFilter): FleetPage {
   const key = JSON.stringify([dataVersion, f.batch_id, f.search, f.fault, f.status, f.sort]);
   let hit = memo.get(key);
@@ -248,7 +253,7 @@ function fleetPage(f: FleetFilter): FleetPage {
     hit = fleetQuery(f);
     memo.set(key, hit);
   }
-  const page = hit.rows.slice(f.offset, f.offset + Math.max(1, f.limit)).map(({ batch: _b, samples: _s, profile: _p, ...row }) => row);
+  const page = hit.rows.slice(f.offset, f.offset + Math.max(1, f.limit)).map(({ batch: _b, samples: _s, pattern: _p, ...row }) => row);
   return { rows: page, total: hit.rows.length, offset: f.offset, status_counts: hit.counts };
 }
 
@@ -259,7 +264,7 @@ function fleetQuery(f: FleetFilter) {
     rows = rows.filter((a) => [a.asset_id, a.name, a.substation].some((v) => v?.toLowerCase().includes(q)));
   }
   if (f.fault) rows = rows.filter((a) => a.fault === f.fault);
-  const counts: [number, number, number, number] = [0, 0, 0, 0];
+  const counts: [number, number, number, number, number] = [0, 0, 0, 0, 0];
   for (const a of rows) counts[a.ieee_status ? a.ieee_status - 1 : 3]++;
   if (f.status) rows = rows.filter((a) => a.ieee_status === f.status);
   const sev = (s: string | null) => ["critical", "warning", "caution", "normal"].indexOf(s ?? "") + 1 || 9;
@@ -294,7 +299,7 @@ function pentagon(s: SampleView): [number, number] | null {
 
 function diagnosisOf(a: Asset): DiagnosisView {
   const status = statusOf(a);
-  const severity = SEVERITY_OF[a.profile] ?? "normal";
+  const severity = SEVERITY_OF[a.pattern] ?? "normal";
   const action = severity === "critical" ? "consider_removal_from_service" : severity === "warning" ? "expert_review" : severity === "caution" ? "resample" : "routine_monitoring";
   const days = { consider_removal_from_service: 7, expert_review: 30, resample: 90, routine_monitoring: 365 }[action];
   const sentence = {
@@ -305,24 +310,24 @@ function diagnosisOf(a: Asset): DiagnosisView {
   }[action];
   return {
     engine: "substation-dga 0.1.0", latest_sample: a.latest_sample ?? "", samples_used: a.samples.length,
-    fault: a.profile, fault_description: { none: "no fault suspected", T3: "thermal fault above 700 °C", T2: "thermal fault 300–700 °C", T1: "thermal fault below 300 °C", PD: "partial discharges", D1: "low-energy discharges (sparking)", D2: "high-energy discharges (arcing)", DT: "mixed thermal and electrical faults", S: "stray gassing of the oil" }[a.profile] ?? "",
-    severity, fault_suspected: a.profile !== "none", paper_involved: a.profile === "T2", ieee_status: status,
+    fault: a.pattern, fault_description: { none: "no fault suspected", T3: "thermal fault above 700 °C", T2: "thermal fault 300–700 °C", T1: "thermal fault below 300 °C", PD: "partial discharges", D1: "low-energy discharges (sparking)", D2: "high-energy discharges (arcing)", DT: "mixed thermal and electrical faults", S: "stray gassing of the oil" }[a.pattern] ?? "",
+    severity, fault_suspected: a.pattern !== "none", paper_involved: a.pattern === "T2", ieee_status: status,
     iec_state: status === 3 ? "alarm" : status === 2 ? "alert" : "normal", tdcg_condition: status,
     action: sentence, action_code: action, resample_within_days: days, expert_review: status === 3,
-    decided_by: a.profile === "none" ? null : "duval_triangle_1",
-    agreeing: a.profile === "none" ? [] : ["duval_pentagon_1", "iec_60599", "rogers", "key_gas"], partly_agreeing: [], disagreeing: a.profile === "none" ? [] : ["doernenburg"],
-    overruled: a.profile === "none" ? [] : [["doernenburg", "Duval Triangle 1 decides the fault type when a hydrocarbon is elevated: it is right most often on faults found by inspection"]],
-    verdict_line: a.profile === "none" ? null : `${a.profile} from Duval Triangle 1 (${a.profile}); agree: Duval Pentagon 1 (${a.profile})`,
+    decided_by: a.pattern === "none" ? null : "duval_triangle_1",
+    agreeing: a.pattern === "none" ? [] : ["duval_pentagon_1", "iec_60599", "rogers", "key_gas"], partly_agreeing: [], disagreeing: a.pattern === "none" ? [] : ["doernenburg"],
+    overruled: a.pattern === "none" ? [] : [["doernenburg", "Duval Triangle 1 decides the fault type when a hydrocarbon is elevated: it is right most often on faults found by inspection"]],
+    verdict_line: a.pattern === "none" ? null : `${a.pattern} from Duval Triangle 1 (${a.pattern}); agree: Duval Pentagon 1 (${a.pattern})`,
     rules: [
       { code: "consensus.screening", gas: null, message: `IEEE C57.104-2019 Status ${status}, IEC 60599 ${status === 3 ? "alarm" : "normal"}, IEEE C57.104-2008 TDCG Condition ${status}` },
-      { code: "consensus.fault_from_triangle_1", gas: null, message: `Duval Triangle 1 places the latest sample in ${a.profile === "none" ? "T1" : a.profile}` },
+      { code: "consensus.fault_from_triangle_1", gas: null, message: `Duval Triangle 1 places the latest sample in ${a.pattern === "none" ? "T1" : a.pattern}` },
       { code: "ieee2019.level_above_table2", gas: "H2", message: "H2 95 ppm is above the Table 2 (95th percentile) limit of 90 ppm" },
       { code: "ieee2019.rate_above_table4", gas: "CH4", message: "CH4 is rising 95.7 ppm/year, above the Table 4 limit of 3 ppm/year" },
     ],
     methods: [
-      ["ieee_c57_104_2019", `status ${status}`], ["ieee_c57_104_2008", `condition ${status}`], ["iec_60599", a.profile === "none" ? "ND" : a.profile],
-      ["duval_triangle_1", a.profile === "none" ? "T1" : a.profile], ["duval_triangle_4", "not_applicable"], ["duval_triangle_5", "T3"],
-      ["duval_pentagon_1", a.profile], ["duval_pentagon_2", "T3-H"], ["rogers", "case 5"], ["doernenburg", "thermal"], ["key_gas", "overheated oil"],
+      ["ieee_c57_104_2019", `status ${status}`], ["ieee_c57_104_2008", `condition ${status}`], ["iec_60599", a.pattern === "none" ? "ND" : a.pattern],
+      ["duval_triangle_1", a.pattern === "none" ? "T1" : a.pattern], ["duval_triangle_4", "not_applicable"], ["duval_triangle_5", "T3"],
+      ["duval_pentagon_1", a.pattern], ["duval_pentagon_2", "T3-H"], ["rogers", "case 5"], ["doernenburg", "thermal"], ["key_gas", "overheated oil"],
     ],
   };
 }
@@ -335,9 +340,10 @@ function assetView(id: string): AssetView {
     nameplate: { id, name: a.name, substation: a.substation, manufacturer: "효성중공업", year_of_manufacture: 1998, rated_kv: 154, rated_mva: 60, oil_volume_litres: 38000, oil_preservation: "conservator", communicating_oltc: true },
     gases: GASES,
     samples: a.samples,
-    duval: a.samples.map((s) => ({ date: s.date, triangle_1: shares3(s), triangle_1_zone: a.profile === "none" ? "T1" : a.profile, pentagon_1: pentagon(s), pentagon_1_zone: a.profile === "none" ? "S" : a.profile })),
+    duval: a.samples.map((s) => ({ date: s.date, triangle_1: shares3(s), triangle_1_zone: a.pattern === "none" ? "T1" : a.pattern, pentagon_1: pentagon(s), pentagon_1_zone: a.pattern === "none" ? "S" : a.pattern })),
     limits: a.ieee_status ? Object.entries(LIMITS).map(([gas, [t1, t2]]) => ({ gas, table1_ppm: t1, table2_ppm: t2, status: 1, rate_ppm_per_year: null })) : [],
     diagnosis: a.ieee_status ? diag : null,
+    answer: null,
     preview: a.ieee_status ? null : diag,
     history: a.ieee_status ? [{ id: 10, run_id: 2, created_at: "2025-03-12 16:40:20", latest_sample: a.latest_sample, ieee_status: a.ieee_status, fault: a.fault, severity: a.severity }] : [],
   };
@@ -387,12 +393,12 @@ async function diagnose(request: RunRequest, channel: { onmessage: (e: RunEvent)
     const outcomes: AssetOutcome[] = batch.map((a) => {
       if (rand() < 0.02) {
         failed++;
-        return { asset_id: a.asset_id, ieee_status: null, iec_state: null, fault: null, severity: null, error_code: "engine.timeout", error: "the engine did not answer within 60 s" };
+        return { asset_id: a.asset_id, ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, error_code: "engine.timeout", error: "the engine did not answer within 60 s" };
       }
       if (rand() < 0.05) retried++;
       done++;
       diagnoseInto(a);
-      return { asset_id: a.asset_id, ieee_status: a.ieee_status, iec_state: a.iec_state, fault: a.fault, severity: a.severity, error_code: null, error: null };
+      return { asset_id: a.asset_id, ieee_status: a.ieee_status, iec_state: a.iec_state, fault: a.fault, severity: a.severity, fault_label: null, profile: null, error_code: null, error: null };
     });
     const seconds = (performance.now() - started) / 1000;
     const rate = (done + failed) / Math.max(seconds, 0.001);
@@ -445,6 +451,22 @@ mockIPC(
       case "open_log_folder": return null;
       case "sync_now": return syncNow(a.onEvent);
       case "cancel_sync": return false;
+      case "profiles": return mockProfiles;
+      case "add_profile": {
+        const name = String(a.path).split("/").pop()?.replace(/\.toml$/, "") ?? "profile";
+        const added = { name, sha256: name.padEnd(64, "0").slice(0, 64), description: "Added in the mock", function: name, answers: 0 };
+        mockProfiles.push(added);
+        return added;
+      }
+      case "export_profile": return null;
+      case "remove_profile": mockProfiles = mockProfiles.filter((p) => p.sha256 !== a.sha256); return null;
+      case "test_profile": return {
+        asset_id: a.assetId, function: "seed-ai",
+        request_json: JSON.stringify({ equipment_id: a.assetId, samples: [{ date: "2025-03-01", h2: 420, c2h2: 95 }] }),
+        answer_json: '{"status": 200, "response": {"equipment_id": "' + a.assetId + '", "fault_class": "Arcing", "health_index": 3.3, "comment": "Take it out of service and inspect."}}',
+        summary: { severity: "critical", score: 3.3, fault: "D2", fault_label: "Arcing", action: "Take it out of service and inspect.", headline: "Arcing, health index 3.3", latest_sample: "2025-03-01", profile: "seed-ai" },
+        failed_step: null, error: null,
+      };
       case "save_settings": {
         const s = a.settings as Settings;
         if (!s.function_name.trim()) throw { code: "invalid_settings", message: "the settings are not valid: the Lambda function name is empty", message_ko: null };

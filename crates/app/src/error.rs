@@ -34,6 +34,10 @@ pub enum AppError {
     NoSyncToken(String),
     #[error("a sync is already going; wait for it to finish or cancel it")]
     SyncInProgress,
+    /// A function profile cannot be used (its code: `profile_format`, `profile_filter`,
+    /// `profile_invalid`, `no_such_profile`, …).
+    #[error("{message}")]
+    Profile { code: String, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -56,6 +60,7 @@ impl AppError {
             AppError::NoSyncServer => "no_sync_server".into(),
             AppError::NoSyncToken(_) => "no_sync_token".into(),
             AppError::SyncInProgress => "sync_in_progress".into(),
+            AppError::Profile { code, .. } => format!("profile.{code}"),
             AppError::Internal(_) => "internal".into(),
         }
     }

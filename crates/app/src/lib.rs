@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod error;
 pub mod explain;
 pub mod export;
+pub mod profiles;
 pub mod run;
 pub mod settings;
 pub mod sync;
@@ -27,6 +28,7 @@ use substation_store::{FleetOrder, FleetQuery, Store};
 use tokio_util::sync::CancellationToken;
 
 pub use error::{AppError, ErrorView, Result};
+pub use profiles::{ProfileTestView, ProfileView, SummaryView};
 pub use settings::{EngineChoice, Language, Settings};
 pub use sync::{AUTO_SYNC_EVERY, OsCredentialStore, TokenStore};
 pub use views::*;
@@ -593,6 +595,10 @@ impl App {
                     fault: r.fault,
                     severity: r.severity,
                     diagnosed_at: r.diagnosed_at,
+                    fault_label: r.fault_label,
+                    score: r.score,
+                    headline: r.headline,
+                    profile: r.profile_name,
                 })
                 .collect(),
             total: count(total),
@@ -612,6 +618,17 @@ impl App {
         let diagnosis = match history.first() {
             Some(latest) => reader.diagnosis(latest.id)?,
             None => None,
+        };
+        // A team's own function's answer: what its profile read, and the answer as it came.
+        let answer = match history.first() {
+            Some(latest) if latest.profile_name.is_some() => {
+                reader.answer(latest.id)?.map(|a| CustomAnswerView {
+                    summary: profiles::SummaryView::from(&a.summary),
+                    answer_json: String::from_utf8_lossy(&a.json).into_owned(),
+                    diagnosed_at: latest.created_at.clone(),
+                })
+            }
+            _ => None,
         };
         let samples: Vec<substation_dga::Sample> = stored.iter().map(|s| s.sample).collect();
         // Before any run, the embedded engine (microseconds) gives the limits and a preview.
@@ -646,6 +663,7 @@ impl App {
             duval: explain::duval_path(&samples),
             limits,
             diagnosis: diagnosis.as_ref().map(explain::explain),
+            answer,
             preview: preview.as_ref().map(explain::explain),
             history: history
                 .into_iter()

@@ -5,8 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use substation_dispatch::{
-    EmbeddedEngine, Ending, Engine, FleetRun, LambdaEngine, LambdaSettings, Outcome, Policy,
-    Progress, Scope, diagnose_fleet,
+    EmbeddedEngine, Ending, Engine, FleetRun, Outcome, Policy, Progress, Scope, diagnose_fleet,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -73,17 +72,21 @@ impl App {
             resume = ?request.resume_run,
             "diagnosis run started"
         );
+        let lambda = match engine {
+            EngineChoice::Lambda => Some(self.lambda_engine(&settings).await?),
+            EngineChoice::Embedded => None,
+        };
         let job = FleetRun {
             scope: request.batch_id.map_or(Scope::All, Scope::Batch),
             resume: request.resume_run,
             reuse: request.reuse,
-            function_name: (engine == EngineChoice::Lambda).then(|| settings.function_name.clone()),
+            function_name: lambda.as_ref().map(|l| l.function().to_owned()),
         };
         // The run itself on the low-priority runtime (background.rs), so that the window keeps
         // its frames while results stream in.
         let run = async move {
-            match engine {
-                EngineChoice::Embedded => {
+            match lambda {
+                None => {
                     run_on(
                         &store,
                         Arc::new(EmbeddedEngine),
@@ -94,20 +97,7 @@ impl App {
                     )
                     .await
                 }
-                EngineChoice::Lambda => {
-                    let lambda = LambdaEngine::connect(&LambdaSettings {
-                        function: settings.function_name.clone(),
-                        region: settings.aws_region.clone(),
-                        profile: settings.aws_profile.clone(),
-                        endpoint_url: settings.endpoint_url.clone(),
-                    })
-                    .await
-                    .map_err(|e| AppError::Engine {
-                        code: e.code,
-                        message: e.message,
-                    })?;
-                    run_on(&store, Arc::new(lambda), &policy, &job, sink, cancel).await
-                }
+                Some(lambda) => run_on(&store, Arc::new(lambda), &policy, &job, sink, cancel).await,
             }
         };
         let ended = crate::background::runtime().spawn(run).await.map_err(|e| {
@@ -158,8 +148,10 @@ fn outcome_view(outcome: &Outcome) -> AssetOutcome {
             asset_id: outcome.asset_id.clone(),
             ieee_status: answer.summary.ieee_status,
             iec_state: answer.summary.iec_state.clone(),
-            fault: Some(answer.summary.fault_shown().to_owned()),
+            fault: answer.summary.fault.map(|f| f.label().to_owned()),
             severity: Some(answer.summary.severity.label().to_owned()),
+            fault_label: answer.summary.fault_label.clone(),
+            profile: answer.summary.profile.as_ref().map(|p| p.name.clone()),
             error_code: None,
             error: None,
         },
@@ -169,6 +161,8 @@ fn outcome_view(outcome: &Outcome) -> AssetOutcome {
             iec_state: None,
             fault: None,
             severity: None,
+            fault_label: None,
+            profile: None,
             error_code: Some(e.code.clone()),
             error: Some(e.message.clone()),
         },

@@ -39,6 +39,9 @@ pub struct Settings {
     pub aws_profile: Option<String>,
     pub aws_region: Option<String>,
     pub function_name: String,
+    /// The function profile Lambda runs call a team's own function through (the SHA-256 of
+    /// its file, kept in the local cache); empty for the built-in contract.
+    pub function_profile: Option<String>,
     /// A Lambda-compatible endpoint (a local emulator); empty for AWS itself.
     pub endpoint_url: Option<String>,
     /// Calls in flight at once; empty for the engine's default (64 on Lambda, the core count
@@ -64,6 +67,7 @@ impl Default for Settings {
             aws_profile: None,
             aws_region: None,
             function_name: "substation-diagnose".into(),
+            function_profile: None,
             endpoint_url: None,
             concurrency: None,
             timeout_seconds: 60,
@@ -95,6 +99,7 @@ impl Settings {
         blank_to_none(&mut self.endpoint_url);
         blank_to_none(&mut self.database_path);
         blank_to_none(&mut self.sync_server);
+        blank_to_none(&mut self.function_profile);
         if let Some(server) = &mut self.sync_server {
             substation_sync::check_url(server)
                 .map_err(|e| AppError::InvalidSettings(format!("the sync server: {e}")))?;

@@ -166,6 +166,13 @@ pub struct FleetRowView {
     pub fault: Option<String>,
     pub severity: Option<String>,
     pub diagnosed_at: Option<String>,
+    /// A team's own function's result (read through its profile): its own fault label, the
+    /// number its severity came from, its headline, the profile's name. `None` for the
+    /// built-in contract.
+    pub fault_label: Option<String>,
+    pub score: Option<f64>,
+    pub headline: Option<String>,
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -174,8 +181,9 @@ pub struct FleetPage {
     pub total: u32,
     pub offset: u32,
     /// Transformers per IEEE status 1, 2 and 3 over the whole filter (not only this page), then
-    /// those with no diagnosis yet.
-    pub status_counts: [u32; 4],
+    /// those with no diagnosis yet, then those diagnosed without an IEEE status (by a team's
+    /// own function).
+    pub status_counts: [u32; 5],
 }
 
 /// A transformer's nameplate.
@@ -299,10 +307,22 @@ pub struct AssetView {
     pub limits: Vec<GasLimitView>,
     /// The latest stored diagnosis, explained.
     pub diagnosis: Option<DiagnosisView>,
+    /// The latest stored answer when a team's own function made it (then `diagnosis` is
+    /// absent): the summary its profile read and the answer as it came.
+    pub answer: Option<CustomAnswerView>,
     /// A diagnosis computed now by the embedded engine, when none is stored yet: the preview
     /// is useful before any run.
     pub preview: Option<DiagnosisView>,
     pub history: Vec<HistoryEntry>,
+}
+
+/// A team's own function's answer, for the transformer view.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CustomAnswerView {
+    pub summary: crate::profiles::SummaryView,
+    /// The answer as the function gave it, JSON text (its keys in their order).
+    pub answer_json: String,
+    pub diagnosed_at: String,
 }
 
 /// Zone outlines for drawing the Duval plots; same lines the engine classifies with.
@@ -396,6 +416,10 @@ pub struct AssetOutcome {
     pub iec_state: Option<String>,
     pub fault: Option<String>,
     pub severity: Option<String>,
+    /// A team's own function's fault label, and the profile that read it (absent for the
+    /// built-in contract).
+    pub fault_label: Option<String>,
+    pub profile: Option<String>,
     pub error_code: Option<String>,
     pub error: Option<String>,
 }

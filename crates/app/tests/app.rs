@@ -110,7 +110,7 @@ fn opening_the_sample_fleet_previews_and_stores_it_once() {
     assert_eq!(page.total, 170);
     assert_eq!(page.rows.len(), 170);
     // Nothing diagnosed yet: every transformer counts as undiagnosed.
-    assert_eq!(page.status_counts, [0, 0, 0, 170]);
+    assert_eq!(page.status_counts, [0, 0, 0, 170, 0]);
     assert_eq!(app.info("ko-KR").expect("info").cached_assets, 170);
     assert_eq!(app.info("ko-KR").expect("info").system_language, "ko");
 }
@@ -451,7 +451,7 @@ fn before_any_run_every_transformer_is_listed_as_not_diagnosed() {
         })
         .expect("undiagnosed");
     assert_eq!(undiagnosed.total, 170);
-    assert_eq!(undiagnosed.status_counts, [0, 0, 0, 170]);
+    assert_eq!(undiagnosed.status_counts, [0, 0, 0, 170, 0]);
 }
 
 /// The niceness of the calling thread (Linux: field 19 of /proc/thread-self/stat).
@@ -654,9 +654,15 @@ fn the_fleet_exports_to_xlsx_and_csv_in_full() {
 /// environment safely).
 #[test]
 fn a_lambda_run_and_a_cancel_then_resume_through_the_app() {
+    in_child_with_aws_credentials("lambda_child");
+}
+
+/// Runs the ignored test `child` in a child process whose environment holds static AWS
+/// credentials (and no AWS files), in a data directory of its own.
+fn in_child_with_aws_credentials(child: &str) {
     let dir = tempfile::tempdir().expect("dir");
     let status = std::process::Command::new(std::env::current_exe().expect("test binary"))
-        .args(["--ignored", "--exact", "lambda_child", "--nocapture"])
+        .args(["--ignored", "--exact", child, "--nocapture"])
         .env("SUBSTATION_APP_CHILD_DIR", dir.path())
         .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
         .env("AWS_SECRET_ACCESS_KEY", "secret")
@@ -962,4 +968,155 @@ fn a_csv_export_never_hands_a_formula_to_the_spreadsheet() {
             ("Plain name".to_owned(), "East".to_owned()),
         ]
     );
+}
+
+/// A team's own function through its profile, as the desktop drives it: the profile added
+/// from its file and chosen in the settings, tried on one transformer, the fleet diagnosed
+/// (the real Python handler on the Lambda test server's worker pool, the real AWS SDK), the
+/// custom results in the fleet table and the transformer view, and the profile kept while
+/// answers need it. In a child process, for the AWS credentials.
+#[test]
+fn a_teams_own_function_runs_through_a_profile_chosen_in_the_settings() {
+    in_child_with_aws_credentials("byo_child");
+}
+
+#[test]
+#[ignore = "run by a_teams_own_function_runs_through_a_profile_chosen_in_the_settings in a child process"]
+fn byo_child() {
+    let Some(dir) = std::env::var_os("SUBSTATION_APP_CHILD_DIR") else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let app = app(&dir);
+    let opened = open(&app, &sample("fleet-two-sheets.xlsx"));
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/python-lambda/seed_ai");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = rt
+        .block_on(substation_lambda_testserver::TestLambda::start(
+            substation_lambda_testserver::Config {
+                function_name: "seed-ai".into(),
+                python: Some(substation_lambda_testserver::PythonHandler::new(
+                    example.join("handler.py"),
+                    4,
+                )),
+                ..Default::default()
+            },
+        ))
+        .expect("server");
+
+    // A file that is not a profile is refused with the profile's own code.
+    let broken = dir.join("broken.toml");
+    std::fs::write(&broken, "name = \"x\"\n[answer]\nseverity = '.['\n").expect("write");
+    let error = app.add_profile(&broken).expect_err("not a profile");
+    assert_eq!(error.code(), "profile.profile_filter");
+
+    let added = app
+        .add_profile(&example.join("profile.toml"))
+        .expect("profile added");
+    assert_eq!(added.name, "seed-ai");
+    assert_eq!(added.function.as_deref(), Some("seed-ai"));
+    assert_eq!(app.profiles().expect("profiles"), vec![added.clone()]);
+    app.save_settings(Settings {
+        engine: EngineChoice::Lambda,
+        endpoint_url: Some(server.endpoint()),
+        function_profile: Some(added.sha256.clone()),
+        concurrency: Some(8),
+        ..Settings::default()
+    })
+    .expect("settings");
+
+    // "Test on one transformer": each step's result.
+    let test = rt
+        .block_on(app.test_profile(Some(added.sha256.clone()), "TR-0024"))
+        .expect("test");
+    assert_eq!(test.failed_step, None, "{test:?}");
+    assert_eq!(test.function, "seed-ai");
+    let request: serde_json::Value =
+        serde_json::from_str(test.request_json.as_deref().expect("request")).expect("json");
+    assert_eq!(request["equipment_id"], "TR-0024");
+    assert!(
+        test.answer_json
+            .as_deref()
+            .is_some_and(|a| a.starts_with("{\"status\": 200")),
+        "the answer as the function wrote it: {test:?}"
+    );
+    let summary = test.summary.expect("summary");
+    assert_eq!(summary.fault_label.as_deref(), Some("Arcing"));
+    assert_eq!(summary.profile.as_deref(), Some("seed-ai"));
+
+    let (result, events) = {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let result = rt.block_on(app.diagnose(
+            &RunRequest {
+                batch_id: opened.batch_id,
+                resume_run: None,
+                engine: None,
+                concurrency: None,
+                reuse: false,
+            },
+            move |e| sink.lock().expect("lock").push(e),
+        ));
+        let events = std::mem::take(&mut *events.lock().expect("lock"));
+        (result, events)
+    };
+    let summary = result.expect("run");
+    assert_eq!((summary.diagnosed, summary.failed), (170, 0), "{summary:?}");
+    // The live outcomes carry the function's label and the profile, no IEEE status.
+    let outcomes: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::Progress { outcomes, .. } => Some(outcomes.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(outcomes.len(), 170);
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.profile.as_deref() == Some("seed-ai")
+                && o.fault_label.is_some()
+                && o.ieee_status.is_none())
+    );
+
+    // The fleet, worst first by the mapped severity, with the function's own labels.
+    let page = app.fleet(&all(opened.batch_id)).expect("fleet");
+    assert_eq!(page.rows.len(), 170);
+    let ranks: Vec<u8> = page
+        .rows
+        .iter()
+        .map(|r| severity_rank(r.severity.as_deref()))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "worst first");
+    assert!(
+        page.rows
+            .iter()
+            .all(|r| r.profile.as_deref() == Some("seed-ai")
+                && r.fault_label.is_some()
+                && r.score.is_some())
+    );
+    let view = app.asset("TR-0024").expect("asset");
+    assert!(view.diagnosis.is_none(), "no contract diagnosis to explain");
+    let answer = view.answer.expect("the custom answer");
+    assert_eq!(answer.summary.fault_label.as_deref(), Some("Arcing"));
+    let raw: serde_json::Value = serde_json::from_str(&answer.answer_json).expect("raw answer");
+    assert_eq!(raw["response"]["equipment_id"], "TR-0024");
+
+    // Kept while answers are read with it.
+    let error = app.remove_profile(&added.sha256).expect_err("in use");
+    assert_eq!(error.code(), "store.profile_in_use");
+    let exported = dir.join("exported.toml");
+    app.export_profile(&added.sha256, &exported)
+        .expect("export");
+    assert_eq!(
+        std::fs::read(&exported).expect("exported"),
+        std::fs::read(example.join("profile.toml")).expect("original")
+    );
+    rt.block_on(server.shutdown());
 }

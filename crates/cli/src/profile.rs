@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use substation_dga::{DiagnosisRequest, ErrorBody, Summary};
-use substation_dispatch::{LambdaEngine, LambdaSettings};
+use substation_dispatch::{LambdaEngine, LambdaSettings, TrialStep};
 use substation_profile::Profile;
 use substation_store::Store;
 
@@ -69,7 +69,7 @@ struct Report {
     answer: Option<Box<serde_json::value::RawValue>>,
     summary: Option<Summary>,
     /// The step that failed (`request`, `call`, `answer`) and why.
-    failed_step: Option<&'static str>,
+    failed_step: Option<TrialStep>,
     error: Option<ErrorBody>,
 }
 
@@ -87,51 +87,54 @@ pub fn check(args: &CheckArgs<'_>) -> Result<ExitCode, CliError> {
         failed_step: None,
         error: None,
     };
-    let contract = serde_json::to_vec(&request)
-        .map_err(|e| CliError::Usage(format!("cannot serialise the request: {e}")))?;
-    let event = match profile.request(&contract) {
-        Ok(event) => event,
-        Err(error) => {
-            report.failed_step = Some("request");
-            report.error = Some(ErrorBody {
-                code: "request_transform_failed".into(),
-                message: error.to_string(),
-            });
-            return Ok(finish(&report, args.json));
-        }
-    };
-    report.request = raw(&event);
     if args.offline {
+        // Only the first step: no function, no credentials.
+        let built = serde_json::to_vec(&request)
+            .map_err(|e| e.to_string())
+            .and_then(|contract| profile.request(&contract).map_err(|e| e.to_string()));
+        match built {
+            Ok(event) => report.request = raw(&event),
+            Err(message) => {
+                report.failed_step = Some(TrialStep::Request);
+                report.error = Some(ErrorBody {
+                    code: "request_transform_failed".into(),
+                    message,
+                });
+            }
+        }
         return Ok(finish(&report, args.json));
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))?;
-    let called = runtime.block_on(async {
+    let trial = runtime.block_on(async {
         let engine = LambdaEngine::connect(&settings).await?;
-        engine.call(event).await
+        Ok::<_, substation_dispatch::EngineError>(
+            engine.with_profile(profile).trial(&request, true).await,
+        )
     });
-    let bytes = match called {
-        Ok(bytes) => bytes,
+    match trial {
         Err(error) => {
-            report.failed_step = Some("call");
+            report.failed_step = Some(TrialStep::Call);
             report.error = Some(ErrorBody {
                 code: error.code,
                 message: error.message,
             });
-            return Ok(finish(&report, args.json));
         }
-    };
-    report.answer = raw(&bytes);
-    match profile.answer(&request, bytes.into_boxed_slice()) {
-        Ok(answer) => report.summary = Some(answer.summary),
-        Err(error) => {
-            report.failed_step = Some("answer");
-            report.error = Some(ErrorBody {
-                code: error.code().to_owned(),
-                message: error.to_string(),
-            });
+        Ok(trial) => {
+            report.request = trial.event.as_deref().and_then(raw);
+            report.answer = trial.answer.as_deref().and_then(raw);
+            match trial.outcome {
+                Ok(summary) => report.summary = Some(summary),
+                Err((step, error)) => {
+                    report.failed_step = Some(step);
+                    report.error = Some(ErrorBody {
+                        code: error.code,
+                        message: error.message,
+                    });
+                }
+            }
         }
     }
     Ok(finish(&report, args.json))
@@ -227,13 +230,13 @@ fn print_text(report: &Report) {
         }
     }
     if let (Some(step), Some(error)) = (report.failed_step, &report.error) {
-        let number = match step {
-            "request" => 1,
-            "call" => 2,
-            _ => 3,
+        let (number, name) = match step {
+            TrialStep::Request => (1, "request"),
+            TrialStep::Call => (2, "call"),
+            TrialStep::Answer => (3, "answer"),
         };
         println!(
-            "\nstep {number} ({step}) failed: {} ({})",
+            "\nstep {number} ({name}) failed: {} ({})",
             error.message, error.code
         );
     } else if report.answer.is_none() {

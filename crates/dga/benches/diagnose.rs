@@ -1,6 +1,8 @@
 //! Full diagnosis of one transformer with 50 samples (about 12 years of quarterly sampling),
 //! the unit of work every engine does per asset. Goal: ≥ 50,000 transformers per second on
-//! one core. Run: `cargo bench -p substation-dga --bench diagnose`.
+//! one core. Also: reading a contract answer as the Lambda client does, before (building the
+//! whole diagnosis) and now (a summary pass, the bytes kept). Run: `cargo bench -p
+//! substation-dga --bench diagnose`.
 
 use std::hint::black_box;
 
@@ -48,6 +50,26 @@ fn bench(c: &mut Criterion) {
     group.bench_function("one_transformer_50_samples_json_round_trip", |b| {
         let body = serde_json::to_vec(&request).expect("json");
         b.iter(|| serde_json::to_vec(&substation_dga::handle_json(black_box(&body))).expect("json"))
+    });
+    group.finish();
+
+    // What a client does with each contract answer it receives (~20 KB): before, the whole
+    // diagnosis was built from it; now a pass reads the version, the asset id and the indexed
+    // keys, and the bytes are kept as they came.
+    let answer = serde_json::to_vec(&diagnose(&request).expect("diagnosis")).expect("json");
+    let mut group = c.benchmark_group("read_answer");
+    group.throughput(Throughput::Bytes(answer.len() as u64));
+    group.bench_function("build_the_diagnosis", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<substation_dga::Diagnosis>(black_box(&answer))
+                .expect("diagnosis")
+        })
+    });
+    group.bench_function("summary_pass_and_keep_the_bytes", |b| {
+        b.iter(|| {
+            substation_dga::Answer::from_contract_json(black_box(&answer[..]).into(), "BENCH-1")
+                .expect("answer")
+        })
     });
     group.finish();
 }

@@ -210,6 +210,80 @@ impl Engine for LambdaEngine {
     }
 }
 
+/// One transformer tried through a profile, step by step: what a profile check shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trial {
+    /// The event the profile made from the request (absent when that failed).
+    pub event: Option<Vec<u8>>,
+    /// The function's answer, as it came (absent when it was not called or did not answer).
+    pub answer: Option<Vec<u8>>,
+    /// What was read from the answer, or the step that failed (`request`, `call`, `answer`)
+    /// and why.
+    pub outcome: Result<substation_dga::Summary, (TrialStep, EngineError)>,
+}
+
+/// The steps of a [`Trial`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrialStep {
+    Request,
+    Call,
+    Answer,
+}
+
+impl LambdaEngine {
+    /// Tries the engine's profile on one transformer: builds the event, calls the function
+    /// once (unless `call` is false) and reads the answer, keeping what each step gave.
+    pub async fn trial(&self, request: &DiagnosisRequest, call: bool) -> Trial {
+        let mut trial = Trial {
+            event: None,
+            answer: None,
+            outcome: Err((
+                TrialStep::Call,
+                EngineError::permanent("not_called", "the function was not called"),
+            )),
+        };
+        let event = match serde_json::to_vec(request) {
+            Err(e) => Err(EngineError::permanent("internal", e.to_string())),
+            Ok(contract) => match &self.profile {
+                None => Ok(contract),
+                Some(profile) => profile
+                    .request(&contract)
+                    .map_err(|e| EngineError::permanent("request_transform_failed", e.to_string())),
+            },
+        };
+        let event = match event {
+            Ok(event) => event,
+            Err(error) => {
+                trial.outcome = Err((TrialStep::Request, error));
+                return trial;
+            }
+        };
+        trial.event = Some(event.clone());
+        if !call {
+            return trial;
+        }
+        let answer = match self.call(event).await {
+            Ok(answer) => answer,
+            Err(error) => {
+                trial.outcome = Err((TrialStep::Call, error));
+                return trial;
+            }
+        };
+        trial.answer = Some(answer.clone());
+        let read = match &self.profile {
+            None => read_contract_answer(&request.asset.id, &answer),
+            Some(profile) => profile
+                .answer(request, answer.into_boxed_slice())
+                .map_err(|e| EngineError::permanent(e.code(), e.to_string())),
+        };
+        trial.outcome = read
+            .map(|answer| answer.summary)
+            .map_err(|error| (TrialStep::Answer, error));
+        trial
+    }
+}
+
 /// The answer's bytes, or what the function's crash or timeout said.
 fn function_payload(output: InvokeOutput) -> Result<Vec<u8>, EngineError> {
     let kind = output.function_error;

@@ -28,6 +28,10 @@ pub enum StoreError {
     WriterGone,
     #[error("{0}")]
     Invalid(String),
+    #[error(
+        "the profile {name} read {answers} stored answer(s), which are read with it again; it is kept"
+    )]
+    ProfileInUse { name: String, answers: u64 },
 }
 
 impl StoreError {
@@ -40,6 +44,7 @@ impl StoreError {
             StoreError::Json(_) => "database_corrupt_json",
             StoreError::WriterGone => "database_writer_stopped",
             StoreError::Invalid(_) => "invalid_store_request",
+            StoreError::ProfileInUse { .. } => "profile_in_use",
         }
     }
 }

@@ -237,6 +237,13 @@ pub(crate) enum Op {
         Option<uuid::Uuid>,
         SyncSender<Result<Option<OutgoingBatch>>>,
     ),
+    Profile(ProfileOp, SyncSender<Result<i64>>),
+}
+
+/// Adding or removing a function profile.
+pub(crate) enum ProfileOp {
+    Save(StoredProfile),
+    Remove(String),
 }
 
 /// The handle to a database: submits writes to its writer thread, opens readers.
@@ -363,6 +370,19 @@ impl Store {
     /// Queues a per-asset failure without waiting; the receiver answers once it is committed.
     pub fn submit_failure(&self, record: FailureRecord) -> Result<Receiver<Result<()>>> {
         self.send(|reply| Op::Failure(record, reply))
+    }
+
+    /// Keeps a function profile (by the hash of its file; keeping it again changes nothing).
+    /// Returns whether it was new.
+    pub fn save_profile(&self, profile: StoredProfile) -> Result<bool> {
+        Self::wait(self.send(|reply| Op::Profile(ProfileOp::Save(profile), reply))?).map(|n| n > 0)
+    }
+
+    /// Forgets a function profile, unless stored answers were read with it (they are read
+    /// with it again): [`StoreError::ProfileInUse`]. Returns whether it was there.
+    pub fn remove_profile(&self, sha256: &str) -> Result<bool> {
+        Self::wait(self.send(|reply| Op::Profile(ProfileOp::Remove(sha256.to_owned()), reply))?)
+            .map(|n| n > 0)
     }
 
     /// Marks a run finished, cancelled or failed.

@@ -376,9 +376,10 @@ impl Reader {
     }
 
     /// How many assets of the query's scope (batch, substation, fault, search; whatever its
-    /// status filter) have IEEE status 1, 2 and 3, and how many have no diagnosis: the
-    /// fleet's status chips, in one pass.
-    pub fn fleet_status_counts(&self, query: &FleetQuery) -> Result<[u64; 4]> {
+    /// status filter) have IEEE status 1, 2 and 3, how many have no diagnosis, and how many
+    /// have one without an IEEE status (a team's own function's): the fleet's status chips and
+    /// their total, in one pass.
+    pub fn fleet_status_counts(&self, query: &FleetQuery) -> Result<[u64; 5]> {
         let scope = FleetQuery {
             status: None,
             include_undiagnosed: true,
@@ -391,7 +392,7 @@ impl Reader {
              FROM asset a LEFT JOIN diagnosis d ON d.id = a.latest_diagnosis_id
              WHERE {clause} GROUP BY 1, 2"
         );
-        let mut counts = [0u64; 4];
+        let mut counts = [0u64; 5];
         let mut statement = self.conn.prepare_cached(&sql)?;
         let mut rows = statement.query(rusqlite::params_from_iter(values.iter()))?;
         while let Some(row) = rows.next()? {
@@ -401,8 +402,9 @@ impl Reader {
             match (undiagnosed, status) {
                 (true, _) => counts[3] += n,
                 (false, Some(s @ 1..=3)) => counts[usize::from(s) - 1] += n,
-                // A diagnosis without an IEEE status (no usable sample) is in no chip.
-                (false, _) => {}
+                // Diagnosed without an IEEE status: a team's own function's answer (or a
+                // contract one with no usable sample).
+                (false, _) => counts[4] += n,
             }
         }
         Ok(counts)
@@ -518,6 +520,26 @@ impl Reader {
             None => Ok(None),
             Some((id, answer)) => Ok(Some((id, answer.map_err(crate::StoreError::Invalid)?))),
         }
+    }
+
+    /// Every stored function profile, by name, with how many stored answers each read.
+    pub fn profiles(&self) -> Result<Vec<(crate::StoredProfile, u64)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT p.name, p.sha256, p.toml,
+                    (SELECT count(*) FROM diagnosis d WHERE d.profile_sha256 = p.sha256)
+             FROM function_profile p ORDER BY p.name, p.added_at",
+        )?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                crate::StoredProfile {
+                    name: row.get(0)?,
+                    sha256: row.get(1)?,
+                    toml: row.get(2)?,
+                },
+                row.get(3)?,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// A stored function profile by the SHA-256 of its file.

@@ -1229,16 +1229,7 @@ fn pull_diagnosis(c: &Connection, origin: &str, d: &DiagnosisChange) -> Result<u
     };
     ensure_asset(c, &d.asset_id)?;
     if let Some(profile) = &d.profile {
-        c.prepare_cached(
-            "INSERT INTO function_profile (sha256, name, toml, added_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (sha256) DO NOTHING",
-        )?
-        .execute(params![
-            profile.sha256,
-            profile.name,
-            profile.toml.as_bytes(),
-            now()
-        ])?;
+        crate::write::save_profile(c, &profile.name, &profile.sha256, profile.toml.as_bytes())?;
     }
     let inserted = c
         .prepare_cached(

@@ -8,8 +8,8 @@ use substation_import::Import;
 
 use crate::gases::PackedGases;
 use crate::{
-    FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, Result, RunSpec, RunState,
-    StoreError,
+    FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, ProfileOp, Result, RunSpec,
+    RunState, StoreError,
 };
 
 pub(crate) fn now() -> String {
@@ -101,6 +101,7 @@ fn refuse(op: &Op, message: &str) -> Pending {
         Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx.clone(), Err(error())),
         Op::Sync(_, tx) => Pending::Sync(tx.clone(), Err(error())),
         Op::NextSyncBatch(_, _, tx) => Pending::Batch(tx.clone(), Err(error())),
+        Op::Profile(_, tx) => Pending::Id(tx.clone(), Err(error())),
     }
 }
 
@@ -141,6 +142,7 @@ fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
             reply.clone(),
             guarded(tx, |c| crate::sync::next_batch(c, limits, besides.as_ref())),
         ),
+        Op::Profile(op, reply) => Pending::Id(reply.clone(), guarded(tx, |c| write_profile(c, op))),
     }
 }
 
@@ -391,13 +393,41 @@ fn insert_samples_sql(rows: usize) -> String {
     )
 }
 
-fn begin_run(sp: &Connection, spec: &RunSpec) -> Result<i64> {
-    if let Some(profile) = &spec.profile {
-        sp.prepare_cached(
+/// Keeps a profile by its hash; returns 1 if it was new.
+pub(crate) fn save_profile(sp: &Connection, name: &str, sha256: &str, toml: &[u8]) -> Result<i64> {
+    let added = sp
+        .prepare_cached(
             "INSERT INTO function_profile (sha256, name, toml, added_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (sha256) DO NOTHING",
         )?
-        .execute(params![profile.sha256, profile.name, profile.toml, now()])?;
+        .execute(params![sha256, name, toml, now()])?;
+    Ok(added as i64)
+}
+
+fn write_profile(sp: &Connection, op: &ProfileOp) -> Result<i64> {
+    match op {
+        ProfileOp::Save(p) => save_profile(sp, &p.name, &p.sha256, &p.toml),
+        ProfileOp::Remove(sha256) => {
+            let (name, answers): (Option<String>, u64) = sp
+                .prepare_cached(
+                    "SELECT (SELECT name FROM function_profile WHERE sha256 = ?1),
+                            (SELECT count(*) FROM diagnosis WHERE profile_sha256 = ?1)",
+                )?
+                .query_row(params![sha256], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            match name {
+                None => Ok(0),
+                Some(name) if answers > 0 => Err(StoreError::ProfileInUse { name, answers }),
+                Some(_) => Ok(sp
+                    .prepare_cached("DELETE FROM function_profile WHERE sha256 = ?1")?
+                    .execute(params![sha256])? as i64),
+            }
+        }
+    }
+}
+
+fn begin_run(sp: &Connection, spec: &RunSpec) -> Result<i64> {
+    if let Some(profile) = &spec.profile {
+        save_profile(sp, &profile.name, &profile.sha256, &profile.toml)?;
     }
     sp.prepare_cached(
         "INSERT INTO diagnosis_run (run_uuid, engine, engine_version, function_name, options_json, started_at, assets_total)

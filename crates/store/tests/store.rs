@@ -384,6 +384,7 @@ fn the_fleet_reverses_its_order_and_counts_each_status_in_one_pass() {
         assert_eq!(counts[usize::from(status) - 1], listed, "status {status}");
     }
     assert_eq!(counts[3], 2);
+    assert_eq!(counts[4], 0, "every diagnosis here has an IEEE status");
     // The chips count the scope, whatever status is picked.
     assert_eq!(
         reader

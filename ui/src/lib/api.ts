@@ -16,6 +16,8 @@ import type {
   IssueView,
   OpenProgress,
   OpenedWorkbook,
+  ProfileTestView,
+  ProfileView,
   RunEvent,
   RunRequest,
   RunSummary,
@@ -35,6 +37,12 @@ export function isErrorView(value: unknown): value is ErrorView {
 export const api = {
   appInfo: (systemLanguage: string) => invoke<AppInfo>("app_info", { systemLanguage }),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
+  profiles: () => invoke<ProfileView[]>("profiles"),
+  addProfile: (path: string) => invoke<ProfileView>("add_profile", { path }),
+  exportProfile: (sha256: string, path: string) => invoke<null>("export_profile", { sha256, path }),
+  removeProfile: (sha256: string) => invoke<null>("remove_profile", { sha256 }),
+  /** One transformer through a profile (`null`: the built-in contract): request, answer, summary. */
+  testProfile: (sha256: string | null, assetId: string) => invoke<ProfileTestView>("test_profile", { sha256, assetId }),
   /** `blankGas`: what a blank gas cell means ("not_detected" | "not_measured"); null keeps the remembered choice. */
   openWorkbook: (path: string, mapping: HeaderChoice[], onProgress: (p: OpenProgress) => void, blankGas: string | null = null) => {
     const channel = new Channel<OpenProgress>();

@@ -13,6 +13,11 @@ export type Settings = { engine: EngineChoice,
  */
 aws_profile: string | null, aws_region: string | null, function_name: string, 
 /**
+ * The function profile Lambda runs call a team's own function through (the SHA-256 of
+ * its file, kept in the local cache); empty for the built-in contract.
+ */
+function_profile: string | null, 
+/**
  * A Lambda-compatible endpoint (a local emulator); empty for AWS itself.
  */
 endpoint_url: string | null, 
@@ -142,14 +147,21 @@ sort: string | null,
  */
 reverse: boolean, offset: number, limit: number, };
 
-export type FleetRowView = { asset_id: string, name: string | null, substation: string | null, latest_sample: string | null, ieee_status: number | null, iec_state: string | null, fault: string | null, severity: string | null, diagnosed_at: string | null, };
+export type FleetRowView = { asset_id: string, name: string | null, substation: string | null, latest_sample: string | null, ieee_status: number | null, iec_state: string | null, fault: string | null, severity: string | null, diagnosed_at: string | null, 
+/**
+ * A team's own function's result (read through its profile): its own fault label, the
+ * number its severity came from, its headline, the profile's name. `None` for the
+ * built-in contract.
+ */
+fault_label: string | null, score: number | null, headline: string | null, profile: string | null, };
 
 export type FleetPage = { rows: Array<FleetRowView>, total: number, offset: number, 
 /**
  * Transformers per IEEE status 1, 2 and 3 over the whole filter (not only this page), then
- * those with no diagnosis yet.
+ * those with no diagnosis yet, then those diagnosed without an IEEE status (by a team's
+ * own function).
  */
-status_counts: [number, number, number, number], };
+status_counts: [number, number, number, number, number], };
 
 export type NameplateView = { id: string, name: string | null, substation: string | null, manufacturer: string | null, year_of_manufacture: number | null, rated_kv: number | null, rated_mva: number | null, oil_volume_litres: number | null, oil_preservation: string | null, communicating_oltc: boolean | null, };
 
@@ -221,10 +233,59 @@ limits: Array<GasLimitView>,
  */
 diagnosis: DiagnosisView | null, 
 /**
+ * The latest stored answer when a team's own function made it (then `diagnosis` is
+ * absent): the summary its profile read and the answer as it came.
+ */
+answer: CustomAnswerView | null, 
+/**
  * A diagnosis computed now by the embedded engine, when none is stored yet: the preview
  * is useful before any run.
  */
 preview: DiagnosisView | null, history: Array<HistoryEntry>, };
+
+export type CustomAnswerView = { summary: SummaryView, 
+/**
+ * The answer as the function gave it, JSON text (its keys in their order).
+ */
+answer_json: string, diagnosed_at: string, };
+
+export type SummaryView = { severity: string, score: number | null, 
+/**
+ * The tool's fault code, when the function's label maps to one.
+ */
+fault: string | null, 
+/**
+ * The function's own label.
+ */
+fault_label: string | null, action: string | null, headline: string | null, latest_sample: string, profile: string | null, };
+
+export type ProfileView = { name: string, 
+/**
+ * SHA-256 of its file: what the settings store to choose it.
+ */
+sha256: string, description: string | null, 
+/**
+ * The function it names, if any.
+ */
+function: string | null, 
+/**
+ * Stored answers it read.
+ */
+answers: number, };
+
+export type ProfileTestView = { asset_id: string, function: string, 
+/**
+ * The event sent, as JSON text.
+ */
+request_json: string | null, 
+/**
+ * The function's answer, as it came.
+ */
+answer_json: string | null, summary: SummaryView | null, 
+/**
+ * `request`, `call` or `answer`.
+ */
+failed_step: string | null, error: ErrorView | null, };
 
 export type DuvalZones = { 
 /**
@@ -284,7 +345,12 @@ reuse: boolean, };
 
 export type RunCounts = { total: number, queued: number, in_flight: number, done: number, failed: number, retried: number, throttled: number, limit: number, per_second: number, eta_seconds: number | null, };
 
-export type AssetOutcome = { asset_id: string, ieee_status: number | null, iec_state: string | null, fault: string | null, severity: string | null, error_code: string | null, error: string | null, };
+export type AssetOutcome = { asset_id: string, ieee_status: number | null, iec_state: string | null, fault: string | null, severity: string | null, 
+/**
+ * A team's own function's fault label, and the profile that read it (absent for the
+ * built-in contract).
+ */
+fault_label: string | null, profile: string | null, error_code: string | null, error: string | null, };
 
 export type RunEvent = { "kind": "progress", counts: RunCounts, outcomes: Array<AssetOutcome>, } | { "kind": "finished", summary: RunSummary, };
 

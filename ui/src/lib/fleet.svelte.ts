@@ -20,7 +20,7 @@ export class FleetData {
   wholeCache = $state(false);
 
   total = $state(0);
-  counts = $state<[number, number, number, number]>([0, 0, 0, 0]);
+  counts = $state<[number, number, number, number, number]>([0, 0, 0, 0, 0]);
   loaded = $state(false);
   loading = $state(false);
   /** Bumped whenever a page lands, so the visible rows re-derive once per page. */

@@ -25,11 +25,18 @@ export function mergeRow(row: FleetRowView, outcome: AssetOutcome | undefined, r
   if (outcome.error_code || outcome.error) {
     return { ...row, run: "failed", run_error: outcome.error ?? outcome.error_code };
   }
+  // A team's own function answers no IEEE status or IEC state: its label and severity replace
+  // whatever the row showed before.
+  const custom = outcome.profile !== null && outcome.profile !== undefined;
   return {
     ...row,
-    ieee_status: outcome.ieee_status ?? row.ieee_status,
-    iec_state: outcome.iec_state ?? row.iec_state,
-    fault: outcome.fault ?? row.fault,
+    ieee_status: custom ? null : outcome.ieee_status ?? row.ieee_status,
+    iec_state: custom ? null : outcome.iec_state ?? row.iec_state,
+    fault: custom ? outcome.fault : outcome.fault ?? row.fault,
+    fault_label: custom ? outcome.fault_label : null,
+    profile: custom ? outcome.profile : null,
+    headline: custom ? row.headline : null,
+    score: custom ? row.score : null,
     severity: outcome.severity ?? row.severity,
     run: "done",
     run_error: null,

@@ -6,7 +6,7 @@ const opens: { path: string; mapping: HeaderChoice[]; blankGas: string | null }[
 const runs: RunRequest[] = [];
 let openOnStart: string | null = null;
 const settings = {
-  engine: "embedded", aws_profile: null, aws_region: null, function_name: "f", endpoint_url: null,
+  engine: "embedded", aws_profile: null, aws_region: null, function_name: "f", function_profile: null, endpoint_url: null,
   concurrency: null, timeout_seconds: 60, language: "en", database_path: null, sync_server: null,
   sync_automatically: true,
 } as const;
@@ -38,9 +38,9 @@ vi.mock("./api", () => ({
       calls.push(filter);
       const rows: FleetRowView[] = [];
       for (let i = filter.offset; i < Math.min(TOTAL, filter.offset + filter.limit); i++) {
-        rows.push({ asset_id: `TR-${i}`, name: null, substation: null, latest_sample: null, ieee_status: null, iec_state: null, fault: null, severity: null, diagnosed_at: null });
+        rows.push({ asset_id: `TR-${i}`, name: null, substation: null, latest_sample: null, ieee_status: null, iec_state: null, fault: null, severity: null, diagnosed_at: null, fault_label: null, score: null, headline: null, profile: null });
       }
-      return { rows, total: TOTAL, offset: filter.offset, status_counts: [1, 2, 3, TOTAL - 6] };
+      return { rows, total: TOTAL, offset: filter.offset, status_counts: [1, 2, 3, TOTAL - 6, 0] };
     }),
   },
 }));
@@ -66,7 +66,7 @@ describe("fleet paging", () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ batch_id: 7, offset: 0, limit: PAGE_SIZE, sort: "worst", search: null });
     expect(fleet.total).toBe(TOTAL);
-    expect(fleet.counts).toEqual([1, 2, 3, TOTAL - 6]);
+    expect(fleet.counts).toEqual([1, 2, 3, TOTAL - 6, 0]);
     expect(fleet.row(5)?.asset_id).toBe("TR-5");
 
     fleet.ensure(5_000, 5_040);
@@ -101,8 +101,8 @@ describe("run events", () => {
       kind: "progress",
       counts,
       outcomes: [
-        { asset_id: "A", ieee_status: 3, iec_state: "alarm", fault: "T3", severity: "critical", error_code: null, error: null },
-        { asset_id: "B", ieee_status: null, iec_state: null, fault: null, severity: null, error_code: "engine.timeout", error: "timed out" },
+        { asset_id: "A", ieee_status: 3, iec_state: "alarm", fault: "T3", severity: "critical", fault_label: null, profile: null, error_code: null, error: null },
+        { asset_id: "B", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, error_code: "engine.timeout", error: "timed out" },
       ],
     });
     expect(run.liveVersion).toBe(before + 1);
