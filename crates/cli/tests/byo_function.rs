@@ -479,3 +479,66 @@ async fn custom_diagnoses_sync_to_the_central_service_and_appear_on_a_second_lap
     let sha = answer.summary.profile.expect("profile").sha256;
     assert!(reader.profile(&sha).expect("read").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_adapter_wraps_a_model_and_answers_through_its_profile() {
+    let dir = scratch("adapter");
+    let server = TestLambda::start(Config {
+        function_name: "model-adapter".to_owned(),
+        python: Some(PythonHandler::new(
+            repo("examples/python-lambda/adapter/example_model.py"),
+            4,
+        )),
+        ..Config::default()
+    })
+    .await
+    .expect("server");
+    let profile = repo("examples/python-lambda/adapter/profile.toml");
+    let mut command = diagnose(&dir, &server, &profile);
+    command
+        .arg("--json")
+        .arg(repo("samples/fleet-two-sheets.xlsx"));
+    let out = output(command).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 170);
+    for line in &lines {
+        // The adapter answered about the asset asked, with its newest sample, and the profile
+        // read the model's verdict as it gave it.
+        assert_eq!(line["answer"]["asset_id"], line["asset_id"], "{line}");
+        assert_eq!(
+            line["answer"]["latest_sample_date"],
+            line["summary"]["latest_sample_date"],
+            "{line}"
+        );
+        assert_eq!(line["summary"]["severity"], line["answer"]["result"]["severity"]);
+        assert_eq!(line["summary"]["fault"], line["answer"]["result"]["fault"]);
+        assert_eq!(line["summary"]["profile"]["name"], "model-adapter");
+    }
+    assert!(
+        lines.iter().any(|l| l["summary"]["severity"] != "normal"),
+        "the example model finds something in the sample fleet"
+    );
+
+    // A request without samples: the adapter refuses, and that transformer fails with its
+    // message. (A file of requests is diagnosed and not stored.)
+    let requests = dir.join("requests.json");
+    std::fs::write(
+        &requests,
+        r#"[{"contract_version": 2, "asset": {"id": "EMPTY-1"}, "samples": []}]"#,
+    )
+    .expect("write");
+    let mut command = diagnose(&dir, &server, &profile);
+    command.arg("--json").arg(&requests);
+    let out = output(command).await;
+    assert_eq!(out.status.code(), Some(1));
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["error"]["code"], "function_refused", "{}", lines[0]);
+    assert!(
+        lines[0]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("EMPTY-1 has no samples")),
+        "{}",
+        lines[0]
+    );
+}
