@@ -499,7 +499,11 @@ async fn the_reference_adapter_wraps_a_model_and_answers_through_its_profile() {
         .arg("--json")
         .arg(repo("samples/fleet-two-sheets.xlsx"));
     let out = output(command).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 170);
     for line in &lines {
@@ -507,11 +511,13 @@ async fn the_reference_adapter_wraps_a_model_and_answers_through_its_profile() {
         // read the model's verdict as it gave it.
         assert_eq!(line["answer"]["asset_id"], line["asset_id"], "{line}");
         assert_eq!(
-            line["answer"]["latest_sample_date"],
-            line["summary"]["latest_sample_date"],
+            line["answer"]["latest_sample_date"], line["summary"]["latest_sample_date"],
             "{line}"
         );
-        assert_eq!(line["summary"]["severity"], line["answer"]["result"]["severity"]);
+        assert_eq!(
+            line["summary"]["severity"],
+            line["answer"]["result"]["severity"]
+        );
         assert_eq!(line["summary"]["fault"], line["answer"]["result"]["fault"]);
         assert_eq!(line["summary"]["profile"]["name"], "model-adapter");
     }
@@ -533,7 +539,11 @@ async fn the_reference_adapter_wraps_a_model_and_answers_through_its_profile() {
     let out = output(command).await;
     assert_eq!(out.status.code(), Some(1));
     let lines = json_lines(&out);
-    assert_eq!(lines[0]["error"]["code"], "function_refused", "{}", lines[0]);
+    assert_eq!(
+        lines[0]["error"]["code"], "function_refused",
+        "{}",
+        lines[0]
+    );
     assert!(
         lines[0]["error"]["message"]
             .as_str()

@@ -97,6 +97,48 @@ async fn a_workbook_is_imported_and_diagnosed_on_lambda_through_throttling() {
         ),
         170
     );
+
+    // The built-in contract on the sample fleet: the function's answers, kept as they came,
+    // are byte for byte the embedded engine's.
+    let embedded = dir.join("embedded.sqlite3");
+    let out = Command::new(env!("CARGO_BIN_EXE_substation"))
+        .env("SUBSTATION_DATA_DIR", &dir)
+        .arg("diagnose")
+        .arg(workbook())
+        .arg("--db")
+        .arg(&embedded)
+        .output()
+        .expect("embedded run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (remote, local) = (answers(&db), answers(&embedded));
+    assert_eq!(remote.len(), 170);
+    assert_eq!(
+        remote.keys().collect::<Vec<_>>(),
+        local.keys().collect::<Vec<_>>()
+    );
+    for (asset, bytes) in &remote {
+        assert!(*bytes == local[asset], "{asset}: the answers differ");
+    }
+}
+
+/// Each transformer's latest stored answer, as stored.
+fn answers(db: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let store = substation_store::Store::open(db).expect("store");
+    let reader = store.reader().expect("reader");
+    reader
+        .fleet(&substation_store::FleetQuery::default())
+        .expect("fleet")
+        .into_iter()
+        .map(|row| {
+            let id = row.diagnosis_id.expect("diagnosed");
+            let answer = reader.answer(id).expect("read").expect("answer");
+            (row.asset_id, answer.json.to_vec())
+        })
+        .collect()
 }
 
 /// Starts the CLI on the fleet and waits until `results` diagnoses are stored.
