@@ -199,10 +199,13 @@ async fn remove_profile(app: State<'_, Shared>, sha256: String) -> Reply<()> {
 async fn test_profile(
     app: State<'_, Shared>,
     sha256: Option<String>,
+    function: Option<String>,
     asset_id: String,
 ) -> Reply<ProfileTestView> {
     let app = app.inner().clone();
-    app.test_profile(sha256, &asset_id).await.map_err(shown)
+    app.test_profile(sha256, function, &asset_id)
+        .await
+        .map_err(shown)
 }
 
 #[tauri::command]

@@ -393,12 +393,12 @@ async function diagnose(request: RunRequest, channel: { onmessage: (e: RunEvent)
     const outcomes: AssetOutcome[] = batch.map((a) => {
       if (rand() < 0.02) {
         failed++;
-        return { asset_id: a.asset_id, ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, error_code: "engine.timeout", error: "the engine did not answer within 60 s" };
+        return { asset_id: a.asset_id, ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, headline: null, score: null, error_code: "engine.timeout", error: "the engine did not answer within 60 s" };
       }
       if (rand() < 0.05) retried++;
       done++;
       diagnoseInto(a);
-      return { asset_id: a.asset_id, ieee_status: a.ieee_status, iec_state: a.iec_state, fault: a.fault, severity: a.severity, fault_label: null, profile: null, error_code: null, error: null };
+      return { asset_id: a.asset_id, ieee_status: a.ieee_status, iec_state: a.iec_state, fault: a.fault, severity: a.severity, fault_label: null, profile: null, headline: null, score: null, error_code: null, error: null };
     });
     const seconds = (performance.now() - started) / 1000;
     const rate = (done + failed) / Math.max(seconds, 0.001);

@@ -41,7 +41,12 @@ fn cells(row: &FleetRowView) -> [String; 9] {
         text(&row.latest_sample),
         row.ieee_status.map(|s| s.to_string()).unwrap_or_default(),
         text(&row.iec_state),
-        text(&row.fault),
+        // A team's own function's label as it said it, with the tool's code when mapped.
+        match (&row.fault_label, &row.fault) {
+            (Some(label), Some(code)) if label != code => format!("{label} ({code})"),
+            (Some(label), _) => label.clone(),
+            (None, fault) => text(fault),
+        },
         text(&row.severity),
         text(&row.diagnosed_at),
     ]

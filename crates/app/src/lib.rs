@@ -616,12 +616,18 @@ impl App {
         let stored = reader.samples(id)?;
         let history = reader.diagnoses(id)?;
         let diagnosis = match history.first() {
-            Some(latest) => reader.diagnosis(latest.id)?,
+            // An answer that is not a whole diagnosis (a function of another build, say) is
+            // still shown, as it came, below.
+            Some(latest) => reader.diagnosis(latest.id).unwrap_or_else(|error| {
+                tracing::warn!(asset = id, %error, "a stored answer is not a whole diagnosis");
+                None
+            }),
             None => None,
         };
-        // A team's own function's answer: what its profile read, and the answer as it came.
+        // A team's own function's answer (or one that is not a whole diagnosis): what was read
+        // from it, and the answer as it came.
         let answer = match history.first() {
-            Some(latest) if latest.profile_name.is_some() => {
+            Some(latest) if latest.profile_name.is_some() || diagnosis.is_none() => {
                 reader.answer(latest.id)?.map(|a| CustomAnswerView {
                     summary: profiles::SummaryView::from(&a.summary),
                     answer_json: String::from_utf8_lossy(&a.json).into_owned(),

@@ -91,14 +91,14 @@ fn view(stored: &StoredProfile, answers: u64) -> ProfileView {
     }
 }
 
-/// The Lambda settings of a run: the app's, with a profile's function and defaults where the
-/// settings leave them open.
+/// The Lambda settings of a run: the app's, with a profile's defaults where the settings leave
+/// them open. The function is always the settings' (choosing a profile in Settings fills it in
+/// with the profile's function, which the user may change), as `--function` wins on the
+/// command line.
 pub(crate) fn lambda_settings(settings: &Settings, profile: Option<&Profile>) -> LambdaSettings {
     let defaults = profile.map(|p| &p.function);
     LambdaSettings {
-        function: defaults
-            .and_then(|d| d.name.clone())
-            .unwrap_or_else(|| settings.function_name.clone()),
+        function: settings.function_name.clone(),
         region: settings
             .aws_region
             .clone()
@@ -132,13 +132,13 @@ impl App {
             path: path.display().to_string(),
         };
         let size = std::fs::metadata(path).map_err(|_| unreadable())?.len();
-        if size > substation_sync_protocol::MAX_PROFILE_BYTES as u64 {
+        if size > substation_profile::MAX_PROFILE_BYTES as u64 {
             return Err(AppError::Profile {
                 code: "profile_too_large".into(),
                 message: format!(
                     "{} is {size} bytes; a profile is at most {} KB",
                     path.display(),
-                    substation_sync_protocol::MAX_PROFILE_BYTES / 1024
+                    substation_profile::MAX_PROFILE_BYTES / 1024
                 ),
             });
         }
@@ -217,16 +217,22 @@ impl App {
         })
     }
 
-    /// Tries a profile (`sha256`, or the built-in contract with `None`) on one transformer:
-    /// the request built, one call, the answer read.
+    /// Tries a profile (`sha256`, or the built-in contract with `None`) on one transformer,
+    /// calling `function` (the settings' when `None`): the request built, one call, the answer
+    /// read. The other settings are the saved ones.
     pub async fn test_profile(
         &self,
         sha256: Option<String>,
+        function: Option<String>,
         asset_id: &str,
     ) -> Result<ProfileTestView> {
+        let saved = self.settings();
         let settings = Settings {
             function_profile: sha256,
-            ..self.settings()
+            function_name: function
+                .filter(|f| !f.trim().is_empty())
+                .unwrap_or(saved.function_name.clone()),
+            ..saved
         };
         let reader = self.store()?.reader()?;
         let asset = reader

@@ -420,6 +420,8 @@ pub struct AssetOutcome {
     /// built-in contract).
     pub fault_label: Option<String>,
     pub profile: Option<String>,
+    pub headline: Option<String>,
+    pub score: Option<f64>,
     pub error_code: Option<String>,
     pub error: Option<String>,
 }

@@ -1025,6 +1025,11 @@ fn byo_child() {
         engine: EngineChoice::Lambda,
         endpoint_url: Some(server.endpoint()),
         function_profile: Some(added.sha256.clone()),
+        // As Settings fills it in when the profile is chosen.
+        function_name: added
+            .function
+            .clone()
+            .expect("the profile names its function"),
         concurrency: Some(8),
         ..Settings::default()
     })
@@ -1032,7 +1037,7 @@ fn byo_child() {
 
     // "Test on one transformer": each step's result.
     let test = rt
-        .block_on(app.test_profile(Some(added.sha256.clone()), "TR-0024"))
+        .block_on(app.test_profile(Some(added.sha256.clone()), None, "TR-0024"))
         .expect("test");
     assert_eq!(test.failed_step, None, "{test:?}");
     assert_eq!(test.function, "seed-ai");

@@ -17,10 +17,20 @@ pub const DEFAULT_FUNCTION: &str = "substation-diagnose";
 
 /// Reads and checks a profile file.
 pub fn load(path: &Path) -> Result<Profile, CliError> {
-    let bytes = std::fs::read(path).map_err(|source| CliError::Read {
+    let unreadable = |source| CliError::Read {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    // Checked before reading: a profile is small, whatever the path points at.
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > substation_profile::MAX_PROFILE_BYTES as u64 {
+        return Err(CliError::Usage(format!(
+            "{} is {size} bytes; a function profile is at most {} KB",
+            path.display(),
+            substation_profile::MAX_PROFILE_BYTES / 1024
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
     Profile::from_toml(&bytes).map_err(|source| CliError::Profile {
         path: path.to_owned(),
         source,

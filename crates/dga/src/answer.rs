@@ -159,6 +159,27 @@ impl Summary {
                 supported: CONTRACT_VERSION,
             });
         }
+        let ieee = keys
+            .ieee_status
+            .ok_or_else(|| missing("ieee_c57_104_2019.status"))?;
+        if !(1..=3).contains(&ieee) {
+            return Err(ContractAnswerError::Malformed(format!(
+                "`ieee_c57_104_2019.status` is {ieee}, not 1, 2 or 3"
+            )));
+        }
+        let iec = keys
+            .iec_state
+            .clone()
+            .ok_or_else(|| missing("iec_60599.state"))?;
+        use crate::methods::iec_60599::IecState;
+        if ![IecState::Normal, IecState::Alert, IecState::Alarm]
+            .iter()
+            .any(|state| state.label() == iec)
+        {
+            return Err(ContractAnswerError::Malformed(format!(
+                "`iec_60599.state` is {iec:?}, not normal, alert or alarm"
+            )));
+        }
         let fault = keys.fault.as_deref().ok_or_else(|| missing("fault"))?;
         let fault = Fault::from_label(fault).ok_or_else(|| {
             ContractAnswerError::Malformed(format!("`fault` is {fault:?}, not a fault code"))
@@ -184,11 +205,8 @@ impl Summary {
             action: keys.action,
             resample_within_days: keys.resample_within_days,
             headline: None,
-            ieee_status: Some(
-                keys.ieee_status
-                    .ok_or_else(|| missing("ieee_c57_104_2019.status"))?,
-            ),
-            iec_state: Some(keys.iec_state.ok_or_else(|| missing("iec_60599.state"))?),
+            ieee_status: Some(ieee),
+            iec_state: Some(iec),
             profile: None,
             asset_id: keys.asset_id,
         })
@@ -261,6 +279,10 @@ mod tests {
         assert_eq!(newer.code(), "unsupported_contract_version");
 
         value["contract_version"] = CONTRACT_VERSION.into();
+        value["ieee_c57_104_2019"]["status"] = 4.into();
+        let status = Answer::from_contract_json(json(&value), "T-1").expect_err("status 4");
+        assert!(status.to_string().contains("not 1, 2 or 3"), "{status}");
+        value["ieee_c57_104_2019"]["status"] = 2.into();
         value["iec_60599"]
             .as_object_mut()
             .expect("object")

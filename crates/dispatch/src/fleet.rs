@@ -64,6 +64,10 @@ pub enum FleetError {
     NoSuchRun(i64),
     #[error("there is no import batch {0}")]
     NoSuchBatch(i64),
+    #[error(
+        "run {run} was begun with {was}; it resumes only with the same (now: {now}), or start a new run"
+    )]
+    EngineChanged { run: i64, was: String, now: String },
     #[error("the fleet run stopped unexpectedly: {0}")]
     Internal(String),
 }
@@ -74,6 +78,7 @@ impl FleetError {
             FleetError::Store(e) => e.code(),
             FleetError::NoSuchRun(_) => "no_such_run",
             FleetError::NoSuchBatch(_) => "no_such_batch",
+            FleetError::EngineChanged { .. } => "engine_changed",
             FleetError::Internal(_) => "internal",
         }
     }
@@ -87,12 +92,48 @@ struct Prepared {
     reusable: Vec<(String, String, i64, substation_dga::Answer)>,
 }
 
-fn prepare(reader: Reader, job: &FleetRun, version: &str) -> Result<Prepared, FleetError> {
+fn stored_profile(profile: &substation_profile::Profile) -> StoredProfile {
+    StoredProfile {
+        name: profile.name.clone(),
+        sha256: profile.sha256.clone(),
+        toml: profile.toml().to_vec(),
+    }
+}
+
+/// What makes a run's answers one kind: the engine version it stores them under, or `None`
+/// for the built-in function on Lambda (whose version the function knows).
+fn run_version(engine_name: &str, has_profile: bool, version: &str) -> Option<String> {
+    (engine_name == "embedded" || has_profile).then(|| version.to_owned())
+}
+
+fn prepare(
+    reader: Reader,
+    job: &FleetRun,
+    version: &str,
+    run_version: Option<&str>,
+) -> Result<Prepared, FleetError> {
     let (run_id, scope, only): (Option<i64>, Scope, Option<HashSet<String>>) = match job.resume {
         // A resumed run owes exactly its own assets without a result, as fixed when it began.
         Some(run_id) => {
-            if !reader.runs()?.iter().any(|r| r.id == run_id) {
+            let Some(begun) = reader.run_engine_version(run_id)? else {
                 return Err(FleetError::NoSuchRun(run_id));
+            };
+            // One run, one kind of answer: a run begun through a profile resumes through the
+            // same profile (the same file), a contract run (embedded or on Lambda) without one.
+            let profile_of = |v: Option<&str>| v.filter(|v| v.contains('@')).map(str::to_owned);
+            let (was, now) = (profile_of(begun.as_deref()), profile_of(run_version));
+            if was != now {
+                let say = |v: Option<String>| {
+                    v.map_or_else(
+                        || "the built-in contract".to_owned(),
+                        |v| format!("profile {v}"),
+                    )
+                };
+                return Err(FleetError::EngineChanged {
+                    run: run_id,
+                    was: say(was),
+                    now: say(now),
+                });
             }
             let left = reader.assets_without_result(run_id)?.into_iter().collect();
             (Some(run_id), job.scope, Some(left))
@@ -155,16 +196,28 @@ pub async fn diagnose_fleet<E: Engine>(
     let reader = store.reader()?;
     let owned_job = job.clone();
     let version = engine.answer_version();
-    let prepared = tokio::task::spawn_blocking(move || prepare(reader, &owned_job, &version))
-        .await
-        .map_err(|e| FleetError::Internal(e.to_string()))??;
+    let begun_as = run_version(engine.name(), engine.profile().is_some(), &version);
+    let prepared = tokio::task::spawn_blocking(move || {
+        prepare(reader, &owned_job, &version, begun_as.as_deref())
+    })
+    .await
+    .map_err(|e| FleetError::Internal(e.to_string()))??;
     let assets = (prepared.requests.len() + prepared.reusable.len()) as u64;
     let run_id = match prepared.run_id {
-        Some(id) => id,
+        Some(id) => {
+            // The profile the resumed run reads with is kept, even if it was removed meanwhile.
+            if let Some(profile) = engine.profile() {
+                store.save_profile(stored_profile(profile))?;
+            }
+            id
+        }
         None => store.begin_run(RunSpec {
             engine: engine.name().to_owned(),
-            engine_version: (engine.name() == "embedded" || engine.profile().is_some())
-                .then(|| engine.answer_version()),
+            engine_version: run_version(
+                engine.name(),
+                engine.profile().is_some(),
+                &engine.answer_version(),
+            ),
             function_name: job.function_name.clone(),
             options: serde_json::json!({
                 "scope": prepared.scope,
@@ -179,11 +232,7 @@ pub async fn diagnose_fleet<E: Engine>(
                 .map(|(id, _, _)| id.clone())
                 .chain(prepared.reusable.iter().map(|(id, ..)| id.clone()))
                 .collect(),
-            profile: engine.profile().map(|profile| StoredProfile {
-                name: profile.name.clone(),
-                sha256: profile.sha256.clone(),
-                toml: profile.toml().to_vec(),
-            }),
+            profile: engine.profile().map(stored_profile),
         })?,
     };
 
@@ -204,13 +253,9 @@ pub async fn diagnose_fleet<E: Engine>(
     for (asset_id, hash, from, answer) in prepared.reusable {
         let outcome = Outcome {
             asset_id: asset_id.clone(),
-            result: Ok(answer),
+            result: Ok(answer.clone()),
             attempts: 0,
             elapsed: std::time::Duration::ZERO,
-        };
-        on_outcome(&outcome);
-        let Ok(answer) = outcome.result else {
-            continue;
         };
         let _ = confirm.send(Pending::Diagnosis(store.submit_diagnosis(
             DiagnosisRecord {
@@ -223,6 +268,7 @@ pub async fn diagnose_fleet<E: Engine>(
         )?));
         summary.diagnosed += 1;
         summary.reused += 1;
+        on_outcome(&outcome);
     }
 
     let hashes: std::collections::HashMap<String, String> = prepared

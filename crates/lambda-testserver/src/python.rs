@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::sync::{Mutex, Semaphore};
 
@@ -27,6 +27,9 @@ pub struct PythonHandler {
     pub workers: usize,
     /// The Python interpreter (`python3` unless told).
     pub python: String,
+    /// How long one invocation may run before its worker is killed and the invocation fails
+    /// as Lambda's timeout does.
+    pub timeout: std::time::Duration,
 }
 
 impl PythonHandler {
@@ -37,6 +40,7 @@ impl PythonHandler {
             function: "lambda_handler".to_owned(),
             workers: workers.max(1),
             python: "python3".to_owned(),
+            timeout: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -52,14 +56,18 @@ pub(crate) enum Invoked {
 /// The loop each worker runs. Loads the handler file as a module from its own directory.
 const RUNNER: &str = r#"
 import importlib.util, json, os, sys, traceback
+# Answers go to a copy of the original standard output; everything else the handler (or a
+# library under it) writes to file descriptor 1 goes to standard error, so it cannot be taken
+# for an answer.
+answers = os.fdopen(os.dup(1), "w")
+os.dup2(2, 1)
+sys.stdout = sys.stderr
 path, name = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
 spec = importlib.util.spec_from_file_location("handler", path)
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 handler = getattr(module, name)
-answers = sys.stdout
-sys.stdout = sys.stderr
 for line in sys.stdin:
     try:
         answer = "R" + json.dumps(handler(json.loads(line), None))
@@ -142,26 +150,48 @@ impl Pool {
         // An event holds no raw newline: JSON escapes them inside strings.
         let one_line: Vec<u8> = event.iter().copied().filter(|b| *b != b'\n').collect();
         let mut line = String::new();
-        let exchanged = async {
+        let exchanged = tokio::time::timeout(self.handler.timeout, async {
             worker.stdin.write_all(&one_line).await?;
             worker.stdin.write_all(b"\n").await?;
             worker.stdin.flush().await?;
-            worker.stdout.read_line(&mut line).await
-        }
+            // An answer is at most what Lambda returns (6 MB) and its prefix.
+            (&mut worker.stdout)
+                .take(crate::MAX_PAYLOAD_BYTES as u64 + 2)
+                .read_line(&mut line)
+                .await
+        })
         .await;
-        match exchanged {
-            Ok(read) if read > 0 => {
-                self.idle.lock().await.push(worker);
+        let Ok(exchanged) = exchanged else {
+            // The worker is dropped, which kills it; the next invocation starts another.
+            return failed(
+                "Sandbox.Timedout",
+                &format!(
+                    "Task timed out after {:.2} seconds",
+                    self.handler.timeout.as_secs_f64()
+                ),
+            );
+        };
+        // Only a whole line is an answer; a worker that said anything else is dropped (its
+        // next line would belong to no invocation).
+        let answer = match exchanged {
+            Ok(read) if read > 0 && line.ends_with('\n') => {
                 let line = line.trim_end_matches('\n');
                 match line.split_at_checked(1) {
-                    Some(("R", answer)) => Invoked::Returned(answer.as_bytes().to_vec()),
-                    Some(("E", error)) => Invoked::Failed(error.as_bytes().to_vec()),
-                    _ => failed("Runtime.InvalidResponse", "the worker answered garbage"),
+                    Some(("R", answer)) => Some(Invoked::Returned(answer.as_bytes().to_vec())),
+                    Some(("E", error)) => Some(Invoked::Failed(error.as_bytes().to_vec())),
+                    _ => None,
                 }
             }
-            // The worker died (its handler killed the process, a segfault): dropped, and
-            // replaced by the next invocation.
-            _ => failed(
+            _ => None,
+        };
+        match answer {
+            Some(answer) => {
+                self.idle.lock().await.push(worker);
+                answer
+            }
+            // The worker died (its handler killed the process, a segfault) or answered
+            // garbage: dropped, and replaced by the next invocation.
+            None => failed(
                 "Runtime.ExitError",
                 "Runtime exited without providing a reason",
             ),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use substation_lambda_testserver::{Config, Fault, Stats, TestLambda};
+use substation_lambda_testserver::{Config, Fault, PythonHandler, Stats, TestLambda};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -600,4 +600,73 @@ async fn start_on_binds_the_given_address() {
     assert_eq!(lambda.local_addr(), addr);
     assert_eq!(lambda.endpoint(), format!("http://{addr}"));
     assert_normal(&invoke(&lambda, &first_request()).await, "TR-001");
+}
+
+/// The Python mode: the real handler file on worker processes. What a handler prints (at
+/// import or while running) never passes for an answer, a raise is a function error, a
+/// handler that hangs is timed out and its worker replaced, and answers stay with their
+/// invocations throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_handler_answers_each_invocation_with_its_own_answer() {
+    let dir = std::env::temp_dir().join(format!("substation-python-pool-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let handler = dir.join("handler.py");
+    std::fs::write(
+        &handler,
+        "import os, time\n\
+         print('loading the model')\n\
+         os.write(1, b'noise from a C library\\n')\n\
+         def lambda_handler(event, context):\n\
+         \x20   print('handling', event.get('id'))\n\
+         \x20   if event.get('id') == 'raise':\n\
+         \x20       raise ValueError('no such transformer')\n\
+         \x20   if event.get('id') == 'hang':\n\
+         \x20       time.sleep(30)\n\
+         \x20   return {'status': 200, 'id': event.get('id')}\n",
+    )
+    .expect("handler");
+    let mut python = PythonHandler::new(&handler, 2);
+    python.timeout = Duration::from_millis(1500);
+    let lambda = start(Config {
+        python: Some(python),
+        ..Config::default()
+    })
+    .await;
+    let body = |id: &str| serde_json::to_vec(&json!({ "id": id })).expect("json");
+
+    let answers = futures_util::future::join_all(
+        (0..6)
+            .map(|i| {
+                let lambda = &lambda;
+                async move { (i, invoke(lambda, &body(&format!("T-{i}"))).await) }
+            })
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    for (i, answer) in answers {
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.header("x-amz-function-error"), None);
+        let value: Value = serde_json::from_slice(&answer.body).expect("json");
+        assert_eq!(
+            value["id"],
+            format!("T-{i}"),
+            "each answer is its own invocation's"
+        );
+    }
+
+    let raised = invoke(&lambda, &body("raise")).await;
+    assert_eq!(raised.header("x-amz-function-error"), Some("Unhandled"));
+    let error: Value = serde_json::from_slice(&raised.body).expect("json");
+    assert_eq!(error["errorType"], "ValueError");
+    assert_eq!(error["errorMessage"], "no such transformer");
+
+    let hung = invoke(&lambda, &body("hang")).await;
+    assert_eq!(hung.header("x-amz-function-error"), Some("Unhandled"));
+    let error: Value = serde_json::from_slice(&hung.body).expect("json");
+    assert_eq!(error["errorType"], "Sandbox.Timedout");
+    // The pool goes on with a fresh worker.
+    let after = invoke(&lambda, &body("after")).await;
+    let value: Value = serde_json::from_slice(&after.body).expect("json");
+    assert_eq!(value["id"], "after");
+    let _ = std::fs::remove_dir_all(&dir);
 }

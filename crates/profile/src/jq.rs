@@ -36,6 +36,14 @@ thread_local! {
     static COMPILED: RefCell<HashMap<String, Rc<Compiled>>> = RefCell::new(HashMap::new());
 }
 
+/// Most filters kept compiled per thread: a service checking many devices' profiles does not
+/// grow without bound.
+const MAX_COMPILED: usize = 256;
+
+/// Most outputs a filter may give: every filter of a profile gives one value (a request
+/// transform, a field of an answer); a filter that gives more is stopped, not collected.
+pub const MAX_OUTPUTS: usize = 16;
+
 impl Jq {
     /// Compiles `code` to check it; the error names the column and what was expected there.
     pub fn new(code: &str) -> Result<Jq, CompileError> {
@@ -61,14 +69,21 @@ impl Jq {
                 return Ok(filter.clone());
             }
             let filter = Rc::new(compile(&self.code).map_err(|e| RunError(e.0))?);
-            cache
-                .borrow_mut()
-                .insert(self.code.to_string(), filter.clone());
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= MAX_COMPILED {
+                cache.clear();
+            }
+            cache.insert(self.code.to_string(), filter.clone());
             Ok(filter)
         })?;
         let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));
         let mut outputs = Vec::new();
         for output in filter.id.run((ctx, input)).map(unwrap_valr) {
+            if outputs.len() == MAX_OUTPUTS {
+                return Err(RunError(format!(
+                    "it gives more than {MAX_OUTPUTS} values; a profile's filters give one"
+                )));
+            }
             let value = output.map_err(|e| RunError(e.to_string()))?;
             let text = value.to_string();
             let value = serde_json::from_str(&text).map_err(|e| {

@@ -281,8 +281,24 @@ impl Profile {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        if file.name.trim().is_empty() {
+        if bytes.len() > MAX_PROFILE_BYTES {
+            return Err(invalid(
+                "(file)",
+                &format!(
+                    "is {} bytes; a profile is at most {MAX_PROFILE_BYTES}",
+                    bytes.len()
+                ),
+            ));
+        }
+        let name = file.name.trim();
+        if name.is_empty() {
             return Err(invalid("name", "is empty"));
+        }
+        if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(invalid(
+                "name",
+                &format!("must be one line of at most {MAX_NAME_CHARS} characters"),
+            ));
         }
         let filter = |field: &str, code: &str| {
             Jq::new(code).map_err(|e| ProfileError::Filter {
@@ -432,7 +448,7 @@ impl Profile {
                 Some(serde_json::Value::Bool(true)) => {}
                 Some(serde_json::Value::Bool(false)) | None => {
                     let message = match &a.error {
-                        Some(error) => one("error", error, &value)?.map(|v| text_of(&v)),
+                        Some(error) => one("error", error, &value)?.and_then(|v| text_of(&v)),
                         None => None,
                     };
                     return Err(AnswerError::Refused {
@@ -452,7 +468,7 @@ impl Profile {
             })?;
         let (severity, score) = self.severity_of(&severity_value)?;
         let fault_label = match &a.fault {
-            Some(fault) => one("fault", fault, &value)?.map(|v| text_of(&v)),
+            Some(fault) => one("fault", fault, &value)?.and_then(|v| text_of(&v)),
             None => None,
         };
         let fault = fault_label.as_deref().and_then(|label| {
@@ -464,7 +480,7 @@ impl Profile {
         let optional_text =
             |field: &'static str, filter: &Option<Jq>| -> Result<Option<String>, AnswerError> {
                 match filter {
-                    Some(filter) => Ok(one(field, filter, &value)?.map(|v| text_of(&v))),
+                    Some(filter) => Ok(one(field, filter, &value)?.and_then(|v| text_of(&v))),
                     None => Ok(None),
                 }
             };
@@ -578,11 +594,42 @@ fn unexpected(
 }
 
 /// A text as it is; anything else as its JSON.
-fn text_of(value: &serde_json::Value) -> String {
-    match value {
+/// Largest profile file: a profile travels with every diagnosis it read.
+pub const MAX_PROFILE_BYTES: usize = 64 * 1024;
+
+/// Most characters of a profile's name (it names the answers' engine version, with a hash).
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// Most characters of a text read from an answer (a label, an action, a headline): what the
+/// store and the sync protocol keep of one line.
+pub const MAX_TEXT_CHARS: usize = 500;
+
+/// A value read from an answer as one line of text: line breaks, tabs and other control
+/// characters become spaces, runs of spaces one, the ends trimmed, at most
+/// [`MAX_TEXT_CHARS`] characters; empty text is no text. (A function's comment may well hold
+/// "\n"; the tool shows and syncs it as one line.)
+fn text_of(value: &serde_json::Value) -> Option<String> {
+    let raw = match value {
         serde_json::Value::String(text) => text.clone(),
         other => other.to_string(),
+    };
+    let mut line = String::with_capacity(raw.len());
+    for word in raw
+        .split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
     }
+    if line.is_empty() {
+        return None;
+    }
+    if line.chars().count() > MAX_TEXT_CHARS {
+        line = line.chars().take(MAX_TEXT_CHARS - 1).collect::<String>() + "…";
+    }
+    Some(line)
 }
 
 /// At most 200 characters of a value, for a message.

@@ -16,6 +16,7 @@ ALTER TABLE diagnosis ADD COLUMN headline TEXT;
 -- The profile that read the answer; both NULL for the built-in contract.
 ALTER TABLE diagnosis ADD COLUMN profile_name TEXT;
 ALTER TABLE diagnosis ADD COLUMN profile_sha256 TEXT;
+CREATE INDEX diagnosis_profile ON diagnosis (profile_sha256) WHERE profile_sha256 IS NOT NULL;
 
 -- Every profile a stored answer was read with, by the SHA-256 of its file, so that the answer
 -- can be read again (here, on another laptop, by the central service) with the very same one.

@@ -29,7 +29,7 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
     #[error(
-        "the profile {name} read {answers} stored answer(s), which are read with it again; it is kept"
+        "the profile {name} read stored answers or began a run ({answers} in all), which are read with it again; it is kept"
     )]
     ProfileInUse { name: String, answers: u64 },
 }

@@ -298,6 +298,13 @@ fn answer_from(row: &Row<'_>) -> rusqlite::Result<std::result::Result<Answer, St
     };
     let build = || -> std::result::Result<Answer, String> {
         let json = crate::inflate(&packed)?.into_boxed_slice();
+        // A contract answer is read again, whole: rows stored before schema 5, or pulled from
+        // another laptop, have no action or resampling interval in their columns.
+        if profile.is_none()
+            && let Ok(summary) = Summary::of_contract_json(&json)
+        {
+            return Ok(Answer { json, summary });
+        }
         let latest_sample_date = date
             .as_deref()
             .and_then(|d| d.parse::<NaiveDate>().ok())
@@ -516,10 +523,18 @@ impl Reader {
                 Ok((row.get::<_, i64>(15)?, answer_from(row)?))
             })
             .optional()?;
-        match found {
-            None => Ok(None),
-            Some((id, answer)) => Ok(Some((id, answer.map_err(crate::StoreError::Invalid)?))),
-        }
+        // One that cannot be read is not reused: the transformer is diagnosed again.
+        Ok(found.and_then(|(id, answer)| answer.ok().map(|answer| (id, answer))))
+    }
+
+    /// The engine version a run was begun with: `None` when there is no such run, `Some(None)`
+    /// for a run of the built-in function on Lambda (which records none).
+    pub fn run_engine_version(&self, run_id: i64) -> Result<Option<Option<String>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT engine_version FROM diagnosis_run WHERE id = ?1")?
+            .query_row(params![run_id], |row| row.get(0))
+            .optional()?)
     }
 
     /// Every stored function profile, by name, with how many stored answers each read.

@@ -408,10 +408,15 @@ fn write_profile(sp: &Connection, op: &ProfileOp) -> Result<i64> {
     match op {
         ProfileOp::Save(p) => save_profile(sp, &p.name, &p.sha256, &p.toml),
         ProfileOp::Remove(sha256) => {
+            // In use while answers were read with it, or a run was begun with it (a run may
+            // be resumed: its answers are still to come).
             let (name, answers): (Option<String>, u64) = sp
                 .prepare_cached(
-                    "SELECT (SELECT name FROM function_profile WHERE sha256 = ?1),
-                            (SELECT count(*) FROM diagnosis WHERE profile_sha256 = ?1)",
+                    "SELECT p.name,
+                            (SELECT count(*) FROM diagnosis WHERE profile_sha256 = ?1)
+                            + (SELECT count(*) FROM diagnosis_run
+                               WHERE engine_version = p.name || '@' || substr(?1, 1, 12))
+                     FROM (SELECT (SELECT name FROM function_profile WHERE sha256 = ?1) AS name) p",
                 )?
                 .query_row(params![sha256], |row| Ok((row.get(0)?, row.get(1)?)))?;
             match name {

@@ -58,7 +58,7 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// sides stop inflating past it, so a small DEFLATE bomb costs nothing.
 pub const MAX_INFLATED_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// Largest function profile (its TOML file) a diagnosis may carry.
-pub const MAX_PROFILE_BYTES: usize = 64 * 1024;
+pub const MAX_PROFILE_BYTES: usize = substation_profile::MAX_PROFILE_BYTES;
 
 /// One upload: the changes a laptop's outbox held, under ids it generated (UUIDv7, or for a
 /// part of an import's samples a version 8 UUID made from the part, stable across rebuilds).
@@ -575,7 +575,22 @@ impl DiagnosisChange {
     ) -> Result<(), InvalidItem> {
         match &self.profile {
             None => self.check_response(inflated),
-            Some(info) => self.check_custom_response(inflated, &*profiles.get(info)?),
+            Some(info) => {
+                let profile = profiles.get(info)?;
+                // The answers' engine version and the profile's name are the profile's own.
+                if info.name != profile.name {
+                    return Err(InvalidItem::BadProfile(format!(
+                        "profile.name is {:?}, the profile file names itself {:?}",
+                        info.name, profile.name
+                    )));
+                }
+                same(
+                    "engine_version",
+                    Some(self.engine_version.as_str()),
+                    Some(profile.engine_version().as_str()),
+                )?;
+                self.check_custom_response(inflated, &profile)
+            }
         }
     }
 
@@ -761,14 +776,16 @@ mod tests {
     fn a_custom_answer_is_read_again_with_the_profile_it_carries() {
         let toml = include_str!("../../../examples/python-lambda/seed_ai/profile.toml");
         let answer = br#"{"status": 200, "response": {"equipment_id": "TR-0001", "fault_class": "Arcing", "health_index": 12.5, "comment": "Take it out of service and inspect."}}"#;
+        let sha256 = sha256_hex(toml.as_bytes());
         let item = DiagnosisChange {
+            engine_version: format!("seed-ai@{}", &sha256[..12]),
             ieee_status: None,
             iec_state: None,
             fault: Some("D2".into()),
             severity: Some("critical".into()),
             profile: Some(ProfileInfo {
                 name: "seed-ai".into(),
-                sha256: sha256_hex(toml.as_bytes()),
+                sha256: sha256.clone(),
                 toml: toml.into(),
             }),
             fault_label: Some("Arcing".into()),
@@ -789,6 +806,18 @@ mod tests {
             milder.check_answer(answer, &mut profiles),
             Err(InvalidItem::IndexMismatch {
                 field: "severity",
+                ..
+            })
+        ));
+        // Its engine version is the profile's own name and hash.
+        let other_version = DiagnosisChange {
+            engine_version: "seed-ai@000000000000".into(),
+            ..item.clone()
+        };
+        assert!(matches!(
+            other_version.check_answer(answer, &mut profiles),
+            Err(InvalidItem::IndexMismatch {
+                field: "engine_version",
                 ..
             })
         ));

@@ -42,7 +42,8 @@ export const api = {
   exportProfile: (sha256: string, path: string) => invoke<null>("export_profile", { sha256, path }),
   removeProfile: (sha256: string) => invoke<null>("remove_profile", { sha256 }),
   /** One transformer through a profile (`null`: the built-in contract): request, answer, summary. */
-  testProfile: (sha256: string | null, assetId: string) => invoke<ProfileTestView>("test_profile", { sha256, assetId }),
+  testProfile: (sha256: string | null, functionName: string | null, assetId: string) =>
+    invoke<ProfileTestView>("test_profile", { sha256, function: functionName, assetId }),
   /** `blankGas`: what a blank gas cell means ("not_detected" | "not_measured"); null keeps the remembered choice. */
   openWorkbook: (path: string, mapping: HeaderChoice[], onProgress: (p: OpenProgress) => void, blankGas: string | null = null) => {
     const channel = new Channel<OpenProgress>();

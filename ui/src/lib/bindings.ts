@@ -350,7 +350,7 @@ export type AssetOutcome = { asset_id: string, ieee_status: number | null, iec_s
  * A team's own function's fault label, and the profile that read it (absent for the
  * built-in contract).
  */
-fault_label: string | null, profile: string | null, error_code: string | null, error: string | null, };
+fault_label: string | null, profile: string | null, headline: string | null, score: number | null, error_code: string | null, error: string | null, };
 
 export type RunEvent = { "kind": "progress", counts: RunCounts, outcomes: Array<AssetOutcome>, } | { "kind": "finished", summary: RunSummary, };
 

@@ -50,7 +50,7 @@ describe("outcome merge", () => {
   it("lays successful outcomes over rows and marks the others queued while a run covers them", () => {
     const live = new Map<string, AssetOutcome>();
     recordOutcomes(live, [
-      { asset_id: "TR-2", ieee_status: 3, iec_state: null, fault: "T3", severity: "critical", fault_label: null, profile: null, error_code: null, error: null },
+      { asset_id: "TR-2", ieee_status: 3, iec_state: null, fault: "T3", severity: "critical", fault_label: null, profile: null, headline: null, score: null, error_code: null, error: null },
     ]);
     const merged = mergeRows([row("TR-1"), row("TR-2", { ieee_status: 1, fault: "none", severity: "normal", iec_state: "normal" })], live, true);
     expect(merged[0]).toMatchObject({ asset_id: "TR-1", run: "queued", ieee_status: null });
@@ -58,33 +58,34 @@ describe("outcome merge", () => {
   });
   it("keeps the stored diagnosis of a failed transformer and shows why", () => {
     const r = mergeRow(row("TR-9", { ieee_status: 2, fault: "T1" }),
-      { asset_id: "TR-9", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, error_code: "engine.timeout", error: "timed out" }, true);
+      { asset_id: "TR-9", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, headline: null, score: null, error_code: "engine.timeout", error: "timed out" }, true);
     expect(r).toMatchObject({ run: "failed", run_error: "timed out", ieee_status: 2, fault: "T1" });
   });
   it("an outcome's IEC state replaces the stored one as it lands; a failure keeps the stored one", () => {
     const stored = row("TR-5", { ieee_status: 1, iec_state: "normal", fault: "none", severity: "normal" });
     const live = new Map<string, AssetOutcome>();
     expect(mergeRows([stored], live, true)[0]).toMatchObject({ run: "queued", iec_state: "normal" });
-    recordOutcomes(live, [{ asset_id: "TR-5", ieee_status: 3, iec_state: "alarm", fault: "D2", severity: "critical", fault_label: null, profile: null, error_code: null, error: null }]);
+    recordOutcomes(live, [{ asset_id: "TR-5", ieee_status: 3, iec_state: "alarm", fault: "D2", severity: "critical", fault_label: null, profile: null, headline: null, score: null, error_code: null, error: null }]);
     expect(mergeRows([stored], live, true)[0]).toMatchObject({ run: "done", iec_state: "alarm", ieee_status: 3 });
-    recordOutcomes(live, [{ asset_id: "TR-5", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, error_code: "engine.timeout", error: "timed out" }]);
+    recordOutcomes(live, [{ asset_id: "TR-5", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, headline: null, score: null, error_code: "engine.timeout", error: "timed out" }]);
     expect(mergeRows([stored], live, true)[0]).toMatchObject({ run: "failed", iec_state: "normal" });
   });
   it("a team's own function's outcome replaces the IEEE status and IEC state with its own label", () => {
     const stored = row("TR-7", { ieee_status: 2, iec_state: "alert", fault: "T2", severity: "warning" });
     const live = new Map<string, AssetOutcome>();
-    recordOutcomes(live, [{ asset_id: "TR-7", ieee_status: null, iec_state: null, fault: "D2", severity: "critical", fault_label: "Arcing", profile: "seed-ai", error_code: null, error: null }]);
+    recordOutcomes(live, [{ asset_id: "TR-7", ieee_status: null, iec_state: null, fault: "D2", severity: "critical", fault_label: "Arcing", profile: "seed-ai", headline: "Arcing, health index 3.3", score: 3.3, error_code: null, error: null }]);
     expect(mergeRows([stored], live, true)[0]).toMatchObject({
       run: "done", ieee_status: null, iec_state: null, fault: "D2", fault_label: "Arcing", profile: "seed-ai", severity: "critical",
+      headline: "Arcing, health index 3.3", score: 3.3,
     });
     // And a contract answer after it takes the row back.
-    recordOutcomes(live, [{ asset_id: "TR-7", ieee_status: 1, iec_state: "normal", fault: "none", severity: "normal", fault_label: null, profile: null, error_code: null, error: null }]);
+    recordOutcomes(live, [{ asset_id: "TR-7", ieee_status: 1, iec_state: "normal", fault: "none", severity: "normal", fault_label: null, profile: null, headline: null, score: null, error_code: null, error: null }]);
     expect(mergeRows([row("TR-7", { fault_label: "Arcing", profile: "seed-ai" })], live, true)[0]).toMatchObject({ ieee_status: 1, fault_label: null, profile: null });
   });
   it("the latest outcome of a transformer wins and rows not in a run have no status", () => {
     const live = new Map<string, AssetOutcome>();
-    recordOutcomes(live, [{ asset_id: "A", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, error_code: "x", error: "x" }]);
-    recordOutcomes(live, [{ asset_id: "A", ieee_status: 1, iec_state: "normal", fault: "none", severity: "normal", fault_label: null, profile: null, error_code: null, error: null }]);
+    recordOutcomes(live, [{ asset_id: "A", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, headline: null, score: null, error_code: "x", error: "x" }]);
+    recordOutcomes(live, [{ asset_id: "A", ieee_status: 1, iec_state: "normal", fault: "none", severity: "normal", fault_label: null, profile: null, headline: null, score: null, error_code: null, error: null }]);
     expect(live.size).toBe(1);
     expect(mergeRow(row("A"), live.get("A"), false).run).toBe("done");
     expect(mergeRow(row("B"), undefined, false).run).toBeNull();

@@ -101,8 +101,8 @@ describe("run events", () => {
       kind: "progress",
       counts,
       outcomes: [
-        { asset_id: "A", ieee_status: 3, iec_state: "alarm", fault: "T3", severity: "critical", fault_label: null, profile: null, error_code: null, error: null },
-        { asset_id: "B", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, error_code: "engine.timeout", error: "timed out" },
+        { asset_id: "A", ieee_status: 3, iec_state: "alarm", fault: "T3", severity: "critical", fault_label: null, profile: null, headline: null, score: null, error_code: null, error: null },
+        { asset_id: "B", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, headline: null, score: null, error_code: "engine.timeout", error: "timed out" },
       ],
     });
     expect(run.liveVersion).toBe(before + 1);
