@@ -193,6 +193,16 @@ async fn the_seed_example_diagnoses_the_sample_fleet_through_its_profile() {
     assert!(out.status.success());
     assert_eq!(json_lines(&out).len(), 170);
     assert_eq!(server.stats().invocations, 170, "nothing invoked again");
+    // A run begun through the profile does not resume on the built-in contract.
+    let run: i64 = query(&db, "SELECT min(id) FROM diagnosis_run");
+    let out = output(substation(
+        &dir,
+        &["--json", "diagnose", "--resume", &run.to_string()],
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    let error: Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    assert_eq!(error["error"]["code"], "engine_changed", "{error}");
     server.shutdown().await;
 
     // Offline, in a new process: the fleet worst first by the mapped severity, the

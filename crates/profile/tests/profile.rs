@@ -127,6 +127,34 @@ fn an_answer_is_read_into_a_summary_the_lists_sort_by() {
 }
 
 #[test]
+fn texts_read_from_an_answer_are_one_bounded_line() {
+    let profile = seed();
+    let long = "x".repeat(2_000);
+    let summary = profile
+        .read(&answer(json!({
+            "status": 200,
+            "response": {"fault_class": "  Arcing\n", "health_index": 22.5,
+                         "comment": "Take it out of service.\r\n\tInspect the bushings."},
+        })))
+        .expect("read");
+    assert_eq!(
+        summary.action.as_deref(),
+        Some("Take it out of service. Inspect the bushings.")
+    );
+    assert_eq!(summary.fault_label.as_deref(), Some("Arcing"));
+    assert_eq!(summary.fault, Some(Fault::D2), "the trimmed label maps");
+    let summary = profile
+        .read(&answer(
+            json!({"status": 200, "response": {"fault_class": "", "health_index": 80, "comment": long}}),
+        ))
+        .expect("read");
+    assert_eq!(summary.fault_label, None, "an empty label is no label");
+    let action = summary.action.expect("action");
+    assert_eq!(action.chars().count(), substation_profile::MAX_TEXT_CHARS);
+    assert!(action.ends_with('…'));
+}
+
+#[test]
 fn a_refusal_carries_the_functions_own_message() {
     let profile = seed();
     let error = profile
