@@ -56,25 +56,13 @@ enum Command {
         /// Where diagnoses run.
         #[arg(long, value_enum, default_value = "embedded")]
         engine: diagnose::EngineChoice,
-        /// Lambda function name, ARN or name:alias (default: the function profile's, else
-        /// substation-diagnose).
-        #[arg(long)]
-        function: Option<String>,
+        #[command(flatten)]
+        lambda: LambdaArgs,
         /// Call a team's own function through this profile (a TOML file, see
         /// docs/byo-function.md): its request and answer shapes, its defaults. Implies
         /// --engine lambda.
         #[arg(long, value_name = "FILE")]
         function_profile: Option<PathBuf>,
-        /// AWS region (default: the profile's or AWS_REGION).
-        #[arg(long)]
-        region: Option<String>,
-        /// AWS profile from ~/.aws/config, SSO profiles included (default: AWS_PROFILE or
-        /// the default profile).
-        #[arg(long)]
-        profile: Option<String>,
-        /// Another Lambda endpoint, e.g. a local emulator.
-        #[arg(long, value_name = "URL")]
-        endpoint_url: Option<String>,
         /// Most diagnoses in flight at once (default: 64 on Lambda, one per core embedded).
         #[arg(long, value_name = "N")]
         concurrency: Option<usize>,
@@ -179,6 +167,38 @@ enum Command {
     },
 }
 
+/// Where a Lambda function is and who calls it; each defaults to a function profile's setting
+/// when one is given.
+#[derive(clap::Args)]
+struct LambdaArgs {
+    /// Lambda function name, ARN or name:alias (default: the function profile's, else
+    /// substation-diagnose).
+    #[arg(long)]
+    function: Option<String>,
+    /// AWS region (default: the function profile's, the AWS profile's or AWS_REGION).
+    #[arg(long)]
+    region: Option<String>,
+    /// AWS profile from ~/.aws/config, SSO profiles included (default: the function
+    /// profile's, else AWS_PROFILE or the default profile).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Another Lambda endpoint, e.g. a local emulator.
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+}
+
+impl LambdaArgs {
+    /// The settings as given; an empty function name is filled in later (profile, default).
+    fn settings(&self) -> substation_dispatch::LambdaSettings {
+        substation_dispatch::LambdaSettings {
+            function: self.function.clone().unwrap_or_default(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum ProfileAction {
     /// Check a function profile: load it, build the request for one transformer, call the
@@ -192,19 +212,8 @@ enum ProfileAction {
         /// Only load the profile and build the request; do not call the function.
         #[arg(long)]
         offline: bool,
-        /// Lambda function name, ARN or name:alias (default: the profile's).
-        #[arg(long)]
-        function: Option<String>,
-        /// AWS region (default: the profile's, the AWS profile's or AWS_REGION).
-        #[arg(long)]
-        region: Option<String>,
-        /// AWS profile from ~/.aws/config (default: the function profile's, else AWS_PROFILE
-        /// or the default profile).
-        #[arg(long)]
-        profile: Option<String>,
-        /// Another Lambda endpoint, e.g. a local emulator.
-        #[arg(long, value_name = "URL")]
-        endpoint_url: Option<String>,
+        #[command(flatten)]
+        lambda: LambdaArgs,
         /// The database (default: the per-user app-data directory).
         #[arg(long)]
         db: Option<PathBuf>,
@@ -269,11 +278,8 @@ fn main() -> ExitCode {
             resume,
             reuse,
             engine,
-            function,
+            lambda,
             function_profile,
-            region,
-            profile,
-            endpoint_url,
             concurrency,
             timeout,
             db,
@@ -287,12 +293,7 @@ fn main() -> ExitCode {
             json: cli.json,
             db: database_path(db.as_deref()),
             engine: *engine,
-            lambda: substation_dispatch::LambdaSettings {
-                function: function.clone().unwrap_or_default(),
-                region: region.clone(),
-                profile: profile.clone(),
-                endpoint_url: endpoint_url.clone(),
-            },
+            lambda: lambda.settings(),
             function_profile: function_profile.clone(),
             concurrency: *concurrency,
             timeout: *timeout,
@@ -383,22 +384,14 @@ fn main() -> ExitCode {
                     file,
                     asset,
                     offline,
-                    function,
-                    region,
-                    profile,
-                    endpoint_url,
+                    lambda,
                     db,
                 },
         } => profile::check(&profile::CheckArgs {
             file,
             asset: asset.as_deref(),
             offline: *offline,
-            lambda: substation_dispatch::LambdaSettings {
-                function: function.clone().unwrap_or_default(),
-                region: region.clone(),
-                profile: profile.clone(),
-                endpoint_url: endpoint_url.clone(),
-            },
+            lambda: lambda.settings(),
             db: &database_path(db.as_deref()),
             json: cli.json,
         }),

@@ -10,6 +10,8 @@ use std::time::Duration;
 use serde_json::Value;
 use substation_lambda_testserver::{Config, PythonHandler, TestLambda};
 
+mod common;
+
 const FUNCTION: &str = "seed-ai";
 
 fn scratch(name: &str) -> PathBuf {
@@ -44,21 +46,10 @@ async fn seed_function(latency_ms: u64) -> TestLambda {
     .expect("server")
 }
 
-/// The CLI with static test credentials and no AWS files, so nothing on the machine counts.
+/// `substation ARGS --db DIR/cache.sqlite3`.
 fn substation(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_substation"));
+    let mut command = common::cli_with_test_credentials(dir);
     command
-        .env("SUBSTATION_DATA_DIR", dir)
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
         .args(args)
         .arg("--db")
         .arg(dir.join("cache.sqlite3"));

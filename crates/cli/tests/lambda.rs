@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use substation_lambda_testserver::{Config, TestLambda};
 
+mod common;
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "substation-cli-lambda-{}-{name}",
@@ -22,21 +24,10 @@ fn workbook() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/fleet-two-sheets.xlsx")
 }
 
-/// The CLI with static test credentials and no AWS files, so nothing on the machine counts.
+/// `substation diagnose` on the Lambda engine against `server`.
 fn substation(dir: &Path, server: &TestLambda) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_substation"));
+    let mut command = common::cli_with_test_credentials(dir);
     command
-        .env("SUBSTATION_DATA_DIR", dir)
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.join("no-aws-credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
         .args(["diagnose", "--engine", "lambda", "--region", "eu-west-1"])
         .arg("--endpoint-url")
         .arg(server.endpoint())
