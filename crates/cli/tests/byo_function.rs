@@ -68,6 +68,30 @@ fn diagnose(dir: &Path, server: &TestLambda, profile: &Path) -> Command {
     command
 }
 
+/// The sample fleet diagnosed through `profile` with `--json`: its 170 lines, once the run
+/// ended well.
+async fn diagnose_the_fleet(
+    dir: &Path,
+    server: &TestLambda,
+    profile: &Path,
+    args: &[&str],
+) -> Vec<Value> {
+    let mut command = diagnose(dir, server, profile);
+    command
+        .args(args)
+        .arg("--json")
+        .arg(repo("samples/fleet-two-sheets.xlsx"));
+    let out = output(command).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 170);
+    lines
+}
+
 async fn output(mut command: Command) -> Output {
     tokio::task::spawn_blocking(move || command.output().expect("run"))
         .await
@@ -101,18 +125,8 @@ async fn the_seed_example_diagnoses_the_sample_fleet_through_its_profile() {
     let dir = scratch("fleet");
     let db = dir.join("cache.sqlite3");
     let server = seed_function(20).await;
-    let mut command = diagnose(&dir, &server, &example_profile());
-    command
-        .args(["--concurrency", "8", "--json"])
-        .arg(repo("samples/fleet-two-sheets.xlsx"));
-    let out = output(command).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
-    assert_eq!(lines.len(), 170);
+    let lines =
+        diagnose_the_fleet(&dir, &server, &example_profile(), &["--concurrency", "8"]).await;
     for line in &lines {
         let asset = line["asset_id"].as_str().expect("asset id");
         assert_eq!(line["outcome"], "diagnosed", "{line}");
@@ -495,18 +509,7 @@ async fn the_reference_adapter_wraps_a_model_and_answers_through_its_profile() {
     .await
     .expect("server");
     let profile = repo("examples/python-lambda/adapter/profile.toml");
-    let mut command = diagnose(&dir, &server, &profile);
-    command
-        .arg("--json")
-        .arg(repo("samples/fleet-two-sheets.xlsx"));
-    let out = output(command).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines = json_lines(&out);
-    assert_eq!(lines.len(), 170);
+    let lines = diagnose_the_fleet(&dir, &server, &profile, &[]).await;
     for line in &lines {
         // The adapter answered about the asset asked, with its newest sample, and the profile
         // read the model's verdict as it gave it.
