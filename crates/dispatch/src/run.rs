@@ -1,11 +1,13 @@
 //! The dispatcher loop. One task owns every decision (what to start, what to retry, the
-//! in-flight limit); the attempts themselves are plain tasks that report back through a
-//! channel, so no state is shared between them.
+//! in-flight limit) and polls the attempts in flight itself, as a set of futures: an answer
+//! wakes the dispatcher directly, with no task spawned and no channel message per call, and
+//! no state is shared between attempts.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use substation_dga::{Answer, DiagnosisRequest};
@@ -100,20 +102,14 @@ pub async fn run<E: Engine>(
         .collect();
     let mut waiting: DelayQueue<Job> = DelayQueue::new();
     let mut limit = AdaptiveLimit::new(policy.concurrency);
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Attempt>();
+    let mut in_flight = FuturesUnordered::new();
     let mut counts = Progress {
         total: ready.len() as u64,
         ..Progress::default()
     };
     let mut cancelled = cancel.is_cancelled();
     let mut stopped = false;
-    let mut reporter = Reporter {
-        started,
-        last_sent: None,
-        last_counts: None,
-        held_back: false,
-        progress,
-    };
+    let mut reporter = Reporter::new(started, progress);
 
     loop {
         // The sink may have cancelled: look before starting anything.
@@ -131,32 +127,7 @@ pub async fn run<E: Engine>(
             job.attempts += 1;
             job.first_started.get_or_insert_with(Instant::now);
             counts.in_flight += 1;
-            let engine = engine.clone();
-            let done = done_tx.clone();
-            let timeout = policy.attempt_timeout;
-            tokio::spawn(async move {
-                // A panic inside the engine or the SDK must become this asset's failure: a task
-                // that vanished without reporting would hold the run open for ever.
-                let attempt = std::panic::AssertUnwindSafe(tokio::time::timeout(
-                    timeout,
-                    engine.diagnose(job.request.clone()),
-                ))
-                .catch_unwind();
-                let result = match attempt.await {
-                    Ok(Ok(result)) => result,
-                    Ok(Err(_)) => Err(EngineError::new(
-                        FailureKind::Timeout,
-                        "timeout",
-                        format!("no answer within {} s", timeout.as_secs_f64()),
-                    )),
-                    Err(_) => Err(EngineError::permanent(
-                        "internal",
-                        "the engine stopped unexpectedly while diagnosing this transformer",
-                    )),
-                };
-                // The receiver lives until every attempt has reported.
-                let _ = done.send((job, result));
-            });
+            in_flight.push(attempt(engine.clone(), job, policy.attempt_timeout));
         }
         counts.queued = (ready.len() + waiting.len()) as u64;
         counts.limit = limit.allowed() as u64;
@@ -169,7 +140,7 @@ pub async fn run<E: Engine>(
 
         tokio::select! {
             biased;
-            Some((mut job, result)) = done_rx.recv() => {
+            Some((mut job, result)) = in_flight.next(), if !in_flight.is_empty() => {
                 counts.in_flight -= 1;
                 match result {
                     Ok(answer) => {
@@ -226,6 +197,29 @@ pub async fn run<E: Engine>(
     }
 }
 
+/// One attempt, bounded by `timeout`. A panic inside the engine or the SDK becomes this
+/// asset's failure instead of taking the run down with it.
+async fn attempt<E: Engine>(engine: Arc<E>, job: Job, timeout: Duration) -> Attempt {
+    let call = std::panic::AssertUnwindSafe(tokio::time::timeout(
+        timeout,
+        engine.diagnose(job.request.clone()),
+    ))
+    .catch_unwind();
+    let result = match call.await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(EngineError::new(
+            FailureKind::Timeout,
+            "timeout",
+            format!("no answer within {} s", timeout.as_secs_f64()),
+        )),
+        Err(_) => Err(EngineError::permanent(
+            "internal",
+            "the engine stopped unexpectedly while diagnosing this transformer",
+        )),
+    };
+    (job, result)
+}
+
 /// When to try `job` again after `error`, or `None` when it has failed for good.
 fn retry_delay(policy: &Policy, job: &mut Job, error: &EngineError) -> Option<Duration> {
     match error.kind {
@@ -265,11 +259,16 @@ fn finish(job: Job, result: Result<Answer, EngineError>) -> Outcome {
     }
 }
 
-/// Sends progress snapshots, at most one per `REPORT_EVERY` (and always the last), so that a
-/// run of thousands of calls does not wake its listener thousands of times a second.
+/// Sends progress snapshots, never one without new counts (and always the last), through a
+/// token bucket: a burst of up to `REPORT_BURST` goes at once, beyond that at most one per
+/// `REPORT_EVERY`. A small fleet's round of answers is reported as it lands, with no timer
+/// wake-up to send what was held back; a run of thousands of calls does not wake its listener
+/// thousands of times a second.
 struct Reporter {
     started: Instant,
-    last_sent: Option<Instant>,
+    /// Snapshots that may go now; refilled at one per `REPORT_EVERY`, up to `REPORT_BURST`.
+    tokens: f64,
+    refilled: Instant,
     /// The counts last sent.
     last_counts: Option<Progress>,
     /// A snapshot with new counts was skipped since the last one sent.
@@ -279,11 +278,25 @@ struct Reporter {
 
 /// Well above the ~10 Hz a display needs, well below a wake-up per call.
 const REPORT_EVERY: Duration = Duration::from_millis(25);
+/// Enough for a round of answers from a small fleet's concurrency to go out as they land.
+const REPORT_BURST: f64 = 8.0;
 
 impl Reporter {
-    /// When the next snapshot may go.
+    fn new(started: Instant, progress: Option<mpsc::Sender<Progress>>) -> Self {
+        Self {
+            started,
+            tokens: REPORT_BURST,
+            refilled: started,
+            last_counts: None,
+            held_back: false,
+            progress,
+        }
+    }
+
+    /// When the next snapshot may go (a token will be there).
     fn due(&self) -> tokio::time::Instant {
-        tokio::time::Instant::from_std(self.last_sent.unwrap_or(self.started) + REPORT_EVERY)
+        let wait = REPORT_EVERY.mul_f64((1.0 - self.tokens).max(0.0));
+        tokio::time::Instant::from_std(self.refilled + wait)
     }
 
     fn report(&mut self, counts: &mut Progress, last: bool) {
@@ -300,11 +313,14 @@ impl Reporter {
         if !last && unchanged {
             return;
         }
-        if !last && self.last_sent.is_some_and(|t| now - t < REPORT_EVERY) {
+        let earned = (now - self.refilled).as_secs_f64() / REPORT_EVERY.as_secs_f64();
+        self.tokens = (self.tokens + earned).min(REPORT_BURST);
+        self.refilled = now;
+        if !last && self.tokens < 1.0 {
             self.held_back = true;
             return;
         }
-        self.last_sent = Some(now);
+        self.tokens = (self.tokens - 1.0).max(0.0);
         self.held_back = false;
         let elapsed = (now - self.started).as_secs_f64();
         let finished = counts.done + counts.failed;

@@ -248,15 +248,12 @@ impl Engine for Staggered {
     }
 }
 
-#[tokio::test]
-async fn progress_is_quiet_while_nothing_changes_and_held_back_counts_arrive_on_time() {
-    // Three calls land within the rate limit's 25 ms of each other, then nothing changes for
-    // a second while the fourth is in flight (a 25 ms ticker would send 40 snapshots).
-    let engine = Arc::new(Staggered {
-        delays: [10, 12, 14, 1_000].map(Duration::from_millis).to_vec(),
-    });
-    let requests: Vec<_> = (0..4).map(simple).collect();
-    let (tx, mut rx) = mpsc::channel(64);
+/// Runs `delays.len()` calls on `Staggered` at concurrency `concurrency` and returns every
+/// progress snapshot with when it arrived.
+async fn snapshots(delays: Vec<Duration>, concurrency: usize) -> Vec<(Duration, Progress)> {
+    let requests: Vec<_> = (0..delays.len()).map(simple).collect();
+    let engine = Arc::new(Staggered { delays });
+    let (tx, mut rx) = mpsc::channel(1024);
     let started = std::time::Instant::now();
     let listener = tokio::spawn(async move {
         let mut seen = Vec::new();
@@ -268,33 +265,106 @@ async fn progress_is_quiet_while_nothing_changes_and_held_back_counts_arrive_on_
     let ending = run(
         engine,
         requests,
-        &policy(4),
+        &policy(concurrency),
         |_| {},
         Some(tx),
         CancellationToken::new(),
     )
     .await;
     assert_eq!(ending, Ending::Finished);
-    let seen = listener.await.expect("listener");
-    let (at, three_done) = seen
-        .iter()
-        .find(|(_, p)| p.done == 3)
-        .expect("the held-back count of three is sent");
-    assert_eq!(three_done.in_flight, 1);
-    assert!(
-        *at < Duration::from_millis(500),
-        "held-back counts go out when the rate limit allows ({at:?}), not with the next change"
-    );
-    // Nothing is sent while nothing changes: one snapshot per change at most (the final one
-    // is always sent), however long the last call takes.
-    let (_, last) = seen.last().expect("a final snapshot");
-    assert_eq!((last.done, last.in_flight, last.queued), (4, 0, 0));
-    assert!(seen.len() <= 6, "{} snapshots: {seen:?}", seen.len());
+    listener.await.expect("listener")
+}
+
+/// Nothing is sent while nothing changes: no two snapshots in a row with the same counts
+/// (the final one is always sent).
+fn assert_no_repeats(seen: &[(Duration, Progress)]) {
     for pair in seen[..seen.len() - 1].windows(2) {
         let (a, b) = (pair[0].1, pair[1].1);
         assert!(
             (a.done, a.in_flight, a.queued) != (b.done, b.in_flight, b.queued),
             "a snapshot with nothing new: {seen:?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_small_round_of_answers_is_reported_as_it_lands_and_nothing_while_nothing_changes() {
+    // Three calls land within 25 ms of each other, then nothing changes for a second while
+    // the fourth is in flight (a 25 ms ticker would send 40 snapshots).
+    let seen = snapshots([10, 12, 14, 1_000].map(Duration::from_millis).to_vec(), 4).await;
+    for done in 1..=3 {
+        let (at, p) = seen
+            .iter()
+            .find(|(_, p)| p.done == done)
+            .unwrap_or_else(|| panic!("no snapshot with {done} done: {seen:?}"));
+        assert_eq!(p.in_flight, 4 - done);
+        assert!(*at < Duration::from_millis(500), "{done} done at {at:?}");
+    }
+    let (_, last) = seen.last().expect("a final snapshot");
+    assert_eq!((last.done, last.in_flight, last.queued), (4, 0, 0));
+    assert!(seen.len() <= 6, "{} snapshots: {seen:?}", seen.len());
+    assert_no_repeats(&seen);
+}
+
+#[tokio::test]
+async fn a_storm_of_answers_is_rate_limited_and_held_back_counts_arrive_on_time() {
+    // 300 calls land together at 10 ms, the last one a second later: a snapshot per answer
+    // would be 300; the held-back count of 300 must not wait for the last call.
+    let mut delays = vec![Duration::from_millis(10); 300];
+    delays.push(Duration::from_millis(1_000));
+    let seen = snapshots(delays, 301).await;
+    assert!(seen.len() <= 20, "{} snapshots: {seen:?}", seen.len());
+    let (at, p) = seen
+        .iter()
+        .find(|(_, p)| p.done == 300)
+        .unwrap_or_else(|| panic!("the held-back count of 300 is never sent: {seen:?}"));
+    assert_eq!(p.in_flight, 1);
+    assert!(
+        *at < Duration::from_millis(500),
+        "held-back counts go out when the rate limit allows ({at:?}), not with the next change"
+    );
+    let (_, last) = seen.last().expect("a final snapshot");
+    assert_eq!((last.done, last.in_flight, last.queued), (301, 0, 0));
+    assert_no_repeats(&seen);
+}
+
+/// An engine that panics for `T-1` and answers every other transformer.
+struct PanicsOnOne;
+
+impl Engine for PanicsOnOne {
+    fn name(&self) -> &'static str {
+        "panics-on-one"
+    }
+
+    async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Answer, EngineError> {
+        tokio::task::yield_now().await;
+        if request.asset.id == "T-1" {
+            panic!("a bug inside the engine");
+        }
+        answer(&request)
+    }
+}
+
+#[tokio::test]
+async fn a_panic_inside_the_engine_fails_that_transformer_and_the_run_goes_on() {
+    let requests: Vec<_> = (0..4).map(simple).collect();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let ending = run(
+        Arc::new(PanicsOnOne),
+        requests,
+        &policy(2),
+        |o| outcomes.push(o),
+        None,
+        CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(ending, Ending::Finished);
+    assert_eq!(outcomes.len(), 4);
+    for outcome in &outcomes {
+        match (&outcome.asset_id[..], &outcome.result) {
+            ("T-1", Err(e)) => assert_eq!((e.code.as_str(), outcome.attempts), ("internal", 1)),
+            ("T-1", Ok(_)) => panic!("T-1 cannot have an answer"),
+            (id, result) => assert!(result.is_ok(), "{id}: {result:?}"),
+        }
     }
 }
