@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     /// The last readiness check and when it ran: `/readyz` asks the database at most once per
     /// `config.ready_check_interval`, however many unauthenticated requests it gets.
     pub readiness: tokio::sync::Mutex<Option<(Instant, bool)>>,
+    /// Where custom answers are read again with their profiles.
+    pub custom_readers: Arc<crate::custom::Readers>,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -76,6 +78,9 @@ impl App {
                 uploads: Semaphore::new(config.max_concurrent_uploads),
                 pulls: Arc::new(Semaphore::new(config.max_concurrent_pulls)),
                 readiness: tokio::sync::Mutex::new(None),
+                custom_readers: Arc::new(crate::custom::Readers::new(
+                    config.custom_reading.clone(),
+                )),
             }),
         })
     }

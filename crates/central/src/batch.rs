@@ -25,13 +25,14 @@ use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use substation_sync_protocol::{
     BatchAnswer, Change, DiagnosisChange, ErrorBody, IDEMPOTENCY_HEADER, InvalidItem, Item,
-    ItemResult, MAX_INFLATED_RESPONSE_BYTES, MAX_ITEMS_PER_BATCH, Outcome, Profiles,
+    ItemResult, MAX_INFLATED_RESPONSE_BYTES, MAX_ITEMS_PER_BATCH, Outcome,
 };
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 use uuid::Uuid;
 
 use crate::api::{ApiError, AppState, Device, REPLAYED_HEADER};
+use crate::custom::{Reader, Readers};
 
 /// Held with `pg_advisory_xact_lock` by every upload from before it allocates change sequence
 /// numbers until it commits: "substation-central changes".
@@ -91,7 +92,8 @@ pub(crate) async fn upload(
 
     // Every time the laptop stamped counts at most as this moment (see `Change::clamp_times`).
     let now = Utc::now();
-    let prepared = blocking(move || prepare(&body, key, now)).await?;
+    let readers = state.custom_readers.clone();
+    let prepared = blocking(move || prepare(&body, key, now, &readers)).await?;
     let items = prepared.slots.len();
     match store(&state, &device, key, body_sha256.clone(), prepared).await? {
         Stored::New { answer, counts } => {
@@ -335,7 +337,12 @@ fn malformed(message: String) -> ApiError {
 }
 
 /// Parses the body and checks each item.
-pub(crate) fn prepare(body: &[u8], key: Uuid, now: DateTime<Utc>) -> Result<Prepared, ApiError> {
+pub(crate) fn prepare(
+    body: &[u8],
+    key: Uuid,
+    now: DateTime<Utc>,
+    readers: &Readers,
+) -> Result<Prepared, ApiError> {
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(envelope) => envelope,
         Err(_) => return Err(malformed(envelope_error(body))),
@@ -360,7 +367,7 @@ pub(crate) fn prepare(body: &[u8], key: Uuid, now: DateTime<Utc>) -> Result<Prep
             ),
         ));
     }
-    let checked = check_items(&envelope.items, now)?;
+    let checked = check_items(&envelope.items, now, readers)?;
     let mut slots = Vec::with_capacity(checked.len());
     let mut seen_items = HashSet::with_capacity(checked.len());
     let mut seen_diagnoses = HashSet::new();
@@ -401,16 +408,20 @@ enum Checked {
 
 /// Checks every item, on as many threads as there are cores (inflating and reading the
 /// diagnosis responses is most of the time an upload takes outside the database).
-fn check_items(items: &[&RawValue], now: DateTime<Utc>) -> Result<Vec<Checked>, ApiError> {
+fn check_items(
+    items: &[&RawValue],
+    now: DateTime<Utc>,
+    readers: &Readers,
+) -> Result<Vec<Checked>, ApiError> {
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(4);
     if threads == 1 || items.len() < 64 {
-        let (mut inflater, mut profiles) = (Inflater::new(), Profiles::default());
+        let (mut inflater, mut reader) = (Inflater::new(), readers.reader());
         return items
             .iter()
             .enumerate()
-            .map(|(index, raw)| check_item(index, raw, now, &mut inflater, &mut profiles))
+            .map(|(index, raw)| check_item(index, raw, now, &mut inflater, &mut reader))
             .collect();
     }
     let chunk = items.len().div_ceil(threads);
@@ -420,11 +431,11 @@ fn check_items(items: &[&RawValue], now: DateTime<Utc>) -> Result<Vec<Checked>, 
             .enumerate()
             .map(|(n, part)| {
                 scope.spawn(move || {
-                    let (mut inflater, mut profiles) = (Inflater::new(), Profiles::default());
+                    let (mut inflater, mut reader) = (Inflater::new(), readers.reader());
                     part.iter()
                         .enumerate()
                         .map(|(i, raw)| {
-                            check_item(n * chunk + i, raw, now, &mut inflater, &mut profiles)
+                            check_item(n * chunk + i, raw, now, &mut inflater, &mut reader)
                         })
                         .collect::<Result<Vec<_>, ApiError>>()
                 })
@@ -446,7 +457,7 @@ fn check_item(
     raw: &RawValue,
     now: DateTime<Utc>,
     inflater: &mut Inflater,
-    profiles: &mut Profiles,
+    reader: &mut Reader<'_>,
 ) -> Result<Checked, ApiError> {
     let mut item: Item = match serde_json::from_str(raw.get()) {
         Ok(item) => item,
@@ -468,7 +479,7 @@ fn check_item(
         }
     };
     let check = item.change.validate().and_then(|()| match &item.change {
-        Change::Diagnosis(diagnosis) => check_response(diagnosis, inflater, profiles),
+        Change::Diagnosis(diagnosis) => check_response(diagnosis, inflater, reader),
         _ => Ok(()),
     });
     if let Err(invalid) = check {
@@ -585,12 +596,12 @@ impl Inflater {
 fn check_response(
     change: &DiagnosisChange,
     inflater: &mut Inflater,
-    profiles: &mut Profiles,
+    reader: &mut Reader<'_>,
 ) -> Result<(), InvalidItem> {
     let inflated = inflater
         .inflate(&change.response_deflate, MAX_INFLATED_RESPONSE_BYTES)
         .map_err(InvalidItem::BadResponse)?;
-    change.check_answer(inflated, profiles)
+    change.check_answer(inflated, reader)
 }
 
 enum Stored {

@@ -12,6 +12,7 @@
 mod api;
 mod batch;
 mod changes;
+mod custom;
 mod db;
 mod migrate;
 mod rate;
@@ -21,6 +22,10 @@ mod tokens;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use custom::{
+    CHILD_CPU_SECONDS_PER_ANSWER, CHILD_MEMORY_BYTES, CHILD_STACK_BYTES, CustomReading,
+    serve_reader,
+};
 pub use db::{connect, migrate};
 pub use migrate::latest_version;
 pub use rate::RateLimiter;
@@ -116,6 +121,10 @@ pub struct ServerConfig {
     /// How long `/readyz` reuses its last database check (unauthenticated probes make at most
     /// one database query per interval).
     pub ready_check_interval: Duration,
+    /// Where custom answers (read with another team's profile) are read again: isolated in
+    /// child processes for a service devices reach (`substation-central serve` does so), in
+    /// this process only where every device is a test's own. Default: in this process.
+    pub custom_reading: CustomReading,
 }
 
 impl ServerConfig {
@@ -140,6 +149,7 @@ impl ServerConfig {
             device_quota_bytes: Self::DEFAULT_DEVICE_QUOTA_BYTES,
             body_timeout: Duration::from_secs(120),
             ready_check_interval: Duration::from_secs(1),
+            custom_reading: CustomReading::InProcess,
         }
     }
 

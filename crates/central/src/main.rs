@@ -31,6 +31,10 @@ enum Command {
     /// Issues, revokes and lists the bearer tokens of devices.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Reads custom answers with their profiles for `serve`, one per request on standard
+    /// input, under limits of memory, CPU and stack (started by the service itself).
+    #[command(hide = true)]
+    ReadProfiles,
 }
 
 #[derive(clap::Args)]
@@ -106,6 +110,9 @@ enum TokenCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::ReadProfiles = cli.command {
+        return substation_central::serve_reader();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -155,6 +162,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|err| err.to_string())?;
             token(url, command).await
         }
+        // Answered in `main`, before the runtime starts.
+        Command::ReadProfiles => Ok(()),
     }
 }
 
@@ -169,6 +178,11 @@ async fn serve(url: String, args: ServeArgs) -> Result<(), String> {
     config.max_page_bytes = args.max_page_mb.saturating_mul(1024 * 1024);
     config.max_concurrent_pulls = args.max_concurrent_pulls;
     config.device_quota_bytes = args.device_quota_mb.saturating_mul(1024 * 1024);
+    // Custom answers are read by children of this very binary (see `read-profiles`).
+    config.custom_reading = substation_central::CustomReading::Isolated {
+        program: std::env::current_exe()
+            .map_err(|err| format!("cannot find this program's own path: {err}"))?,
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
+use jaq_core::{Compiler, Ctx, Vars, data};
 pub(crate) use jaq_json::Val;
 
 type Compiled = jaq_core::compile::Filter<jaq_core::Native<data::JustLut<Val>>>;
@@ -45,9 +45,11 @@ const MAX_COMPILED: usize = 256;
 pub const MAX_OUTPUTS: usize = 16;
 
 impl Jq {
-    /// Compiles `code` to check it; the error names the column and what was expected there.
+    /// Compiles `code` to check it; the error names the column and what was expected there,
+    /// or what a profile may not use ([`crate::dialect`]).
     pub fn new(code: &str) -> Result<Jq, CompileError> {
         compile(code)?;
+        crate::dialect::check(code).map_err(CompileError)?;
         Ok(Jq { code: code.into() })
     }
 
@@ -78,13 +80,17 @@ impl Jq {
         })?;
         let ctx = Ctx::<data::JustLut<Val>>::new(&filter.lut, Vars::new([]));
         let mut outputs = Vec::new();
-        for output in filter.id.run((ctx, input)).map(unwrap_valr) {
+        for output in filter.id.run((ctx, input)) {
             if outputs.len() == MAX_OUTPUTS {
                 return Err(RunError(format!(
                     "it gives more than {MAX_OUTPUTS} values; a profile's filters give one"
                 )));
             }
-            let value = output.map_err(|e| RunError(e.to_string()))?;
+            // Not `jaq_core::unwrap_valr`: it ends the process when a filter halts.
+            let value = output.map_err(|exn| match exn.get_err() {
+                Ok(error) => RunError(error.to_string()),
+                Err(_) => RunError("the filter stopped (`halt`)".to_owned()),
+            })?;
             let text = value.to_string();
             let value = serde_json::from_str(&text).map_err(|e| {
                 RunError(format!(
@@ -97,9 +103,49 @@ impl Jq {
     }
 }
 
-/// JSON text as jaq's value.
+/// JSON text as jaq's value, refused when it nests deeper than [`MAX_DEPTH`]: jaq reads,
+/// prints and drops values recursively, and an answer nested a hundred thousand levels
+/// deep would overflow the stack.
 pub(crate) fn parse(input: &[u8]) -> Result<Val, String> {
+    if let Some(at) = too_deep(input) {
+        return Err(format!(
+            "it nests deeper than {MAX_DEPTH} levels (at byte {at})"
+        ));
+    }
     jaq_json::read::parse_single(input).map_err(|e| e.to_string())
+}
+
+/// As deep as JSON may nest for a profile: `serde_json`'s own limit.
+pub const MAX_DEPTH: usize = 128;
+
+/// Where `json` first opens an array or object deeper than [`MAX_DEPTH`], looking past
+/// strings. A scan of its own rather than `serde_json`: skipping a value with `IgnoredAny`
+/// does not count depth, and building a `Value` only to count would copy every answer.
+fn too_deep(json: &[u8]) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (at, byte) in json.iter().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(at);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn compile(code: &str) -> Result<Compiled, CompileError> {

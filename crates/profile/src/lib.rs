@@ -37,6 +37,7 @@
 //! and the value found. The transforms are jq (the `jaq` crates), the language AWS and data
 //! users already know for JSON; the built-in contract needs no profile.
 
+mod dialect;
 pub mod jq;
 
 use std::collections::BTreeMap;

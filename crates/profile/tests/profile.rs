@@ -312,3 +312,68 @@ fn a_profile_is_used_from_many_threads_at_once() {
         assert_eq!(severities.len(), 50);
     }
 }
+
+#[test]
+fn a_filter_that_could_loop_read_the_computer_or_stop_the_program_is_refused_when_loaded() {
+    // Each is refused by name before it ever runs: on the laptop, and on the central service
+    // that reads a synced answer again with the profile it came with.
+    for (filter, named) in [
+        ("def f: f; f", "def f"),
+        ("def hi: .response.health_index; hi", "def hi"),
+        ("last(repeat(1))", "repeat"),
+        ("until(. > 100; . + 1)", "until"),
+        ("[while(. < 100; . + 1)] | length", "while"),
+        ("[range(.n)] | length", "range"),
+        ("[recurse(. + 1)] | length", "recurse(f)"),
+        ("env.AWS_SECRET_ACCESS_KEY", "env"),
+        ("\"\\(env.HOME) \\(.response.fault_class)\"", "env"),
+        ("{(env | tostring): 1} | length", "env"),
+        ("now", "now"),
+        (".response.health_index | debug", "debug"),
+        ("halt", "halt"),
+        (".response | halt_error", "halt_error"),
+        ("import \"features\" as f; .response.health_index", "module"),
+    ] {
+        let toml = format!("name = \"x\"\n[answer]\nseverity = '''{filter}'''\n");
+        let error = Profile::from_toml(toml.as_bytes()).expect_err(filter);
+        assert_eq!(error.code(), "profile_filter", "{filter}: {error}");
+        assert!(
+            error.to_string().starts_with("answer.severity:") && error.to_string().contains(named),
+            "{filter}: {error}"
+        );
+    }
+    // What a profile does need still loads: paths, conditionals, `..`, reduce over the
+    // document, string and array functions, `limit`.
+    for filter in [
+        ".response.health_index",
+        "[.. | numbers] | max",
+        "reduce .response.probabilities[] as $p (0; . + $p)",
+        ".response.probabilities | to_entries | max_by(.value) | .key | length",
+        "if .status == 200 then .response.health_index else null end",
+        "[limit(1; .response.probabilities[])] | first",
+        "try (.response.health_index | tonumber) catch 0",
+    ] {
+        let toml = format!("name = \"x\"\n[answer]\nseverity = '''{filter}'''\n");
+        Profile::from_toml(toml.as_bytes()).unwrap_or_else(|e| panic!("{filter}: {e}"));
+    }
+}
+
+#[test]
+fn an_answer_nested_too_deep_is_refused_not_a_crash() {
+    // A hundred thousand levels would overflow the stack of any recursive reader.
+    let depth = 100_000;
+    let deep = format!(
+        "{{\"status\": 200, \"response\": {}{}}}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let error = seed().read(deep.as_bytes()).expect_err("refused");
+    assert!(error.to_string().contains("deeper than 128"), "{error}");
+    // Brackets inside strings are text, not nesting.
+    let fine = answer(json!({
+        "status": 200,
+        "response": {"fault_class": "[".repeat(500), "health_index": 90, "comment": "{\"["},
+    }));
+    let summary = seed().read(&fine).expect("read");
+    assert_eq!(summary.score, Some(90.0));
+}

@@ -1,5 +1,7 @@
 //! A diagnosis by a team's own function: its answer read again with the profile the item
-//! carries, so that no device can index keys its answer does not give.
+//! carries, so that no device can index keys its answer does not give. Reading runs another
+//! team's jq: [`ReadCustom`] lets a service do it out of process ([`Profiles`] reads in this
+//! one).
 
 use crate::{DiagnosisChange, InvalidItem, ProfileInfo, same};
 
@@ -7,6 +9,45 @@ use crate::{DiagnosisChange, InvalidItem, ProfileInfo, same};
 /// profile, whose filters are compiled once.
 #[derive(Default)]
 pub struct Profiles(std::collections::HashMap<String, std::sync::Arc<substation_profile::Profile>>);
+
+/// What reading a custom answer with its item's profile gave.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CustomRead {
+    /// The name the profile file gives itself.
+    pub name: String,
+    /// The profile's engine version (its name and hash).
+    pub engine_version: String,
+    pub summary: substation_profile::Summary,
+}
+
+/// Reads a team's function's answer with the profile an item carries. Fails only with
+/// [`InvalidItem::BadProfile`] (the profile does not load) or [`InvalidItem::BadResponse`] (it
+/// cannot read the answer).
+pub trait ReadCustom {
+    fn read_custom(
+        &mut self,
+        profile: &ProfileInfo,
+        answer: &[u8],
+    ) -> Result<CustomRead, InvalidItem>;
+}
+
+impl ReadCustom for Profiles {
+    fn read_custom(
+        &mut self,
+        info: &ProfileInfo,
+        answer: &[u8],
+    ) -> Result<CustomRead, InvalidItem> {
+        let profile = self.get(info)?;
+        let summary = profile.read(answer).map_err(|err| {
+            InvalidItem::BadResponse(format!("its profile cannot read it: {err}"))
+        })?;
+        Ok(CustomRead {
+            name: profile.name.clone(),
+            engine_version: profile.engine_version(),
+            summary,
+        })
+    }
+}
 
 impl Profiles {
     fn get(
@@ -26,46 +67,43 @@ impl Profiles {
 
 impl DiagnosisChange {
     /// Checks the inflated answer against the item, whichever reader made it: the built-in
-    /// contract's ([`DiagnosisChange::check_response`]) or the item's profile
-    /// ([`DiagnosisChange::check_custom_response`]).
+    /// contract's ([`DiagnosisChange::check_response`]) or the item's profile, read by
+    /// `reader` ([`DiagnosisChange::check_custom_read`]).
     pub fn check_answer(
         &self,
         inflated: &[u8],
-        profiles: &mut Profiles,
+        reader: &mut impl ReadCustom,
     ) -> Result<(), InvalidItem> {
         match &self.profile {
             None => self.check_response(inflated),
             Some(info) => {
-                let profile = profiles.get(info)?;
-                // The answers' engine version and the profile's name are the profile's own.
-                if info.name != profile.name {
-                    return Err(InvalidItem::BadProfile(format!(
-                        "profile.name is {:?}, the profile file names itself {:?}",
-                        info.name, profile.name
-                    )));
-                }
-                same(
-                    "engine_version",
-                    Some(self.engine_version.as_str()),
-                    Some(profile.engine_version().as_str()),
-                )?;
-                self.check_custom_response(inflated, &profile)
+                let read = reader.read_custom(info, inflated)?;
+                self.check_custom_read(info, &read)
             }
         }
     }
 
-    /// Checks a team's own function's answer against the item: read again with the item's
-    /// profile (`profile`, loaded by the caller, who may keep it for the next item with the
-    /// same hash), it must give the severity, fault, label, score, action and headline the
-    /// item copies for indexing.
-    pub fn check_custom_response(
+    /// Checks what the item's profile read from its answer against the item: the profile
+    /// must be the one the item names, and give the severity, fault, label, score, action and
+    /// headline the item copies for indexing.
+    pub fn check_custom_read(
         &self,
-        inflated: &[u8],
-        profile: &substation_profile::Profile,
+        info: &ProfileInfo,
+        read: &CustomRead,
     ) -> Result<(), InvalidItem> {
-        let read = profile.read(inflated).map_err(|err| {
-            InvalidItem::BadResponse(format!("its profile cannot read it: {err}"))
-        })?;
+        // The answers' engine version and the profile's name are the profile's own.
+        if info.name != read.name {
+            return Err(InvalidItem::BadProfile(format!(
+                "profile.name is {:?}, the profile file names itself {:?}",
+                info.name, read.name
+            )));
+        }
+        same(
+            "engine_version",
+            Some(self.engine_version.as_str()),
+            Some(read.engine_version.as_str()),
+        )?;
+        let read = &read.summary;
         same(
             "severity",
             self.severity.as_deref(),

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 mod custom;
 
-pub use custom::Profiles;
+pub use custom::{CustomRead, Profiles, ReadCustom};
 
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
