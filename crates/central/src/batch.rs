@@ -418,11 +418,12 @@ fn check_items(
         .min(4);
     if threads == 1 || items.len() < 64 {
         let (mut inflater, mut reader) = (Inflater::new(), readers.reader());
-        return items
+        let checked = items
             .iter()
             .enumerate()
             .map(|(index, raw)| check_item(index, raw, now, &mut inflater, &mut reader))
             .collect();
+        return reader_fault(&mut reader).and(checked);
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|scope| {
@@ -432,12 +433,14 @@ fn check_items(
             .map(|(n, part)| {
                 scope.spawn(move || {
                     let (mut inflater, mut reader) = (Inflater::new(), readers.reader());
-                    part.iter()
+                    let checked = part
+                        .iter()
                         .enumerate()
                         .map(|(i, raw)| {
                             check_item(n * chunk + i, raw, now, &mut inflater, &mut reader)
                         })
-                        .collect::<Result<Vec<_>, ApiError>>()
+                        .collect::<Result<Vec<_>, ApiError>>();
+                    reader_fault(&mut reader).and(checked)
                 })
             })
             .collect();
@@ -450,6 +453,22 @@ fn check_items(
         }
         Ok(all)
     })
+}
+
+/// A fault of the service's own met while reading custom answers (no reader could be started)
+/// fails the batch with 503, to be sent again, rather than refusing its items.
+fn reader_fault(reader: &mut Reader<'_>) -> Result<(), ApiError> {
+    match reader.take_fault() {
+        None => Ok(()),
+        Some(fault) => Err(ApiError {
+            retry_after: Some(30),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                format!("{fault}; try again later"),
+            )
+        }),
+    }
 }
 
 fn check_item(

@@ -23,8 +23,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use custom::{
-    CHILD_CPU_SECONDS_PER_ANSWER, CHILD_MEMORY_BYTES, CHILD_STACK_BYTES, CustomReading,
-    serve_reader,
+    CHILD_CPU_SECONDS_PER_ANSWER, CHILD_MEMORY_BYTES, CHILD_STACK_BYTES,
+    CHILD_WALL_TIME_PER_ANSWER, CustomReading, READING_BUDGET_PER_THREAD, serve_reader,
 };
 pub use db::{connect, migrate};
 pub use migrate::latest_version;

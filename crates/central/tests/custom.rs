@@ -73,13 +73,14 @@ async fn isolated() -> Harness {
 async fn a_profile_written_to_exhaust_the_reader_refuses_only_its_own_item() {
     let h = isolated().await;
     let token = h.token("laptop-a").await;
-    // Each passes the profile language's checks, and each would end the service's process if
-    // it were read there: an expression nested thousands deep (the stack), a value doubled
-    // forty times (memory), twenty thousand squared additions (CPU).
+    // Each passes the profile language's checks, and each would end or hold the service's
+    // process if it were read there: an expression nested thousands deep (the stack), a text
+    // doubled to a GiB and a half at its peak (memory: it would fit without the limit), four
+    // hundred million additions (CPU: half a minute without the limit).
     let deep = hostile("deep", &format!("{}1", "-".repeat(20_000)));
     let doubled = hostile(
         "doubled",
-        &format!("\"0123456789abcdef\" | {}length", "(. + .) | ".repeat(40)),
+        &format!("\"0123456789abcdef\" | {}length", "(. + .) | ".repeat(26)),
     );
     let busy = hostile(
         "busy",
@@ -119,8 +120,8 @@ async fn a_profile_written_to_exhaust_the_reader_refuses_only_its_own_item() {
         );
     }
     assert!(reasons[3].contains("`halt` is not allowed"), "{reasons:#?}");
-    // The CPU allowance is seconds, not the minutes the busy filter would take.
-    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+    // The CPU allowance is seconds, not the half minute the busy filter would take.
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
     assert_eq!(h.sql_count("SELECT count(*) FROM diagnosis").await, 3);
 
     // The service is still up, and a new reader takes the next upload.
@@ -144,4 +145,60 @@ async fn a_profile_written_to_exhaust_the_reader_refuses_only_its_own_item() {
         reason.as_deref().is_some_and(|r| r.contains("score")),
         "{reason:?}"
     );
+}
+
+#[tokio::test]
+async fn a_reader_that_hangs_is_killed_after_its_wall_time() {
+    // A reader that takes the request and never answers (a stopped or swapping process):
+    // the watchdog ends it, and the item alone is refused.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let program = dir.path().join("hangs");
+    std::fs::write(&program, "#!/bin/sh\nexec sleep 600\n").expect("script");
+    let mut permissions = std::fs::metadata(&program).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&program, permissions).expect("chmod");
+    let h = Harness::start_with(|config| {
+        config.custom_reading = CustomReading::Isolated { program };
+    })
+    .await;
+    let token = h.token("laptop-a").await;
+    let started = std::time::Instant::now();
+    let reply = h
+        .upload(
+            &token,
+            &batch(vec![
+                custom("TR-1", "seed-ai", SEED_AI, &answer("TR-1")),
+                diagnosis("TR-2"),
+            ]),
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(
+        outcomes(&reply),
+        vec![Outcome::Rejected, Outcome::Applied],
+        "{reply:?}"
+    );
+    let wall = substation_central::CHILD_WALL_TIME_PER_ANSWER;
+    assert!(took >= wall && took < wall * 3, "{took:?}");
+}
+
+#[tokio::test]
+async fn a_service_that_cannot_start_a_reader_answers_503_and_refuses_nothing() {
+    let h = Harness::start_with(|config| {
+        config.custom_reading = CustomReading::Isolated {
+            program: "/nonexistent/substation-central".into(),
+        };
+    })
+    .await;
+    let token = h.token("laptop-a").await;
+    let answer = h
+        .post(
+            &token,
+            &batch(vec![custom("TR-1", "seed-ai", SEED_AI, &answer("TR-1"))]),
+        )
+        .await;
+    let error = answer.assert_error(reqwest::StatusCode::SERVICE_UNAVAILABLE, "not_ready");
+    assert!(error.message.contains("profile reader"), "{error:?}");
+    assert_eq!(answer.header("retry-after"), Some("30"));
+    assert_eq!(h.sql_count("SELECT count(*) FROM diagnosis").await, 0);
 }

@@ -74,7 +74,10 @@ struct Job {
 
 type Attempt = (Job, Result<Answer, EngineError>);
 
-/// Runs `requests` on `engine` under `policy`. Every final outcome goes to `sink` as it lands;
+/// Runs `requests` on `engine` under `policy`. Every final outcome goes to `sink` as it lands,
+/// on the dispatcher's own task: while the sink runs no attempt is polled (their timeouts keep
+/// counting), so it must hand the outcome on and return (the fleet's sink queues it for the
+/// store's writer, and waits only when the writer is a full queue behind);
 /// progress snapshots go to `progress` without ever blocking the run (a full channel drops a
 /// snapshot; the next one carries the counts). `cancel` stops dispatching: what is in flight
 /// finishes and is reported, what waits for a retry is dropped without an outcome, so that a

@@ -36,6 +36,16 @@ const REFUSED: &[(&str, &str)] = &[
         "range",
         "it counts to a number the document could make huge",
     ),
+    (
+        "combinations",
+        "its count grows as a power of the document's size",
+    ),
+    (
+        "fromjson",
+        "it parses text of the document's choosing without a depth limit",
+    ),
+    ("debug_empty", "it writes to the program's error output"),
+    ("stderr_empty", "it writes to the program's error output"),
 ];
 
 /// Checks that `code` (which parsed and compiled) stays inside a profile's part of jq.

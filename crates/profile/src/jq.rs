@@ -107,6 +107,9 @@ impl Jq {
 /// prints and drops values recursively, and an answer nested a hundred thousand levels
 /// deep would overflow the stack.
 pub(crate) fn parse(input: &[u8]) -> Result<Val, String> {
+    // Strict JSON first: jaq's reader also takes `#` comments, which the depth scan would
+    // read as text.
+    serde_json::from_slice::<serde::de::IgnoredAny>(input).map_err(|e| e.to_string())?;
     if let Some(at) = too_deep(input) {
         return Err(format!(
             "it nests deeper than {MAX_DEPTH} levels (at byte {at})"
@@ -118,8 +121,8 @@ pub(crate) fn parse(input: &[u8]) -> Result<Val, String> {
 /// As deep as JSON may nest for a profile: `serde_json`'s own limit.
 pub const MAX_DEPTH: usize = 128;
 
-/// Where `json` first opens an array or object deeper than [`MAX_DEPTH`], looking past
-/// strings. A scan of its own rather than `serde_json`: skipping a value with `IgnoredAny`
+/// Where `json` (checked as JSON) first opens an array or object deeper than [`MAX_DEPTH`],
+/// looking past strings. A scan of its own rather than `serde_json`: skipping a value with `IgnoredAny`
 /// does not count depth, and building a `Value` only to count would copy every answer.
 fn too_deep(json: &[u8]) -> Option<usize> {
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
@@ -148,10 +151,23 @@ fn too_deep(json: &[u8]) -> Option<usize> {
     None
 }
 
+/// Definitions that replace jaq's own for profiles: `tonumber` and `toboolean` read a string
+/// through `fromjson`, which parses recursively; a string of a hundred thousand brackets in an
+/// answer would overflow the stack. Here they read short strings only.
+const OWN_DEFS: &str = r#"
+def tonumber: if isnumber then . elif isstring and length <= 64 then fromjson | if isnumber then . else error("cannot parse as number") end else error("cannot parse as number") end;
+def toboolean: if isboolean then . elif . == "true" then true elif . == "false" then false else error("cannot parse as boolean") end;
+"#;
+
+fn own_defs() -> Vec<jaq_core::load::parse::Def<&'static str>> {
+    jaq_core::load::parse(OWN_DEFS, |p| p.defs()).unwrap_or_default()
+}
+
 fn compile(code: &str) -> Result<Compiled, CompileError> {
     let defs = jaq_core::defs()
         .chain(jaq_std::defs())
-        .chain(jaq_json::defs());
+        .chain(jaq_json::defs())
+        .chain(own_defs());
     let funs = jaq_core::funs()
         .chain(jaq_std::funs())
         .chain(jaq_json::funs());

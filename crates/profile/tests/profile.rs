@@ -333,6 +333,9 @@ fn a_filter_that_could_loop_read_the_computer_or_stop_the_program_is_refused_whe
         ("halt", "halt"),
         (".response | halt_error", "halt_error"),
         ("import \"features\" as f; .response.health_index", "module"),
+        ("[.response | combinations] | length", "combinations"),
+        (".body | fromjson | .score", "fromjson"),
+        (".response | stderr_empty", "stderr_empty"),
     ] {
         let toml = format!("name = \"x\"\n[answer]\nseverity = '''{filter}'''\n");
         let error = Profile::from_toml(toml.as_bytes()).expect_err(filter);
@@ -352,6 +355,7 @@ fn a_filter_that_could_loop_read_the_computer_or_stop_the_program_is_refused_whe
         "if .status == 200 then .response.health_index else null end",
         "[limit(1; .response.probabilities[])] | first",
         "try (.response.health_index | tonumber) catch 0",
+        "[\"12.5\", 3, \"true\"] | (.[0] | tonumber) + .[1] + (if (.[2] | toboolean) then 1 else 0 end)",
     ] {
         let toml = format!("name = \"x\"\n[answer]\nseverity = '''{filter}'''\n");
         Profile::from_toml(toml.as_bytes()).unwrap_or_else(|e| panic!("{filter}: {e}"));
@@ -376,4 +380,26 @@ fn an_answer_nested_too_deep_is_refused_not_a_crash() {
     }));
     let summary = seed().read(&fine).expect("read");
     assert_eq!(summary.score, Some(90.0));
+    // jaq's reader takes `#` comments; an answer is JSON, and a comment cannot hide nesting
+    // from the depth check.
+    let commented = format!(
+        "{{\"status\": 200, \"response\": # \"\n{}{} # \"\n}}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    assert!(seed().read(commented.as_bytes()).is_err());
+    // A number read from a string: a short one only (jaq's `tonumber` parses any text).
+    let profile = Profile::from_toml(
+        b"name = \"x\"\n[answer]\nseverity = '.response.health_index | tonumber'\n\
+          [answer.severity_bands]\nworse = 'lower'\ncaution = 70\nwarning = 50\ncritical = 30\n",
+    )
+    .expect("loads");
+    let as_text = answer(json!({"response": {"health_index": "42.5"}}));
+    assert_eq!(profile.read(&as_text).expect("read").score, Some(42.5));
+    let brackets = answer(json!({"response": {"health_index": "[".repeat(depth)}}));
+    let error = profile.read(&brackets).expect_err("not a number");
+    assert!(
+        error.to_string().contains("cannot parse as number"),
+        "{error}"
+    );
 }
