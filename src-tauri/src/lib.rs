@@ -365,7 +365,11 @@ pub fn run() {
                 data_dir = %data_dir.display(),
                 "Substation Bulk starting"
             );
-            let mut core = App::new(data_dir, sample_fleet(app));
+            let database = substation_store::default_database_path();
+            let database_dir = database
+                .parent()
+                .map_or(data_dir.clone(), Path::to_path_buf);
+            let mut core = App::new(data_dir, sample_fleet(app)).with_database_dir(database_dir);
             if let Some(dir) = log_dir {
                 core = core.with_log_dir(dir);
             }

@@ -43,6 +43,8 @@ const MAX_PAGE: u32 = 1_000;
 /// The app's state.
 pub struct App {
     data_dir: PathBuf,
+    /// Where the database is unless the settings name another file.
+    database_dir: PathBuf,
     sample_fleet: Option<PathBuf>,
     settings: Mutex<Settings>,
     settings_problem: Option<String>,
@@ -81,6 +83,14 @@ impl App {
         Self::with_token_store(data_dir, sample_fleet, sync::os_tokens())
     }
 
+    /// The database in `dir` rather than beside the settings, unless the settings name a
+    /// file (the desktop keeps it in the per-user local folder:
+    /// [`substation_store::default_database_dir`]).
+    pub fn with_database_dir(mut self, dir: PathBuf) -> App {
+        self.database_dir = dir;
+        self
+    }
+
     /// [`App::new`] keeping sync tokens in `tokens` rather than the OS credential store.
     pub fn with_token_store(
         data_dir: PathBuf,
@@ -92,6 +102,7 @@ impl App {
             Err(error) => (Settings::default(), Some(error.to_string())),
         };
         App {
+            database_dir: data_dir.clone(),
             data_dir,
             sample_fleet,
             settings: Mutex::new(settings),
@@ -136,7 +147,8 @@ impl App {
     pub fn save_settings(&self, settings: Settings) -> Result<Settings> {
         let settings = settings.normalised()?;
         let mut current = lock(&self.settings);
-        let new_database = current.database(&self.data_dir) != settings.database(&self.data_dir);
+        let new_database =
+            current.database(&self.database_dir) != settings.database(&self.database_dir);
         // Refused settings never reach the file: checked first, written only when accepted.
         if new_database {
             if lock(&self.run).is_some() {
@@ -155,7 +167,7 @@ impl App {
     }
 
     pub fn database_path(&self) -> PathBuf {
-        self.settings().database(&self.data_dir)
+        self.settings().database(&self.database_dir)
     }
 
     /// The store, opened (and migrated) on first use.

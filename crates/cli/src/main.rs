@@ -410,10 +410,11 @@ pub fn data_dir() -> PathBuf {
     substation_store::default_data_dir()
 }
 
-/// `--db`, or the database in the per-user data directory.
+/// `--db`, or the database in the per-user local data folder (see
+/// [`substation_store::default_database_path`]).
 pub fn database_path(db: Option<&std::path::Path>) -> PathBuf {
     db.map(PathBuf::from)
-        .unwrap_or_else(|| data_dir().join(substation_store::DATABASE_FILE))
+        .unwrap_or_else(substation_store::default_database_path)
 }
 
 pub(crate) fn report(error: &CliError, json: bool) {

@@ -214,6 +214,10 @@ async fn a_killed_run_resumes_and_every_asset_is_diagnosed_exactly_once() {
     assert_eq!(check, "ok");
 }
 
+// Unix only for now: on Windows the interrupt is a console control event, which a test can
+// only send through the Win32 API (GenerateConsoleCtrlEvent to a new process group), not a
+// signal; docs/platforms.md lists it among what the native Windows CI has still to cover.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_cancels_cleanly_and_says_how_to_resume() {
     let dir = scratch("ctrl-c");

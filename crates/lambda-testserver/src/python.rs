@@ -25,7 +25,7 @@ pub struct PythonHandler {
     pub function: String,
     /// Worker processes, each running one invocation at a time; more invocations wait.
     pub workers: usize,
-    /// The Python interpreter (`python3` unless told).
+    /// The Python interpreter (`python3`, or `python` on Windows, unless told).
     pub python: String,
     /// How long one invocation may run before its worker is killed and the invocation fails
     /// as Lambda's timeout does.
@@ -39,7 +39,8 @@ impl PythonHandler {
             file: file.into(),
             function: "lambda_handler".to_owned(),
             workers: workers.max(1),
-            python: "python3".to_owned(),
+            // What python.org's installer and CI's setup-python put on PATH.
+            python: if cfg!(windows) { "python" } else { "python3" }.to_owned(),
             timeout: std::time::Duration::from_secs(60),
         }
     }

@@ -232,8 +232,10 @@ mod tests {
 
     #[test]
     fn small_big_run_reads_back() -> Result<()> {
-        let dir = std::env::temp_dir().join(format!("samplegen-big-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
+        // Removed when dropped, after every file in it is closed (Windows cannot delete
+        // an open file).
+        let scratch = tempfile::tempdir()?;
+        let dir = scratch.path();
         let path = dir.join("big.xlsx");
         run(&path, 30, 50, 5, true)?;
         let mut workbook: Xlsx<_> = open_workbook(&path)?;
@@ -259,7 +261,6 @@ mod tests {
                     .all(|g| !matches!(g, Gas::Ppm(v) if *v < 0.0))
             }));
         }
-        std::fs::remove_dir_all(&dir)?;
         Ok(())
     }
 }

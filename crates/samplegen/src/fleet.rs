@@ -148,21 +148,24 @@ mod tests {
 
     #[test]
     fn same_seed_same_bytes() -> Result<()> {
-        let dir = std::env::temp_dir().join(format!("samplegen-fleet-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
+        // Removed when dropped, after every file in it is closed (Windows cannot delete
+        // an open file).
+        let scratch = tempfile::tempdir()?;
+        let dir = scratch.path();
         let (a, b) = (dir.join("a.xlsx"), dir.join("b.xlsx"));
         write(&generate(40, 10, 3)?, &a)?;
         write(&generate(40, 10, 3)?, &b)?;
         assert_eq!(std::fs::read(&a)?, std::fs::read(&b)?);
-        std::fs::remove_dir_all(&dir)?;
         Ok(())
     }
 
     #[test]
     fn reads_back_with_date_cells() -> Result<()> {
         use calamine::{Data, Reader, Xlsx, open_workbook};
-        let dir = std::env::temp_dir().join(format!("samplegen-fleet-read-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
+        // Removed when dropped, after every file in it is closed (Windows cannot delete
+        // an open file).
+        let scratch = tempfile::tempdir()?;
+        let dir = scratch.path();
         let path = dir.join("fleet.xlsx");
         let units = generate(20, 10, 9)?;
         write(&units, &path)?;
@@ -180,7 +183,6 @@ mod tests {
         assert_eq!(rows[0][1], Data::String("Date sampled".into()));
         assert!(matches!(rows[1][1], Data::DateTime(_)), "{:?}", rows[1][1]);
         assert!(matches!(rows[1][8], Data::Float(_)));
-        std::fs::remove_dir_all(&dir)?;
         Ok(())
     }
 }

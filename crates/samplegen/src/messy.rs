@@ -329,8 +329,10 @@ mod tests {
     #[test]
     fn expected_issues_point_at_the_planted_cells() -> Result<()> {
         let messy = generate(13)?;
-        let dir = std::env::temp_dir().join(format!("samplegen-messy-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
+        // Removed when dropped, after every file in it is closed (Windows cannot delete
+        // an open file).
+        let scratch = tempfile::tempdir()?;
+        let dir = scratch.path();
         let path = dir.join("messy.xlsx");
         write(&messy, &path)?;
         let mut workbook: Xlsx<_> = open_workbook(&path)?;
@@ -415,7 +417,6 @@ mod tests {
             assert!(matches!(cell(row, ASSET), Data::String(_)), "row {row}");
             assert!(matches!(cell(row, DATE), Data::DateTime(_)), "row {row}");
         }
-        std::fs::remove_dir_all(&dir)?;
         Ok(())
     }
 

@@ -38,7 +38,10 @@ pub const DATABASE_FILE: &str = "substation.sqlite3";
 /// and the desktop app (Tauri's app-data directory for the same identifier) share one cache.
 pub const APP_IDENTIFIER: &str = "org.substationbulk.desktop";
 
-/// The per-user data directory (`SUBSTATION_DATA_DIR` overrides it, e.g. in tests).
+/// The per-user folder of the settings and remembered header mappings: on Windows
+/// `%APPDATA%\<identifier>` (it travels with a roaming profile), on macOS
+/// `~/Library/Application Support/<identifier>`, on Linux `~/.local/share/<identifier>`.
+/// `SUBSTATION_DATA_DIR` overrides it, e.g. in tests.
 pub fn default_data_dir() -> std::path::PathBuf {
     if let Some(dir) = std::env::var_os("SUBSTATION_DATA_DIR") {
         return std::path::PathBuf::from(dir);
@@ -46,6 +49,37 @@ pub fn default_data_dir() -> std::path::PathBuf {
     dirs::data_dir()
         .unwrap_or_else(std::env::temp_dir)
         .join(APP_IDENTIFIER)
+}
+
+/// The per-user folder of the local database: on Windows `%LOCALAPPDATA%\<identifier>`, since
+/// a cache of megabytes to gigabytes must not travel with a roaming domain profile at every
+/// sign-in; on macOS and Linux the same folder as [`default_data_dir`].
+/// `SUBSTATION_DATA_DIR` overrides it too.
+pub fn default_database_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("SUBSTATION_DATA_DIR") {
+        return std::path::PathBuf::from(dir);
+    }
+    dirs::data_local_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join(APP_IDENTIFIER)
+}
+
+/// The database used unless another is chosen: in [`default_database_dir`], or where an
+/// earlier version kept it (beside the settings) while a database is there and none is in the
+/// local folder, so that an upgrade never starts from an empty cache.
+pub fn default_database_path() -> std::path::PathBuf {
+    database_in(&default_database_dir(), &default_data_dir())
+}
+
+/// The database file in `dir`, or in `earlier_dir` while one is there and none in `dir`.
+pub fn database_in(dir: &Path, earlier_dir: &Path) -> std::path::PathBuf {
+    let path = dir.join(DATABASE_FILE);
+    let earlier = earlier_dir.join(DATABASE_FILE);
+    if !path.exists() && earlier.exists() {
+        earlier
+    } else {
+        path
+    }
 }
 /// How long a connection waits for a lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -602,7 +602,6 @@ fn crash_child() {
 }
 
 #[test]
-#[cfg(unix)]
 fn a_writer_killed_mid_batch_leaves_no_partial_batch() {
     let dir = scratch("crash");
     let path = dir.path().join("db.sqlite3");
@@ -617,10 +616,9 @@ fn a_writer_killed_mid_batch_leaves_no_partial_batch() {
             .expect("child");
         // Let it commit a few batches and be in the middle of another.
         std::thread::sleep(Duration::from_millis(700 + 311 * attempt));
-        // SIGKILL: no destructor, no rollback, no chance to finish the transaction.
-        let _ = std::process::Command::new("kill")
-            .args(["-9", &child.id().to_string()])
-            .status();
+        // SIGKILL on Unix, TerminateProcess on Windows: no destructor, no rollback, no chance
+        // to finish the transaction.
+        let _ = child.kill();
         let _ = child.wait();
 
         let store = Store::open(&path).expect("reopen after SIGKILL");
