@@ -43,12 +43,7 @@ pub const APP_IDENTIFIER: &str = "org.substationbulk.desktop";
 /// `~/Library/Application Support/<identifier>`, on Linux `~/.local/share/<identifier>`.
 /// `SUBSTATION_DATA_DIR` overrides it, e.g. in tests.
 pub fn default_data_dir() -> std::path::PathBuf {
-    if let Some(dir) = std::env::var_os("SUBSTATION_DATA_DIR") {
-        return std::path::PathBuf::from(dir);
-    }
-    dirs::data_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join(APP_IDENTIFIER)
+    per_user_dir(dirs::data_dir())
 }
 
 /// The per-user folder of the local database: on Windows `%LOCALAPPDATA%\<identifier>`, since
@@ -56,12 +51,15 @@ pub fn default_data_dir() -> std::path::PathBuf {
 /// sign-in; on macOS and Linux the same folder as [`default_data_dir`].
 /// `SUBSTATION_DATA_DIR` overrides it too.
 pub fn default_database_dir() -> std::path::PathBuf {
-    if let Some(dir) = std::env::var_os("SUBSTATION_DATA_DIR") {
-        return std::path::PathBuf::from(dir);
+    per_user_dir(dirs::data_local_dir())
+}
+
+/// `SUBSTATION_DATA_DIR`, or this app's folder in the OS's per-user folder `base`.
+fn per_user_dir(base: Option<std::path::PathBuf>) -> std::path::PathBuf {
+    match std::env::var_os("SUBSTATION_DATA_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => base.unwrap_or_else(std::env::temp_dir).join(APP_IDENTIFIER),
     }
-    dirs::data_local_dir()
-        .unwrap_or_else(std::env::temp_dir)
-        .join(APP_IDENTIFIER)
 }
 
 /// The database used unless another is chosen: in [`default_database_dir`], or where an
