@@ -26,6 +26,10 @@ pub enum AppError {
     InvalidSettings(String),
     #[error("could not write `{path}`: {message}")]
     Write { path: String, message: String },
+    /// A file the user keeps (an export) could not be replaced: `file_in_use` (open in
+    /// another program, as Excel holds a workbook), `file_read_only` or `write_failed`.
+    #[error("{0}")]
+    File(#[from] substation_import::WriteFileError),
     #[error("{0}")]
     Sync(#[from] substation_sync::SyncError),
     #[error("no sync server is set: enter its address in Settings")]
@@ -56,6 +60,7 @@ impl AppError {
             AppError::Unreadable { .. } => "unreadable_file".into(),
             AppError::InvalidSettings(_) => "invalid_settings".into(),
             AppError::Write { .. } => "write_failed".into(),
+            AppError::File(e) => e.code().into(),
             AppError::Sync(e) => format!("sync.{}", e.code()),
             AppError::NoSyncServer => "no_sync_server".into(),
             AppError::NoSyncToken(_) => "no_sync_token".into(),

@@ -52,8 +52,52 @@ fn cells(row: &FleetRowView) -> [String; 9] {
     ]
 }
 
+/// The rows as CSV in UTF-8 with a byte-order mark: without it, Excel on Korean Windows reads
+/// the file in the ANSI code page (CP949) and shows the names as mojibake.
+fn csv_bytes(rows: &[FleetRowView]) -> std::result::Result<Vec<u8>, String> {
+    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    writer.write_record(HEADERS).map_err(|e| e.to_string())?;
+    for row in rows {
+        writer
+            .write_record(cells(row).map(inert))
+            .map_err(|e| e.to_string())?;
+    }
+    writer.into_inner().map_err(|e| e.to_string())
+}
+
+fn xlsx_bytes(rows: &[FleetRowView]) -> std::result::Result<Vec<u8>, String> {
+    let failed = |e: rust_xlsxwriter::XlsxError| e.to_string();
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Fleet").map_err(failed)?;
+    let bold = Format::new().set_bold();
+    for (c, header) in HEADERS.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *header, &bold)
+            .map_err(failed)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let line = r as u32 + 1;
+        for (c, value) in cells(row).iter().enumerate() {
+            if c == 4
+                && let Some(status) = row.ieee_status
+            {
+                sheet
+                    .write_number(line, c as u16, f64::from(status))
+                    .map_err(failed)?;
+            } else if !value.is_empty() {
+                sheet.write_string(line, c as u16, value).map_err(failed)?;
+            }
+        }
+    }
+    sheet.autofit();
+    sheet.set_freeze_panes(1, 0).map_err(failed)?;
+    workbook.save_to_buffer().map_err(failed)
+}
+
 impl App {
-    /// Writes every row the filter matches (not only the page shown), worst first.
+    /// Writes every row the filter matches (not only the page shown), worst first. The file
+    /// is replaced whole or not at all (`substation_import::replace_file`).
     pub fn export(
         &self,
         path: &Path,
@@ -79,52 +123,12 @@ impl App {
             path: path.display().to_string(),
             message: e,
         };
-        match format {
-            ExportFormat::Csv => {
-                let mut writer = csv::Writer::from_path(path).map_err(|e| failed(e.to_string()))?;
-                writer
-                    .write_record(HEADERS)
-                    .map_err(|e| failed(e.to_string()))?;
-                for row in &rows {
-                    writer
-                        .write_record(cells(row).map(inert))
-                        .map_err(|e| failed(e.to_string()))?;
-                }
-                writer.flush().map_err(|e| failed(e.to_string()))?;
-            }
-            ExportFormat::Xlsx => {
-                let mut workbook = Workbook::new();
-                let sheet = workbook.add_worksheet();
-                sheet.set_name("Fleet").map_err(|e| failed(e.to_string()))?;
-                let bold = Format::new().set_bold();
-                for (c, header) in HEADERS.iter().enumerate() {
-                    sheet
-                        .write_string_with_format(0, c as u16, *header, &bold)
-                        .map_err(|e| failed(e.to_string()))?;
-                }
-                for (r, row) in rows.iter().enumerate() {
-                    let line = r as u32 + 1;
-                    for (c, value) in cells(row).iter().enumerate() {
-                        if c == 4
-                            && let Some(status) = row.ieee_status
-                        {
-                            sheet
-                                .write_number(line, c as u16, f64::from(status))
-                                .map_err(|e| failed(e.to_string()))?;
-                        } else if !value.is_empty() {
-                            sheet
-                                .write_string(line, c as u16, value)
-                                .map_err(|e| failed(e.to_string()))?;
-                        }
-                    }
-                }
-                sheet.autofit();
-                sheet
-                    .set_freeze_panes(1, 0)
-                    .map_err(|e| failed(e.to_string()))?;
-                workbook.save(path).map_err(|e| failed(e.to_string()))?;
-            }
+        let bytes = match format {
+            ExportFormat::Csv => csv_bytes(&rows),
+            ExportFormat::Xlsx => xlsx_bytes(&rows),
         }
+        .map_err(failed)?;
+        substation_import::replace_file(path, &bytes)?;
         Ok(ExportResult {
             path: path.display().to_string(),
             rows: rows.len() as u32,

@@ -165,10 +165,7 @@ impl App {
     /// Writes a kept profile's file to `path`.
     pub fn export_profile(&self, sha256: &str, path: &Path) -> Result<()> {
         let stored = self.stored_profile(sha256)?;
-        std::fs::write(path, &stored.toml).map_err(|e| AppError::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })
+        Ok(substation_import::replace_file(path, &stored.toml)?)
     }
 
     /// Forgets a profile no stored answer was read with; the settings stop choosing it.

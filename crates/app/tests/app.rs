@@ -626,7 +626,8 @@ fn the_fleet_exports_to_xlsx_and_csv_in_full() {
     assert_eq!(written.rows, 170);
     let text = std::fs::read_to_string(&csv_path).expect("read");
     assert_eq!(text.lines().count(), 171);
-    assert!(text.starts_with("Asset ID,Name,Substation"));
+    // The byte-order mark makes Excel on Korean Windows read the file as UTF-8, not CP949.
+    assert!(text.starts_with("\u{feff}Asset ID,Name,Substation"));
 
     let xlsx_path = dir.path().join("fleet.xlsx");
     app.export(&xlsx_path, ExportFormat::Xlsx, &filter)
@@ -635,7 +636,10 @@ fn the_fleet_exports_to_xlsx_and_csv_in_full() {
     let range = workbook.worksheet_range("Fleet").expect("sheet");
     assert_eq!(range.height(), 171);
     let first = app
-        .fleet(&FleetFilter { limit: 1, ..filter })
+        .fleet(&FleetFilter {
+            limit: 1,
+            ..filter.clone()
+        })
         .expect("fleet")
         .rows[0]
         .clone();
@@ -647,6 +651,49 @@ fn the_fleet_exports_to_xlsx_and_csv_in_full() {
         range.get((1, 4)).and_then(calamine::DataType::get_float),
         first.ieee_status.map(f64::from)
     );
+
+    // Exporting again over the same files replaces them whole, with nothing left beside.
+    let again = app
+        .export(&csv_path, ExportFormat::Csv, &filter)
+        .expect("again");
+    assert_eq!(again.rows, 170);
+    assert_eq!(std::fs::read_to_string(&csv_path).expect("read"), text);
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(beside.is_empty(), "{beside:?}");
+}
+
+/// Windows refuses to replace a workbook that Excel has open (Excel shares reading only):
+/// the export fails with its own code, and the open file is left as it was.
+#[cfg(windows)]
+#[test]
+fn an_export_over_a_workbook_open_in_excel_says_so_and_keeps_it() {
+    use std::os::windows::fs::OpenOptionsExt;
+    const FILE_SHARE_READ: u32 = 1;
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    open(&app, &sample("fleet-two-sheets.xlsx"));
+    let path = dir.path().join("지난주 fleet.xlsx");
+    app.export(&path, ExportFormat::Xlsx, &FleetFilter::default())
+        .expect("first export");
+    let before = std::fs::read(&path).expect("read");
+    let excel = std::fs::OpenOptions::new()
+        .read(true)
+        .share_mode(FILE_SHARE_READ)
+        .open(&path)
+        .expect("hold");
+    let error = app
+        .export(&path, ExportFormat::Csv, &FleetFilter::default())
+        .expect_err("held by Excel");
+    assert_eq!(error.code(), "file_in_use", "{error}");
+    assert!(error.to_string().contains("지난주 fleet.xlsx"), "{error}");
+    assert_eq!(std::fs::read(&path).expect("read"), before);
+    drop(excel);
+    app.export(&path, ExportFormat::Csv, &FleetFilter::default())
+        .expect("closed in Excel");
 }
 
 /// The Lambda engine through the app: settings give the endpoint; credentials come from the

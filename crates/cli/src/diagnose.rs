@@ -138,13 +138,13 @@ async fn execute<E: Engine>(
     let cancel = CancellationToken::new();
     let on_signal = cancel.clone();
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if crate::interrupt::next().await.is_ok() {
             eprintln!(
                 "Cancelling: waiting for the calls in flight to finish and be stored \
                  (Ctrl-C again to quit at once; the run stays resumable)."
             );
             on_signal.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if crate::interrupt::next().await.is_ok() {
                 std::process::exit(130);
             }
         }

@@ -18,8 +18,9 @@ pub enum CliError {
     },
     #[error("{path} holds neither a diagnosis request nor an array of them")]
     NotRequests { path: PathBuf },
-    #[error("cannot write {path}: {detail}")]
-    Write { path: PathBuf, detail: String },
+    /// A file the user asked for (the template) could not be written or replaced.
+    #[error(transparent)]
+    File(#[from] substation_import::WriteFileError),
     #[error(transparent)]
     Import(#[from] substation_import::ImportError),
     #[error(transparent)]
@@ -48,7 +49,7 @@ impl CliError {
             CliError::Read { .. } => "file_unreadable",
             CliError::NotJson { .. } => "malformed_json",
             CliError::NotRequests { .. } => "not_requests",
-            CliError::Write { .. } => "file_unwritable",
+            CliError::File(error) => error.code(),
             CliError::Import(error) => error.code(),
             CliError::Store(error) => error.code(),
             CliError::Sync(error) => error.code(),
@@ -56,6 +57,21 @@ impl CliError {
             CliError::Engine(code, _) => code,
             CliError::Fleet(code, _) => code,
             CliError::Profile { source, .. } => source.code(),
+        }
+    }
+
+    /// What the user can do about it, where the command line knows better than the library.
+    pub fn advice(&self) -> Option<&'static str> {
+        use substation_import::WriteFileError;
+        match self {
+            CliError::File(WriteFileError::InUse { .. }) => Some(
+                "close the file in Excel (or the program that has it open) and run the command \
+                 again, or give another file name",
+            ),
+            CliError::File(WriteFileError::ReadOnly { .. }) => {
+                Some("clear the file's read-only attribute, or give another file name")
+            }
+            _ => None,
         }
     }
 

@@ -171,10 +171,7 @@ fn print_report(import: &Import) {
 }
 
 pub fn template(out: &Path) -> Result<ExitCode, CliError> {
-    substation_import::template::write_template(out).map_err(|e| CliError::Write {
-        path: out.to_owned(),
-        detail: e.to_string(),
-    })?;
+    substation_import::template::write_template(out)?;
     println!("wrote {}", out.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 mod diagnose;
 mod error;
 mod import;
+mod interrupt;
 mod profile;
 mod review;
 mod sync;
@@ -423,5 +424,8 @@ pub(crate) fn report(error: &CliError, json: bool) {
         println!("{body}");
     } else {
         eprintln!("error: {error}");
+        if let Some(advice) = error.advice() {
+            eprintln!("hint: {advice}");
+        }
     }
 }

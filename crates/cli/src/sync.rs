@@ -91,7 +91,7 @@ pub fn run(args: &SyncArgs) -> Result<ExitCode, CliError> {
     let cancel = options.cancel.clone();
     let result = runtime.block_on(async {
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if crate::interrupt::next().await.is_ok() {
                 eprintln!("Cancelling: what was sent stays stored and is resent by the next sync.");
                 cancel.cancel();
             }

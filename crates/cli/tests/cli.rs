@@ -256,6 +256,43 @@ fn the_template_is_written_and_imports_cleanly() {
     );
 }
 
+/// `substation template` over a workbook that Excel holds open (Windows refuses to replace it):
+/// exit 2, the stable code, and what to do; the open workbook is left as it was.
+#[cfg(windows)]
+#[test]
+fn the_template_over_a_workbook_open_in_excel_says_to_close_it() {
+    use std::os::windows::fs::OpenOptionsExt;
+    const FILE_SHARE_READ: u32 = 1;
+    let dir = scratch("template-held");
+    let path = dir.join("dga-template.xlsx");
+    std::fs::write(&path, b"an older workbook").expect("write");
+    let excel = std::fs::OpenOptions::new()
+        .read(true)
+        .share_mode(FILE_SHARE_READ)
+        .open(&path)
+        .expect("hold");
+    let out = substation()
+        .arg("template")
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("is open in another program") && stderr.contains("close the file in Excel"),
+        "{stderr}"
+    );
+    let out = substation()
+        .args(["--json", "template"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(body["error"]["code"], "file_in_use");
+    assert_eq!(std::fs::read(&path).expect("read"), b"an older workbook");
+    drop(excel);
+}
+
 #[test]
 fn import_diagnose_and_review_offline_through_one_database() {
     let dir = scratch("workflow");

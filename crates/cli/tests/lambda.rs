@@ -309,3 +309,76 @@ async fn an_unknown_function_stops_the_run_with_one_clear_error() {
         "stopped after the first answers, not 170 calls"
     );
 }
+
+/// What a Korean engineer's laptop does, start to end: the Korean lab workbook imported into a
+/// database under a user folder named in Hangul with spaces and brackets (as
+/// `C:\Users\김철수 (현장)\AppData\Local` is on Windows), diagnosed on the embedded engine and
+/// then on Lambda, and reviewed with the Korean names intact. Runs as a Windows program
+/// under Wine too (scripts/windows-tests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_korean_workbook_under_a_korean_user_folder_imports_diagnoses_and_reviews() {
+    let home = scratch("korean-user").join("Users").join("김철수 (현장)");
+    let local = home.join("AppData").join("Local").join("Substation Bulk");
+    std::fs::create_dir_all(&local).expect("folder");
+    let db = local.join("substation.sqlite3");
+    let workbook =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/korean-lab-export.xlsx");
+    let text = |out: &Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout.clone()).expect("UTF-8 output")
+    };
+    let run = |args: &[&str]| {
+        let mut command = common::cli_with_test_credentials(&home);
+        command.args(args).arg("--db").arg(&db);
+        command
+    };
+
+    let mut import = run(&["import"]);
+    import.arg(&workbook);
+    let imported = text(&output(import).await);
+    assert!(
+        imported.contains("30 new and 0 updated transformer(s), 173 new"),
+        "{imported}"
+    );
+    assert!(
+        imported.contains("분석결과"),
+        "the sheet's name: {imported}"
+    );
+    assert!(
+        imported.contains(&db.display().to_string()),
+        "the database's path, as given: {imported}"
+    );
+
+    let embedded = text(&output(run(&["diagnose"])).await);
+    assert!(
+        embedded.contains("30 transformer(s) diagnosed, 0 failed, on the embedded engine"),
+        "{embedded}"
+    );
+
+    let server = TestLambda::start(Config::default()).await.expect("server");
+    let mut lambda = run(&["diagnose", "--engine", "lambda", "--region", "eu-west-1"]);
+    lambda.arg("--endpoint-url").arg(server.endpoint());
+    let on_lambda = text(&output(lambda).await);
+    assert!(
+        on_lambda.contains("30 transformer(s) diagnosed, 0 failed, on AWS Lambda"),
+        "{on_lambda}"
+    );
+    assert_eq!(server.stats().invocations, 30);
+
+    // The worst unit first, its Korean name and substation in their columns.
+    let review = text(&output(run(&["review"])).await);
+    let worst = review.lines().nth(1).expect("a first row");
+    assert!(
+        worst.starts_with("TR-0008") && worst.contains("4호 주변압기") && worst.contains("서서울"),
+        "{review}"
+    );
+    let one = run(&["--json", "review", "--asset", "TR-0008"]);
+    let body: serde_json::Value = serde_json::from_str(&text(&output(one).await)).expect("JSON");
+    assert_eq!(body["asset"]["asset"]["name"], "4호 주변압기");
+    assert_eq!(body["asset"]["asset"]["manufacturer"], "LS일렉트릭");
+    assert_eq!(body["diagnoses"].as_array().map(Vec::len), Some(2));
+}

@@ -10,6 +10,7 @@ pub mod memory;
 pub mod source;
 pub mod template;
 pub mod values;
+pub mod write;
 
 pub use error::ImportError;
 pub use import::{
@@ -20,3 +21,4 @@ pub use issue::{Issue, Severity};
 pub use memory::MappingMemory;
 pub use source::{Format, TextEncoding};
 pub use values::BlankGas;
+pub use write::{WriteFileError, replace_file};

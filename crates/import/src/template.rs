@@ -10,6 +10,8 @@ use rust_xlsxwriter::{
     XlsxError,
 };
 
+use crate::write::{WriteFileError, replace_file};
+
 /// Headers of the transformers sheet, in order.
 pub const ASSET_HEADERS: [&str; 10] = [
     "Asset ID",
@@ -74,8 +76,18 @@ const README: &[(&str, &str)] = &[
     ),
 ];
 
-/// Writes the template to `path`.
-pub fn write_template(path: &Path) -> Result<(), XlsxError> {
+/// Writes the template to `path`, replacing a file there only once the whole workbook is on
+/// disk (`crate::write::replace_file`).
+pub fn write_template(path: &Path) -> Result<(), WriteFileError> {
+    let bytes = template_bytes().map_err(|e| WriteFileError::Failed {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    })?;
+    replace_file(path, &bytes)
+}
+
+/// The template workbook, as the bytes of an xlsx file.
+pub fn template_bytes() -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let header = Format::new()
@@ -169,5 +181,5 @@ pub fn write_template(path: &Path) -> Result<(), XlsxError> {
     samples.add_data_validation(1, 1, VALIDATED_ROWS, 1, &dates)?;
     samples.set_column_format(1, &date)?;
 
-    workbook.save(path)
+    workbook.save_to_buffer()
 }

@@ -44,12 +44,17 @@ export const tRunState = (code: string | null | undefined) => tCode("runState", 
 export const tMethod = (code: string | null | undefined) => tCode("method", code);
 export const tRole = (code: string | null | undefined) => tCode("role", code);
 
-/** An error in the current language: `message_ko` when Korean, else a known code's text. */
+/** An error in the current language: `message_ko` when Korean, else a known code's text;
+ *  then what the user can do about it, where the app knows (`errhint.<code>`). */
 export function errorText(error: ErrorView): string {
+  let text = error.message || t("error.unexpected");
   if (i18n.lang === "ko") {
-    if (error.message_ko) return error.message_ko;
     const known = (dictionaries.ko as Record<string, string>)[`errcode.${error.code}`];
-    if (known) return known;
+    if (error.message_ko) text = error.message_ko;
+    else if (known) text = known;
   }
-  return error.message || t("error.unexpected");
+  const dict = dictionaries[i18n.lang] as Record<string, string>;
+  const hint = dict[`errhint.${error.code}`];
+  if (!hint) return text;
+  return /[.!?]$/.test(text) ? `${text} ${hint}` : `${text}. ${hint}`;
 }

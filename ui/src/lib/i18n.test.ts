@@ -71,5 +71,12 @@ describe("language", () => {
     expect(errorText({ code: "engine.zzz", message: "odd", message_ko: null })).toBe("odd");
     i18n.set("en");
     expect(errorText({ code: "import.x", message: "bad", message_ko: "나쁨" })).toBe("bad");
+    // A file Excel holds: the neutral message from Rust, then the app's advice.
+    const inUse = { code: "file_in_use", message: "C:\\x.xlsx is open in another program", message_ko: null };
+    expect(errorText(inUse)).toBe("C:\\x.xlsx is open in another program. Close it in Excel (or the program that has it open) and export again, or choose another name.");
+    i18n.set("ko");
+    expect(errorText(inUse)).toContain("Excel(또는 파일을 연 프로그램)에서 파일을 닫고");
+    expect(errorText(inUse)).toContain("다른 프로그램에서 파일을 열고 있어");
+    i18n.set("en");
   });
 });
