@@ -26,11 +26,14 @@ BIN_DIR holds substation.exe and substation-lambda-testserver.exe (the test buil
 Wine, WINEPREFIX names the prepared prefix. Exits non-zero, saying why, on any failure.
 """
 
+import contextlib
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import unicodedata
 from pathlib import Path
@@ -91,8 +94,8 @@ def console(args, env, press_ctrl_c_when=None, timeout=300):
 
 
 def shown(output):
-    """What a terminal shows of `output`: decoded, control sequences and carriage returns
-    dropped."""
+    """What a terminal shows of `output`: decoded, control sequences (CSI `ESC [ … final`, and
+    OSC `ESC ] … BEL or ESC \\`, such as the window title) and carriage returns dropped."""
     decoded = output.decode("utf-8", errors="replace")
     kept, i = [], 0
     while i < len(decoded):
@@ -101,6 +104,11 @@ def shown(output):
             if i < len(decoded) and decoded[i] == "[":
                 i += 1
                 while i < len(decoded) and not ("@" <= decoded[i] <= "~"):
+                    i += 1
+            elif i < len(decoded) and decoded[i] == "]":
+                while i < len(decoded) and decoded[i] != "\x07" and decoded[i : i + 2] != "\x1b\\":
+                    i += 1
+                if decoded[i : i + 2] == "\x1b\\":
                     i += 1
             i += 1
             continue
@@ -116,17 +124,29 @@ def cells(s):
 
 
 def stored(db_file):
-    """How many diagnoses the database holds (0 while it is still being created)."""
+    """How many diagnoses the database holds (0 while it is still being created). Only where
+    the reader and the writer share one operating system's file locking (not across Wine)."""
     try:
-        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5) as conn:
+        uri = Path(db_file).as_uri() + "?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as conn:
             return conn.execute("SELECT count(*) FROM diagnosis").fetchone()[0]
     except sqlite3.Error:
         return 0
 
 
+def progress(text):
+    """The last count the progress bar showed ("12/170"), 0 before it shows one."""
+    done = 0
+    for part in text.replace("\n", " ").split():
+        count, _, total = part.partition("/")
+        if total == str(FLEET) and count.isdigit():
+            done = int(count)
+    return done
+
+
 def check_cancelled(db_file, what):
     """The first run is marked cancelled with part of the fleet stored."""
-    with sqlite3.connect(db_file) as conn:
+    with contextlib.closing(sqlite3.connect(db_file)) as conn:
         state = conn.execute("SELECT state FROM diagnosis_run WHERE id = 1").fetchone()
         count = conn.execute("SELECT count(*) FROM diagnosis").fetchone()[0]
     if state != ("cancelled",) or not 0 < count < FLEET:
@@ -135,7 +155,7 @@ def check_cancelled(db_file, what):
 
 
 def check_each_once(db_file, what):
-    with sqlite3.connect(db_file) as conn:
+    with contextlib.closing(sqlite3.connect(db_file)) as conn:
         total, assets = conn.execute(
             "SELECT count(*), count(DISTINCT asset_id) FROM diagnosis"
         ).fetchone()
@@ -147,16 +167,21 @@ class LambdaTestServer:
     """The Lambda test server on loopback, each call taking `latency_ms`."""
 
     def __init__(self, command, env, latency_ms):
-        port = 9000 + os.getpid() % 1000
+        # Port 0: the system picks a free one, which the server prints.
         self.process = subprocess.Popen(
-            [*command, "--port", str(port), "--latency-ms", str(latency_ms)],
+            [*command, "--port", "0", "--latency-ms", str(latency_ms)],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        line = self.process.stdout.readline()
+        lines = queue.Queue()
+        threading.Thread(target=lambda: lines.put(self.process.stdout.readline()), daemon=True).start()
+        try:
+            line = lines.get(timeout=120)
+        except queue.Empty:
+            line = ""
         if "listening on" not in line:
             self.stop()
             fail(f"the Lambda test server did not start: {line!r}")
@@ -259,7 +284,7 @@ def under_wine(bin_dir):
             fleet = windows_path(REPO / "samples" / "fleet-two-sheets.xlsx")
             run = [str(exe), *lambda_args(server.endpoint, fleet_db)]
             code, text = console([*run, fleet], env,
-                                 press_ctrl_c_when=lambda _: stored(fleet_file) >= 8)
+                                 press_ctrl_c_when=lambda shown: progress(shown) >= 8)
             if code != 130:
                 fail(f"Ctrl-C: the run exited {code}, not 130:\n{text[-3000:]}")
             if "substation diagnose --resume 1" not in text.replace("\n", ""):
@@ -285,7 +310,7 @@ def on_windows(bin_dir):
 
     exe = bin_dir / "substation.exe"
     server_exe = bin_dir / "substation-lambda-testserver.exe"
-    with tempfile.TemporaryDirectory(prefix="substation console 검사 ") as scratch:
+    with tempfile.TemporaryDirectory(prefix="substation console 검사 ", ignore_cleanup_errors=True) as scratch:
         scratch = Path(scratch)
         env = test_credentials(dict(os.environ, SUBSTATION_DATA_DIR=str(scratch)))
         db = scratch / "fleet.sqlite3"

@@ -74,7 +74,27 @@ impl AppError {
     fn message_ko(&self) -> Option<String> {
         match self {
             AppError::Import(e) => Some(e.message_ko()),
+            AppError::File(e) => Some(file_message_ko(e)),
             _ => None,
+        }
+    }
+}
+
+fn file_message_ko(error: &substation_import::WriteFileError) -> String {
+    use substation_import::WriteFileError;
+    match error {
+        WriteFileError::InUse { path } => format!(
+            "{} 파일이 다른 프로그램에서 열려 있어 덮어쓸 수 없습니다.",
+            path.display()
+        ),
+        WriteFileError::ReadOnly { path } => {
+            format!(
+                "{} 파일은 읽기 전용이라 덮어쓸 수 없습니다.",
+                path.display()
+            )
+        }
+        WriteFileError::Failed { path, detail } => {
+            format!("{} 파일을 저장할 수 없습니다: {detail}", path.display())
         }
     }
 }

@@ -141,7 +141,7 @@ async fn execute<E: Engine>(
         if crate::interrupt::next().await.is_ok() {
             eprintln!(
                 "Cancelling: waiting for the calls in flight to finish and be stored \
-                 (Ctrl-C again to quit at once; the run stays resumable)."
+                 (interrupt again to quit at once; the run stays resumable)."
             );
             on_signal.cancel();
             if crate::interrupt::next().await.is_ok() {

@@ -68,8 +68,11 @@ impl CliError {
                 "close the file in Excel (or the program that has it open) and run the command \
                  again, or give another file name",
             ),
-            CliError::File(WriteFileError::ReadOnly { .. }) => {
+            CliError::File(WriteFileError::ReadOnly { .. }) if cfg!(windows) => {
                 Some("clear the file's read-only attribute, or give another file name")
+            }
+            CliError::File(WriteFileError::ReadOnly { .. }) => {
+                Some("make the file writable (chmod u+w), or give another file name")
             }
             _ => None,
         }

@@ -29,27 +29,25 @@ impl WriteFileError {
             WriteFileError::Failed { .. } => "write_failed",
         }
     }
-
-    pub fn path(&self) -> &Path {
-        match self {
-            WriteFileError::InUse { path }
-            | WriteFileError::ReadOnly { path }
-            | WriteFileError::Failed { path, .. } => path,
-        }
-    }
 }
 
 /// Writes `bytes` to `path`, replacing what was there only once all of them are on disk.
+///
+/// A symbolic link is written through (the file it points at is replaced, the link stays).
+/// On Unix the new file keeps the old one's permission bits, or gets those a plain create
+/// gives (0666 less the umask), not the temporary file's private 0600.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), WriteFileError> {
     let failed = |detail: String| WriteFileError::Failed {
         path: path.to_owned(),
         detail,
     };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            std::fs::canonicalize(path).map_err(|e| failed(e.to_string()))?
+        }
+        _ => path.to_owned(),
     };
-    match std::fs::metadata(path) {
+    let existing = match std::fs::metadata(&target) {
         Ok(meta) if meta.is_dir() => return Err(failed("it is a folder".into())),
         // A read-only file says "do not overwrite", which a rename over it would ignore on
         // Unix (and Wine); respected the same way everywhere.
@@ -58,46 +56,93 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), WriteFileError> {
                 path: path.to_owned(),
             });
         }
-        _ => {}
-    }
+        Ok(meta) => Some(meta),
+        Err(_) => None,
+    };
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
     // A dot-name in the same folder: the final move stays on one volume, and a leftover from
     // a killed process is hidden on Unix and easy to recognise elsewhere.
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".substation-")
-        .suffix(".part")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".substation-").suffix(".part");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = existing.map_or(0o666, |meta| meta.permissions().mode() & 0o7777);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    #[cfg(not(unix))]
+    let _ = existing;
+    let mut temporary = builder
         .tempfile_in(dir)
         .map_err(|e| failed(e.to_string()))?;
     temporary
         .write_all(bytes)
         .and_then(|()| temporary.as_file().sync_all())
         .map_err(|e| failed(e.to_string()))?;
-    // On failure the temporary file is dropped, and so removed.
-    temporary
-        .persist(path)
-        .map(drop)
-        .map_err(|e| classify(path, &e.error))
+    // Closed, then moved with the standard library (which handles Windows' long paths); on
+    // failure the temporary path is dropped, and so removed.
+    let temporary = temporary.into_temp_path();
+    let mut attempt = 0;
+    loop {
+        match std::fs::rename(&temporary, &target) {
+            Ok(()) => {
+                // Moved: nothing left to remove.
+                let _ = temporary.keep();
+                return Ok(());
+            }
+            // An antivirus scanner, the search indexer or a sync client may hold the new file
+            // for a moment after it is written: a few retries outlast them.
+            Err(e) if cfg!(windows) && attempt < 5 && refused(&e) => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(e) if cfg!(windows) && refused(&e) => {
+                return Err(held_or_failed(path, &target, &e));
+            }
+            Err(e) => return Err(failed(e.to_string())),
+        }
+    }
 }
 
-/// What a failed replacement means. The folder took the temporary file and the target is not
-/// read-only, so on Windows a refusal means another program holds the target open.
-fn classify(path: &Path, error: &std::io::Error) -> WriteFileError {
-    // ERROR_SHARING_VIOLATION and ERROR_LOCK_VIOLATION: another program has the file open.
-    const SHARING_VIOLATION: i32 = 32;
-    const LOCK_VIOLATION: i32 = 33;
-    match error.raw_os_error() {
-        Some(SHARING_VIOLATION | LOCK_VIOLATION) if cfg!(windows) => WriteFileError::InUse {
+/// ERROR_ACCESS_DENIED (what replacing a file open without shared deletion gives) or
+/// ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION.
+fn refused(error: &std::io::Error) -> bool {
+    error.kind() == std::io::ErrorKind::PermissionDenied
+        || matches!(error.raw_os_error(), Some(32 | 33))
+}
+
+/// Why Windows refused the move: another program holds the target open (as Excel holds a
+/// workbook), or the folder's permissions do not let this user replace it. Asked directly:
+/// opening the target for deletion while sharing everything fails with a sharing violation
+/// only when another handle does not share deletion.
+#[cfg(windows)]
+fn held_or_failed(path: &Path, target: &Path, error: &std::io::Error) -> WriteFileError {
+    use std::os::windows::fs::OpenOptionsExt;
+    const DELETE: u32 = 0x0001_0000;
+    const SHARE_ALL: u32 = 0x1 | 0x2 | 0x4;
+    match std::fs::OpenOptions::new()
+        .access_mode(DELETE)
+        .share_mode(SHARE_ALL)
+        .open(target)
+    {
+        Err(probe) if matches!(probe.raw_os_error(), Some(32 | 33)) => WriteFileError::InUse {
             path: path.to_owned(),
         },
-        // ERROR_ACCESS_DENIED is what replacing a file open without shared deletion gives.
-        _ if cfg!(windows) && error.kind() == std::io::ErrorKind::PermissionDenied => {
-            WriteFileError::InUse {
-                path: path.to_owned(),
-            }
-        }
         _ => WriteFileError::Failed {
             path: path.to_owned(),
             detail: error.to_string(),
         },
+    }
+}
+
+#[cfg(not(windows))]
+fn held_or_failed(path: &Path, _target: &Path, error: &std::io::Error) -> WriteFileError {
+    WriteFileError::Failed {
+        path: path.to_owned(),
+        detail: error.to_string(),
     }
 }
 
@@ -122,6 +167,44 @@ mod tests {
         replace_file(&path, b"second, longer").expect("replace");
         assert_eq!(std::fs::read(&path).expect("read"), b"second, longer");
         assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_new_file_keeps_the_old_ones_mode_or_gets_a_plain_creates() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        let plain = dir.path().join("plain.csv");
+        std::fs::write(&plain, b"x").expect("write");
+        let fresh = dir.path().join("fresh.csv");
+        replace_file(&fresh, b"x").expect("write");
+        assert_eq!(mode(&fresh), mode(&plain), "as a plain create, not 0600");
+
+        let shared = dir.path().join("shared.csv");
+        std::fs::write(&shared, b"old").expect("write");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        replace_file(&shared, b"new").expect("replace");
+        assert_eq!(mode(&shared), 0o640);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_is_written_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().expect("dir");
+        let real = dir.path().join("reports").join("fleet.csv");
+        std::fs::create_dir(real.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&real, b"old").expect("write");
+        let link = dir.path().join("latest.csv");
+        std::os::unix::fs::symlink(&real, &link).expect("link");
+        replace_file(&link, b"new").expect("through the link");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .expect("meta")
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).expect("read"), b"new");
     }
 
     #[test]

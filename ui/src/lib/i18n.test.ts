@@ -75,8 +75,11 @@ describe("language", () => {
     const inUse = { code: "file_in_use", message: "C:\\x.xlsx is open in another program", message_ko: null };
     expect(errorText(inUse)).toBe("C:\\x.xlsx is open in another program. Close it in Excel (or the program that has it open) and export again, or choose another name.");
     i18n.set("ko");
-    expect(errorText(inUse)).toContain("Excel(또는 파일을 연 프로그램)에서 파일을 닫고");
-    expect(errorText(inUse)).toContain("다른 프로그램에서 파일을 열고 있어");
+    expect(errorText(inUse)).toContain("Excel(또는 파일을 사용 중인 프로그램)에서 파일을 닫은 뒤");
+    expect(errorText(inUse)).toContain("다른 프로그램에서 열려 있어 덮어쓸 수 없습니다");
+    // With the path, when Rust gives the Korean message.
+    expect(errorText({ ...inUse, message_ko: "C:\\x.xlsx 파일이 다른 프로그램에서 열려 있어 덮어쓸 수 없습니다." }))
+      .toBe("C:\\x.xlsx 파일이 다른 프로그램에서 열려 있어 덮어쓸 수 없습니다. Excel(또는 파일을 사용 중인 프로그램)에서 파일을 닫은 뒤 다시 내보내거나, 다른 이름으로 저장하십시오.");
     i18n.set("en");
   });
 });
