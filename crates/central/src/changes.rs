@@ -17,8 +17,10 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use base64::Engine as _;
 
-use crate::api::{ApiError, AppState, Device};
+use crate::api_error::ApiError;
 use crate::batch::RESPONSE_PLACEHOLDER;
+use crate::device::Device;
+use crate::state::AppState;
 
 /// Changes a page holds when the client does not say.
 pub const DEFAULT_PAGE: usize = 500;

@@ -10,12 +10,15 @@
 //! listener, [`testing::TestDatabase`] makes a throwaway database, [`issue_token`] a token.
 
 mod api;
+mod api_error;
 mod batch;
 mod changes;
 mod custom;
 mod db;
+mod device;
 mod migrate;
 mod rate;
+mod state;
 pub mod testing;
 mod tokens;
 

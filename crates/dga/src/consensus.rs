@@ -111,10 +111,10 @@ impl Fault {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
-    Normal,
-    Caution,
-    Warning,
-    Critical,
+    Normal = 0,
+    Caution = 1,
+    Warning = 2,
+    Critical = 3,
 }
 
 impl Severity {
@@ -131,6 +131,11 @@ impl Severity {
         Severity::ALL
             .into_iter()
             .find(|level| level.label() == name)
+    }
+
+    /// 0 (normal) to 3 (critical): the order of `Ord`, as the stores keep it to sort on.
+    pub fn rank(self) -> u8 {
+        self as u8
     }
 
     /// The level as it appears in JSON.

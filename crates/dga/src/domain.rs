@@ -22,6 +22,31 @@ pub enum OilPreservation {
     NitrogenBlanket,
 }
 
+impl OilPreservation {
+    /// Every kind, in declaration order.
+    pub const ALL: [OilPreservation; 3] = [
+        OilPreservation::Sealed,
+        OilPreservation::Conservator,
+        OilPreservation::NitrogenBlanket,
+    ];
+
+    /// The kind as it appears in JSON, in the local cache and in the central database.
+    pub fn label(self) -> &'static str {
+        match self {
+            OilPreservation::Sealed => "sealed",
+            OilPreservation::Conservator => "conservator",
+            OilPreservation::NitrogenBlanket => "nitrogen_blanket",
+        }
+    }
+
+    /// The kind whose label is `name`.
+    pub fn from_label(name: &str) -> Option<OilPreservation> {
+        OilPreservation::ALL
+            .into_iter()
+            .find(|kind| kind.label() == name)
+    }
+}
+
 /// A power transformer and its nameplate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

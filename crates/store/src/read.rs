@@ -3,12 +3,10 @@
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
-use substation_dga::{
-    Answer, Asset, Diagnosis, Fault, GasValue, OilPreservation, ProfileRef, Sample, Severity,
-    Summary,
-};
+use substation_dga::{Answer, Asset, Diagnosis, Fault, ProfileRef, Sample, Severity, Summary};
 
 use crate::Result;
+use crate::codec::{ASSET_COLUMNS, asset_from};
 
 /// A read-only connection.
 pub struct Reader {
@@ -197,42 +195,6 @@ pub struct RunRow {
     #[serde(default)]
     pub owed: u64,
 }
-
-/// A version-2 gas column pair (value, state) as a reading; migration 3 uses it.
-pub(crate) fn gas(value: Option<f64>, state: i64) -> GasValue {
-    match (state, value) {
-        (1, Some(ppm)) => GasValue::Measured(ppm),
-        (2, limit) => GasValue::BelowDetection { limit },
-        _ => GasValue::NotMeasured,
-    }
-}
-
-fn preservation(text: Option<String>) -> Option<OilPreservation> {
-    match text.as_deref() {
-        Some("sealed") => Some(OilPreservation::Sealed),
-        Some("conservator") => Some(OilPreservation::Conservator),
-        Some("nitrogen_blanket") => Some(OilPreservation::NitrogenBlanket),
-        _ => None,
-    }
-}
-
-pub(crate) fn asset_from(row: &Row<'_>) -> rusqlite::Result<Asset> {
-    let mut asset = Asset::new(row.get::<_, String>(0)?);
-    asset.name = row.get(1)?;
-    asset.substation = row.get(2)?;
-    asset.manufacturer = row.get(3)?;
-    asset.year_of_manufacture = row.get(4)?;
-    asset.rated_kv = row.get(5)?;
-    asset.rated_mva = row.get(6)?;
-    asset.oil_volume_litres = row.get(7)?;
-    asset.oil_preservation = preservation(row.get(8)?);
-    asset.communicating_oltc = row.get(9)?;
-    Ok(asset)
-}
-
-pub(crate) const ASSET_COLUMNS: &str =
-    "id, name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
-     oil_volume_litres, oil_preservation, communicating_oltc";
 
 /// A sample with its batch and sheet, which `sample_source` holds.
 const SAMPLE_QUERY: &str = "SELECT s.sampled_on, s.gases, r.batch_id, r.sheet, s.source_row

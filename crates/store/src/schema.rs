@@ -43,7 +43,7 @@ fn pack_version_2_samples(tx: &Transaction<'_>) -> HookResult {
     let mut rows = read.query([])?;
     while let Some(row) = rows.next()? {
         let g = |i: usize| -> rusqlite::Result<_> {
-            Ok(crate::read::gas(row.get(i)?, row.get(i + 1)?))
+            Ok(crate::codec::gas(row.get(i)?, row.get(i + 1)?))
         };
         let gases = substation_dga::GasReadings {
             h2: g(2)?,

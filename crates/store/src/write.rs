@@ -3,18 +3,15 @@
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use rusqlite::{Connection, Transaction, params};
-use substation_dga::{Asset, Fault, OilPreservation, Severity};
+use substation_dga::{Asset, Fault};
 use substation_import::Import;
 
+use crate::codec::{date_number, now, preservation_text, save_profile, severity_rank};
 use crate::gases::PackedGases;
 use crate::{
     FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, ProfileOp, Result, RunSpec,
     RunState, StoreError,
 };
-
-pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
@@ -143,14 +140,6 @@ fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
             guarded(tx, |c| crate::sync::next_batch(c, limits, besides.as_ref())),
         ),
         Op::Profile(op, reply) => Pending::Id(reply.clone(), guarded(tx, |c| write_profile(c, op))),
-    }
-}
-
-pub(crate) fn preservation_text(p: OilPreservation) -> &'static str {
-    match p {
-        OilPreservation::Sealed => "sealed",
-        OilPreservation::Conservator => "conservator",
-        OilPreservation::NitrogenBlanket => "nitrogen_blanket",
     }
 }
 
@@ -326,12 +315,6 @@ fn write_import(sp: &Connection, import: &Import) -> Result<ImportOutcome> {
     Ok(outcome)
 }
 
-/// A date as the integer YYYYMMDD the sample table keys on.
-pub(crate) fn date_number(date: chrono::NaiveDate) -> i64 {
-    use chrono::Datelike;
-    i64::from(date.year()) * 10_000 + i64::from(date.month()) * 100 + i64::from(date.day())
-}
-
 /// Rows per multi-row INSERT (5 parameters each, well under SQLite's limit of 32,766).
 const SAMPLE_CHUNK: usize = 64;
 
@@ -393,17 +376,6 @@ fn insert_samples_sql(rows: usize) -> String {
     )
 }
 
-/// Keeps a profile by its hash; returns 1 if it was new.
-pub(crate) fn save_profile(sp: &Connection, name: &str, sha256: &str, toml: &[u8]) -> Result<i64> {
-    let added = sp
-        .prepare_cached(
-            "INSERT INTO function_profile (sha256, name, toml, added_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (sha256) DO NOTHING",
-        )?
-        .execute(params![sha256, name, toml, now()])?;
-    Ok(added as i64)
-}
-
 fn write_profile(sp: &Connection, op: &ProfileOp) -> Result<i64> {
     match op {
         ProfileOp::Save(p) => save_profile(sp, &p.name, &p.sha256, &p.toml),
@@ -454,15 +426,6 @@ fn begin_run(sp: &Connection, spec: &RunSpec) -> Result<i64> {
         member.execute(params![run_id, asset_id])?;
     }
     Ok(run_id)
-}
-
-pub(crate) fn severity_rank(severity: Severity) -> i64 {
-    match severity {
-        Severity::Normal => 0,
-        Severity::Caution => 1,
-        Severity::Warning => 2,
-        Severity::Critical => 3,
-    }
 }
 
 fn write_diagnosis(sp: &Connection, d: &PreparedDiagnosis) -> Result<i64> {
