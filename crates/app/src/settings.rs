@@ -157,21 +157,18 @@ impl Settings {
         }
     }
 
-    /// Writes atomically (a temporary file renamed over the old one), so a crash mid-write
-    /// never leaves half a file.
+    /// Writes the whole file or nothing (`substation_import::replace_file`), so a crash
+    /// mid-write never leaves half a file.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let write_error = |e: std::io::Error| AppError::Write {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(write_error)?;
+            std::fs::create_dir_all(dir).map_err(|e| AppError::Write {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })?;
         }
         let text =
             serde_json::to_string_pretty(self).map_err(|e| AppError::Internal(e.to_string()))?;
-        let temporary = path.with_extension("json.tmp");
-        std::fs::write(&temporary, text).map_err(write_error)?;
-        std::fs::rename(&temporary, path).map_err(write_error)
+        Ok(substation_import::replace_file(path, text.as_bytes())?)
     }
 
     /// The database file these settings point at.

@@ -225,3 +225,91 @@ pub(super) fn failed(c: &Connection, id: Option<&Uuid>, message: &str) -> Result
     set_state(c, "last_error_at", &now())?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::test_db;
+
+    fn outbox_row(c: &Connection, op: &str, state: &str, error: Option<&str>) -> i64 {
+        c.execute(
+            "INSERT INTO outbox (op_id, entity, entity_key, created_at, state, last_error,
+                 chunk_after, batch_id)
+             VALUES (?1, 'asset', 'TR-1', '2026-01-01T00:00:00.000Z', ?2, ?3, '1/20250101', 'b')",
+            params![op, state, error],
+        )
+        .expect("outbox row");
+        c.last_insert_rowid()
+    }
+
+    fn row(c: &Connection, id: i64) -> (String, Option<String>, Option<String>, Option<String>) {
+        c.query_row(
+            "SELECT state, last_error, chunk_after, batch_id FROM outbox WHERE id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("row")
+    }
+
+    #[test]
+    fn a_reason_reads_code_then_message() {
+        let body = substation_sync_protocol::ErrorBody {
+            code: "invalid_item".into(),
+            message: "gas out of range".into(),
+        };
+        assert_eq!(reason_text(Some(&body)), "invalid_item: gas out of range");
+        assert_eq!(reason_text(None), "rejected: no reason given");
+    }
+
+    // Rejected rows go back to pending from their start and without their old reason; the
+    // others are left alone. Given ids, only those.
+    #[test]
+    fn requeue_sends_rejected_rows_again_from_their_start() {
+        let c = test_db();
+        let a = outbox_row(&c, "a", "rejected", Some("bad"));
+        let b = outbox_row(&c, "b", "rejected", Some("bad"));
+        let acked = outbox_row(&c, "c", "acked", None);
+        assert_eq!(requeue(&c, Some(&[a])).expect("requeue one"), 1);
+        assert_eq!(row(&c, a), ("pending".into(), None, None, None));
+        assert_eq!(row(&c, b).0, "rejected");
+        assert_eq!(requeue(&c, None).expect("requeue all"), 1);
+        assert_eq!(row(&c, b).0, "pending");
+        assert_eq!(row(&c, acked).0, "acked");
+    }
+
+    #[test]
+    fn a_failure_is_kept_as_the_last_error_with_its_time() {
+        let c = test_db();
+        failed(&c, None, "server_unreachable: connection refused").expect("failed");
+        let value = |key: &str| -> String {
+            c.query_row(
+                "SELECT value FROM sync_state WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .expect(key)
+        };
+        assert_eq!(
+            value("last_error"),
+            "server_unreachable: connection refused"
+        );
+        assert!(crate::codec::parse_time(&value("last_error_at")).is_some());
+    }
+
+    // A refusal of a batch that is no longer open (answered meanwhile) changes nothing.
+    #[test]
+    fn a_refusal_of_a_batch_not_open_touches_nothing() {
+        let c = test_db();
+        let a = outbox_row(&c, "a", "in_flight", None);
+        let refused = refuse(
+            &c,
+            &Uuid::nil(),
+            &Refusal::RejectAll {
+                reason: "too_large".into(),
+            },
+        )
+        .expect("refuse");
+        assert_eq!(refused, 0);
+        assert_eq!(row(&c, a).0, "in_flight");
+    }
+}

@@ -147,3 +147,13 @@ pub(crate) fn status(c: &Connection) -> Result<SyncStatus> {
     }
     Ok(status)
 }
+
+/// A fresh database at the latest schema, for the sync modules' unit tests.
+#[cfg(test)]
+fn test_db() -> Connection {
+    let mut conn = Connection::open_in_memory().expect("memory db");
+    crate::schema::MIGRATIONS
+        .to_latest(&mut conn)
+        .expect("migrate");
+    conn
+}

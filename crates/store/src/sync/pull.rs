@@ -309,3 +309,74 @@ fn pull_diagnosis(c: &Connection, origin: &str, d: &DiagnosisChange) -> Result<u
     .execute(params![d.asset_id, id, created_at])?;
     Ok(1)
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use substation_dga::{Asset, OilPreservation};
+
+    use super::*;
+    use crate::sync::test_db;
+
+    fn nameplate(
+        c: &Connection,
+        id: &str,
+    ) -> (Option<String>, Option<String>, Option<String>, String) {
+        c.query_row(
+            "SELECT name, substation, oil_preservation, updated_at FROM asset WHERE id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .expect("asset")
+    }
+
+    fn change(name: Option<&str>, substation: Option<&str>, day: u32) -> AssetChange {
+        let mut asset = Asset::new("TR-1");
+        asset.name = name.map(str::to_owned);
+        asset.substation = substation.map(str::to_owned);
+        asset.oil_preservation = Some(OilPreservation::Conservator);
+        AssetChange {
+            asset,
+            updated_at: Utc
+                .with_ymd_and_hms(2026, 1, day, 8, 0, 0)
+                .single()
+                .expect("time"),
+        }
+    }
+
+    // A placeholder is made once and keeps its key; any real nameplate is newer than it.
+    #[test]
+    fn a_placeholder_asset_is_made_once_and_yields_to_a_nameplate() {
+        let c = test_db();
+        let key = ensure_asset(&c, "TR-1").expect("placeholder");
+        assert_eq!(ensure_asset(&c, "TR-1").expect("again"), key);
+        assert_eq!(
+            pull_asset(&c, &change(Some("1호 주변압기"), None, 1)).expect("pull"),
+            1
+        );
+        let (name, _, preservation, _) = nameplate(&c, "TR-1");
+        assert_eq!(name.as_deref(), Some("1호 주변압기"));
+        assert_eq!(preservation.as_deref(), Some("conservator"));
+    }
+
+    // A newer nameplate wins field by field (what it leaves empty stays); an older one is
+    // ignored whole.
+    #[test]
+    fn only_a_newer_nameplate_changes_the_stored_one() {
+        let c = test_db();
+        pull_asset(&c, &change(Some("T1"), Some("서서울"), 2)).expect("first");
+        assert_eq!(
+            pull_asset(&c, &change(Some("old"), None, 1)).expect("older"),
+            0
+        );
+        assert_eq!(nameplate(&c, "TR-1").0.as_deref(), Some("T1"));
+        assert_eq!(
+            pull_asset(&c, &change(Some("T1 renamed"), None, 3)).expect("newer"),
+            1
+        );
+        let (name, substation, _, updated) = nameplate(&c, "TR-1");
+        assert_eq!(name.as_deref(), Some("T1 renamed"));
+        assert_eq!(substation.as_deref(), Some("서서울"));
+        assert_eq!(updated, "2026-01-03T08:00:00.000Z");
+    }
+}
