@@ -135,22 +135,7 @@ async fn export_fleet(
 ) -> Reply<ExportResult> {
     let app = app.inner().clone();
     blocking(move || {
-        let path = PathBuf::from(path);
-        let wanted = match format {
-            ExportFormat::Xlsx => "xlsx",
-            ExportFormat::Csv => "csv",
-        };
-        // Only the save dialog's answer, with the extension of its format, is written.
-        if !path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
-        {
-            return Err(AppError::UnsupportedFile {
-                path: path.display().to_string(),
-            });
-        }
-        app.export(&path, format, &filter)
+        app.export(&PathBuf::from(path), format, &filter)
     })
     .await
 }

@@ -104,6 +104,21 @@ impl App {
         format: ExportFormat,
         filter: &FleetFilter,
     ) -> Result<ExportResult> {
+        // Only a file named for its format is written (the save dialog's answer): never a
+        // workbook or database the user picked by mistake.
+        let wanted = match format {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv => "csv",
+        };
+        if !path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
+        {
+            return Err(AppError::UnsupportedFile {
+                path: path.display().to_string(),
+            });
+        }
         let mut rows = Vec::new();
         let mut page = FleetFilter {
             offset: 0,

@@ -652,6 +652,14 @@ fn the_fleet_exports_to_xlsx_and_csv_in_full() {
         first.ieee_status.map(f64::from)
     );
 
+    // Only a file named for its format: not the database, not a workbook of another kind.
+    for wrong in ["substation.sqlite3", "fleet.xls", "fleet.csv"] {
+        let error = app
+            .export(&dir.path().join(wrong), ExportFormat::Xlsx, &filter)
+            .expect_err(wrong);
+        assert_eq!(error.code(), "unsupported_file", "{wrong}");
+    }
+
     // Exporting again over the same files replaces them whole, with nothing left beside.
     let again = app
         .export(&csv_path, ExportFormat::Csv, &filter)
