@@ -52,6 +52,9 @@ impl Policy {
     /// Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS
     /// Architecture Blog): a uniformly random wait up to `base × 2^retry`, capped. The
     /// randomness spreads out calls that failed together so they do not come back together.
+    /// The sync client waits by the same rule (`substation_sync::RetryPolicy::delay`, which
+    /// also obeys `Retry-After`); the two crates share nothing below them but the domain
+    /// crate, and six lines do not make a crate of their own.
     pub fn backoff(&self, retry: u32) -> Duration {
         let ceiling = self
             .backoff_base

@@ -2,7 +2,9 @@
 //!
 //! Full jitter: the n-th wait is uniform in [0, min(cap, base·2ⁿ)], so that laptops that lost the
 //! service together do not come back together. (`backon`'s jitter adds up to one delay on top
-//! of the delay, which keeps them bunched; a dozen lines here do what is wanted.)
+//! of the delay, which keeps them bunched; a dozen lines here do what is wanted.) The fleet
+//! dispatcher's `Policy::backoff` follows the same rule for Lambda calls; see there why the
+//! two are not one function.
 
 use std::time::{Duration, SystemTime};
 
