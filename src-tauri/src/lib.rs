@@ -134,10 +134,7 @@ async fn export_fleet(
     filter: FleetFilter,
 ) -> Reply<ExportResult> {
     let app = app.inner().clone();
-    blocking(move || {
-        app.export(&PathBuf::from(path), format, &filter)
-    })
-    .await
+    blocking(move || app.export(&PathBuf::from(path), format, &filter)).await
 }
 
 #[tauri::command]
