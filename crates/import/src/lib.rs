@@ -7,6 +7,7 @@ pub mod headers;
 pub mod import;
 pub mod issue;
 pub mod memory;
+mod outcome;
 pub mod source;
 pub mod template;
 pub mod values;

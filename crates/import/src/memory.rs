@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ImportError;
 use crate::headers::Mapping;
-use crate::import::{Import, SheetRole};
+use crate::outcome::{Import, SheetRole};
 use crate::values::BlankGas;
 
 /// Mappings by header signature ([`crate::headers::signature`]).
