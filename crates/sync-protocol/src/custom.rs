@@ -3,7 +3,8 @@
 //! team's jq: [`ReadCustom`] lets a service do it out of process ([`Profiles`] reads in this
 //! one).
 
-use crate::{DiagnosisChange, InvalidItem, ProfileInfo, same};
+use crate::check::same;
+use crate::{DiagnosisChange, InvalidItem, ProfileInfo};
 
 /// Function profiles loaded while checking items, by hash: a fleet's diagnoses carry the same
 /// profile, whose filters are compiled once.
@@ -127,5 +128,101 @@ impl DiagnosisChange {
             read.headline.as_deref(),
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Change;
+    use crate::change::tests::diagnosis;
+    use crate::check::sha256_hex;
+
+    #[test]
+    fn a_custom_answer_is_read_again_with_the_profile_it_carries() {
+        let toml = include_str!("../../../examples/python-lambda/seed_ai/profile.toml");
+        let answer = br#"{"status": 200, "response": {"equipment_id": "TR-0001", "fault_class": "Arcing", "health_index": 12.5, "comment": "Take it out of service and inspect."}}"#;
+        let sha256 = sha256_hex(toml.as_bytes());
+        let item = DiagnosisChange {
+            engine_version: format!("seed-ai@{}", &sha256[..12]),
+            ieee_status: None,
+            iec_state: None,
+            fault: Some("D2".into()),
+            severity: Some("critical".into()),
+            profile: Some(ProfileInfo {
+                name: "seed-ai".into(),
+                sha256: sha256.clone(),
+                toml: toml.into(),
+            }),
+            fault_label: Some("Arcing".into()),
+            score: Some(12.5),
+            action: Some("Take it out of service and inspect.".into()),
+            headline: Some("Arcing, health index 12.5".into()),
+            ..diagnosis()
+        };
+        assert_eq!(Change::Diagnosis(item.clone()).validate(), Ok(()));
+        let mut profiles = Profiles::default();
+        assert_eq!(item.check_answer(answer, &mut profiles), Ok(()));
+        // Keys the answer does not give are refused, naming the field.
+        let milder = DiagnosisChange {
+            severity: Some("caution".into()),
+            ..item.clone()
+        };
+        assert!(matches!(
+            milder.check_answer(answer, &mut profiles),
+            Err(InvalidItem::IndexMismatch {
+                field: "severity",
+                ..
+            })
+        ));
+        // Its engine version is the profile's own name and hash.
+        let other_version = DiagnosisChange {
+            engine_version: "seed-ai@000000000000".into(),
+            ..item.clone()
+        };
+        assert!(matches!(
+            other_version.check_answer(answer, &mut profiles),
+            Err(InvalidItem::IndexMismatch {
+                field: "engine_version",
+                ..
+            })
+        ));
+        let relabelled = DiagnosisChange {
+            fault_label: Some("Normal".into()),
+            ..item.clone()
+        };
+        assert!(matches!(
+            relabelled.check_answer(answer, &mut profiles),
+            Err(InvalidItem::IndexMismatch {
+                field: "fault_label",
+                ..
+            })
+        ));
+        // A profile that is not the one its hash names, or keys only the contract has.
+        let mut forged = item.clone();
+        if let Some(profile) = &mut forged.profile {
+            profile.toml.push_str("\n# edited\n");
+        }
+        assert!(matches!(
+            Change::Diagnosis(forged).validate(),
+            Err(InvalidItem::BadProfile(_))
+        ));
+        let with_ieee = DiagnosisChange {
+            ieee_status: Some(3),
+            ..item.clone()
+        };
+        assert!(matches!(
+            Change::Diagnosis(with_ieee).validate(),
+            Err(InvalidItem::BadProfile(_))
+        ));
+        // Without a profile, the custom fields have no reader.
+        let orphan = DiagnosisChange {
+            profile: None,
+            ..item
+        };
+        assert!(matches!(
+            Change::Diagnosis(orphan).validate(),
+            Err(InvalidItem::BadProfile(_))
+        ));
     }
 }
