@@ -154,20 +154,7 @@ async fn add_profile(app: State<'_, Shared>, path: String) -> Reply<ProfileView>
 #[tauri::command]
 async fn export_profile(app: State<'_, Shared>, sha256: String, path: String) -> Reply<()> {
     let app = app.inner().clone();
-    blocking(move || {
-        let path = PathBuf::from(path);
-        if !path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-        {
-            return Err(AppError::UnsupportedFile {
-                path: path.display().to_string(),
-            });
-        }
-        app.export_profile(&sha256, &path)
-    })
-    .await
+    blocking(move || app.export_profile(&sha256, &PathBuf::from(path))).await
 }
 
 #[tauri::command]
@@ -253,7 +240,7 @@ fn cancel_sync(app: State<'_, Shared>) -> bool {
 }
 
 /// The event the background sync's progress is emitted as (the UI's sync panel listens).
-pub const SYNC_EVENT: &str = "background-sync";
+pub const BACKGROUND_SYNC_EVENT: &str = "background-sync";
 /// A workbook a second launch handed over (its path); the window opens it.
 pub const OPEN_FILE_EVENT: &str = "open-file";
 
@@ -371,7 +358,7 @@ pub fn run() {
             tauri::async_runtime::spawn(core.keep_in_sync(
                 substation_app::AUTO_SYNC_EVERY,
                 move |event| {
-                    let _ = handle.emit(SYNC_EVENT, event);
+                    let _ = handle.emit(BACKGROUND_SYNC_EVENT, event);
                 },
             ));
             Ok(())

@@ -156,7 +156,7 @@ fn paths_from_the_web_side_are_checked_and_errors_carry_a_code() {
                           "fault": null, "sort": null, "offset": 0, "limit": 10}}),
     )
     .expect_err("wrong extension");
-    assert_eq!(error["code"], "unsupported_file");
+    assert_eq!(error["code"], "export_name");
     assert!(!dir.path().join("fleet.exe").exists());
 
     let error = invoke(&webview, "asset", json!({"id": "NOPE"})).expect_err("no such asset");

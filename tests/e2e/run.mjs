@@ -226,6 +226,56 @@ try {
   const profilesShown = await browser.$$(testid("fleet-row")).map((r) => r.getAttribute("data-profile"));
   check(profilesShown.every((p) => p === "seed-ai"), "the custom results are what the cache reviews");
   await shot(browser, "11-offline-review-ko");
+
+  state.step = "three error states, in Korean and in English";
+  // A file named like a workbook that is not one: the banner says so in the app's words, and
+  // Rust's own (naming the file) beneath.
+  const notWorkbook = join(dataDir, "지난달 결과.xlsx");
+  writeFileSync(notWorkbook, "a note saved under a workbook's name\n");
+  await openPath(browser, notWorkbook);
+  await waitAttr(browser, "error-banner", "data-code", "import.not_a_workbook", 20_000);
+  await (await browser.$(testid("fleet-table"))).waitForDisplayed({ timeout: 10_000 });
+  // A Lambda function name with a typo: the run stops at once with one reason.
+  const typo = await startLambda(20);
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-endpoint"))).setValue(typo.endpoint);
+    await (await browser.$(testid("settings-function"))).setValue("substation-diagnoze");
+  });
+  await (await browser.$(testid("engine-select"))).selectByAttribute("value", "lambda");
+  await clickId(browser, "diagnose-start");
+  await waitAttr(browser, "run-summary", "data-ending", "stopped", 60_000);
+  check((await attr(browser, "run-stop", "data-code")) === "engine.function_not_found", "the run names why it stopped");
+  // A central service that refuses the token: the background sync fails and says why.
+  const refusing = await startCentral();
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-sync-server"))).setValue(refusing.url);
+    await (await browser.$(testid("settings-sync-token"))).setValue("not-the-token");
+  });
+  await waitAttr(browser, "sync-button", "data-state", "failed", 60_000);
+  const errorShots = async (lang) => {
+    const texts = await browser.$$(testid("error-text")).map((e) => e.getText());
+    check(texts.length >= 2, `the banner and the run say what went wrong (${texts.length})`);
+    for (const text of texts) {
+      check(!/--[a-z]|`|substation (sync|diagnose)|aws sso/.test(text), `no command-line advice: ${text}`);
+      check(lang === "en" ? /^[\x20-\x7e’]+$/.test(text) : /[가-힣]/.test(text), `${lang} text: ${text}`);
+    }
+    await shot(browser, `12-errors-file-and-run-${lang}`);
+    await clickId(browser, "sync-button");
+    await (await browser.$(testid("sync-panel"))).waitForDisplayed({ timeout: 10_000 });
+    check((await attr(browser, "sync-last-error", "data-code")) === "sync.unauthorized", "the sync panel names the refusal");
+    await shot(browser, `13-error-sync-${lang}`);
+    await clickId(browser, "sync-close");
+    await (await browser.$(testid("sync-panel"))).waitForDisplayed({ reverse: true, timeout: 10_000 });
+  };
+  await errorShots("ko");
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-language"))).selectByAttribute("value", "en");
+  });
+  await browser.waitUntil(async () => (await browser.$("html").getAttribute("lang")) === "en", {
+    timeout: 10_000,
+    timeoutMsg: "the page language did not switch to English",
+  });
+  await errorShots("en");
   console.log(`e2e passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${shots}`);
 } catch (error) {
   console.error(`e2e FAILED at ${state.step}: ${error.message}`);

@@ -2,6 +2,7 @@
 // `npm run dev`, then open http://127.0.0.1:5173/dev/mock.html (add ?lang=ko for Korean,
 // ?fleet=10000 for a large cache). Never part of the production bundle.
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import type { CommandName } from "../src/lib/commands";
 import { emit } from "@tauri-apps/api/event";
 import type {
   AppInfo, AssetOutcome, AssetView, CacheHistory, DiagnosisView, DuvalZones, FieldChoice, FleetFilter, FleetPage,
@@ -411,7 +412,7 @@ async function diagnose(request: RunRequest, channel: { onmessage: (e: RunEvent)
   }
   const summary: RunSummary = {
     run_id: id, ending: cancel ? "cancelled" : "finished", assets: total, diagnosed: done, reused: 0, failed,
-    not_run: total - done - failed, seconds: (performance.now() - started) / 1000, stop_reason: null,
+    not_run: total - done - failed, seconds: (performance.now() - started) / 1000, stop: null,
   };
   runs.unshift({ id, batch_id: request.batch_id, engine: request.engine ?? "embedded", state: summary.ending, started_at: new Date().toISOString(), finished_at: new Date().toISOString(), assets: total, succeeded: done, failed, reused: 0, owed: total - done, origin: null });
   channel.onmessage({ kind: "finished", summary });
@@ -424,7 +425,8 @@ mockWindows("main");
 mockIPC(
   async (cmd, args) => {
     const a = args as Record<string, any>;
-    switch (cmd) {
+    // Typed by the generated command list: a command renamed in Rust fails the check here too.
+    switch (cmd as CommandName | "plugin:dialog|open" | "plugin:dialog|save") {
       case "app_info": return info();
       case "history": return history();
       case "header_fields": return FIELDS;

@@ -4,7 +4,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::error::ErrorView;
+use crate::error::{ErrorCode, ErrorView};
 use crate::settings::{EngineChoice, Language, Settings};
 use crate::views::*;
 
@@ -25,6 +25,7 @@ pub fn typescript() -> String {
     );
     let items = declarations!(
         cfg,
+        ErrorCode,
         ErrorView,
         EngineChoice,
         Language,
@@ -62,6 +63,7 @@ pub fn typescript() -> String {
         RunCounts,
         AssetOutcome,
         RunEvent,
+        StopReason,
         RunSummary,
         ExportFormat,
         ExportResult,
@@ -70,6 +72,14 @@ pub fn typescript() -> String {
         SyncEvent,
         SyncSummary,
     );
+    let codes: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|c| format!("  \"{}\",", c.as_str()))
+        .collect();
+    out.push_str(&format!(
+        "/** Every code, for the UI's tests. */\nexport const ERROR_CODES: readonly ErrorCode[] = [\n{}\n];\n\n",
+        codes.join("\n")
+    ));
     for item in items {
         out.push_str(&item);
         out.push_str("\n\n");

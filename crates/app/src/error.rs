@@ -1,7 +1,12 @@
 //! The app's errors, and the `{code, message}` shape they take across IPC.
 
 use serde::Serialize;
+use substation_dispatch::FleetError;
+use substation_import::WriteFileError;
+use substation_sync::SyncError;
 use ts_rs::TS;
+
+pub use crate::error_code::ErrorCode;
 
 /// Everything that can go wrong behind a command.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +25,9 @@ pub enum AppError {
     RunInProgress,
     #[error("`{path}` is not a file this app opens: use .xlsx, .xlsm, .xlsb, .xls, .ods or .csv")]
     UnsupportedFile { path: String },
+    /// An export asked to be written under a name that is not its format's (`.xlsx`, `.csv`).
+    #[error("`{path}` is not a .{wanted} file: an export is written only under its format's name")]
+    ExportName { path: String, wanted: &'static str },
     #[error("`{path}` does not exist or cannot be read")]
     Unreadable { path: String },
     #[error("the settings are not valid: {0}")]
@@ -47,26 +55,35 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// A stable snake_case code that the UI translates and tests match on.
-    pub fn code(&self) -> String {
+    /// The stable code the UI translates and tests match on.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Import(e) => format!("import.{}", e.code()),
-            AppError::Store(e) => format!("store.{}", e.code()),
-            AppError::Fleet(e) => format!("run.{}", e.code()),
-            AppError::Engine { code, .. } => format!("engine.{code}"),
-            AppError::NoSuchAsset(_) => "no_such_asset".into(),
-            AppError::RunInProgress => "run_in_progress".into(),
-            AppError::UnsupportedFile { .. } => "unsupported_file".into(),
-            AppError::Unreadable { .. } => "unreadable_file".into(),
-            AppError::InvalidSettings(_) => "invalid_settings".into(),
-            AppError::Write { .. } => "write_failed".into(),
-            AppError::File(e) => e.code().into(),
-            AppError::Sync(e) => format!("sync.{}", e.code()),
-            AppError::NoSyncServer => "no_sync_server".into(),
-            AppError::NoSyncToken(_) => "no_sync_token".into(),
-            AppError::SyncInProgress => "sync_in_progress".into(),
-            AppError::Profile { code, .. } => format!("profile.{code}"),
-            AppError::Internal(_) => "internal".into(),
+            AppError::Import(e) => ErrorCode::of("import", e.code(), ErrorCode::Internal),
+            AppError::Store(e) => store_code(e),
+            AppError::Fleet(FleetError::Store(e)) => store_code(e),
+            AppError::Fleet(e) => ErrorCode::of("run", e.code(), ErrorCode::RunInternal),
+            AppError::Engine { code, .. } => ErrorCode::of_engine(code),
+            AppError::NoSuchAsset(_) => ErrorCode::NoSuchAsset,
+            AppError::RunInProgress => ErrorCode::RunInProgress,
+            AppError::UnsupportedFile { .. } => ErrorCode::UnsupportedFile,
+            AppError::ExportName { .. } => ErrorCode::ExportName,
+            AppError::Unreadable { .. } => ErrorCode::UnreadableFile,
+            AppError::InvalidSettings(_) => ErrorCode::InvalidSettings,
+            AppError::Write { .. } => ErrorCode::WriteFailed,
+            AppError::File(e) => match e {
+                WriteFileError::InUse { .. } => ErrorCode::FileInUse,
+                WriteFileError::ReadOnly { .. } => ErrorCode::FileReadOnly,
+                WriteFileError::Failed { .. } => ErrorCode::WriteFailed,
+            },
+            AppError::Sync(SyncError::Store(e)) => store_code(e),
+            AppError::Sync(e) => ErrorCode::of("sync", e.code(), ErrorCode::Internal),
+            AppError::NoSyncServer => ErrorCode::NoSyncServer,
+            AppError::NoSyncToken(_) => ErrorCode::NoSyncToken,
+            AppError::SyncInProgress => ErrorCode::SyncInProgress,
+            AppError::Profile { code, .. } => {
+                ErrorCode::of("profile", code, ErrorCode::ProfileInvalid)
+            }
+            AppError::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -80,8 +97,11 @@ impl AppError {
     }
 }
 
-fn file_message_ko(error: &substation_import::WriteFileError) -> String {
-    use substation_import::WriteFileError;
+fn store_code(error: &substation_store::StoreError) -> ErrorCode {
+    ErrorCode::of("store", error.code(), ErrorCode::StoreDatabaseError)
+}
+
+fn file_message_ko(error: &WriteFileError) -> String {
     match error {
         WriteFileError::InUse { path } => format!(
             "{} 파일이 다른 프로그램에서 열려 있어 덮어쓸 수 없습니다.",
@@ -103,7 +123,7 @@ fn file_message_ko(error: &substation_import::WriteFileError) -> String {
 /// Korean one when the source has it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ErrorView {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub message_ko: Option<String>,
 }

@@ -95,6 +95,23 @@ fn xlsx_bytes(rows: &[FleetRowView]) -> std::result::Result<Vec<u8>, String> {
     workbook.save_to_buffer().map_err(failed)
 }
 
+/// Only a file named for its format is written (the save dialog's answer): never a workbook
+/// or the database the user picked by mistake.
+pub(crate) fn named_for(path: &Path, wanted: &'static str) -> Result<()> {
+    if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
+    {
+        Ok(())
+    } else {
+        Err(AppError::ExportName {
+            path: path.display().to_string(),
+            wanted,
+        })
+    }
+}
+
 impl App {
     /// Writes every row the filter matches (not only the page shown), worst first. The file
     /// is replaced whole or not at all (`substation_import::replace_file`).
@@ -104,21 +121,13 @@ impl App {
         format: ExportFormat,
         filter: &FleetFilter,
     ) -> Result<ExportResult> {
-        // Only a file named for its format is written (the save dialog's answer): never a
-        // workbook or database the user picked by mistake.
-        let wanted = match format {
-            ExportFormat::Xlsx => "xlsx",
-            ExportFormat::Csv => "csv",
-        };
-        if !path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
-        {
-            return Err(AppError::UnsupportedFile {
-                path: path.display().to_string(),
-            });
-        }
+        named_for(
+            path,
+            match format {
+                ExportFormat::Xlsx => "xlsx",
+                ExportFormat::Csv => "csv",
+            },
+        )?;
         let mut rows = Vec::new();
         let mut page = FleetFilter {
             offset: 0,

@@ -8,6 +8,7 @@
 mod background;
 pub mod bindings;
 pub mod error;
+mod error_code;
 pub mod explain;
 pub mod export;
 pub mod profiles;
@@ -19,6 +20,7 @@ pub mod views;
 mod workbook;
 
 use std::path::{Path, PathBuf};
+
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,7 +28,7 @@ use substation_import::Issue;
 use substation_store::{FleetQuery, Store};
 use tokio_util::sync::CancellationToken;
 
-pub use error::{AppError, ErrorView, Result};
+pub use error::{AppError, ErrorCode, ErrorView, Result};
 pub use profiles::{ProfileTestView, ProfileView, SummaryView};
 pub use settings::{EngineChoice, Language, Settings};
 pub use sync::{AUTO_SYNC_EVERY, OsCredentialStore, TokenStore};
@@ -59,7 +61,7 @@ pub struct App {
     /// The sync in progress, to cancel it.
     sync: Mutex<Option<CancellationToken>>,
     /// The code of the last sync's error in this process, `None` after a success.
-    last_sync_error: Mutex<Option<String>>,
+    last_sync_error: Mutex<Option<ErrorCode>>,
     /// Wakes the background sync loop early (see `sync.rs`).
     sync_wake: tokio::sync::Notify,
     /// Where the sync token is kept.

@@ -10,9 +10,9 @@ use substation_dispatch::{
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{AppError, Result};
+use crate::error::{AppError, ErrorCode, Result};
 use crate::settings::EngineChoice;
-use crate::views::{AssetOutcome, RunCounts, RunEvent, RunRequest, RunSummary};
+use crate::views::{AssetOutcome, RunCounts, RunEvent, RunRequest, RunSummary, StopReason};
 use crate::{App, lock};
 
 /// How often the UI hears about a run: often enough to look live, rarely enough that 1,000
@@ -113,7 +113,7 @@ impl App {
                 failed = summary.failed,
                 not_run = summary.not_run,
                 seconds = summary.seconds,
-                stop_reason = summary.stop_reason.as_deref(),
+                stop_reason = summary.stop.as_ref().map(|s| s.message.as_str()),
                 "diagnosis run ended"
             ),
             Err(error) => {
@@ -167,7 +167,7 @@ fn outcome_view(outcome: &Outcome) -> AssetOutcome {
             profile: None,
             headline: None,
             score: None,
-            error_code: Some(e.code.clone()),
+            error_code: Some(ErrorCode::of_engine(&e.code)),
             error: Some(e.message.clone()),
         },
     }
@@ -184,7 +184,7 @@ async fn run_on<E: Engine>(
     let started = Instant::now();
     let sink = Arc::new(sink);
     let landed: Arc<Mutex<Vec<AssetOutcome>>> = Arc::default();
-    let mut first_error: Option<String> = None;
+    let mut first_error: Option<(ErrorCode, String)> = None;
     let (tx, rx) = mpsc::channel::<Progress>(256);
     let forward = tokio::spawn(coalesce(rx, landed.clone(), sink.clone()));
     let result = diagnose_fleet(
@@ -194,7 +194,8 @@ async fn run_on<E: Engine>(
         job,
         |outcome| {
             if let Err(e) = &outcome.result {
-                first_error.get_or_insert_with(|| e.message.clone());
+                first_error
+                    .get_or_insert_with(|| (ErrorCode::of_engine(&e.code), e.message.clone()));
             }
             lock(&landed).push(outcome_view(outcome));
         },
@@ -220,9 +221,10 @@ async fn run_on<E: Engine>(
         failed: n(summary.failed),
         not_run: n(summary.not_run),
         seconds: started.elapsed().as_secs_f64(),
-        stop_reason: (summary.ending == Ending::Stopped)
+        stop: (summary.ending == Ending::Stopped)
             .then_some(first_error)
-            .flatten(),
+            .flatten()
+            .map(|(code, message)| StopReason { code, message }),
     };
     sink(RunEvent::Finished {
         summary: view.clone(),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use substation_sync::{Phase, ServerConfig, SyncClient, SyncError, SyncOptions, SyncProgress};
 
-use crate::error::{AppError, ErrorView, Result};
+use crate::error::{AppError, ErrorCode, ErrorView, Result};
 use crate::run::UPDATE_EVERY;
 use crate::views::{RejectedItemView, SyncEvent, SyncStatusView, SyncSummary};
 use crate::{App, count, lock};
@@ -78,7 +78,7 @@ impl App {
             None => (false, None),
             Some(server) => match self.tokens.load(server) {
                 Ok(token) => (token.is_some(), None),
-                Err(error) => (false, Some(error.to_string())),
+                Err(error) => (false, Some(ErrorView::from(AppError::from(error)))),
             },
         };
         let status = self.store()?.reader()?.sync_status()?;
@@ -106,7 +106,12 @@ impl App {
             last_success_at: status.last_success_at,
             last_error: status.last_error,
             last_error_at: status.last_error_at,
-            last_error_code: lock(&self.last_sync_error).clone(),
+            // This session's last failure (whatever stopped it, a missing token included), or
+            // the one the cache kept from an earlier session.
+            last_error_code: (*lock(&self.last_sync_error)).or_else(|| {
+                let code = status.last_error_code.as_deref()?;
+                Some(ErrorCode::of("sync", code, ErrorCode::SyncServerError))
+            }),
         })
     }
 

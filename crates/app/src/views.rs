@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::error::ErrorCode;
 use crate::settings::{EngineChoice, Settings};
 
 /// What the UI needs to know at start.
@@ -422,7 +423,7 @@ pub struct AssetOutcome {
     pub profile: Option<String>,
     pub headline: Option<String>,
     pub score: Option<f64>,
-    pub error_code: Option<String>,
+    pub error_code: Option<ErrorCode>,
     pub error: Option<String>,
 }
 
@@ -453,7 +454,15 @@ pub struct RunSummary {
     pub not_run: u32,
     pub seconds: f64,
     /// Why the run stopped, when it did.
-    pub stop_reason: Option<String>,
+    pub stop: Option<StopReason>,
+}
+
+/// The failure that stopped a run: no transformer could get past it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StopReason {
+    pub code: ErrorCode,
+    /// The engine's own words (English).
+    pub message: String,
 }
 
 /// Export formats.
@@ -478,7 +487,7 @@ pub struct SyncStatusView {
     /// A token for that server is in the credential store.
     pub has_token: bool,
     /// Why the credential store could not be asked, when it could not.
-    pub token_problem: Option<String>,
+    pub token_problem: Option<crate::error::ErrorView>,
     pub automatic: bool,
     /// A sync is going now (Sync now, or the background one).
     pub running: bool,
@@ -495,7 +504,7 @@ pub struct SyncStatusView {
     pub last_error_at: Option<String>,
     /// The code of the last sync's error since the app started (`sync.server_unreachable`
     /// means offline, the normal state of a field laptop, not a fault); `None` after a success.
-    pub last_error_code: Option<String>,
+    pub last_error_code: Option<ErrorCode>,
 }
 
 /// A change the service refused.

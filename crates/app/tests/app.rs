@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use substation_app::{
-    App, EngineChoice, ExportFormat, FleetFilter, HeaderChoice, RunEvent, RunRequest, Settings,
+    App, EngineChoice, ErrorCode, ExportFormat, FleetFilter, HeaderChoice, RunEvent, RunRequest,
+    Settings,
 };
 
 fn sample(name: &str) -> PathBuf {
@@ -124,7 +125,7 @@ fn files_the_app_does_not_open_are_refused_with_a_code() {
     let error = app
         .open_workbook(&text, &[], &|_| {}, &AtomicBool::new(false))
         .expect_err("refused");
-    assert_eq!(error.code(), "unsupported_file");
+    assert_eq!(error.code(), ErrorCode::UnsupportedFile);
     let missing = app
         .open_workbook(
             &dir.path().join("gone.xlsx"),
@@ -133,13 +134,17 @@ fn files_the_app_does_not_open_are_refused_with_a_code() {
             &AtomicBool::new(false),
         )
         .expect_err("refused");
-    assert_eq!(missing.code(), "unreadable_file");
+    assert_eq!(missing.code(), ErrorCode::UnreadableFile);
     let garbage = dir.path().join("garbage.xlsx");
     std::fs::write(&garbage, b"PK\x03\x04 not really a zip").expect("write");
     let error = app
         .open_workbook(&garbage, &[], &|_| {}, &AtomicBool::new(false))
         .expect_err("refused");
-    assert!(error.code().starts_with("import."), "{}", error.code());
+    assert!(
+        error.code().as_str().starts_with("import."),
+        "{}",
+        error.code()
+    );
     let view = substation_app::ErrorView::from(&error);
     assert!(
         view.message_ko.is_some(),
@@ -229,7 +234,7 @@ fn an_unknown_header_layout_asks_for_a_mapping_and_the_answer_is_remembered() {
     );
     assert_eq!(
         unknown.expect_err("unknown field").code(),
-        "invalid_settings"
+        ErrorCode::InvalidSettings
     );
 }
 
@@ -265,7 +270,7 @@ fn a_transformer_view_has_its_history_duval_path_limits_and_a_preview_before_any
     }
     assert_eq!(
         app.asset("NO-SUCH").expect_err("missing").code(),
-        "no_such_asset"
+        ErrorCode::NoSuchAsset
     );
 
     let zones = App::duval_zones();
@@ -523,7 +528,7 @@ fn only_one_run_at_a_time() {
             let mut moved = app.settings();
             moved.database_path = Some(dir.path().join("elsewhere.sqlite").display().to_string());
             let refused = app.save_settings(moved);
-            assert_eq!(refused.expect_err("busy").code(), "run_in_progress");
+            assert_eq!(refused.expect_err("busy").code(), ErrorCode::RunInProgress);
             assert_eq!(
                 std::fs::read(&settings_file).ok(),
                 before,
@@ -534,7 +539,7 @@ fn only_one_run_at_a_time() {
         };
         let (first, second) = tokio::join!(first, second);
         assert!(first.is_ok());
-        assert_eq!(second.expect_err("busy").code(), "run_in_progress");
+        assert_eq!(second.expect_err("busy").code(), ErrorCode::RunInProgress);
     });
     // The slot is free again once the run ended.
     assert!(!app.cancel_run());
@@ -581,7 +586,7 @@ fn settings_persist_are_checked_and_a_broken_file_falls_back_to_defaults() {
     ] {
         assert_eq!(
             reopened.save_settings(bad).expect_err("refused").code(),
-            "invalid_settings"
+            ErrorCode::InvalidSettings
         );
     }
     assert_eq!(
@@ -657,7 +662,7 @@ fn the_fleet_exports_to_xlsx_and_csv_in_full() {
         let error = app
             .export(&dir.path().join(wrong), ExportFormat::Xlsx, &filter)
             .expect_err(wrong);
-        assert_eq!(error.code(), "unsupported_file", "{wrong}");
+        assert_eq!(error.code(), ErrorCode::ExportName, "{wrong}");
     }
 
     // Exporting again over the same files replaces them whole, with nothing left beside.
@@ -694,13 +699,13 @@ fn an_export_over_a_workbook_open_in_excel_says_so_and_keeps_it() {
         .open(&path)
         .expect("hold");
     let error = app
-        .export(&path, ExportFormat::Csv, &FleetFilter::default())
+        .export(&path, ExportFormat::Xlsx, &FleetFilter::default())
         .expect_err("held by Excel");
-    assert_eq!(error.code(), "file_in_use", "{error}");
+    assert_eq!(error.code(), ErrorCode::FileInUse, "{error}");
     assert!(error.to_string().contains("지난주 fleet.xlsx"), "{error}");
     assert_eq!(std::fs::read(&path).expect("read"), before);
     drop(excel);
-    app.export(&path, ExportFormat::Csv, &FleetFilter::default())
+    app.export(&path, ExportFormat::Xlsx, &FleetFilter::default())
         .expect("closed in Excel");
 }
 
@@ -919,7 +924,7 @@ fn opening_a_workbook_can_be_cancelled_and_stores_nothing() {
             assert!(app.cancel_open(), "an open is going");
         });
     let error = substation_app::ErrorView::from(result.expect_err("cancelled"));
-    assert_eq!(error.code, "import.cancelled");
+    assert_eq!(error.code, ErrorCode::ImportCancelled);
     assert!(*reports.lock().expect("lock") >= 1);
     let history = app.history().expect("history");
     assert!(history.batches.is_empty(), "nothing was stored");
@@ -984,7 +989,7 @@ fn the_preview_reports_blank_gas_cells_and_the_reading_chosen_is_kept() {
         .expect_err("not a reading");
     assert_eq!(
         substation_app::ErrorView::from(error).code,
-        "invalid_settings"
+        ErrorCode::InvalidSettings
     );
 }
 
@@ -1068,7 +1073,7 @@ fn byo_child() {
     let broken = dir.join("broken.toml");
     std::fs::write(&broken, "name = \"x\"\n[answer]\nseverity = '.['\n").expect("write");
     let error = app.add_profile(&broken).expect_err("not a profile");
-    assert_eq!(error.code(), "profile.profile_filter");
+    assert_eq!(error.code(), ErrorCode::ProfileFilter);
 
     let added = app
         .add_profile(&example.join("profile.toml"))
@@ -1170,7 +1175,7 @@ fn byo_child() {
 
     // Kept while answers are read with it.
     let error = app.remove_profile(&added.sha256).expect_err("in use");
-    assert_eq!(error.code(), "store.profile_in_use");
+    assert_eq!(error.code(), ErrorCode::StoreProfileInUse);
     let exported = dir.join("exported.toml");
     app.export_profile(&added.sha256, &exported)
         .expect("export");
@@ -1178,5 +1183,13 @@ fn byo_child() {
         std::fs::read(&exported).expect("exported"),
         std::fs::read(example.join("profile.toml")).expect("original")
     );
+    // Only as a .toml file: never over a workbook picked by mistake.
+    let workbook = dir.join("fleet.xlsx");
+    std::fs::write(&workbook, b"a workbook").expect("workbook");
+    let error = app
+        .export_profile(&added.sha256, &workbook)
+        .expect_err("not a .toml name");
+    assert_eq!(error.code(), ErrorCode::ExportName);
+    assert_eq!(std::fs::read(&workbook).expect("kept"), b"a workbook");
     rt.block_on(server.shutdown());
 }

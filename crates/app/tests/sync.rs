@@ -148,7 +148,9 @@ fn whole_cache_embedded() -> RunRequest {
 }
 
 fn code(result: substation_app::Result<impl std::fmt::Debug>) -> String {
-    substation_app::ErrorView::from(result.expect_err("an error")).code
+    substation_app::ErrorView::from(result.expect_err("an error"))
+        .code
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -445,7 +447,7 @@ async fn an_unreachable_server_reads_as_offline_not_as_a_fault() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(
-        status.last_error_code.as_deref(),
+        status.last_error_code.map(|c| c.as_str()),
         Some("sync.server_unreachable")
     );
     assert!(status.last_error.is_some());

@@ -60,9 +60,37 @@ impl CliError {
         }
     }
 
-    /// What the user can do about it, where the command line knows better than the library.
+    /// What the user can do about it with this program: the libraries' messages say what
+    /// happened, not which flag or command helps (the desktop app has buttons instead).
     pub fn advice(&self) -> Option<&'static str> {
         use substation_import::WriteFileError;
+        let by_code = match self.code() {
+            "unauthorized" => Some(
+                "check the token, or store a new one with `substation sync login --server URL`",
+            ),
+            "no_token" => Some(
+                "store one with `substation sync login --server URL`, or set SUBSTATION_SYNC_TOKEN",
+            ),
+            "credential_store_unavailable" => {
+                Some("on a server or in CI, set SUBSTATION_SYNC_TOKEN instead")
+            }
+            "database_too_new" => Some("update Substation Bulk, or use another --db"),
+            "no_region" => {
+                Some("pass --region, or set the region in the AWS profile or AWS_REGION")
+            }
+            "no_credentials" => Some(
+                "for an SSO profile, run `aws sso login --profile NAME`, then run the command \
+                 again (a stopped run continues with --resume)",
+            ),
+            "workbook_unmapped" => Some(
+                "give a mapping of these headers with --mapping FILE (docs/import.md says how \
+                 to write one)",
+            ),
+            _ => None,
+        };
+        if by_code.is_some() {
+            return by_code;
+        }
         match self {
             CliError::File(WriteFileError::InUse { .. }) => Some(
                 "close the file in Excel (or the program that has it open) and run the command \

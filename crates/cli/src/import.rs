@@ -168,6 +168,9 @@ fn print_report(import: &Import) {
             issues.len() - SHOWN_ISSUES
         );
     }
+    if issues.iter().any(|i| i.code == "ambiguous_date") {
+        println!("hint: --day-first or --month-first settles the day/month order of dates");
+    }
 }
 
 pub fn template(out: &Path) -> Result<ExitCode, CliError> {

@@ -273,6 +273,25 @@ async fn without_credentials_the_run_stops_at_once_with_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(body["error"]["code"], "no_credentials");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(
+        !message.contains("sso login"),
+        "the library's words: {message}"
+    );
+
+    // At a terminal, the command line adds what to run.
+    let mut command = substation(&dir, &server);
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .arg(workbook());
+    let out = output(command).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("hint: for an SSO profile, run `aws sso login --profile NAME`"),
+        "{stderr}"
+    );
     assert_eq!(server.stats().invocations, 0);
 }
 

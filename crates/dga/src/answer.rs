@@ -74,6 +74,10 @@ pub enum ContractAnswerError {
 }
 
 impl ContractAnswerError {
+    /// Every code [`ContractAnswerError::code`] gives.
+    pub const CODES: &'static [&'static str] =
+        &["malformed_response", "unsupported_contract_version"];
+
     pub fn code(&self) -> &'static str {
         match self {
             ContractAnswerError::Malformed(_) | ContractAnswerError::OtherAsset { .. } => {

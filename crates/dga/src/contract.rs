@@ -143,6 +143,14 @@ pub enum DiagnosisError {
 }
 
 impl DiagnosisError {
+    /// Every code [`DiagnosisError::code`] gives.
+    pub const CODES: &'static [&'static str] = &[
+        "malformed_request",
+        "unsupported_contract_version",
+        "invalid_request",
+        "invalid_limits",
+    ];
+
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -604,5 +612,43 @@ impl ResponseKeys {
                 .and_then(|action| action.summary)
                 .map(Cow::into_owned),
         })
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_gives_a_listed_code_and_every_listed_code_is_given() {
+        let errors = [
+            DiagnosisError::MalformedRequest(String::new()),
+            DiagnosisError::UnsupportedContractVersion {
+                found: 9,
+                supported: 1,
+            },
+            DiagnosisError::InvalidRequest {
+                asset: String::new(),
+                problem: String::new(),
+            },
+            DiagnosisError::InvalidLimits(crate::limits::InvalidLimits {
+                table: "table1",
+                problem: String::new(),
+            }),
+        ];
+        let given: Vec<&str> = errors.iter().map(DiagnosisError::code).collect();
+        assert_eq!(given, DiagnosisError::CODES);
+        let answers = [
+            crate::ContractAnswerError::Malformed(String::new()),
+            crate::ContractAnswerError::UnsupportedVersion {
+                found: 9,
+                supported: 1,
+            },
+        ];
+        let given: Vec<&str> = answers
+            .iter()
+            .map(crate::ContractAnswerError::code)
+            .collect();
+        assert_eq!(given, crate::ContractAnswerError::CODES);
     }
 }

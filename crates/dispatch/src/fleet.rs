@@ -73,6 +73,10 @@ pub enum FleetError {
 }
 
 impl FleetError {
+    /// Every code [`FleetError::code`] gives of its own (a store failure keeps the store's).
+    pub const CODES: &'static [&'static str] =
+        &["no_such_run", "no_such_batch", "engine_changed", "internal"];
+
     pub fn code(&self) -> &'static str {
         match self {
             FleetError::Store(e) => e.code(),
@@ -395,4 +399,25 @@ fn spawn_confirmer(stop: CancellationToken) -> Result<(ConfirmSender, Confirmer)
         })
         .map_err(|e| FleetError::Internal(format!("cannot start the write confirmer: {e}")))?;
     Ok((tx, handle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_gives_a_listed_code_and_every_listed_code_is_given() {
+        let errors = [
+            FleetError::NoSuchRun(1),
+            FleetError::NoSuchBatch(1),
+            FleetError::EngineChanged {
+                run: 1,
+                was: String::new(),
+                now: String::new(),
+            },
+            FleetError::Internal(String::new()),
+        ];
+        let given: Vec<&str> = errors.iter().map(FleetError::code).collect();
+        assert_eq!(given, FleetError::CODES);
+    }
 }

@@ -78,8 +78,8 @@ impl LambdaEngine {
             } else {
                 return Err(EngineError::permanent(
                     "no_region",
-                    "no AWS region is set: choose one in the settings (or --region), \
-                     or set it in the AWS profile or AWS_REGION",
+                    "no AWS region is set, neither for this program nor in the AWS profile \
+                     or AWS_REGION",
                 ));
             }
         }
@@ -96,8 +96,7 @@ impl LambdaEngine {
                     return Err(EngineError::fatal(
                         "no_credentials",
                         format!(
-                            "no AWS credentials could be loaded ({}); for an SSO profile, run \
-                             `aws sso login --profile NAME` first",
+                            "no AWS credentials could be loaded ({})",
                             DisplayErrorContext(&error)
                         ),
                     ));
@@ -406,10 +405,7 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
                 ),
                 _ if EXPIRED_OR_UNKNOWN_CREDENTIALS.contains(&code.as_str()) => EngineError::fatal(
                     "no_credentials",
-                    format!(
-                        "AWS did not accept the credentials ({code}: {message}); for an SSO \
-                             profile, run `aws sso login --profile NAME` and resume the run"
-                    ),
+                    format!("AWS did not accept the credentials ({code}: {message})"),
                 ),
                 _ if code == "InvalidSignatureException" => EngineError::fatal(
                     "access_denied",
@@ -450,10 +446,7 @@ fn classify(function: &str, error: SdkError<InvokeError>) -> EngineError {
         // but retrying cannot help.
         SdkError::DispatchFailure(_) if caused_by_credentials(&error) => EngineError::fatal(
             "no_credentials",
-            format!(
-                "the AWS credentials could not be loaded or have expired ({detail}); for an \
-                 SSO profile, run `aws sso login --profile NAME` and resume the run"
-            ),
+            format!("the AWS credentials could not be loaded or have expired ({detail})"),
         ),
         // Refused and dropped connections, HTTP/2 GOAWAY, a reply cut short.
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {

@@ -83,6 +83,45 @@ impl EngineError {
     }
 }
 
+/// Every code an [`EngineError`] can carry from this crate: its own, the contract's (a request
+/// the embedded engine refuses, an answer that is not a diagnosis) and a profile's (an answer
+/// its filters cannot read). A team's own function may answer with codes of its own besides.
+pub const ENGINE_CODES: &[&str] = &[
+    // The Lambda client's own (lambda.rs) and the dispatcher's (run.rs).
+    "no_function",
+    "no_region",
+    "no_credentials",
+    "request_too_large",
+    "throttled",
+    "function_not_found",
+    "function_misconfigured",
+    "access_denied",
+    "service_error",
+    "lambda_refused",
+    "timeout",
+    "request_not_sent",
+    "connection",
+    "request_not_built",
+    "unknown",
+    "function_error",
+    "malformed_response",
+    "request_transform_failed",
+    "internal",
+    "not_called",
+    // substation_dga::DiagnosisError::CODES (the embedded engine, and our function's replies).
+    "malformed_request",
+    "unsupported_contract_version",
+    "invalid_request",
+    "invalid_limits",
+    // substation_profile::AnswerError::CODES.
+    "answer_not_json",
+    "no_samples",
+    "function_refused",
+    "answer_missing_field",
+    "answer_unexpected_value",
+    "answer_filter_failed",
+];
+
 /// Anything that diagnoses one transformer: the embedded engine, AWS Lambda.
 pub trait Engine: Send + Sync + 'static {
     /// Short name for runs and progress ("embedded", "lambda").
@@ -120,5 +159,61 @@ pub fn fit_open_files(concurrency: usize) -> usize {
             usize::try_from(limit.saturating_sub(SPARE_FILES).max(1)).unwrap_or(1)
         }
         _ => concurrency,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ENGINE_CODES;
+
+    /// The first argument of every `EngineError` built in this crate, where it is a literal
+    /// code: each is listed in [`ENGINE_CODES`], which also holds every code passed on from the
+    /// contract and the profile.
+    #[test]
+    fn every_engine_code_this_crate_gives_is_listed() {
+        let sources = [
+            include_str!("lambda.rs"),
+            include_str!("run.rs"),
+            include_str!("embedded.rs"),
+            include_str!("fleet.rs"),
+            include_str!("policy.rs"),
+        ];
+        let mut found = 0;
+        for source in sources {
+            for call in ["permanent(", "transient(", "fatal(", "EngineError::new("] {
+                for (at, _) in source.match_indices(call) {
+                    let mut rest = source[at + call.len()..].trim_start();
+                    if let Some(kind) = rest.strip_prefix("FailureKind::")
+                        && let Some(comma) = kind.find(',')
+                    {
+                        rest = kind[comma + 1..].trim_start();
+                    }
+                    let Some(literal) = rest.strip_prefix('"') else {
+                        continue;
+                    };
+                    let code = &literal[..literal.find('"').expect("a closed literal")];
+                    assert!(
+                        ENGINE_CODES.contains(&code),
+                        "`{code}` is not in ENGINE_CODES"
+                    );
+                    found += 1;
+                }
+            }
+        }
+        assert!(
+            found >= 25,
+            "only {found} codes found: the scan has gone blind"
+        );
+        let passed_on = [
+            substation_dga::DiagnosisError::CODES,
+            substation_dga::ContractAnswerError::CODES,
+            substation_profile::AnswerError::CODES,
+        ];
+        for code in passed_on.concat() {
+            assert!(
+                ENGINE_CODES.contains(&code),
+                "`{code}` is not in ENGINE_CODES"
+            );
+        }
     }
 }

@@ -10,7 +10,7 @@ pub enum ImportError {
         source: std::io::Error,
     },
     #[error(
-        "{path} is {}, above the {} limit; split it or raise the limit",
+        "{path} is {}, above the {} limit; split it into smaller workbooks",
         sizes(*bytes, *limit).0,
         sizes(*bytes, *limit).1
     )]
@@ -28,8 +28,8 @@ pub enum ImportError {
     #[error("the mapping file {path} cannot be used: {detail}")]
     Mapping { path: PathBuf, detail: String },
     #[error(
-        "no sheet holds transformer samples. Found: {}. Missing: {}. Give a mapping for these \
-         headers (--mapping FILE)",
+        "no sheet holds transformer samples. Found: {}. Missing: {}. Which column is which \
+         has to be given (a mapping)",
         found.join("; "),
         missing.join(", ")
     )]
@@ -65,6 +65,18 @@ fn sizes(bytes: u64, limit: u64) -> (String, String) {
 }
 
 impl ImportError {
+    /// Every code [`ImportError::code`] gives.
+    pub const CODES: &'static [&'static str] = &[
+        "file_unreadable",
+        "file_too_large",
+        "file_encrypted",
+        "not_a_workbook",
+        "sheet_unreadable",
+        "mapping_invalid",
+        "workbook_unmapped",
+        "cancelled",
+    ];
+
     /// Stable machine-readable code, for `{code, message}`.
     pub fn code(&self) -> &'static str {
         match self {
@@ -110,7 +122,7 @@ impl ImportError {
                 )
             }
             ImportError::Unmapped { found, missing, .. } => format!(
-                "시료 시트를 찾지 못했습니다. 찾은 머리글: {}. 없는 항목: {}. 이 머리글에 대한 매핑을 지정하십시오(--mapping 파일)",
+                "시료 시트를 찾지 못했습니다. 찾은 머리글: {}. 없는 항목: {}. 어느 열이 무엇인지 지정(매핑)해야 합니다",
                 found.join("; "),
                 missing.join(", ")
             ),
@@ -122,6 +134,43 @@ impl ImportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_variant_gives_a_listed_code_and_every_listed_code_is_given() {
+        let path = || PathBuf::from("x.xlsx");
+        let errors = [
+            ImportError::Unreadable {
+                path: path(),
+                source: std::io::Error::other("gone"),
+            },
+            ImportError::TooLarge {
+                path: path(),
+                bytes: 2,
+                limit: 1,
+            },
+            ImportError::Encrypted { path: path() },
+            ImportError::NotAWorkbook {
+                path: path(),
+                detail: String::new(),
+            },
+            ImportError::Sheet {
+                sheet: String::new(),
+                detail: String::new(),
+            },
+            ImportError::Mapping {
+                path: path(),
+                detail: String::new(),
+            },
+            ImportError::Unmapped {
+                found: vec![],
+                missing: vec![],
+                headers: vec![],
+            },
+            ImportError::Cancelled,
+        ];
+        let given: Vec<&str> = errors.iter().map(ImportError::code).collect();
+        assert_eq!(given, ImportError::CODES);
+    }
 
     #[test]
     fn sizes_round_so_a_file_over_the_limit_reads_over_it() {

@@ -213,6 +213,10 @@ pub enum ProfileError {
 }
 
 impl ProfileError {
+    /// Every code [`ProfileError::code`] gives.
+    pub const CODES: &'static [&'static str] =
+        &["profile_format", "profile_filter", "profile_invalid"];
+
     pub fn code(&self) -> &'static str {
         match self {
             ProfileError::Format(_) => "profile_format",
@@ -259,6 +263,16 @@ pub enum AnswerError {
 }
 
 impl AnswerError {
+    /// Every code [`AnswerError::code`] gives.
+    pub const CODES: &'static [&'static str] = &[
+        "answer_not_json",
+        "no_samples",
+        "function_refused",
+        "answer_missing_field",
+        "answer_unexpected_value",
+        "answer_filter_failed",
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             AnswerError::NotJson(_) => "answer_not_json",
@@ -641,5 +655,50 @@ fn shorten(text: &str) -> String {
     } else {
         let cut: String = text.chars().take(MAX).collect();
         format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_gives_a_listed_code_and_every_listed_code_is_given() {
+        let s = String::new;
+        let profile = [
+            ProfileError::Format(s()),
+            ProfileError::Filter {
+                field: s(),
+                problem: s(),
+            },
+            ProfileError::Invalid {
+                field: s(),
+                problem: s(),
+            },
+        ];
+        let given: Vec<&str> = profile.iter().map(ProfileError::code).collect();
+        assert_eq!(given, ProfileError::CODES);
+        let answer = [
+            AnswerError::NotJson(s()),
+            AnswerError::NoSamples,
+            AnswerError::Refused { message: s() },
+            AnswerError::Missing {
+                field: "fault",
+                filter: s(),
+            },
+            AnswerError::Unexpected {
+                field: "fault",
+                filter: s(),
+                found: s(),
+                expected: s(),
+            },
+            AnswerError::Failed {
+                field: "fault",
+                filter: s(),
+                problem: s(),
+            },
+        ];
+        let given: Vec<&str> = answer.iter().map(AnswerError::code).collect();
+        assert_eq!(given, AnswerError::CODES);
     }
 }

@@ -11,7 +11,7 @@ pub enum StoreError {
     },
     #[error(
         "database {path} was written by a newer Substation Bulk (schema {found}, this version knows {supported}); \
-         it was left untouched: update Substation Bulk or use another --db"
+         it was left untouched"
     )]
     TooNew {
         path: PathBuf,
@@ -35,6 +35,18 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Every code [`StoreError::code`] gives.
+    pub const CODES: &'static [&'static str] = &[
+        "database_unopenable",
+        "database_too_new",
+        "database_migration_failed",
+        "database_error",
+        "database_corrupt_json",
+        "database_writer_stopped",
+        "invalid_store_request",
+        "profile_in_use",
+    ];
+
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::Open { .. } => "database_unopenable",
@@ -50,3 +62,34 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_gives_a_listed_code_and_every_listed_code_is_given() {
+        let errors = [
+            StoreError::Open {
+                path: PathBuf::from("x.db"),
+                source: rusqlite::Error::InvalidQuery,
+            },
+            StoreError::TooNew {
+                path: PathBuf::from("x.db"),
+                found: 9,
+                supported: 5,
+            },
+            StoreError::Migration(String::new()),
+            StoreError::Sqlite(rusqlite::Error::InvalidQuery),
+            StoreError::Json(serde_json::from_str::<u8>("x").expect_err("not JSON")),
+            StoreError::WriterGone,
+            StoreError::Invalid(String::new()),
+            StoreError::ProfileInUse {
+                name: String::new(),
+                answers: 1,
+            },
+        ];
+        let given: Vec<&str> = errors.iter().map(StoreError::code).collect();
+        assert_eq!(given, StoreError::CODES);
+    }
+}

@@ -477,10 +477,20 @@ impl Store {
         }
     }
 
-    /// Records a failed attempt (of this batch, if any) as sync's last error.
-    pub fn record_sync_failure(&self, batch_id: Option<uuid::Uuid>, message: &str) -> Result<()> {
-        self.sync_op(sync::SyncOp::Failed(batch_id, message.to_owned()))
-            .map(drop)
+    /// Records a failed attempt (of this batch, if any) as sync's last error: its code (the
+    /// sync client's, e.g. `server_unreachable`) and its message.
+    pub fn record_sync_failure(
+        &self,
+        batch_id: Option<uuid::Uuid>,
+        code: &str,
+        message: &str,
+    ) -> Result<()> {
+        self.sync_op(sync::SyncOp::Failed(
+            batch_id,
+            code.to_owned(),
+            message.to_owned(),
+        ))
+        .map(drop)
     }
 
     /// Records that a sync ran to its end.

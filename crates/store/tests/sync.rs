@@ -403,7 +403,7 @@ fn an_open_batch_is_resent_byte_for_byte_after_a_restart() {
             .expect("build")
             .expect("batch");
         store
-            .record_sync_failure(Some(batch.id), "connection reset")
+            .record_sync_failure(Some(batch.id), "server_unreachable", "connection reset")
             .expect("failure");
         batch
     };

@@ -118,7 +118,7 @@ impl SyncClient {
             self.pull(store, options, &mut report, &mut tracker).await?;
         }
         if let Some(refused) = push_refused {
-            blocking(|| store.record_sync_failure(None, &refused.to_string()))?;
+            blocking(|| store.record_sync_failure(None, refused.code(), &refused.to_string()))?;
             return Err(refused);
         }
         report.pending = blocking(|| store.reader()?.outbox_pending())?;
@@ -149,7 +149,9 @@ impl SyncClient {
                 Attempt::Answered(body) => return Ok(Reply::Answered(body)),
                 Attempt::Refused(status, body) => return Ok(Reply::Refused(status, body)),
                 Attempt::Fatal(error) => {
-                    blocking(|| store.record_sync_failure(batch, &error.to_string()))?;
+                    blocking(|| {
+                        store.record_sync_failure(batch, error.code(), &error.to_string())
+                    })?;
                     return Err(error);
                 }
                 Attempt::Retry {
@@ -158,7 +160,8 @@ impl SyncClient {
                 } => (message, retry_after),
             };
             failed += 1;
-            blocking(|| store.record_sync_failure(batch, &message))?;
+            // What the attempts end in, if they all fail (`SyncError::GaveUp`).
+            blocking(|| store.record_sync_failure(batch, "server_unreachable", &message))?;
             if failed >= options.retry.max_attempts.max(1) {
                 return Err(SyncError::GaveUp {
                     attempts: failed,

@@ -11,10 +11,7 @@ pub enum SyncError {
          only to this computer, 127.0.0.1, ::1 or localhost)"
     )]
     Insecure(String),
-    #[error(
-        "the server refused the token (401 {0}): check it, or store a new one with \
-         `substation sync login --server URL`"
-    )]
+    #[error("the server refused the token (401 {0})")]
     Unauthorized(String),
     #[error("the server does not let this token sync (403 {0}): ask its administrator")]
     Forbidden(String),
@@ -46,15 +43,9 @@ pub enum SyncError {
     Cancelled,
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(
-        "there is no sync token for {0}: store one with `substation sync login --server {0}` \
-         (or set SUBSTATION_SYNC_TOKEN)"
-    )]
+    #[error("there is no sync token for {0}")]
     NoToken(String),
-    #[error(
-        "the OS credential store cannot be used: {0}. On a server or in CI, set \
-         SUBSTATION_SYNC_TOKEN instead"
-    )]
+    #[error("the OS credential store cannot be used: {0}")]
     Keyring(String),
     #[error("cannot start the HTTP client: {0}")]
     Client(String),
@@ -63,6 +54,24 @@ pub enum SyncError {
 }
 
 impl SyncError {
+    /// Every code [`SyncError::code`] gives of its own (a store failure keeps the store's).
+    pub const CODES: &'static [&'static str] = &[
+        "bad_server_url",
+        "insecure_server_url",
+        "unauthorized",
+        "forbidden",
+        "request_refused",
+        "server_error",
+        "server_unreachable",
+        "bad_answer",
+        "protocol_version_mismatch",
+        "cancelled",
+        "no_token",
+        "credential_store_unavailable",
+        "http_client_unavailable",
+        "usage",
+    ];
+
     pub fn code(&self) -> &str {
         match self {
             SyncError::BadUrl(_) => "bad_server_url",
@@ -97,5 +106,48 @@ impl SyncError {
                 | SyncError::VersionMismatch(..)
                 | SyncError::Usage(_)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_gives_a_listed_code_and_every_listed_code_is_given() {
+        let s = String::new;
+        let errors = [
+            SyncError::BadUrl(s()),
+            SyncError::Insecure(s()),
+            SyncError::Unauthorized(s()),
+            SyncError::Forbidden(s()),
+            SyncError::Refused {
+                status: 400,
+                code: s(),
+                message: s(),
+            },
+            SyncError::Http {
+                status: 500,
+                code: s(),
+                message: s(),
+            },
+            SyncError::GaveUp {
+                attempts: 1,
+                last: s(),
+            },
+            SyncError::BadAnswer(s()),
+            SyncError::VersionMismatch(s(), 1),
+            SyncError::Cancelled,
+            SyncError::NoToken(s()),
+            SyncError::Keyring(s()),
+            SyncError::Client(s()),
+            SyncError::Usage(s()),
+        ];
+        let given: Vec<&str> = errors.iter().map(SyncError::code).collect();
+        assert_eq!(given, SyncError::CODES);
+        assert_eq!(
+            SyncError::Store(StoreError::WriterGone).code(),
+            "database_writer_stopped"
+        );
     }
 }

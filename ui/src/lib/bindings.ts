@@ -1,7 +1,95 @@
 // Generated from crates/app by `UPDATE_BINDINGS=1 cargo test -p substation-app bindings`.
 // Do not edit by hand.
 
-export type ErrorView = { code: string, message: string, message_ko: string | null, };
+/** Every code, for the UI's tests. */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  "no_such_asset",
+  "run_in_progress",
+  "unsupported_file",
+  "export_name",
+  "unreadable_file",
+  "invalid_settings",
+  "write_failed",
+  "file_in_use",
+  "file_read_only",
+  "no_sync_server",
+  "no_sync_token",
+  "sync_in_progress",
+  "internal",
+  "import.file_unreadable",
+  "import.file_too_large",
+  "import.file_encrypted",
+  "import.not_a_workbook",
+  "import.sheet_unreadable",
+  "import.mapping_invalid",
+  "import.workbook_unmapped",
+  "import.cancelled",
+  "store.database_unopenable",
+  "store.database_too_new",
+  "store.database_migration_failed",
+  "store.database_error",
+  "store.database_corrupt_json",
+  "store.database_writer_stopped",
+  "store.invalid_store_request",
+  "store.profile_in_use",
+  "run.no_such_run",
+  "run.no_such_batch",
+  "run.engine_changed",
+  "run.internal",
+  "sync.bad_server_url",
+  "sync.insecure_server_url",
+  "sync.unauthorized",
+  "sync.forbidden",
+  "sync.request_refused",
+  "sync.server_error",
+  "sync.server_unreachable",
+  "sync.bad_answer",
+  "sync.protocol_version_mismatch",
+  "sync.cancelled",
+  "sync.no_token",
+  "sync.credential_store_unavailable",
+  "sync.http_client_unavailable",
+  "sync.usage",
+  "profile.profile_format",
+  "profile.profile_filter",
+  "profile.profile_invalid",
+  "profile.profile_too_large",
+  "profile.no_such_profile",
+  "engine.no_function",
+  "engine.no_region",
+  "engine.no_credentials",
+  "engine.request_too_large",
+  "engine.throttled",
+  "engine.function_not_found",
+  "engine.function_misconfigured",
+  "engine.access_denied",
+  "engine.service_error",
+  "engine.lambda_refused",
+  "engine.timeout",
+  "engine.request_not_sent",
+  "engine.connection",
+  "engine.request_not_built",
+  "engine.unknown",
+  "engine.function_error",
+  "engine.malformed_response",
+  "engine.unsupported_contract_version",
+  "engine.request_transform_failed",
+  "engine.internal",
+  "engine.not_called",
+  "engine.malformed_request",
+  "engine.invalid_request",
+  "engine.invalid_limits",
+  "engine.answer_not_json",
+  "engine.no_samples",
+  "engine.function_refused",
+  "engine.answer_missing_field",
+  "engine.answer_unexpected_value",
+  "engine.answer_filter_failed",
+];
+
+export type ErrorCode = "no_such_asset" | "run_in_progress" | "unsupported_file" | "export_name" | "unreadable_file" | "invalid_settings" | "write_failed" | "file_in_use" | "file_read_only" | "no_sync_server" | "no_sync_token" | "sync_in_progress" | "internal" | "import.file_unreadable" | "import.file_too_large" | "import.file_encrypted" | "import.not_a_workbook" | "import.sheet_unreadable" | "import.mapping_invalid" | "import.workbook_unmapped" | "import.cancelled" | "store.database_unopenable" | "store.database_too_new" | "store.database_migration_failed" | "store.database_error" | "store.database_corrupt_json" | "store.database_writer_stopped" | "store.invalid_store_request" | "store.profile_in_use" | "run.no_such_run" | "run.no_such_batch" | "run.engine_changed" | "run.internal" | "sync.bad_server_url" | "sync.insecure_server_url" | "sync.unauthorized" | "sync.forbidden" | "sync.request_refused" | "sync.server_error" | "sync.server_unreachable" | "sync.bad_answer" | "sync.protocol_version_mismatch" | "sync.cancelled" | "sync.no_token" | "sync.credential_store_unavailable" | "sync.http_client_unavailable" | "sync.usage" | "profile.profile_format" | "profile.profile_filter" | "profile.profile_invalid" | "profile.profile_too_large" | "profile.no_such_profile" | "engine.no_function" | "engine.no_region" | "engine.no_credentials" | "engine.request_too_large" | "engine.throttled" | "engine.function_not_found" | "engine.function_misconfigured" | "engine.access_denied" | "engine.service_error" | "engine.lambda_refused" | "engine.timeout" | "engine.request_not_sent" | "engine.connection" | "engine.request_not_built" | "engine.unknown" | "engine.function_error" | "engine.malformed_response" | "engine.unsupported_contract_version" | "engine.request_transform_failed" | "engine.internal" | "engine.not_called" | "engine.malformed_request" | "engine.invalid_request" | "engine.invalid_limits" | "engine.answer_not_json" | "engine.no_samples" | "engine.function_refused" | "engine.answer_missing_field" | "engine.answer_unexpected_value" | "engine.answer_filter_failed";
+
+export type ErrorView = { code: ErrorCode, message: string, message_ko: string | null, };
 
 export type EngineChoice = "embedded" | "lambda";
 
@@ -350,9 +438,15 @@ export type AssetOutcome = { asset_id: string, ieee_status: number | null, iec_s
  * A team's own function's fault label, and the profile that read it (absent for the
  * built-in contract).
  */
-fault_label: string | null, profile: string | null, headline: string | null, score: number | null, error_code: string | null, error: string | null, };
+fault_label: string | null, profile: string | null, headline: string | null, score: number | null, error_code: ErrorCode | null, error: string | null, };
 
 export type RunEvent = { "kind": "progress", counts: RunCounts, outcomes: Array<AssetOutcome>, } | { "kind": "finished", summary: RunSummary, };
+
+export type StopReason = { code: ErrorCode, 
+/**
+ * The engine's own words (English).
+ */
+message: string, };
 
 export type RunSummary = { run_id: number, 
 /**
@@ -362,7 +456,7 @@ ending: string, assets: number, diagnosed: number, reused: number, failed: numbe
 /**
  * Why the run stopped, when it did.
  */
-stop_reason: string | null, };
+stop: StopReason | null, };
 
 export type ExportFormat = "xlsx" | "csv";
 
@@ -380,7 +474,7 @@ has_token: boolean,
 /**
  * Why the credential store could not be asked, when it could not.
  */
-token_problem: string | null, automatic: boolean, 
+token_problem: ErrorView | null, automatic: boolean, 
 /**
  * A sync is going now (Sync now, or the background one).
  */
@@ -401,7 +495,7 @@ rejected: Array<RejectedItemView>, last_success_at: string | null, last_error: s
  * The code of the last sync's error since the app started (`sync.server_unreachable`
  * means offline, the normal state of a field laptop, not a fault); `None` after a success.
  */
-last_error_code: string | null, };
+last_error_code: ErrorCode | null, };
 
 export type RejectedItemView = { 
 /**

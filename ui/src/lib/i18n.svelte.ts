@@ -1,6 +1,7 @@
 // The interface language, reactive: switching it re-renders every string at once.
-import type { ErrorView, Language } from "./bindings";
+import type { Language } from "./bindings";
 import { dictionaries, fill, type MessageKey } from "./messages";
+import { errorTexts, type ShownCode, type ShownError } from "./errors";
 import type { Lang } from "./format";
 
 export type { MessageKey };
@@ -44,17 +45,16 @@ export const tRunState = (code: string | null | undefined) => tCode("runState", 
 export const tMethod = (code: string | null | undefined) => tCode("method", code);
 export const tRole = (code: string | null | undefined) => tCode("role", code);
 
-/** An error in the current language: `message_ko` when Korean, else a known code's text;
- *  then what the user can do about it, where the app knows (`errhint.<code>`). */
-export function errorText(error: ErrorView): string {
-  let text = error.message || t("error.unexpected");
-  if (i18n.lang === "ko") {
-    const known = (dictionaries.ko as Record<string, string>)[`errcode.${error.code}`];
-    if (error.message_ko) text = error.message_ko;
-    else if (known) text = known;
-  }
-  const dict = dictionaries[i18n.lang] as Record<string, string>;
-  const hint = dict[`errhint.${error.code}`];
-  if (!hint) return text;
-  return /[.!?]$/.test(text) ? `${text} ${hint}` : `${text}. ${hint}`;
+/** What the app says about an error, in the current language: the text for its code
+ *  (`errors.ts`), which also says what to do about it in the app. */
+export function errorText(error: { code: ShownCode }): string {
+  const texts = errorTexts[i18n.lang] as Record<string, string>;
+  return texts[error.code] ?? errorTexts[i18n.lang]["ui.unexpected"];
+}
+
+/** The source's own words about this error (the file, row or server it names): Korean when
+ *  the source gives it and the app is in Korean, else English; empty when there are none. */
+export function errorDetail(error: ShownError): string {
+  if (i18n.lang === "ko" && error.message_ko) return error.message_ko;
+  return error.message ?? "";
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { en, ko, fill } from "./messages";
-import { resolveLanguage, i18n, t, tFault, tSeverity, tIec, tAction, tRunState, errorText } from "./i18n.svelte";
+import { resolveLanguage, i18n, t, tFault, tSeverity, tIec, tAction, tRunState, errorText, errorDetail } from "./i18n.svelte";
+import { ERROR_CODES } from "./bindings";
+import { UI_ERROR_CODES } from "./errors";
+import { toErrorView } from "./notices.svelte";
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -64,22 +67,46 @@ describe("language", () => {
     i18n.set("en");
   });
 
-  it("errors use message_ko in Korean, then a known code, then the English message", () => {
-    i18n.set("ko");
-    expect(errorText({ code: "import.x", message: "bad", message_ko: "나쁨" })).toBe("나쁨");
-    expect(errorText({ code: "run_in_progress", message: "busy", message_ko: null })).toContain("이미 진단이");
-    expect(errorText({ code: "engine.zzz", message: "odd", message_ko: null })).toBe("odd");
+  it("every error code has its own English and Korean text, with no command-line advice", () => {
+    const codes = [...ERROR_CODES, ...UI_ERROR_CODES];
+    expect(codes.length).toBeGreaterThan(80);
+    for (const lang of ["en", "ko"] as const) {
+      i18n.set(lang);
+      const seen = new Set<string>();
+      for (const code of codes) {
+        const text = errorText({ code });
+        expect(text.length, code).toBeGreaterThan(10);
+        expect(text, code).not.toBe(code);
+        // The desktop has no flags and no terminal: settings and buttons instead.
+        expect(text, code).not.toMatch(/--[a-z]|`|\bsubstation (sync|diagnose|import)|aws sso|SUBSTATION_/);
+        if (lang === "ko") expect(text, code).toMatch(/[가-힣]/);
+        seen.add(text);
+      }
+      // No two codes share one vague sentence, the app's own duplicates aside.
+      expect(seen.size, lang).toBeGreaterThan(codes.length - 4);
+    }
     i18n.set("en");
-    expect(errorText({ code: "import.x", message: "bad", message_ko: "나쁨" })).toBe("bad");
-    // A file Excel holds: the neutral message from Rust, then the app's advice.
-    const inUse = { code: "file_in_use", message: "C:\\x.xlsx is open in another program", message_ko: null };
-    expect(errorText(inUse)).toBe("C:\\x.xlsx is open in another program. Close it in Excel (or the program that has it open) and export again, or choose another name.");
+  });
+
+  it("an error reads as the app's text for its code, with the source's words as the detail", () => {
+    const inUse = { code: "file_in_use" as const, message: "C:\\x.xlsx is open in another program", message_ko: null };
+    i18n.set("en");
+    expect(errorText(inUse)).toContain("Close it in Excel (or the program that has it open)");
+    expect(errorDetail(inUse)).toBe("C:\\x.xlsx is open in another program");
     i18n.set("ko");
     expect(errorText(inUse)).toContain("Excel(또는 파일을 사용 중인 프로그램)에서 파일을 닫은 뒤");
-    expect(errorText(inUse)).toContain("다른 프로그램에서 열려 있어 덮어쓸 수 없습니다");
-    // With the path, when Rust gives the Korean message.
-    expect(errorText({ ...inUse, message_ko: "C:\\x.xlsx 파일이 다른 프로그램에서 열려 있어 덮어쓸 수 없습니다." }))
-      .toBe("C:\\x.xlsx 파일이 다른 프로그램에서 열려 있어 덮어쓸 수 없습니다. Excel(또는 파일을 사용 중인 프로그램)에서 파일을 닫은 뒤 다시 내보내거나, 다른 이름으로 저장하십시오.");
+    // The English words until Rust gives Korean ones, which then win.
+    expect(errorDetail(inUse)).toBe("C:\\x.xlsx is open in another program");
+    expect(errorDetail({ ...inUse, message_ko: "C:\\x.xlsx 파일이 다른 프로그램에서 열려 있어 덮어쓸 수 없습니다." }))
+      .toContain("덮어쓸 수 없습니다");
     i18n.set("en");
+  });
+
+  it("a code this build does not know is shown as unexpected, keeping the code", () => {
+    const shown = toErrorView({ code: "engine.from_the_future", message: "odd", message_ko: null });
+    expect(shown.code).toBe("ui.unexpected");
+    expect(shown.message).toBe("engine.from_the_future: odd");
+    expect(toErrorView(new Error("boom\nstack")).message).toBe("boom");
+    expect(toErrorView({ code: "sync.unauthorized", message: "401", message_ko: null }).code).toBe("sync.unauthorized");
   });
 });

@@ -84,7 +84,7 @@ describe("outcome merge", () => {
   });
   it("the latest outcome of a transformer wins and rows not in a run have no status", () => {
     const live = new Map<string, AssetOutcome>();
-    recordOutcomes(live, [{ asset_id: "A", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, headline: null, score: null, error_code: "x", error: "x" }]);
+    recordOutcomes(live, [{ asset_id: "A", ieee_status: null, iec_state: null, fault: null, severity: null, fault_label: null, profile: null, headline: null, score: null, error_code: "engine.timeout", error: "x" }]);
     recordOutcomes(live, [{ asset_id: "A", ieee_status: 1, iec_state: "normal", fault: "none", severity: "normal", fault_label: null, profile: null, headline: null, score: null, error_code: null, error: null }]);
     expect(live.size).toBe(1);
     expect(mergeRow(row("A"), live.get("A"), false).run).toBe("done");

@@ -1,29 +1,31 @@
 // Errors and confirmations shown in the banner at the top of the window.
-import type { ErrorView } from "./bindings";
 import { isErrorView } from "./api";
+import { isShownCode, type ShownError } from "./errors";
 
 export type Notice =
-  | { id: number; kind: "error"; error: ErrorView }
+  | { id: number; kind: "error"; error: ShownError }
   | { id: number; kind: "info"; text: string };
 
 let nextId = 1;
 
-/** Any thrown value as an `ErrorView`; never a stack trace. */
-export function toErrorView(value: unknown): ErrorView {
+/** Any thrown value as an error the banner shows; never a stack trace. A code this build has
+ *  no text for (a newer back end?) is shown as unexpected, with its code kept in the detail. */
+export function toErrorView(value: unknown): ShownError {
   if (isErrorView(value)) {
-    return { code: String(value.code), message: String(value.message), message_ko: value.message_ko ?? null };
+    const message = String(value.message);
+    const message_ko = value.message_ko ?? null;
+    if (isShownCode(value.code)) return { code: value.code, message, message_ko };
+    return { code: "ui.unexpected", message: `${String(value.code)}: ${message}`, message_ko: null };
   }
-  if (value instanceof Error) {
-    return { code: "ui." + (value.name || "error").toLowerCase(), message: value.message.split("\n")[0], message_ko: null };
-  }
-  if (typeof value === "string") return { code: "ui.error", message: value.split("\n")[0], message_ko: null };
-  return { code: "ui.unknown", message: "", message_ko: null };
+  if (value instanceof Error) return { code: "ui.unexpected", message: value.message.split("\n")[0], message_ko: null };
+  if (typeof value === "string") return { code: "ui.unexpected", message: value.split("\n")[0], message_ko: null };
+  return { code: "ui.unexpected", message: "", message_ko: null };
 }
 
 class Notices {
   list = $state<Notice[]>([]);
 
-  error(value: unknown): ErrorView {
+  error(value: unknown): ShownError {
     const error = toErrorView(value);
     // The same error twice in a row is shown once.
     const last = this.list[this.list.length - 1];

@@ -32,7 +32,7 @@ vi.mock("./api", () => ({
     }),
     diagnose: vi.fn(async (request: RunRequest): Promise<RunSummary> => {
       runs.push(request);
-      return { run_id: 11, ending: "finished", assets: 0, diagnosed: 0, reused: 0, failed: 0, not_run: 0, seconds: 0, stop_reason: null };
+      return { run_id: 11, ending: "finished", assets: 0, diagnosed: 0, reused: 0, failed: 0, not_run: 0, seconds: 0, stop: null };
     }),
     fleet: vi.fn(async (filter: FleetFilter): Promise<FleetPage> => {
       calls.push(filter);
@@ -110,7 +110,7 @@ describe("run events", () => {
     expect(run.live.get("A")?.fault).toBe("T3");
     run.handle({ kind: "progress", counts, outcomes: [] });
     expect(run.liveVersion).toBe(before + 1);
-    run.handle({ kind: "finished", summary: { run_id: 9, ending: "finished", assets: 3, diagnosed: 2, reused: 0, failed: 1, not_run: 0, seconds: 1, stop_reason: null } });
+    run.handle({ kind: "finished", summary: { run_id: 9, ending: "finished", assets: 3, diagnosed: 2, reused: 0, failed: 1, not_run: 0, seconds: 1, stop: null } });
     expect(run.lastRunId).toBe(9);
     expect(run.lastRunFailed).toBe(1);
   });
@@ -121,7 +121,7 @@ describe("errors", () => {
     const e = new TypeError("x is undefined\n    at foo (app.js:1:2)");
     const view = toErrorView(e);
     expect(view.message).toBe("x is undefined");
-    expect(view.code).toBe("ui.typeerror");
+    expect(view.code).toBe("ui.unexpected");
     expect(toErrorView({ code: "run_in_progress", message: "busy", message_ko: null })).toEqual({ code: "run_in_progress", message: "busy", message_ko: null });
   });
 });

@@ -3,11 +3,11 @@
 // emits as the `background-sync` event.
 import { listen } from "@tauri-apps/api/event";
 import { api } from "./api";
+import { EVENTS } from "./commands";
 import type { SyncEvent, SyncStatusView, SyncSummary } from "./bindings";
 import { notices } from "./notices.svelte";
+import type { ShownError } from "./errors";
 
-/** The event name `src-tauri` emits the background sync's progress under. */
-export const BACKGROUND_SYNC_EVENT = "background-sync";
 
 export type SyncProgressView = Extract<SyncEvent, { kind: "progress" }>;
 
@@ -25,6 +25,14 @@ export function syncBadge(status: SyncStatusView | null, running: boolean): Sync
   }
   if (status.pending > 0) return "waiting";
   return status.last_success_at ? "synced" : "never";
+}
+
+/** The last sync's error, while it is newer than the last success. Its code is kept with it
+ *  (one from before codes were kept reads as unexpected, its message as the detail). */
+export function lastSyncError(status: SyncStatusView | null): ShownError | null {
+  if (!status?.last_error) return null;
+  if (status.last_success_at && (status.last_error_at ?? "") <= status.last_success_at) return null;
+  return { code: status.last_error_code ?? "ui.unexpected", message: status.last_error, message_ko: null };
 }
 
 class SyncState {
@@ -49,7 +57,7 @@ class SyncState {
     if (!this.#listening) {
       this.#listening = true;
       try {
-        await listen<SyncEvent>(BACKGROUND_SYNC_EVENT, (event) => this.handle(event.payload));
+        await listen<SyncEvent>(EVENTS.backgroundSync, (event) => this.handle(event.payload));
       } catch {
         // Outside the app (unit tests) there is no event system; the status still works.
       }

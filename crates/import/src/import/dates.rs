@@ -184,11 +184,11 @@ impl Run<'_, '_> {
                     "ambiguous_date",
                     format!(
                         "“{raw}” could be {day_first} or {month_first}; nothing in the column \
-                         settles the day/month order (set it with --day-first or --month-first)"
+                         settles the day/month order; write the date year first (like 2023-10-25)"
                     ),
                     format!(
                         "“{raw}”은(는) {day_first} 또는 {month_first}일 수 있습니다. 열에서 일/월 \
-                         순서를 알 수 없습니다(--day-first 또는 --month-first로 지정)"
+                         순서를 알 수 없습니다. 연도부터 쓰십시오(예: 2023-10-25)"
                     ),
                 ),
             },

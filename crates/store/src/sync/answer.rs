@@ -214,7 +214,7 @@ pub(super) fn requeue(c: &Connection, ids: Option<&[i64]>) -> Result<u64> {
     Ok(touched as u64)
 }
 
-pub(super) fn failed(c: &Connection, id: Option<&Uuid>, message: &str) -> Result<()> {
+pub(super) fn failed(c: &Connection, id: Option<&Uuid>, code: &str, message: &str) -> Result<()> {
     if let Some(id) = id {
         c.prepare_cached(
             "UPDATE sync_batch SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
@@ -222,6 +222,7 @@ pub(super) fn failed(c: &Connection, id: Option<&Uuid>, message: &str) -> Result
         .execute(params![id.to_string(), message])?;
     }
     set_state(c, "last_error", message)?;
+    set_state(c, "last_error_code", code)?;
     set_state(c, "last_error_at", &now())?;
     Ok(())
 }
@@ -280,7 +281,7 @@ mod tests {
     #[test]
     fn a_failure_is_kept_as_the_last_error_with_its_time() {
         let c = test_db();
-        failed(&c, None, "server_unreachable: connection refused").expect("failed");
+        failed(&c, None, "server_unreachable", "connection refused").expect("failed");
         let value = |key: &str| -> String {
             c.query_row(
                 "SELECT value FROM sync_state WHERE key = ?1",
@@ -289,10 +290,8 @@ mod tests {
             )
             .expect(key)
         };
-        assert_eq!(
-            value("last_error"),
-            "server_unreachable: connection refused"
-        );
+        assert_eq!(value("last_error"), "connection refused");
+        assert_eq!(value("last_error_code"), "server_unreachable");
         assert!(crate::codec::parse_time(&value("last_error_at")).is_some());
     }
 

@@ -48,6 +48,8 @@ pub struct SyncStatus {
     pub dead: u64,
     pub last_success_at: Option<String>,
     pub last_error: Option<String>,
+    /// The code of the last error (the sync client's: `server_unreachable`, `unauthorized`, …).
+    pub last_error_code: Option<String>,
     pub last_error_at: Option<String>,
     /// The change feed's cursor: where the next pull starts.
     pub cursor: Option<String>,
@@ -57,7 +59,7 @@ pub struct SyncStatus {
 pub(crate) enum SyncOp {
     Answer(Box<BatchAnswer>),
     Refuse(Uuid, Refusal),
-    Failed(Option<Uuid>, String),
+    Failed(Option<Uuid>, String, String),
     /// Rejected rows back to pending: these ids, or all of them.
     Requeue(Option<Vec<i64>>),
     Succeeded,
@@ -76,12 +78,15 @@ pub(crate) fn apply(c: &Connection, op: &SyncOp) -> Result<SyncReply> {
     match op {
         SyncOp::Answer(answer) => apply_answer(c, answer).map(SyncReply::Answered),
         SyncOp::Refuse(id, refusal) => refuse(c, id, refusal).map(SyncReply::Refused),
-        SyncOp::Failed(id, message) => failed(c, id.as_ref(), message).map(|()| SyncReply::Noted),
+        SyncOp::Failed(id, code, message) => {
+            failed(c, id.as_ref(), code, message).map(|()| SyncReply::Noted)
+        }
         SyncOp::Requeue(ids) => requeue(c, ids.as_deref()).map(SyncReply::Refused),
         SyncOp::Succeeded => {
             set_state(c, "last_success_at", &now())?;
             c.prepare_cached(
-                "DELETE FROM sync_state WHERE key IN ('last_error', 'last_error_at')",
+                "DELETE FROM sync_state
+                 WHERE key IN ('last_error', 'last_error_code', 'last_error_at')",
             )?
             .execute([])?;
             Ok(SyncReply::Noted)
@@ -140,6 +145,7 @@ pub(crate) fn status(c: &Connection) -> Result<SyncStatus> {
         match key.as_str() {
             "last_success_at" => status.last_success_at = Some(value),
             "last_error" => status.last_error = Some(value),
+            "last_error_code" => status.last_error_code = Some(value),
             "last_error_at" => status.last_error_at = Some(value),
             "cursor" => status.cursor = Some(value),
             _ => {}
