@@ -7,6 +7,7 @@
 //! diagnosis and its outbox row are written in the same transaction, so nothing computed can be
 //! lost before it is queued for sync.
 
+mod asset;
 mod codec;
 mod error;
 mod gases;

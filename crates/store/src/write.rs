@@ -6,7 +6,8 @@ use rusqlite::{Connection, Transaction, params};
 use substation_dga::{Asset, Fault};
 use substation_import::Import;
 
-use crate::codec::{date_number, now, preservation_text, save_profile, severity_rank};
+use crate::asset::Replace;
+use crate::codec::{date_number, now, save_profile, severity_rank};
 use crate::gases::PackedGases;
 use crate::{
     FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, ProfileOp, Result, RunSpec,
@@ -152,50 +153,7 @@ fn write_asset(
     let exists: bool = sp
         .prepare_cached("SELECT 1 FROM asset WHERE id = ?1")?
         .exists(params![asset.id])?;
-    // Values the workbook leaves empty keep what is stored: an import of samples alone must
-    // not erase a nameplate read earlier.
-    let changed = sp
-        .prepare_cached(
-            "INSERT INTO asset (id, name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
-                 oil_volume_litres, oil_preservation, communicating_oltc, batch_id, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-             ON CONFLICT (id) DO UPDATE SET
-                 name = coalesce(excluded.name, name),
-                 substation = coalesce(excluded.substation, substation),
-                 manufacturer = coalesce(excluded.manufacturer, manufacturer),
-                 year_of_manufacture = coalesce(excluded.year_of_manufacture, year_of_manufacture),
-                 rated_kv = coalesce(excluded.rated_kv, rated_kv),
-                 rated_mva = coalesce(excluded.rated_mva, rated_mva),
-                 oil_volume_litres = coalesce(excluded.oil_volume_litres, oil_volume_litres),
-                 oil_preservation = coalesce(excluded.oil_preservation, oil_preservation),
-                 communicating_oltc = coalesce(excluded.communicating_oltc, communicating_oltc),
-                 batch_id = excluded.batch_id,
-                 updated_at = excluded.updated_at
-             WHERE (coalesce(excluded.name, name), coalesce(excluded.substation, substation),
-                    coalesce(excluded.manufacturer, manufacturer),
-                    coalesce(excluded.year_of_manufacture, year_of_manufacture),
-                    coalesce(excluded.rated_kv, rated_kv), coalesce(excluded.rated_mva, rated_mva),
-                    coalesce(excluded.oil_volume_litres, oil_volume_litres),
-                    coalesce(excluded.oil_preservation, oil_preservation),
-                    coalesce(excluded.communicating_oltc, communicating_oltc))
-                 IS NOT (name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
-                         oil_volume_litres, oil_preservation, communicating_oltc)",
-        )?
-        .execute(params![
-            asset.id,
-            asset.name,
-            asset.substation,
-            asset.manufacturer,
-            asset.year_of_manufacture,
-            asset.rated_kv,
-            asset.rated_mva,
-            asset.oil_volume_litres,
-            asset.oil_preservation.map(preservation_text),
-            asset.communicating_oltc,
-            batch_id,
-            now,
-        ])?
-        > 0;
+    let changed = crate::asset::upsert(sp, asset, Some(batch_id), now, Replace::WhenChanged)?;
     if changed {
         outbox(sp, "asset", &asset.id, now)?;
     }

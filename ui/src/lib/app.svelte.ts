@@ -55,13 +55,16 @@ class AppState {
     void this.refreshHistory();
   }
 
+  /** The settings as saved. The diagnose panel starts from their engine and concurrency, and
+   *  follows them when they change; saving something else (the sync token, the language)
+   *  leaves the panel's own choice as it is. */
   applySettings(settings: Settings) {
+    const before = this.settings;
     this.settings = settings;
     i18n.set(resolveLanguage(settings.language, this.systemLanguage));
-    if (!run.running) {
-      run.engine = settings.engine;
-      run.concurrency = settings.concurrency;
-    }
+    if (run.running) return;
+    if (!before || before.engine !== settings.engine) run.engine = settings.engine;
+    if (!before || before.concurrency !== settings.concurrency) run.concurrency = settings.concurrency;
   }
 
   async refreshHistory() {
@@ -113,7 +116,7 @@ class AppState {
       if (opened.batch_id !== null) this.showFleet(opened.batch_id, false);
       void this.refreshHistory();
     } catch (error) {
-      if (isErrorView(error) && error.code === "import.cancelled") notices.info(t("opening.cancelled"), 4000);
+      if (isErrorView(error) && error.code === "import.cancelled") notices.info("opening.cancelled", undefined, 4000);
       else notices.error(error);
       this.screen = previous === "opening" ? "start" : previous;
     } finally {

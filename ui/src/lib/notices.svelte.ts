@@ -1,10 +1,11 @@
 // Errors and confirmations shown in the banner at the top of the window.
 import { isErrorView } from "./api";
 import { isShownCode, type ShownError } from "./errors";
+import type { MessageKey } from "./messages";
 
 export type Notice =
   | { id: number; kind: "error"; error: ShownError }
-  | { id: number; kind: "info"; text: string };
+  | { id: number; kind: "info"; key: MessageKey; params?: Record<string, string | number> };
 
 let nextId = 1;
 
@@ -34,9 +35,10 @@ class Notices {
     return error;
   }
 
-  info(text: string, ttlMs = 6000) {
+  /** A confirmation, kept as its message key so that it reads in the language shown. */
+  info(key: MessageKey, params?: Record<string, string | number>, ttlMs = 6000) {
     const id = nextId++;
-    this.list = [...this.list.slice(-3), { id, kind: "info", text }];
+    this.list = [...this.list.slice(-3), { id, kind: "info", key, params }];
     if (ttlMs > 0) setTimeout(() => this.dismiss(id), ttlMs);
   }
 

@@ -179,3 +179,18 @@ describe("app start and history", () => {
     expect(sharedFleet.filter().batch_id).toBeNull();
   });
 });
+
+describe("settings and the diagnose panel", () => {
+  it("the panel follows a changed default engine, and keeps its own choice when something else is saved", async () => {
+    const { app } = await import("./app.svelte");
+    const { run } = await import("./run.svelte");
+    app.applySettings({ ...settings, engine: "embedded" });
+    expect(run.engine).toBe("embedded");
+    run.engine = "lambda";
+    app.applySettings({ ...settings, engine: "embedded", sync_server: "https://sync.example.org" });
+    expect(run.engine).toBe("lambda");
+    app.applySettings({ ...settings, engine: "lambda", sync_server: "https://sync.example.org" });
+    app.applySettings({ ...settings, engine: "embedded", sync_server: "https://sync.example.org" });
+    expect(run.engine).toBe("embedded");
+  });
+});

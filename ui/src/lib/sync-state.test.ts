@@ -58,7 +58,7 @@ describe("sync state", () => {
     script = [{ kind: "failed", error: failWith as never }];
     await sync.syncNow();
     expect(sync.running).toBe(false);
-    expect(notices.list.map((n) => (n.kind === "error" ? n.error.code : n.text))).toEqual(["sync.server_unreachable"]);
+    expect(notices.list.map((n) => (n.kind === "error" ? n.error.code : n.key))).toEqual(["sync.server_unreachable"]);
   });
 
   it("the background sync's events drive the same state, and its end refreshes the status", async () => {

@@ -9,9 +9,8 @@ use substation_sync_protocol::{AssetChange, Change, ChangesPage, DiagnosisChange
 
 use super::set_state;
 use crate::Result;
-use crate::codec::{
-    date_number, now, preservation_text, save_profile, severity_text_rank, time_text,
-};
+use crate::asset::{Replace, upsert};
+use crate::codec::{date_number, now, save_profile, severity_text_rank, time_text};
 use crate::gases::PackedGases;
 
 /// What a page of the change feed brought into the cache.
@@ -89,39 +88,9 @@ fn check_pulled(change: &Change) -> std::result::Result<(), String> {
 /// Upserts a nameplate when it is newer than the stored one; fields it leaves empty keep what
 /// is stored. No outbox row: it came from the service.
 fn pull_asset(c: &Connection, change: &AssetChange) -> Result<u64> {
-    let a = &change.asset;
-    let changed = c
-        .prepare_cached(
-            "INSERT INTO asset (id, name, substation, manufacturer, year_of_manufacture, rated_kv, rated_mva,
-                 oil_volume_litres, oil_preservation, communicating_oltc, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (id) DO UPDATE SET
-                 name = coalesce(excluded.name, name),
-                 substation = coalesce(excluded.substation, substation),
-                 manufacturer = coalesce(excluded.manufacturer, manufacturer),
-                 year_of_manufacture = coalesce(excluded.year_of_manufacture, year_of_manufacture),
-                 rated_kv = coalesce(excluded.rated_kv, rated_kv),
-                 rated_mva = coalesce(excluded.rated_mva, rated_mva),
-                 oil_volume_litres = coalesce(excluded.oil_volume_litres, oil_volume_litres),
-                 oil_preservation = coalesce(excluded.oil_preservation, oil_preservation),
-                 communicating_oltc = coalesce(excluded.communicating_oltc, communicating_oltc),
-                 updated_at = excluded.updated_at
-             WHERE excluded.updated_at > updated_at",
-        )?
-        .execute(params![
-            a.id,
-            a.name,
-            a.substation,
-            a.manufacturer,
-            a.year_of_manufacture,
-            a.rated_kv,
-            a.rated_mva,
-            a.oil_volume_litres,
-            a.oil_preservation.map(preservation_text),
-            a.communicating_oltc,
-            time_text(&change.updated_at),
-        ])?;
-    Ok(changed as u64)
+    let updated_at = time_text(&change.updated_at);
+    let changed = upsert(c, &change.asset, None, &updated_at, Replace::WhenNewer)?;
+    Ok(u64::from(changed))
 }
 
 /// Samples of another laptop's import, under a local import batch that names its origin. A
