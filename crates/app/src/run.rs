@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use substation_dispatch::{
-    EmbeddedEngine, Ending, Engine, FleetRun, Outcome, Policy, Progress, Scope, diagnose_fleet,
+    EmbeddedEngine, Ending, Engine, EngineKind, FleetRun, Outcome, Policy, Progress, Scope,
+    diagnose_fleet,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -47,23 +48,21 @@ impl App {
         let _slot = RunSlot(self);
         let settings = self.settings();
         let engine = request.engine.unwrap_or(settings.engine);
-        let mut policy = match engine {
-            EngineChoice::Embedded => {
-                // One core stays with the window: on a two-core laptop a run that takes every
-                // core leaves the web view without a frame until it ends.
-                let mut policy = Policy::embedded();
-                policy.concurrency = policy.concurrency.saturating_sub(1).max(1);
-                policy
-            }
-            EngineChoice::Lambda => Policy::default(),
+        let chosen = request
+            .concurrency
+            .or(settings.concurrency)
+            .map(|n| n.clamp(1, crate::settings::MAX_CONCURRENCY) as usize);
+        let (kind, concurrency) = match engine {
+            // One core stays with the window: on a two-core laptop a run that takes every core
+            // leaves the web view without a frame until it ends.
+            EngineChoice::Embedded => (
+                EngineKind::Embedded,
+                chosen.or_else(|| Some(Policy::embedded().concurrency.saturating_sub(1))),
+            ),
+            EngineChoice::Lambda => (EngineKind::Lambda, chosen),
         };
-        if let Some(n) = request.concurrency.or(settings.concurrency) {
-            policy.concurrency = n.clamp(1, crate::settings::MAX_CONCURRENCY) as usize;
-        }
-        policy.attempt_timeout = Duration::from_secs(u64::from(settings.timeout_seconds));
-        // Each call in flight holds a socket; a small default limit (macOS: 256) would
-        // otherwise fail calls with "too many open files".
-        policy.concurrency = substation_dispatch::fit_open_files(policy.concurrency).max(1);
+        let timeout = Duration::from_secs(u64::from(settings.timeout_seconds));
+        let policy = Policy::for_engine(kind, concurrency, Some(timeout));
         let store = self.store()?;
         tracing::info!(
             engine = ?engine,

@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
 use substation_dga::{Answer, DiagnosisRequest, ENGINE_NAME, ENGINE_VERSION, ErrorBody, Severity};
 use substation_dispatch::{
-    EmbeddedEngine, Ending, Engine, EngineError, FleetRun, LambdaEngine, LambdaSettings, Outcome,
-    Policy, Progress, Scope, diagnose_fleet,
+    EmbeddedEngine, Ending, Engine, EngineError, EngineKind, FleetRun, LambdaEngine,
+    LambdaSettings, Outcome, Policy, Progress, Scope, diagnose_fleet,
 };
 use substation_store::Store;
 use tokio::sync::mpsc;
@@ -86,21 +86,6 @@ async fn run_async(mut args: DiagnoseArgs) -> Result<ExitCode, CliError> {
     args.timeout = args
         .timeout
         .or_else(|| defaults.and_then(|d| d.timeout_seconds).map(f64::from));
-    let mut policy = match args.engine {
-        EngineChoice::Embedded => Policy::embedded(),
-        EngineChoice::Lambda => Policy::default(),
-    };
-    if let Some(n) = args.concurrency {
-        policy.concurrency = n.max(1);
-    }
-    let fitting = substation_dispatch::fit_open_files(policy.concurrency);
-    if fitting < policy.concurrency {
-        eprintln!(
-            "warning: this system allows only {fitting} calls in flight (open-file limit); \
-             running with --concurrency {fitting}"
-        );
-        policy.concurrency = fitting;
-    }
     if let Some(seconds) = args.timeout {
         // Lambda functions run for at most 15 minutes.
         if !(seconds > 0.0 && seconds <= 900.0) {
@@ -108,7 +93,24 @@ async fn run_async(mut args: DiagnoseArgs) -> Result<ExitCode, CliError> {
                 "--timeout must be between 0 and 900 seconds".into(),
             ));
         }
-        policy.attempt_timeout = Duration::from_secs_f64(seconds);
+    }
+    let kind = match args.engine {
+        EngineChoice::Embedded => EngineKind::Embedded,
+        EngineChoice::Lambda => EngineKind::Lambda,
+    };
+    let policy = Policy::for_engine(
+        kind,
+        args.concurrency,
+        args.timeout.map(Duration::from_secs_f64),
+    );
+    if let Some(asked) = args.concurrency
+        && policy.concurrency < asked
+    {
+        eprintln!(
+            "warning: this system allows only {0} calls in flight (open-file limit); \
+             running with --concurrency {0}",
+            policy.concurrency
+        );
     }
     match args.engine {
         EngineChoice::Embedded => execute(Arc::new(EmbeddedEngine), &policy, &args).await,

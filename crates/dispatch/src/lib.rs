@@ -26,7 +26,7 @@ use substation_dga::{Answer, DiagnosisRequest};
 pub use embedded::EmbeddedEngine;
 pub use fleet::{FleetError, FleetRun, FleetSummary, Scope, diagnose_fleet};
 pub use lambda::{LambdaEngine, LambdaSettings, MAX_REQUEST_BYTES, Trial, TrialStep};
-pub use policy::Policy;
+pub use policy::{EngineKind, Policy};
 pub use run::{Ending, Outcome, Progress, run};
 
 /// What kind of failure an attempt met; it decides whether the dispatcher tries again.

@@ -40,6 +40,16 @@ impl Default for Policy {
     }
 }
 
+/// The kinds of engine a host can choose; each host spells the choice its own way (a flag,
+/// a setting) and turns it into this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// In this process: one call per core, nothing to retry.
+    Embedded,
+    /// AWS Lambda (our function or a team's own): the defaults above.
+    Lambda,
+}
+
 impl Policy {
     /// The embedded engine's policy: one call per core, nothing to retry.
     pub fn embedded() -> Self {
@@ -47,6 +57,29 @@ impl Policy {
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             ..Policy::default()
         }
+    }
+
+    /// The policy of a run on `engine`: its defaults, then what the user chose (at least one
+    /// call in flight; an attempt's timeout), fitted under this process's open-file limit
+    /// ([`crate::fit_open_files`]), since each call in flight may hold a socket. The one place
+    /// both hosts build a policy.
+    pub fn for_engine(
+        engine: EngineKind,
+        concurrency: Option<usize>,
+        attempt_timeout: Option<Duration>,
+    ) -> Self {
+        let mut policy = match engine {
+            EngineKind::Embedded => Policy::embedded(),
+            EngineKind::Lambda => Policy::default(),
+        };
+        if let Some(n) = concurrency {
+            policy.concurrency = n.max(1);
+        }
+        if let Some(timeout) = attempt_timeout {
+            policy.attempt_timeout = timeout;
+        }
+        policy.concurrency = crate::fit_open_files(policy.concurrency).max(1);
+        policy
     }
 
     /// Exponential backoff with full jitter ("Exponential Backoff And Jitter", AWS
@@ -105,6 +138,28 @@ impl AdaptiveLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_policy_for_an_engine_takes_its_defaults_then_the_users_choice() {
+        let lambda = Policy::for_engine(EngineKind::Lambda, None, None);
+        assert_eq!(lambda, Policy::default());
+        let embedded = Policy::for_engine(EngineKind::Embedded, None, None);
+        assert_eq!(embedded, Policy::embedded());
+        let chosen = Policy::for_engine(EngineKind::Lambda, Some(0), Some(Duration::from_secs(5)));
+        assert_eq!(chosen.concurrency, 1, "at least one call in flight");
+        assert_eq!(chosen.attempt_timeout, Duration::from_secs(5));
+        assert_eq!(
+            chosen.transient_retries,
+            Policy::default().transient_retries
+        );
+        // Far above any open-file limit: fitted under it, never zero.
+        let huge = Policy::for_engine(EngineKind::Lambda, Some(100_000_000), None);
+        assert!(
+            (1..100_000_000).contains(&huge.concurrency),
+            "{}",
+            huge.concurrency
+        );
+    }
 
     #[test]
     fn backoff_stays_under_its_doubling_ceiling_and_the_cap() {
