@@ -95,23 +95,6 @@ fn xlsx_bytes(rows: &[FleetRowView]) -> std::result::Result<Vec<u8>, String> {
     workbook.save_to_buffer().map_err(failed)
 }
 
-/// Only a file named for its format is written (the save dialog's answer): never a workbook
-/// or the database the user picked by mistake.
-pub(crate) fn named_for(path: &Path, wanted: &'static str) -> Result<()> {
-    if path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
-    {
-        Ok(())
-    } else {
-        Err(AppError::ExportName {
-            path: path.display().to_string(),
-            wanted,
-        })
-    }
-}
-
 impl App {
     /// Writes every row the filter matches (not only the page shown), worst first. The file
     /// is replaced whole or not at all (`substation_import::replace_file`).
@@ -121,7 +104,7 @@ impl App {
         format: ExportFormat,
         filter: &FleetFilter,
     ) -> Result<ExportResult> {
-        named_for(
+        crate::file_name::named_for(
             path,
             match format {
                 ExportFormat::Xlsx => "xlsx",

@@ -11,6 +11,7 @@ pub mod error;
 mod error_code;
 pub mod explain;
 pub mod export;
+mod file_name;
 pub mod profiles;
 mod review;
 pub mod run;

@@ -165,7 +165,7 @@ impl App {
     /// Writes a kept profile's file to `path`, which must be a `.toml` file (the save
     /// dialog's answer): never a workbook or the database picked by mistake.
     pub fn export_profile(&self, sha256: &str, path: &Path) -> Result<()> {
-        crate::export::named_for(path, "toml")?;
+        crate::file_name::named_for(path, "toml")?;
         let stored = self.stored_profile(sha256)?;
         Ok(substation_import::replace_file(path, &stored.toml)?)
     }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod evaluation;
 pub mod gas;
 pub mod geometry;
+pub mod layout;
 pub mod limits;
 pub mod methods;
 pub mod numeric;

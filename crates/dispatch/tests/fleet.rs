@@ -27,16 +27,9 @@ fn scratch(name: &str) -> PathBuf {
 /// The sample fleet workbook (two sheets: nameplates and samples), imported.
 fn store_with_fleet(name: &str) -> (Store, i64) {
     let store = Store::open(&scratch(name)).expect("store");
-    let workbook = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../samples/fleet-two-sheets.xlsx");
-    let import = substation_import::import_file(
-        &workbook,
-        &substation_import::ImportOptions::new(
-            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
-        ),
-    )
-    .expect("import");
-    let outcome = store.import(import).expect("stored");
+    let outcome = store
+        .import(substation_testkit::import_sample("fleet-two-sheets.xlsx"))
+        .expect("stored");
     (store, outcome.batch_id)
 }
 

@@ -12,34 +12,7 @@ use rust_xlsxwriter::{
 
 use crate::write::{WriteFileError, replace_file};
 
-/// Headers of the transformers sheet, in order.
-pub const ASSET_HEADERS: [&str; 10] = [
-    "Asset ID",
-    "Name",
-    "Substation",
-    "Manufacturer",
-    "Year of manufacture",
-    "Rated voltage (kV)",
-    "Rated power (MVA)",
-    "Oil volume (L)",
-    "Oil preservation",
-    "Communicating OLTC",
-];
-
-/// Headers of the samples sheet, in order.
-pub const SAMPLE_HEADERS: [&str; 11] = [
-    "Asset ID",
-    "Date sampled",
-    "H2 (ppm)",
-    "CH4 (ppm)",
-    "C2H6 (ppm)",
-    "C2H4 (ppm)",
-    "C2H2 (ppm)",
-    "CO (ppm)",
-    "CO2 (ppm)",
-    "O2 (ppm)",
-    "N2 (ppm)",
-];
+pub use substation_dga::layout::{ASSET_HEADERS, SAMPLE_HEADERS};
 
 /// Rows that get data validation (the sheet can hold more; validation stops here).
 const VALIDATED_ROWS: u32 = 100_000;

@@ -3,6 +3,7 @@
 //! generator is deterministic: the same seed writes the same bytes.
 
 pub mod big;
+pub mod fault;
 pub mod fleet;
 pub mod gases;
 pub mod korean;

@@ -122,7 +122,7 @@ pub struct Unit {
     pub transformer: Transformer,
     pub samples: Vec<Sample>,
     /// The fault the unit develops, if any (for the printed summary).
-    pub fault: Option<crate::gases::FaultPlan>,
+    pub fault: Option<crate::fault::FaultPlan>,
 }
 
 /// Rounds a concentration the way lab reports print it.

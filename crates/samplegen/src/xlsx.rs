@@ -8,7 +8,7 @@ use rust_xlsxwriter::{DocProperties, Format, FormatBorder, Workbook, Worksheet};
 use crate::model::{CREATED, Gas, Transformer};
 
 /// The importer's own two-sheet headers: generated workbooks use exactly the template's.
-pub use substation_import::template::{ASSET_HEADERS, SAMPLE_HEADERS};
+pub use substation_dga::layout::{ASSET_HEADERS, SAMPLE_HEADERS};
 
 pub const ASSET_WIDTHS: [f64; 10] = [10.0, 26.0, 22.0, 13.0, 11.0, 11.0, 11.0, 11.0, 16.0, 12.0];
 pub const SAMPLE_WIDTHS: [f64; 11] = [10.0, 12.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0, 9.0];

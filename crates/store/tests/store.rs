@@ -2,7 +2,7 @@
 //! review queries, refusal of newer databases, readers during writes, and a writer killed
 //! with SIGKILL in the middle of a batch.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
@@ -10,32 +10,11 @@ use rusqlite::OptionalExtension;
 use substation_dga::{
     Asset, DiagnosisRequest, Gas, GasReadings, GasValue, OilPreservation, Sample, diagnose,
 };
-use substation_import::{Import, ImportOptions, ImportedSample, import_file};
-use substation_store::{
-    DiagnosisRecord, FailureRecord, FleetQuery, RunSpec, RunState, Store, StoreError,
-};
+use substation_import::{Import, ImportedSample};
+use substation_store::{DiagnosisRecord, FailureRecord, FleetQuery, RunState, Store, StoreError};
 
-/// A directory of the test's own, removed when it is dropped (also when the test fails).
-fn scratch(name: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(&format!("substation-store-{name}-"))
-        .tempdir()
-        .expect("scratch")
-}
-
-fn sample_file(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../samples")
-        .join(name)
-}
-
-fn import_sample(name: &str) -> Import {
-    import_file(
-        &sample_file(name),
-        &ImportOptions::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")),
-    )
-    .expect("import")
-}
+mod fixtures;
+use fixtures::{diagnose_all, embedded_run, import_sample, request_of, scratch};
 
 fn count(store: &Store, table: &str) -> u64 {
     store
@@ -50,7 +29,7 @@ fn count(store: &Store, table: &str) -> u64 {
 }
 
 /// An import built in code: `samples` new samples for asset `id`, starting on `first`.
-fn synthetic(id: &str, first: NaiveDate, samples: u64, h2: f64) -> Import {
+fn one_asset(id: &str, first: NaiveDate, samples: u64, h2: f64) -> Import {
     let mut import = import_sample("korean-lab-export-cp949.csv");
     import.assets = vec![Asset::new(id)];
     import.samples = (0..samples)
@@ -118,7 +97,7 @@ fn importing_the_same_workbook_twice_duplicates_nothing() {
 fn samples_alone_do_not_erase_a_nameplate() {
     let dir = scratch("nameplate");
     let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
-    let mut with_nameplate = synthetic(
+    let mut with_nameplate = one_asset(
         "T-1",
         NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
         1,
@@ -127,7 +106,7 @@ fn samples_alone_do_not_erase_a_nameplate() {
     with_nameplate.assets[0].substation = Some("North".into());
     with_nameplate.assets[0].oil_preservation = Some(OilPreservation::Sealed);
     store.import(with_nameplate).expect("import");
-    let bare = synthetic(
+    let bare = one_asset(
         "T-1",
         NaiveDate::from_ymd_opt(2024, 6, 1).expect("date"),
         1,
@@ -154,59 +133,6 @@ fn samples_alone_do_not_erase_a_nameplate() {
     assert_eq!(samples[1].source_sheet, "Synthetic");
 }
 
-/// Starts a run on the embedded engine.
-fn embedded_run(store: &Store, assets_total: u64) -> i64 {
-    store
-        .begin_run(RunSpec {
-            engine: "embedded".into(),
-            engine_version: Some(substation_dga::ENGINE_VERSION.into()),
-            function_name: None,
-            options: serde_json::json!({}),
-            assets_total,
-            asset_ids: store
-                .reader()
-                .expect("reader")
-                .assets()
-                .expect("assets")
-                .into_iter()
-                .map(|a| a.id)
-                .collect(),
-            profile: None,
-        })
-        .expect("run")
-}
-
-fn diagnose_all(store: &Store, run_id: i64) -> usize {
-    let reader = store.reader().expect("reader");
-    let mut receivers = Vec::new();
-    for asset in reader.assets().expect("assets") {
-        let samples: Vec<Sample> = reader
-            .samples(&asset.id)
-            .expect("samples")
-            .into_iter()
-            .map(|s| s.sample)
-            .collect();
-        let request = DiagnosisRequest::new(asset.clone(), samples);
-        let diagnosis = diagnose(&request).expect("diagnosis");
-        receivers.push(
-            store
-                .submit_diagnosis(DiagnosisRecord {
-                    run_id,
-                    asset_id: asset.id.clone(),
-                    request_sha256: format!("hash-{}", asset.id),
-                    answer: substation_dga::Answer::from_diagnosis(&diagnosis).expect("answer"),
-                    reused_from: None,
-                })
-                .expect("submit"),
-        );
-    }
-    let n = receivers.len();
-    for receiver in receivers {
-        receiver.recv().expect("reply").expect("stored");
-    }
-    n
-}
-
 #[test]
 fn diagnoses_are_reviewable_worst_first_with_their_outbox_rows() {
     let dir = scratch("review");
@@ -215,7 +141,7 @@ fn diagnoses_are_reviewable_worst_first_with_their_outbox_rows() {
         .import(import_sample("fleet-two-sheets.xlsx"))
         .expect("import");
     let outbox_before = count(&store, "outbox");
-    let run = embedded_run(&store, 170);
+    let run = embedded_run(&store);
     assert_eq!(diagnose_all(&store, run), 170);
     store.finish_run(run, RunState::Finished).expect("finish");
     assert_eq!(count(&store, "diagnosis"), 170);
@@ -293,13 +219,14 @@ fn diagnoses_are_reviewable_worst_first_with_their_outbox_rows() {
         .expect("load")
         .expect("diagnosis");
     assert_eq!(full.asset_id, "TR-0061");
+    let tr0061 = substation_store::request_sha256(&request_of(&store, "TR-0061")).expect("hash");
     let reused = reader
-        .reusable("hash-TR-0061", substation_dga::ENGINE_VERSION)
+        .reusable(&tr0061, substation_dga::ENGINE_VERSION)
         .expect("reuse");
     assert_eq!(reused.map(|(id, _)| id), Some(history[0].id));
     assert!(
         reader
-            .reusable("hash-TR-0061", "0.0.0-other")
+            .reusable(&tr0061, "0.0.0-other")
             .expect("reuse")
             .is_none()
     );
@@ -318,15 +245,15 @@ fn the_fleet_reverses_its_order_and_counts_each_status_in_one_pass() {
     store
         .import(import_sample("fleet-two-sheets.xlsx"))
         .expect("import");
-    let run = embedded_run(&store, 170);
+    let run = embedded_run(&store);
     assert_eq!(diagnose_all(&store, run), 170);
     // Two more transformers, imported after the run: not diagnosed.
     let first = NaiveDate::from_ymd_opt(2024, 1, 5).expect("date");
     store
-        .import(synthetic("ZZ-NEW-1", first, 2, 10.0))
+        .import(one_asset("ZZ-NEW-1", first, 2, 10.0))
         .expect("import");
     store
-        .import(synthetic("ZZ-NEW-2", first, 2, 10.0))
+        .import(one_asset("ZZ-NEW-2", first, 2, 10.0))
         .expect("import");
     let reader = store.reader().expect("reader");
     let all = FleetQuery {
@@ -404,7 +331,7 @@ fn an_interrupted_run_resumes_with_only_the_assets_left() {
     store
         .import(import_sample("korean-lab-export.xlsx"))
         .expect("import");
-    let run = embedded_run(&store, 30);
+    let run = embedded_run(&store);
     let reader = store.reader().expect("reader");
     let assets = reader.assets().expect("assets");
     for asset in assets.iter().take(10) {
@@ -467,14 +394,14 @@ fn a_diagnosis_for_an_unknown_asset_is_refused_and_others_in_the_batch_commit() 
     let dir = scratch("refused");
     let store = Store::open(&dir.path().join("db.sqlite3")).expect("open");
     store
-        .import(synthetic(
+        .import(one_asset(
             "T-1",
             NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
             3,
             5.0,
         ))
         .expect("import");
-    let run = embedded_run(&store, 2);
+    let run = embedded_run(&store);
     let reader = store.reader().expect("reader");
     let samples: Vec<Sample> = reader
         .samples("T-1")
@@ -561,7 +488,7 @@ fn readers_are_not_blocked_by_the_writer() {
                 let first = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date")
                     + chrono::Days::new(i * 1000);
                 store
-                    .import(synthetic(&format!("W-{i}"), first, 500, 5.0))
+                    .import(one_asset(&format!("W-{i}"), first, 500, 5.0))
                     .expect("import");
             }
         })
@@ -596,7 +523,7 @@ fn crash_child() {
         let first =
             NaiveDate::from_ymd_opt(1990, 1, 1).expect("date") + chrono::Days::new(i * 3000);
         store
-            .import(synthetic(&format!("C{attempt}-{i}"), first, 2000, 7.0))
+            .import(one_asset(&format!("C{attempt}-{i}"), first, 2000, 7.0))
             .expect("import");
     }
 }
@@ -849,7 +776,7 @@ fn a_version_2_database_with_samples_migrates_and_reads_back_identically() {
     );
 
     // The same readings imported again are recognised as unchanged.
-    let mut again = synthetic("V2-A", day(0), 0, 0.0);
+    let mut again = one_asset("V2-A", day(0), 0, 0.0);
     again.assets = vec![Asset::new("V2-A"), Asset::new("V2-B")];
     again.samples = expected
         .iter()
@@ -885,7 +812,7 @@ fn two_writers_on_one_file_wait_for_each_other_instead_of_failing() {
         for (store, name) in [(&first, "A"), (&second, "B")] {
             scope.spawn(move || {
                 for i in 0..40 {
-                    let import = synthetic(&format!("{name}-{i}"), start, 30, f64::from(i));
+                    let import = one_asset(&format!("{name}-{i}"), start, 30, f64::from(i));
                     store
                         .import(import)
                         .unwrap_or_else(|e| panic!("writer {name}, import {i}: {e}"));

@@ -9,108 +9,15 @@ use std::path::Path;
 
 use chrono::{NaiveDate, Utc};
 use substation_dga::{Asset, DiagnosisRequest, Gas, GasReadings, Sample, diagnose};
-use substation_import::{Import, ImportOptions, ImportedSample, import_file};
-use substation_store::{BatchLimits, DiagnosisRecord, OutgoingBatch, Refusal, RunSpec, Store};
+use substation_store::{BatchLimits, OutgoingBatch, Refusal, Store};
 use substation_sync_protocol::{
     AssetChange, BatchAnswer, Change, ChangesPage, DiagnosisChange, ErrorBody, Item, ItemResult,
     Outcome, RemoteChange, RunInfo, SampleRecord, SampleSource, SamplesChange, SyncBatch,
 };
 use uuid::Uuid;
 
-fn scratch(name: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(&format!("substation-store-sync-{name}-"))
-        .tempdir()
-        .expect("scratch")
-}
-
-fn sample_file(name: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../samples")
-        .join(name)
-}
-
-fn import_sample(name: &str) -> Import {
-    import_file(
-        &sample_file(name),
-        &ImportOptions::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")),
-    )
-    .expect("import")
-}
-
-/// An import of `assets` transformers with `per_asset` samples each.
-fn synthetic(prefix: &str, assets: usize, per_asset: u64) -> Import {
-    let mut import = import_sample("korean-lab-export-cp949.csv");
-    import.assets = (0..assets)
-        .map(|i| Asset::new(format!("{prefix}-{i:04}")))
-        .collect();
-    let first = NaiveDate::from_ymd_opt(2000, 1, 1).expect("date");
-    import.samples = import
-        .assets
-        .iter()
-        .flat_map(|asset| {
-            (0..per_asset).map(move |i| ImportedSample {
-                asset_id: asset.id.clone(),
-                sample: Sample::new(
-                    first + chrono::Days::new(i),
-                    GasReadings::default()
-                        .with(Gas::H2, 10.0 + i as f64)
-                        .with(Gas::CH4, 3.5),
-                ),
-                sheet: "Synthetic".into(),
-                row: u32::try_from(i).expect("row") + 2,
-            })
-        })
-        .collect();
-    import
-}
-
-/// Diagnoses every asset in the store in one run; returns how many.
-fn diagnose_all(store: &Store) -> usize {
-    let reader = store.reader().expect("reader");
-    let assets = reader.assets().expect("assets");
-    let run_id = store
-        .begin_run(RunSpec {
-            engine: "embedded".into(),
-            engine_version: Some(substation_dga::ENGINE_VERSION.into()),
-            function_name: None,
-            options: serde_json::json!({}),
-            assets_total: assets.len() as u64,
-            asset_ids: assets.iter().map(|a| a.id.clone()).collect(),
-            profile: None,
-        })
-        .expect("run");
-    let mut receivers = Vec::new();
-    for asset in &assets {
-        let samples: Vec<Sample> = reader
-            .samples(&asset.id)
-            .expect("samples")
-            .into_iter()
-            .map(|s| s.sample)
-            .collect();
-        let request = DiagnosisRequest::new(asset.clone(), samples);
-        let hash = substation_store::request_sha256(&request).expect("hash");
-        let diagnosis = diagnose(&request).expect("diagnosis");
-        receivers.push(
-            store
-                .submit_diagnosis(DiagnosisRecord {
-                    run_id,
-                    asset_id: asset.id.clone(),
-                    request_sha256: hash,
-                    answer: substation_dga::Answer::from_diagnosis(&diagnosis).expect("answer"),
-                    reused_from: None,
-                })
-                .expect("submit"),
-        );
-    }
-    for receiver in &receivers {
-        receiver.recv().expect("reply").expect("stored");
-    }
-    store
-        .finish_run(run_id, substation_store::RunState::Finished)
-        .expect("finish");
-    receivers.len()
-}
+mod fixtures;
+use fixtures::{diagnose_fleet, import_sample, scratch, synthetic};
 
 fn json_body(batch: &OutgoingBatch) -> Vec<u8> {
     if batch.gzip {
@@ -180,7 +87,7 @@ fn batches_respect_their_item_and_byte_bounds_and_carry_valid_items() {
         .len()
         .div_ceil(substation_sync_protocol::MAX_SAMPLES_PER_ITEM);
     store.import(import).expect("import");
-    assert_eq!(diagnose_all(&store), 170);
+    assert_eq!(diagnose_fleet(&store), 170);
     let pending = store.reader().expect("reader").outbox_pending().expect("n");
     assert_eq!(pending, 170 + 1 + 170, "assets, the samples, diagnoses");
 
@@ -655,7 +562,7 @@ fn a_pull_brings_other_laptops_work_into_the_cache_without_echo() {
     let path = dir.path().join("db.sqlite3");
     let store = Store::open(&path).expect("open");
     store.import(synthetic("LOC", 2, 3)).expect("import");
-    assert_eq!(diagnose_all(&store), 2);
+    assert_eq!(diagnose_fleet(&store), 2);
     // Everything of ours delivered.
     while let Some(batch) = store
         .next_sync_batch(BatchLimits::default())
@@ -762,7 +669,11 @@ fn a_pull_brings_other_laptops_work_into_the_cache_without_echo() {
     let loc0 = reader.asset("LOC-0000").expect("q").expect("asset");
     assert_eq!(loc0.asset.substation.as_deref(), Some("East"), "newer wins");
     let loc1 = reader.asset("LOC-0001").expect("q").expect("asset");
-    assert_eq!(loc1.asset.substation, None, "an older nameplate is ignored");
+    assert_eq!(
+        loc1.asset.substation.as_deref(),
+        Some("LOC S/S"),
+        "an older nameplate is ignored"
+    );
     let far = reader.asset("FAR-1").expect("q").expect("asset");
     assert_eq!(
         (far.asset.name.as_deref(), far.samples),
@@ -1033,7 +944,7 @@ fn times_that_travelled_count_as_their_arrival_here_too() {
     let path = dir.path().join("db.sqlite3");
     let store = Store::open(&path).expect("open");
     store.import(synthetic("CLK", 3, 4)).expect("import");
-    assert_eq!(diagnose_all(&store), 3);
+    assert_eq!(diagnose_fleet(&store), 3);
     // The service received everything an hour before this laptop's clock says.
     let at = Utc::now() - chrono::Duration::hours(1);
     let mut batches = 0;

@@ -9,18 +9,16 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
+use substation_testkit::laptop;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use substation_sync::SyncError;
 
-use chrono::NaiveDate;
 use substation_central::RunningServer;
 use substation_central::testing::TestDatabase;
-use substation_dga::{Asset, DiagnosisRequest, Gas, GasReadings, Sample, diagnose};
-use substation_import::{ImportOptions, ImportedSample, import_file};
-use substation_store::{BatchLimits, DiagnosisRecord, RunSpec, RunState, Store};
+use substation_store::BatchLimits;
 use substation_sync::{RetryPolicy, ServerConfig, SyncClient, SyncOptions};
 
 struct Central {
@@ -58,82 +56,6 @@ impl Central {
     }
 }
 
-/// A store with `assets` transformers of three samples each, all diagnosed.
-fn laptop(dir: &tempfile::TempDir, prefix: &str, assets: usize) -> Store {
-    let store = Store::open(&dir.path().join(format!("{prefix}.sqlite3"))).expect("open");
-    let mut import = import_file(
-        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../samples/korean-lab-export-cp949.csv"),
-        &ImportOptions::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")),
-    )
-    .expect("import");
-    import.assets = (0..assets)
-        .map(|i| {
-            let mut asset = Asset::new(format!("{prefix}-{i:03}"));
-            asset.substation = Some(format!("{prefix} S/S"));
-            asset
-        })
-        .collect();
-    let first = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
-    import.samples = import
-        .assets
-        .iter()
-        .flat_map(|a| {
-            (0..3u64).map(move |i| ImportedSample {
-                asset_id: a.id.clone(),
-                sample: Sample::new(
-                    first + chrono::Days::new(i * 90),
-                    GasReadings::default()
-                        .with(Gas::H2, 40.0 * (i + 1) as f64)
-                        .with(Gas::C2H2, 0.5)
-                        .with(Gas::CH4, 12.0),
-                ),
-                sheet: "Lab".into(),
-                row: u32::try_from(i).expect("row") + 2,
-            })
-        })
-        .collect();
-    store.import(import).expect("store import");
-    let reader = store.reader().expect("reader");
-    let assets = reader.assets().expect("assets");
-    let run_id = store
-        .begin_run(RunSpec {
-            engine: "embedded".into(),
-            engine_version: Some(substation_dga::ENGINE_VERSION.into()),
-            function_name: None,
-            options: serde_json::json!({}),
-            assets_total: assets.len() as u64,
-            asset_ids: assets.iter().map(|a| a.id.clone()).collect(),
-            profile: None,
-        })
-        .expect("run");
-    for asset in assets {
-        let samples = reader
-            .samples(&asset.id)
-            .expect("samples")
-            .into_iter()
-            .map(|s| s.sample)
-            .collect();
-        let request = DiagnosisRequest::new(asset.clone(), samples);
-        store
-            .record_diagnosis(DiagnosisRecord {
-                run_id,
-                asset_id: asset.id.clone(),
-                request_sha256: substation_store::request_sha256(&request).expect("hash"),
-                answer: substation_dga::Answer::from_diagnosis(
-                    &diagnose(&request).expect("diagnosis"),
-                )
-                .expect("answer"),
-                reused_from: None,
-            })
-            .expect("diagnosis stored");
-    }
-    store
-        .finish_run(run_id, RunState::Finished)
-        .expect("finish");
-    store
-}
-
 fn options() -> SyncOptions {
     SyncOptions {
         limits: BatchLimits {
@@ -157,8 +79,8 @@ fn client(url: String, token: String) -> SyncClient {
 async fn two_laptops_sync_at_once_and_each_reviews_the_others_diagnoses() {
     let central = Central::start().await;
     let dir = tempfile::tempdir().expect("dir");
-    let a = laptop(&dir, "A", 40);
-    let b = laptop(&dir, "B", 30);
+    let a = laptop(dir.path(), "A", 40);
+    let b = laptop(dir.path(), "B", 30);
     let client_a = client(central.server.url(), central.token("laptop-a").await);
     let client_b = client(central.server.url(), central.token("laptop-b").await);
     let options = options();
@@ -182,15 +104,15 @@ async fn two_laptops_sync_at_once_and_each_reviews_the_others_diagnoses() {
 
     // Laptop B reviews laptop A's diagnoses offline, through its reader.
     let reader = b.reader().expect("reader");
-    let history = reader.diagnoses("A-017").expect("history");
+    let history = reader.diagnoses("A-0017").expect("history");
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].origin.as_deref(), Some("laptop-a"));
     let full = reader
         .diagnosis(history[0].id)
         .expect("load")
         .expect("diagnosis");
-    assert_eq!(full.asset_id, "A-017");
-    let asset = reader.asset("A-017").expect("asset").expect("present");
+    assert_eq!(full.asset_id, "A-0017");
+    let asset = reader.asset("A-0017").expect("asset").expect("present");
     assert_eq!(asset.asset.substation.as_deref(), Some("A S/S"));
     assert_eq!(asset.samples, 3);
     let fleet = reader
@@ -242,7 +164,7 @@ async fn send_as_built(
 async fn a_batch_whose_answer_was_lost_is_answered_from_what_the_service_stored() {
     let central = Central::start().await;
     let dir = tempfile::tempdir().expect("dir");
-    let store = laptop(&dir, "R", 12);
+    let store = laptop(dir.path(), "R", 12);
     let token = central.token("laptop-r").await;
     // The first attempt reaches the service, which stores it; its answer is lost (the laptop
     // died, say): the batch stays open in the store.
@@ -280,7 +202,7 @@ async fn a_batch_whose_answer_was_lost_is_answered_from_what_the_service_stored(
 async fn a_token_issued_again_under_another_name_resends_under_a_new_key_and_rejects_nothing() {
     let central = Central::start().await;
     let dir = tempfile::tempdir().expect("dir");
-    let store = laptop(&dir, "K", 12);
+    let store = laptop(dir.path(), "K", 12);
     let old_token = central.token("laptop-k").await;
     // A batch reaches the service under the old device name; its answer is lost.
     let batch = store
@@ -464,7 +386,7 @@ async fn relay(
 async fn a_refusing_proxy_rejects_nothing_and_every_item_arrives_once_it_behaves() {
     let central = Central::start().await;
     let dir = tempfile::tempdir().expect("dir");
-    let laptop = laptop(&dir, "P", 20);
+    let laptop = laptop(dir.path(), "P", 20);
     let waiting = laptop
         .reader()
         .expect("reader")
@@ -527,8 +449,8 @@ async fn a_refusing_proxy_rejects_nothing_and_every_item_arrives_once_it_behaves
 async fn the_laptop_checks_every_answer_and_pulled_change() {
     let central = Central::start().await;
     let dir = tempfile::tempdir().expect("dir");
-    let a = laptop(&dir, "A", 6);
-    let b = laptop(&dir, "B", 1);
+    let a = laptop(dir.path(), "A", 6);
+    let b = laptop(dir.path(), "B", 1);
     let proxy = Proxy::start(central.server.url()).await;
     let client_a = client(proxy.url.clone(), central.token("laptop-a").await);
     let client_b = client(proxy.url.clone(), central.token("laptop-b").await);
@@ -593,7 +515,7 @@ async fn a_used_up_quota_stops_the_sync_and_rejects_nothing() {
         .expect("token")
         .token;
     let dir = tempfile::tempdir().expect("dir");
-    let laptop = laptop(&dir, "Q", 4);
+    let laptop = laptop(dir.path(), "Q", 4);
     let waiting = laptop
         .reader()
         .expect("reader")

@@ -4,96 +4,14 @@
 //! other's diagnoses.
 
 use std::time::{Duration, Instant};
+use substation_testkit::{laptop, scratch};
 
-use chrono::NaiveDate;
-use substation_dga::{Asset, DiagnosisRequest, Gas, GasReadings, Sample, diagnose};
-use substation_import::{ImportOptions, ImportedSample, import_file};
-use substation_store::{BatchLimits, DiagnosisRecord, RunSpec, RunState, Store};
+use substation_store::{BatchLimits, Store};
 use substation_sync::{RetryPolicy, ServerConfig, SyncClient, SyncError, SyncOptions, SyncReport};
 use substation_sync_testserver::{Fault, TestCentral, exactly_once};
 
 const TOKEN_A: &str = "token-of-laptop-a";
 const TOKEN_B: &str = "token-of-laptop-b";
-
-fn scratch(name: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(&format!("substation-sync-{name}-"))
-        .tempdir()
-        .expect("scratch")
-}
-
-/// A store with `assets` transformers of three samples each, all diagnosed: its outbox holds
-/// `assets` asset rows, one samples row and `assets` diagnoses.
-fn laptop(dir: &tempfile::TempDir, prefix: &str, assets: usize) -> Store {
-    let store = Store::open(&dir.path().join(format!("{prefix}.sqlite3"))).expect("open");
-    let mut import = import_file(
-        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../samples/korean-lab-export-cp949.csv"),
-        &ImportOptions::new(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")),
-    )
-    .expect("import");
-    import.assets = (0..assets)
-        .map(|i| Asset::new(format!("{prefix}-{i:03}")))
-        .collect();
-    let first = NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
-    import.samples = import
-        .assets
-        .iter()
-        .flat_map(|a| {
-            (0..3u64).map(move |i| ImportedSample {
-                asset_id: a.id.clone(),
-                sample: Sample::new(
-                    first + chrono::Days::new(i * 90),
-                    GasReadings::default()
-                        .with(Gas::H2, 40.0 * (i + 1) as f64)
-                        .with(Gas::C2H2, 0.5)
-                        .with(Gas::CH4, 12.0),
-                ),
-                sheet: "Lab".into(),
-                row: u32::try_from(i).expect("row") + 2,
-            })
-        })
-        .collect();
-    store.import(import).expect("store import");
-    let reader = store.reader().expect("reader");
-    let assets = reader.assets().expect("assets");
-    let run_id = store
-        .begin_run(RunSpec {
-            engine: "embedded".into(),
-            engine_version: Some(substation_dga::ENGINE_VERSION.into()),
-            function_name: None,
-            options: serde_json::json!({}),
-            assets_total: assets.len() as u64,
-            asset_ids: assets.iter().map(|a| a.id.clone()).collect(),
-            profile: None,
-        })
-        .expect("run");
-    for asset in assets {
-        let samples = reader
-            .samples(&asset.id)
-            .expect("samples")
-            .into_iter()
-            .map(|s| s.sample)
-            .collect();
-        let request = DiagnosisRequest::new(asset.clone(), samples);
-        store
-            .record_diagnosis(DiagnosisRecord {
-                run_id,
-                asset_id: asset.id.clone(),
-                request_sha256: substation_store::request_sha256(&request).expect("hash"),
-                answer: substation_dga::Answer::from_diagnosis(
-                    &diagnose(&request).expect("diagnosis"),
-                )
-                .expect("answer"),
-                reused_from: None,
-            })
-            .expect("diagnosis stored");
-    }
-    store
-        .finish_run(run_id, RunState::Finished)
-        .expect("finish");
-    store
-}
 
 fn client(url: &str, token: &str, timeout: Duration) -> SyncClient {
     SyncClient::new(ServerConfig {
@@ -149,7 +67,7 @@ fn assert_delivered_once(central: &TestCentral, store: &Store, items: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_sync_delivers_everything_once_in_gzip_batches() {
     let dir = scratch("clean");
-    let store = laptop(&dir, "A", 20);
+    let store = laptop(dir.path(), "A", 20);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
@@ -178,7 +96,7 @@ async fn a_clean_sync_delivers_everything_once_in_gzip_batches() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_5xx_are_retried_and_nothing_is_lost() {
     let dir = scratch("500");
-    let store = laptop(&dir, "A", 10);
+    let store = laptop(dir.path(), "A", 10);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
@@ -193,7 +111,7 @@ async fn errors_5xx_are_retried_and_nothing_is_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_waits_as_long_as_retry_after_says() {
     let dir = scratch("429");
-    let store = laptop(&dir, "A", 3);
+    let store = laptop(dir.path(), "A", 3);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
@@ -218,7 +136,7 @@ async fn a_429_waits_as_long_as_retry_after_says() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_that_never_comes_times_out_and_the_retry_is_answered_once() {
     let dir = scratch("stall");
-    let store = laptop(&dir, "A", 6);
+    let store = laptop(dir.path(), "A", 6);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
@@ -245,7 +163,7 @@ async fn an_answer_that_never_comes_times_out_and_the_retry_is_answered_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_connections_are_retried_before_and_after_the_service_stored_the_batch() {
     let dir = scratch("drop");
-    let store = laptop(&dir, "A", 12);
+    let store = laptop(dir.path(), "A", 12);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
@@ -266,7 +184,7 @@ async fn dropped_connections_are_retried_before_and_after_the_service_stored_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_that_gives_up_leaves_its_batch_for_the_next_one() {
     let dir = scratch("give-up");
-    let store = laptop(&dir, "A", 4);
+    let store = laptop(dir.path(), "A", 4);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
@@ -293,7 +211,7 @@ async fn a_sync_that_gives_up_leaves_its_batch_for_the_next_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_token_is_not_retried() {
     let dir = scratch("401");
-    let store = laptop(&dir, "A", 2);
+    let store = laptop(dir.path(), "A", 2);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
@@ -315,15 +233,15 @@ async fn a_bad_token_is_not_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_items_are_marked_with_their_reason_and_a_too_large_batch_is_split() {
     let dir = scratch("refused");
-    let store = laptop(&dir, "A", 10);
+    let store = laptop(dir.path(), "A", 10);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
-    central.reject_asset("A-003");
+    central.reject_asset("A-0003");
     central.script([Fault::Status(413)]);
     let client = client(&central.url(), TOKEN_A, Duration::from_secs(10));
     let report = sync(&client, &store, &options()).await.expect("sync");
-    // A-003's nameplate and diagnosis are refused, and the samples item that includes it.
+    // A-0003's nameplate and diagnosis are refused, and the samples item that includes it.
     assert_eq!(report.rejected, 3);
     assert_eq!(report.applied, 18);
     let status = store.reader().expect("r").sync_status().expect("status");
@@ -341,8 +259,8 @@ async fn refused_items_are_marked_with_their_reason_and_a_too_large_batch_is_spl
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_laptops_sync_at_once_and_each_pulls_the_others_diagnoses() {
     let dir = scratch("two");
-    let a = laptop(&dir, "A", 30);
-    let b = laptop(&dir, "B", 25);
+    let a = laptop(dir.path(), "A", 30);
+    let b = laptop(dir.path(), "B", 25);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a"), (TOKEN_B, "laptop-b")])
         .await
         .expect("server");
@@ -361,15 +279,15 @@ async fn two_laptops_sync_at_once_and_each_pulls_the_others_diagnoses() {
     assert!(exactly_once(&central.stats()));
 
     let reader = b.reader().expect("reader");
-    let history = reader.diagnoses("A-007").expect("history");
+    let history = reader.diagnoses("A-0007").expect("history");
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].origin.as_deref(), Some("laptop-a"));
     let full = reader
         .diagnosis(history[0].id)
         .expect("load")
         .expect("diagnosis");
-    assert_eq!(full.asset_id, "A-007");
-    assert_eq!(reader.samples("A-007").expect("samples").len(), 3);
+    assert_eq!(full.asset_id, "A-0007");
+    assert_eq!(reader.samples("A-0007").expect("samples").len(), 3);
     let runs = reader.runs().expect("runs");
     assert!(runs.iter().any(|r| r.origin.as_deref() == Some("laptop-a")
         && r.state == "finished"
@@ -384,7 +302,7 @@ async fn two_laptops_sync_at_once_and_each_pulls_the_others_diagnoses() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_sync_stops_and_keeps_its_batch() {
     let dir = scratch("cancel");
-    let store = laptop(&dir, "A", 3);
+    let store = laptop(dir.path(), "A", 3);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a")])
         .await
         .expect("server");
@@ -421,8 +339,8 @@ async fn a_cancelled_sync_stops_and_keeps_its_batch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cursor_the_service_does_not_know_starts_the_feed_over() {
     let dir = scratch("cursor");
-    let a = laptop(&dir, "A", 3);
-    let b = laptop(&dir, "B", 2);
+    let a = laptop(dir.path(), "A", 3);
+    let b = laptop(dir.path(), "B", 2);
     let central = TestCentral::start(&[(TOKEN_A, "laptop-a"), (TOKEN_B, "laptop-b")])
         .await
         .expect("server");

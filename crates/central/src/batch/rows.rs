@@ -12,8 +12,6 @@ use uuid::Uuid;
 
 use crate::api_error::ApiError;
 
-use super::write::WriteError;
-
 /// What a batch writes, gathered into columns for set-based statements.
 #[derive(Default)]
 pub(super) struct Writes<'a> {
@@ -410,4 +408,34 @@ async fn copy_in(
 ) -> Result<Pin<Box<BinaryCopyInWriter>>, tokio_postgres::Error> {
     let sink = tx.copy_in(statement).await?;
     Ok(Box::pin(BinaryCopyInWriter::new(sink, types)))
+}
+
+/// Why writing an item failed: its data (the item's fault), or anything else (the service's).
+pub(super) enum WriteError {
+    Refused(String),
+    Failed(ApiError),
+}
+
+impl From<tokio_postgres::Error> for WriteError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        // Class 22 is "data exception" (a value out of range, bad text), 23 "integrity
+        // constraint violation", 54 "program limit exceeded" (a value too large to index).
+        let refused = err.as_db_error().map(|db| {
+            let code = db.code().code();
+            (
+                code.starts_with("22") || code.starts_with("23") || code.starts_with("54"),
+                db.message().to_owned(),
+            )
+        });
+        match refused {
+            Some((true, message)) => WriteError::Refused(message),
+            _ => WriteError::Failed(ApiError::from(err)),
+        }
+    }
+}
+
+impl From<ApiError> for WriteError {
+    fn from(err: ApiError) -> Self {
+        WriteError::Failed(err)
+    }
 }

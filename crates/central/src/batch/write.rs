@@ -13,7 +13,7 @@ use crate::device::Device;
 use crate::state::AppState;
 
 use super::check::{Prepared, Slot};
-use super::rows::Writes;
+use super::rows::{WriteError, Writes};
 use super::{STORED_BATCH, StoredBatch, stored_batch};
 
 /// Held with `pg_advisory_xact_lock` by every upload from before it allocates change sequence
@@ -306,34 +306,4 @@ async fn write_applied(
             .await?;
     }
     Ok(refused)
-}
-
-/// Why writing an item failed: its data (the item's fault), or anything else (the service's).
-pub(super) enum WriteError {
-    Refused(String),
-    Failed(ApiError),
-}
-
-impl From<tokio_postgres::Error> for WriteError {
-    fn from(err: tokio_postgres::Error) -> Self {
-        // Class 22 is "data exception" (a value out of range, bad text), 23 "integrity
-        // constraint violation", 54 "program limit exceeded" (a value too large to index).
-        let refused = err.as_db_error().map(|db| {
-            let code = db.code().code();
-            (
-                code.starts_with("22") || code.starts_with("23") || code.starts_with("54"),
-                db.message().to_owned(),
-            )
-        });
-        match refused {
-            Some((true, message)) => WriteError::Refused(message),
-            _ => WriteError::Failed(ApiError::from(err)),
-        }
-    }
-}
-
-impl From<ApiError> for WriteError {
-    fn from(err: ApiError) -> Self {
-        WriteError::Failed(err)
-    }
 }
