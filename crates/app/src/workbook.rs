@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use substation_import::headers::{Field, MappedColumn, Mapping};
+use substation_import::headers::{Field, Mapping, MappingEntry};
 use substation_import::{BlankGas, ImportOptions, Issue, MappingMemory, Severity, import_file};
 
 use crate::error::{AppError, Result};
@@ -115,7 +115,7 @@ impl App {
                 .iter()
                 .map(|choice| {
                     Field::from_key(&choice.field)
-                        .map(|field| MappedColumn {
+                        .map(|field| MappingEntry {
                             header: choice.header.clone(),
                             field,
                             unit: None,
@@ -255,8 +255,10 @@ impl App {
                 if let Some(choice) = blank_gas {
                     memory.remember_blank_gas(&import, choice);
                 }
-                // Losing the memory only means asking again next time.
-                let _ = memory.save(&memory_path);
+                // Losing the memory only means asking again next time: said in the log.
+                if let Err(error) = memory.save(&memory_path) {
+                    tracing::warn!(code = error.code(), %error, "the header mapping was not remembered");
+                }
             }
             // The import moves into the store: a big workbook is not held twice.
             let stored = self.store()?.import(import)?;

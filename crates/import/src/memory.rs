@@ -10,6 +10,7 @@ use crate::error::ImportError;
 use crate::headers::Mapping;
 use crate::outcome::{Import, SheetRole};
 use crate::values::BlankGas;
+use crate::write::WriteFileError;
 
 /// Mappings by header signature ([`crate::headers::signature`]).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,23 +39,19 @@ impl MappingMemory {
         })
     }
 
-    /// Writes the memory file atomically (a temporary file renamed over the old one), so a
-    /// crash never leaves half a file.
-    pub fn save(&self, path: &Path) -> Result<(), ImportError> {
-        let io = |source: std::io::Error| ImportError::Unreadable {
+    /// Writes the memory file whole or not at all ([`crate::replace_file`]: a crash never
+    /// leaves half a file, and Windows' brief locks by scanners and sync clients are waited
+    /// out), creating its folder if need be.
+    pub fn save(&self, path: &Path) -> Result<(), WriteFileError> {
+        let failed = |detail: String| WriteFileError::Failed {
             path: path.to_owned(),
-            source,
+            detail,
         };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
+            std::fs::create_dir_all(dir).map_err(|e| failed(e.to_string()))?;
         }
-        let text = serde_json::to_string_pretty(self).map_err(|e| ImportError::Mapping {
-            path: path.to_owned(),
-            detail: e.to_string(),
-        })?;
-        let temporary = path.with_extension("json.tmp");
-        std::fs::write(&temporary, text).map_err(io)?;
-        std::fs::rename(&temporary, path).map_err(io)
+        let text = serde_json::to_string_pretty(self).map_err(|e| failed(e.to_string()))?;
+        crate::replace_file(path, text.as_bytes())
     }
 
     /// Remembers `mapping` for the header signature of every sheet the import read, keeping a
@@ -94,5 +91,42 @@ impl MappingMemory {
 
     pub fn lookup(&self, signature: &str) -> Option<&Mapping> {
         self.by_signature.get(signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_is_kept_whole_in_a_folder_made_for_it_and_read_back() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("nested").join("header-mappings.json");
+        let mut memory = MappingMemory::default();
+        memory
+            .by_signature
+            .insert("asset id|date".into(), Mapping::default());
+        memory.save(&path).expect("saved");
+        assert_eq!(MappingMemory::load(&path).expect("read"), memory);
+        // Saved again over itself: nothing beside it is left behind.
+        memory.save(&path).expect("saved again");
+        let beside: Vec<_> = std::fs::read_dir(path.parent().expect("folder"))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(beside, ["header-mappings.json"]);
+    }
+
+    #[test]
+    fn a_read_only_memory_file_is_refused_with_its_code_and_kept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("header-mappings.json");
+        std::fs::write(&path, b"{}").expect("old");
+        let mut permissions = std::fs::metadata(&path).expect("meta").permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&path, permissions).expect("read-only");
+        let error = MappingMemory::default().save(&path).expect_err("read-only");
+        assert_eq!(error.code(), "file_read_only");
+        assert_eq!(std::fs::read(&path).expect("kept"), b"{}");
     }
 }

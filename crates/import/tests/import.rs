@@ -1410,7 +1410,7 @@ fn blank_gas_cells_are_read_as_the_workbook_owner_says() {
     kept.remember(
         &again,
         &substation_import::headers::Mapping {
-            columns: vec![substation_import::headers::MappedColumn {
+            columns: vec![substation_import::headers::MappingEntry {
                 header: "Asset ID".into(),
                 field: substation_import::headers::Field::AssetId,
                 unit: None,

@@ -286,7 +286,7 @@ pub struct HeaderMatch {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Mapping {
     /// The explicit entries; the first one whose header matches wins.
-    pub columns: Vec<MappedColumn>,
+    pub columns: Vec<MappingEntry>,
     /// What a blank fault-gas cell means in workbooks of this shape, once the user chose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blank_gas: Option<crate::values::BlankGas>,
@@ -294,7 +294,7 @@ pub struct Mapping {
 
 /// One explicit entry of a [`Mapping`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MappedColumn {
+pub struct MappingEntry {
     /// Header text as written in the workbook (compared after [`normalize`]).
     pub header: String,
     /// What the column holds.

@@ -150,37 +150,37 @@ fn mapping_json_round_trips() {
 fn mapping_explicit_entries_come_first() {
     let mapping = Mapping {
         columns: vec![
-            MappedColumn {
+            MappingEntry {
                 header: "Serial No.".into(),
                 field: Field::AssetId,
                 unit: None,
             },
-            MappedColumn {
+            MappingEntry {
                 header: "Date".into(),
                 field: Field::LabSampleId,
                 unit: None,
             },
-            MappedColumn {
+            MappingEntry {
                 header: "Gas A".into(),
                 field: Field::Gas(Gas::H2),
                 unit: Some(Unit::Percent),
             },
-            MappedColumn {
+            MappingEntry {
                 header: "Gas B (%)".into(),
                 field: Field::Gas(Gas::O2),
                 unit: None,
             },
-            MappedColumn {
+            MappingEntry {
                 header: "Gas C".into(),
                 field: Field::Gas(Gas::N2),
                 unit: None,
             },
-            MappedColumn {
+            MappingEntry {
                 header: "Volt".into(),
                 field: Field::RatedKv,
                 unit: Some(Unit::Percent),
             },
-            MappedColumn {
+            MappingEntry {
                 header: "serial no".into(),
                 field: Field::AssetName,
                 unit: None,
@@ -241,7 +241,7 @@ fn mapping_explicit_entries_come_first() {
     assert_eq!(resolved(""), None);
     // An entry with an empty header never matches an empty cell.
     let blank = Mapping {
-        columns: vec![MappedColumn {
+        columns: vec![MappingEntry {
             header: " ".into(),
             field: Field::AssetId,
             unit: None,
@@ -282,7 +282,7 @@ proptest! {
     fn explicit_mapping_wins_for_its_own_header(header in "[A-Za-z가-힣 ]{1,20}") {
         prop_assume!(!normalize(&header).is_empty());
         let mapping = Mapping {
-            columns: vec![MappedColumn {
+            columns: vec![MappingEntry {
                 header: header.clone(),
                 field: Field::Manufacturer,
                 unit: None,
