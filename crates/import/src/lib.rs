@@ -3,6 +3,7 @@
 //! the result goes.
 
 pub mod error;
+mod fold;
 pub mod headers;
 pub mod import;
 pub mod issue;

@@ -4,7 +4,7 @@ use super::aliases::{
     ALIASES, FILLER_WORDS, FOREIGN_UNITS, KO_FILLER_PREFIXES, KO_FILLER_SUFFIXES, NAMEPLATE_UNITS,
     QUALIFIERS, VETO_WORDS,
 };
-use super::fold::{compose_jamo, folded_chars, is_hangul};
+use super::fold::{folded_chars, is_hangul};
 use super::{Field, HeaderMatch};
 use crate::values::Unit;
 
@@ -126,10 +126,7 @@ fn tokenize(header: &str) -> Vec<Token> {
     tokens
         .into_iter()
         .map(|token| match token {
-            Token::Word(word) => {
-                let chars: Vec<char> = word.chars().collect();
-                Token::Word(compose_jamo(&chars).into_iter().collect())
-            }
+            Token::Word(word) => Token::Word(crate::fold::compose(&word)),
             other => other,
         })
         .collect()

@@ -62,8 +62,6 @@ const UNIT_SUFFIXES: &[(&str, Unit)] = &[
     ("vol.%", Unit::Percent),
     ("vol%", Unit::Percent),
     ("%vol", Unit::Percent),
-    ("µl/l", Unit::Ppm),
-    ("μl/l", Unit::Ppm),
     ("ul/l", Unit::Ppm),
     ("ppmv", Unit::Ppm),
     ("ppm", Unit::Ppm),

@@ -113,25 +113,12 @@ fn shift_decimal(value: f64, places: i32) -> f64 {
 // Text helpers
 // ---------------------------------------------------------------------------------------
 
-/// Folds the look-alike characters of other locales and keyboards onto ASCII: full-width
-/// forms (`１２．５`, `＜`, `％`) to ASCII, every kind of space (no-break, thin, ideographic)
-/// to a plain space, zero-width characters away, Unicode minus and dashes to `-`, curly
-/// apostrophes (Swiss thousands separator) to `'`.
+/// Folds the look-alike characters of other locales and keyboards onto ASCII
+/// ([`crate::fold`]): full-width forms (`１２．５`, `＜`, `％`), every kind of space,
+/// zero-width characters away, Unicode minus and dashes to `-`, curly apostrophes (Swiss
+/// thousands separator) to `'`, the micro sign to `u`.
 fn normalize(text: &str) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(u32::from(c) - 0xFEE0),
-            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}' => {
-                Some(' ')
-            }
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => None,
-            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' => Some('-'),
-            '\u{2018}' | '\u{2019}' | '\u{02BC}' => Some('\''),
-            '\u{FE64}' => Some('<'),
-            '\u{FE65}' => Some('>'),
-            _ => Some(c),
-        })
-        .collect()
+    crate::fold::fold(text)
 }
 
 /// [`normalize`], lower-cased and trimmed: the form every text parser starts from.
