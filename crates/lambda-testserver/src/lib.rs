@@ -46,11 +46,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use serde::Serialize;
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::TcpSocket;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -172,7 +169,12 @@ impl TestLambda {
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(config));
         let stop = CancellationToken::new();
-        let accept_loop = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stop.clone()));
+        let handler = Arc::clone(&shared);
+        let accept_loop = tokio::spawn(substation_loopback::serve(
+            listener,
+            stop.clone(),
+            move |request| service::handle(Arc::clone(&handler), request),
+        ));
         Ok(TestLambda {
             addr,
             shared,
@@ -348,43 +350,5 @@ impl Drop for ExecutionSlot {
     fn drop(&mut self) {
         let mut state = self.shared.state();
         state.stats.executing = state.stats.executing.saturating_sub(1);
-    }
-}
-
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: CancellationToken) {
-    loop {
-        let stream = tokio::select! {
-            () = stop.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
-                Err(_) => {
-                    // Out of file descriptors, or a connection reset before it was accepted:
-                    // the server goes on; the pause keeps a persistent error from spinning.
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                    continue;
-                }
-            },
-        };
-        tokio::spawn(serve_connection(stream, Arc::clone(&shared), stop.clone()));
-    }
-}
-
-async fn serve_connection(stream: TcpStream, shared: Arc<Shared>, stop: CancellationToken) {
-    // Answers are small and latency matters to the benchmarks.
-    let _ = stream.set_nodelay(true);
-    let service = service_fn(move |request| service::handle(Arc::clone(&shared), request));
-    let connection = http1::Builder::new()
-        .keep_alive(true)
-        // No timer: idle keep-alive connections stay open as long as the client wants them.
-        .header_read_timeout(None)
-        .serve_connection(TokioIo::new(stream), service);
-    let mut connection = std::pin::pin!(connection);
-    // Connection errors (a client gone, an injected drop) end only this connection.
-    tokio::select! {
-        _ = connection.as_mut() => {}
-        () = stop.cancelled() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = connection.await;
-        }
     }
 }

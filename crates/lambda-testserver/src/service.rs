@@ -1,6 +1,5 @@
 //! One HTTP request in, one answer (or a dropped connection) out.
 
-use std::fmt;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -25,17 +24,7 @@ const FUNCTION_ERROR: HeaderName = HeaderName::from_static("x-amz-function-error
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 const LATEST: HeaderValue = HeaderValue::from_static("$LATEST");
 
-/// Returned to hyper to close the connection without answering.
-#[derive(Debug)]
-pub(crate) struct DropConnection;
-
-impl fmt::Display for DropConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("connection dropped on purpose")
-    }
-}
-
-impl std::error::Error for DropConnection {}
+pub(crate) use substation_loopback::DropConnection;
 
 pub(crate) async fn handle(
     shared: Arc<Shared>,

@@ -21,10 +21,7 @@ use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use substation_sync_protocol::{
     BATCHES_PATH, BatchAnswer, CHANGES_PATH, Change, ChangesPage, ErrorBody, IDEMPOTENCY_HEADER,
     ItemResult, MAX_CHANGES_PER_PAGE, Outcome, PROTOCOL_VERSION, RemoteChange, SyncBatch,
@@ -130,7 +127,12 @@ impl TestCentral {
             state: Mutex::new(State::default()),
             stop: stop.clone(),
         });
-        let accept_loop = tokio::spawn(accept_loop(listener, Arc::clone(&shared), stop.clone()));
+        let handler = Arc::clone(&shared);
+        let accept_loop = tokio::spawn(substation_loopback::serve(
+            listener,
+            stop.clone(),
+            move |request| handle(Arc::clone(&handler), request),
+        ));
         Ok(TestCentral {
             addr,
             shared,
@@ -182,31 +184,6 @@ impl TestCentral {
 impl Drop for TestCentral {
     fn drop(&mut self) {
         self.stop.cancel();
-    }
-}
-
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: CancellationToken) {
-    loop {
-        let stream = tokio::select! {
-            () = stop.cancelled() => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
-            },
-        };
-        let shared = Arc::clone(&shared);
-        let stop = stop.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |request| {
-                let shared = Arc::clone(&shared);
-                async move { handle(shared, request).await }
-            });
-            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                () = stop.cancelled() => {}
-                _ = connection => {}
-            }
-        });
     }
 }
 
