@@ -1,4 +1,5 @@
-// No console window behind the app on Windows release builds.
+//! The desktop app's entry point (everything else is in lib.rs). No console window behind
+//! the app on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {

@@ -82,6 +82,11 @@ impl App {
             },
         };
         let status = self.store()?.reader()?.sync_status()?;
+        // This session's last failure, or the one the cache kept from an earlier session.
+        let last_error_code = (*lock(&self.last_sync_error)).or_else(|| {
+            let code = status.last_error_code.as_deref()?;
+            Some(ErrorCode::of("sync", code, ErrorCode::SyncServerError))
+        });
         Ok(SyncStatusView {
             server,
             has_token,
@@ -104,14 +109,11 @@ impl App {
                 })
                 .collect(),
             last_success_at: status.last_success_at,
-            last_error: status.last_error,
+            // An error an older version kept has no code, and its words may give command-line
+            // advice: it is not shown (the next sync replaces it).
+            last_error: last_error_code.and(status.last_error),
             last_error_at: status.last_error_at,
-            // This session's last failure (whatever stopped it, a missing token included), or
-            // the one the cache kept from an earlier session.
-            last_error_code: (*lock(&self.last_sync_error)).or_else(|| {
-                let code = status.last_error_code.as_deref()?;
-                Some(ErrorCode::of("sync", code, ErrorCode::SyncServerError))
-            }),
+            last_error_code,
         })
     }
 

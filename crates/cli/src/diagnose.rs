@@ -103,9 +103,11 @@ async fn run_async(mut args: DiagnoseArgs) -> Result<ExitCode, CliError> {
         args.concurrency,
         args.timeout.map(Duration::from_secs_f64),
     );
-    if let Some(asked) = args.concurrency
-        && policy.concurrency < asked
-    {
+    let asked = args.concurrency.unwrap_or(match kind {
+        EngineKind::Embedded => Policy::embedded().concurrency,
+        EngineKind::Lambda => Policy::default().concurrency,
+    });
+    if policy.concurrency < asked.max(1) {
         eprintln!(
             "warning: this system allows only {0} calls in flight (open-file limit); \
              running with --concurrency {0}",
@@ -260,20 +262,19 @@ async fn execute<E: Engine>(
         );
     }
     if ending == Ending::Stopped {
-        let reason = rows
-            .iter()
-            .find_map(|r| r.result.as_ref().err())
-            .map_or_else(String::new, |e| e.message.clone());
+        let first = rows.iter().find_map(|r| r.result.as_ref().err());
+        let reason = first.map_or_else(String::new, |e| e.message.clone());
+        let cause = first.map_or_else(String::new, |e| e.code.clone());
         let hint = run_id.map_or_else(String::new, |run| {
             format!(
                 " Once that is fixed, resume with: {}",
                 resume_command(args, run)
             )
         });
-        return Err(CliError::Engine(
-            "engine_unusable".into(),
-            format!("the run stopped: {reason}.{hint}"),
-        ));
+        return Err(CliError::Stopped {
+            cause,
+            message: format!("the run stopped: {reason}.{hint}"),
+        });
     }
     if ending == Ending::Cancelled {
         match resume_hint {

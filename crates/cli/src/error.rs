@@ -32,6 +32,10 @@ pub enum CliError {
     /// The engine cannot be used at all (no credentials, no region, …): code, message.
     #[error("{1}")]
     Engine(String, String),
+    /// A run stopped part-way: no transformer could get past `cause` (the engine's code, e.g.
+    /// `no_credentials` when an SSO session expires mid-run). Its code is `engine_unusable`.
+    #[error("{message}")]
+    Stopped { cause: String, message: String },
     /// A fleet run could not be carried out: code, message.
     #[error("{1}")]
     Fleet(&'static str, String),
@@ -55,6 +59,7 @@ impl CliError {
             CliError::Sync(error) => error.code(),
             CliError::Usage(_) => "usage",
             CliError::Engine(code, _) => code,
+            CliError::Stopped { .. } => "engine_unusable",
             CliError::Fleet(code, _) => code,
             CliError::Profile { source, .. } => source.code(),
         }
@@ -64,7 +69,12 @@ impl CliError {
     /// happened, not which flag or command helps (the desktop app has buttons instead).
     pub fn advice(&self) -> Option<&'static str> {
         use substation_import::WriteFileError;
-        let by_code = match self.code() {
+        // A stopped run is advised on by what stopped it.
+        let cause = match self {
+            CliError::Stopped { cause, .. } => cause.as_str(),
+            _ => self.code(),
+        };
+        let by_code = match cause {
             "unauthorized" => Some(
                 "check the token, or store a new one with `substation sync login --server URL`",
             ),
@@ -81,6 +91,9 @@ impl CliError {
             "no_credentials" => Some(
                 "for an SSO profile, run `aws sso login --profile NAME`, then run the command \
                  again (a stopped run continues with --resume)",
+            ),
+            "function_not_found" => Some(
+                "check the function name (--function, or the profile's) and the region (--region)",
             ),
             "workbook_unmapped" => Some(
                 "give a mapping of these headers with --mapping FILE (docs/import.md says how \

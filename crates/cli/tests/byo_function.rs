@@ -15,11 +15,7 @@ mod common;
 const FUNCTION: &str = "seed-ai";
 
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("substation-cli-byo-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    dir
+    substation_testkit::kept_dir(&format!("cli-byo-{name}"))
 }
 
 fn repo(path: &str) -> PathBuf {

@@ -128,10 +128,7 @@ fn a_missing_file_is_a_coded_error() {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("substation-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    dir
+    substation_testkit::kept_dir(&format!("cli-{name}"))
 }
 
 fn samples(name: &str) -> PathBuf {

@@ -11,13 +11,7 @@ use substation_lambda_testserver::{Config, TestLambda};
 mod common;
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "substation-cli-lambda-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
-    dir
+    substation_testkit::kept_dir(&format!("cli-lambda-{name}"))
 }
 
 fn workbook() -> PathBuf {
@@ -326,6 +320,19 @@ async fn an_unknown_function_stops_the_run_with_one_clear_error() {
     assert!(
         server.stats().not_found <= 2,
         "stopped after the first answers, not 170 calls"
+    );
+    // At a terminal, the advice is for what stopped the run (its first failure's code), not
+    // for the stop itself.
+    let mut command = substation(&dir, &server);
+    command
+        .args(["--function", "substation-diagnoze", "--concurrency", "2"])
+        .arg(workbook());
+    let out = output(command).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("hint: check the function name (--function"),
+        "{stderr}"
     );
 }
 

@@ -1,3 +1,6 @@
+//! The embedded engine: the diagnosis computed in this process, offline, answering like a
+//! function would (its answer serialised once).
+
 use std::sync::Arc;
 
 use substation_dga::{Answer, DiagnosisRequest};

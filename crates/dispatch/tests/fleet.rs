@@ -17,11 +17,7 @@ mod common;
 use common::{lambda, quick};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("substation-dispatch-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir.join("substation.sqlite3")
+    substation_testkit::kept_dir(&format!("dispatch-{name}")).join("substation.sqlite3")
 }
 
 /// The sample fleet workbook (two sheets: nameplates and samples), imported.

@@ -19,6 +19,37 @@ pub(crate) fn fold(text: &str) -> String {
     text.nfkc().filter_map(look_alike).nfc().collect()
 }
 
+/// [`fold`] for cell text, which keeps the numeric decorations NFKC would turn into digits: a
+/// superscript footnote mark (`12.5¹`), a subscript, a circled number (`①`), a vulgar fraction
+/// (`½`) stay what they are, so that such a cell is refused as not a number rather than read
+/// as another one (`12.51`). Full-width digits (`１２．５`) are folded: they are the number.
+pub(crate) fn fold_cell(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_owned();
+    }
+    if !text.chars().any(numeric_decoration) {
+        return fold(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars() {
+        if numeric_decoration(c) {
+            out.push_str(&fold(&run));
+            run.clear();
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    out.push_str(&fold(&run));
+    out
+}
+
+/// A character Unicode counts as numeric that is not a plain or full-width digit.
+fn numeric_decoration(c: char) -> bool {
+    c.is_numeric() && !c.is_ascii_digit() && !('\u{FF10}'..='\u{FF19}').contains(&c)
+}
+
 /// Composes `text` (NFC): for Hangul jamo that folding and filtering brought together.
 pub(crate) fn compose(text: &str) -> String {
     if text.is_ascii() {
@@ -69,6 +100,18 @@ mod tests {
         // Decomposed Hangul composes.
         assert_eq!(fold("\u{1109}\u{116E}\u{1109}\u{1169}"), "수소");
         assert_eq!(fold("plain ASCII"), "plain ASCII");
+    }
+
+    #[test]
+    fn cells_keep_the_decorations_that_would_become_other_numbers() {
+        assert_eq!(fold_cell("12.5¹"), "12.5¹");
+        assert_eq!(fold_cell("①"), "①");
+        assert_eq!(fold_cell("½"), "½");
+        assert_eq!(fold_cell("35² ppm"), "35² ppm");
+        assert_eq!(fold_cell("１２．５ ㎕/ℓ¹"), "12.5 ul/l¹");
+        assert_eq!(fold_cell("＜0.5"), "<0.5");
+        // Headers fold them: H₂ is H2.
+        assert_eq!(fold("H₂"), "H2");
     }
 
     proptest! {

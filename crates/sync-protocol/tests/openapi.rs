@@ -337,3 +337,70 @@ fn a_field_missing_from_the_document_is_caught() {
         "a required field Rust leaves out went unnoticed"
     );
 }
+
+/// The paths, headers and limits the document states are the protocol's constants.
+#[test]
+fn the_documents_paths_headers_and_limits_are_the_constants() {
+    use substation_sync_protocol as p;
+    let root = document();
+    for path in [
+        p::BATCHES_PATH,
+        p::CHANGES_PATH,
+        p::HEALTH_PATH,
+        p::READY_PATH,
+    ] {
+        assert!(
+            root["paths"].get(path).is_some(),
+            "{path} is not documented"
+        );
+    }
+    let text = serde_json::to_string(&root).expect("json");
+    for header in [p::VERSION_HEADER, p::IDEMPOTENCY_HEADER] {
+        assert!(text.contains(header), "{header} is not documented");
+    }
+    assert_eq!(
+        root.pointer("/components/parameters/Version/schema/enum/0")
+            .and_then(Value::as_str),
+        Some(p::PROTOCOL_VERSION.to_string().as_str()),
+        "the version the document states"
+    );
+    let number = |pointer: &str| {
+        root.pointer(pointer)
+            .and_then(Value::as_u64)
+            .unwrap_or_else(|| panic!("{pointer} in the document"))
+    };
+    let schemas = "/components/schemas";
+    let limits = [
+        (
+            format!("{schemas}/SyncBatch/properties/items/maxItems"),
+            p::MAX_ITEMS_PER_BATCH,
+        ),
+        (
+            format!("{schemas}/SamplesChange/properties/samples/maxItems"),
+            p::MAX_SAMPLES_PER_ITEM,
+        ),
+        (
+            format!("{schemas}/Asset/properties/id/maxLength"),
+            p::MAX_ID_CHARS,
+        ),
+        (
+            format!("{schemas}/Asset/properties/name/maxLength"),
+            p::MAX_TEXT_CHARS,
+        ),
+        (
+            format!("{schemas}/SampleRecord/properties/asset_id/maxLength"),
+            p::MAX_ID_CHARS,
+        ),
+        (
+            format!("{schemas}/DiagnosisChange/properties/headline/maxLength"),
+            p::MAX_TEXT_CHARS,
+        ),
+        (
+            format!("{schemas}/DiagnosisChange/properties/profile/properties/toml/maxLength"),
+            p::MAX_PROFILE_BYTES,
+        ),
+    ];
+    for (pointer, constant) in limits {
+        assert_eq!(number(&pointer), constant as u64, "{pointer}");
+    }
+}

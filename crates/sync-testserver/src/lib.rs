@@ -277,7 +277,14 @@ async fn upload(
             }
             return Ok(response);
         }
-        Some(Fault::Stall(duration)) => tokio::time::sleep(*duration).await,
+        // A stalled request ends, unanswered, when the server stops (its connection is closed
+        // gracefully, so the handler ends it).
+        Some(Fault::Stall(duration)) => {
+            tokio::select! {
+                () = tokio::time::sleep(*duration) => {}
+                () = shared.stop.cancelled() => return dropped(),
+            }
+        }
         Some(Fault::DropBeforeStore) => return dropped(),
         _ => {}
     }

@@ -1,5 +1,6 @@
-//! The house rules, checked on the source tree: no production source file over 700 lines, no
-//! circle between the modules of a crate, no crate that dev-depends on a crate depending on it.
+//! The house rules, checked on the source tree: no production source file over 700 lines, each
+//! opening with a `//!` line saying what it owns, no circle between the modules of a crate, no
+//! crate that dev-depends on a crate depending on it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -164,15 +165,63 @@ fn circles(src: &Path) -> Vec<String> {
         }
     }
     let modules: BTreeSet<Vec<String>> = texts.iter().map(|(m, _, _)| m.clone()).collect();
+    let longest = |path: &[String]| -> Vec<String> {
+        (0..=path.len())
+            .rev()
+            .map(|n| path[..n].to_vec())
+            .find(|p| modules.contains(p))
+            .unwrap_or_default()
+    };
+    // What each module re-exports (`pub use child::Name`): (module, name) → where it lives, so
+    // that `crate::Name` counts as a use of the module that defines it, not of the root.
+    let mut exports: BTreeMap<(Vec<String>, String), Vec<String>> = BTreeMap::new();
+    for (module, _, code) in &texts {
+        for statement in ["pub use ", "pub(crate) use ", "pub(super) use "] {
+            for (at, _) in code.match_indices(statement) {
+                let rest = &code[at + statement.len()..];
+                let rest = rest.strip_prefix("self::").unwrap_or(rest);
+                let end = rest.find(';').unwrap_or(rest.len());
+                let statement = &rest[..end];
+                let resolved: Vec<Vec<String>> =
+                    if statement.starts_with("crate::") || statement.starts_with("super::") {
+                        references(statement, module)
+                    } else {
+                        references(&format!("crate::{statement}"), &[])
+                            .into_iter()
+                            .map(|p| module.iter().cloned().chain(p).collect())
+                            .collect()
+                    };
+                for path in resolved {
+                    let target = longest(&path);
+                    if let Some(name) = path.last()
+                        && target != *module
+                        && path.len() > target.len()
+                    {
+                        exports.insert((module.clone(), name.clone()), target);
+                    }
+                }
+            }
+        }
+    }
+    let resolve = |path: &[String]| -> Vec<String> {
+        let mut target = longest(path);
+        // Follow re-exports a few steps (a re-export of a re-export).
+        for _ in 0..4 {
+            let Some(name) = path.get(target.len()) else {
+                break;
+            };
+            match exports.get(&(target.clone(), name.clone())) {
+                Some(next) if *next != target => target = next.clone(),
+                _ => break,
+            }
+        }
+        target
+    };
     // parent → (child → child, with an example).
     let mut graphs: BTreeMap<Vec<String>, BTreeMap<(String, String), String>> = BTreeMap::new();
     for (module, file, code) in &texts {
         for path in references(code, module) {
-            let target = (0..=path.len())
-                .rev()
-                .map(|n| path[..n].to_vec())
-                .find(|p| modules.contains(p))
-                .unwrap_or_default();
+            let target = resolve(&path);
             let common = module
                 .iter()
                 .zip(&target)
@@ -256,7 +305,52 @@ fn no_production_source_file_is_over_700_lines() {
             }
         }
     }
+    // The UI's own sources too (its tests and the generated bindings aside).
+    for dir in ["ui/src", "ui/dev"] {
+        let mut stack = vec![root().join(dir)];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("ui folder") {
+                let path = entry.expect("entry").path();
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                let name = name.unwrap_or_default();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if (name.ends_with(".ts") || name.ends_with(".svelte"))
+                    && !name.ends_with(".test.ts")
+                    && name != "bindings.ts"
+                    && name != "commands.ts"
+                {
+                    let lines = std::fs::read_to_string(&path)
+                        .expect("ui source")
+                        .lines()
+                        .count();
+                    if lines > MAX_LINES {
+                        long.push(format!("{} ({lines})", path.display()));
+                    }
+                }
+            }
+        }
+    }
     assert!(long.is_empty(), "over {MAX_LINES} lines: {long:#?}");
+}
+
+#[test]
+fn every_source_file_says_what_it_owns_in_its_first_line() {
+    let mut silent = Vec::new();
+    for (_, src) in source_dirs() {
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("source");
+            let tests_only = file
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with("tests.rs"));
+            if !tests_only && !text.starts_with("//!") {
+                silent.push(file.display().to_string());
+            }
+        }
+    }
+    assert!(silent.is_empty(), "no `//!` header: {silent:#?}");
 }
 
 #[test]
@@ -289,6 +383,26 @@ fn the_circle_finder_finds_a_circle() {
         "use crate::b::x; // tests may use anything\n",
     )
     .expect("tests");
+    // Through the root's re-export: `crate::Thing` is a use of `e`, which uses `a`.
+    std::fs::write(
+        src.join("lib.rs"),
+        "mod a;\nmod b;\nmod c;\nmod e;\npub use e::Thing;\n",
+    )
+    .expect("lib");
+    std::fs::write(src.join("e.rs"), "pub struct Thing(crate::a::A);\n").expect("e");
+    std::fs::write(
+        src.join("a.rs"),
+        "use crate::b::{x, y::Z};\nuse crate::Thing;\n",
+    )
+    .expect("a");
+    let found = circles(src);
+    assert!(
+        found.iter().any(|c| c.starts_with("crate: a → e → a")),
+        "{found:#?}"
+    );
+    std::fs::write(src.join("lib.rs"), "mod a;\nmod b;\nmod c;\n").expect("lib");
+    std::fs::remove_file(src.join("e.rs")).expect("e");
+    std::fs::write(src.join("a.rs"), "use crate::b::{x, y::Z};\n").expect("a");
     let found = circles(src);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].starts_with("crate: a → b → c → a"), "{found:#?}");

@@ -1,6 +1,7 @@
 // The UI's calls against Tauri's mock runtime: every command Rust registers is reachable
-// through `api`, with exactly the argument keys its Rust signature has (COMMAND_ARGS is
-// generated from src-tauri/src/lib.rs, and src-tauri/tests/ipc.rs fails when it drifts).
+// through `api` (a command the UI forgot, or one Rust dropped, fails here), and each call
+// carries the argument keys of the generated wrapper (which src-tauri/tests/ipc.rs keeps equal
+// to the Rust signature; this part checks `api`'s wiring, not the generation).
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { api } from "./api";

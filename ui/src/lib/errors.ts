@@ -12,6 +12,18 @@ export type ShownCode = ErrorCode | UiErrorCode;
 
 export const UI_ERROR_CODES: readonly UiErrorCode[] = ["ui.unexpected", "ui.no_asset"];
 
+/** Codes whose text says all there is: the source's words beneath would only repeat it (in
+ *  English, under a Korean text). */
+export const SELF_EXPLAINED: ReadonlySet<ShownCode> = new Set<ShownCode>([
+  "run_in_progress",
+  "no_sync_server",
+  "no_sync_token",
+  "sync_in_progress",
+  "sync.cancelled",
+  "import.cancelled",
+  "ui.no_asset",
+]);
+
 /** An error as the UI shows it: Rust's `ErrorView`, or one the UI raised. */
 export type ShownError = { code: ShownCode; message: string; message_ko: string | null };
 

@@ -1,7 +1,7 @@
 // The interface language, reactive: switching it re-renders every string at once.
 import type { Language } from "./bindings";
 import { dictionaries, fill, type MessageKey } from "./messages";
-import { errorTexts, type ShownCode, type ShownError } from "./errors";
+import { errorTexts, SELF_EXPLAINED, type ShownCode, type ShownError } from "./errors";
 import type { Lang } from "./format";
 
 export type { MessageKey };
@@ -55,6 +55,7 @@ export function errorText(error: { code: ShownCode }): string {
 /** The source's own words about this error (the file, row or server it names): Korean when
  *  the source gives it and the app is in Korean, else English; empty when there are none. */
 export function errorDetail(error: ShownError): string {
+  if (SELF_EXPLAINED.has(error.code)) return "";
   if (i18n.lang === "ko" && error.message_ko) return error.message_ko;
   return error.message ?? "";
 }

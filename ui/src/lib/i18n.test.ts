@@ -99,6 +99,8 @@ describe("language", () => {
     expect(errorDetail(inUse)).toBe("C:\\x.xlsx is open in another program");
     expect(errorDetail({ ...inUse, message_ko: "C:\\x.xlsx 파일이 다른 프로그램에서 열려 있어 덮어쓸 수 없습니다." }))
       .toContain("덮어쓸 수 없습니다");
+    // Where the text says it all, the English words are not repeated beneath.
+    expect(errorDetail({ code: "run_in_progress", message: "a diagnosis run is already going", message_ko: null })).toBe("");
     i18n.set("en");
   });
 

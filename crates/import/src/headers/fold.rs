@@ -23,8 +23,8 @@ pub fn normalize(header: &str) -> String {
 /// The header's characters folded (see [`normalize`]) and lowercased; punctuation and spaces
 /// are kept.
 pub(super) fn folded_chars(header: &str) -> Vec<char> {
-    crate::fold::fold(header)
-        .replace('#', " no ")
+    // Before folding: NFKC would make `№` a bare `No`, joined to the word before it.
+    crate::fold::fold(&header.replace(['#', '№'], " no "))
         .chars()
         .flat_map(char::to_lowercase)
         .collect()
@@ -62,6 +62,7 @@ mod tests {
         assert_eq!(normalize("S/S"), "ss");
         assert_eq!(normalize("  Date\tSampled\u{00A0}"), "datesampled");
         assert_eq!(normalize("Tag #"), "tagno");
+        assert_eq!(normalize("Tag№"), "tagno");
         assert_eq!(normalize(""), "");
         assert_eq!(normalize("()[]%/.-"), "");
     }

@@ -303,3 +303,11 @@ proptest! {
         let _ = signature(std::slice::from_ref(&header));
     }
 }
+
+#[test]
+fn the_numero_sign_reads_as_no_wherever_it_stands() {
+    assert_field(
+        &["Tag№", "Equip. №", "Transformer No", "TR #"],
+        Field::AssetId,
+    );
+}

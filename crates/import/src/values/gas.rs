@@ -431,6 +431,12 @@ mod tests {
             })
         );
         assert!(matches!(gas("12.5*"), Err(ValueProblem::NotNumeric { .. })));
+        // A footnote mark, a circled number: refused, never read as another number.
+        for text in ["12.5¹", "35²", "①", "½"] {
+            assert!(gas(text).is_err(), "{text}: {:?}", gas(text));
+        }
+        // Full-width digits are the number.
+        assert!(matches!(gas("１２．５"), Ok(GasValue::Measured(v)) if (v - 12.5).abs() < 1e-9));
     }
 
     #[test]

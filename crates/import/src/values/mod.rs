@@ -11,6 +11,7 @@ use chrono::{NaiveDateTime, NaiveTime, Timelike};
 mod date;
 mod flags;
 mod gas;
+mod message;
 mod number;
 mod problem;
 
@@ -116,9 +117,10 @@ fn shift_decimal(value: f64, places: i32) -> f64 {
 /// Folds the look-alike characters of other locales and keyboards onto ASCII
 /// ([`crate::fold`]): full-width forms (`１２．５`, `＜`, `％`), every kind of space,
 /// zero-width characters away, Unicode minus and dashes to `-`, curly apostrophes (Swiss
-/// thousands separator) to `'`, the micro sign to `u`.
+/// thousands separator) to `'`, the micro sign to `u`; superscripts, circled numbers and
+/// fractions are kept as they are ([`crate::fold::fold_cell`]).
 fn normalize(text: &str) -> String {
-    crate::fold::fold(text)
+    crate::fold::fold_cell(text)
 }
 
 /// [`normalize`], lower-cased and trimmed: the form every text parser starts from.
