@@ -152,13 +152,13 @@ mod tests {
             chosen.transient_retries,
             Policy::default().transient_retries
         );
-        // Far above any open-file limit: fitted under it, never zero.
+        // Far above any open-file limit: fitted under it where the system has one (Windows
+        // has no per-process limit of that kind), never zero.
         let huge = Policy::for_engine(EngineKind::Lambda, Some(100_000_000), None);
-        assert!(
-            (1..100_000_000).contains(&huge.concurrency),
-            "{}",
-            huge.concurrency
-        );
+        assert!(huge.concurrency >= 1);
+        if cfg!(unix) {
+            assert!(huge.concurrency < 100_000_000, "{}", huge.concurrency);
+        }
     }
 
     #[test]
