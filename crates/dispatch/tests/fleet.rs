@@ -55,7 +55,7 @@ async fn faults_cancel_resume_and_retry_leave_every_result_exactly_once() {
     .await
     .expect("server");
     server.script(&flaky, [Fault::ServiceError, Fault::DropConnection]);
-    server.script(&broken, vec![Fault::FunctionError; 2]);
+    server.script(&broken, [Fault::FunctionError]);
 
     // First run: cancelled after 40 results.
     let cancel = CancellationToken::new();
@@ -81,7 +81,12 @@ async fn faults_cancel_resume_and_retry_leave_every_result_exactly_once() {
     assert!(first.not_run > 0, "{first:?}");
     assert_eq!(first.assets, assets.len() as u64);
 
-    // Resume: only what has no result is dispatched; the broken asset fails again.
+    // Resume: only what has no result is dispatched; the broken asset fails again. Whether the
+    // first run reached it before the cancel depends on timing (a throttled call may still be
+    // waiting): exactly one failure is left for the resume either way.
+    if server.pending_faults(&broken) == 0 {
+        server.script(&broken, [Fault::FunctionError]);
+    }
     let before = server.stats().invocations;
     let resumed = diagnose_fleet(
         &store,
