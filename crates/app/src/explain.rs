@@ -1,9 +1,8 @@
 //! Turning domain values into the views the screens show.
 
-use serde::Serialize;
 use substation_dga::consensus::Stance;
-use substation_dga::methods::duval_pentagons::{self, pentagon_1, pentagon_1_zones};
-use substation_dga::methods::duval_triangles::{Triangle1Lines, triangle_1, triangle_1_zones};
+use substation_dga::methods::duval_pentagons::{self, pentagon_1_zones};
+use substation_dga::methods::duval_triangles::{Triangle1Lines, triangle_1_zones};
 use substation_dga::{Asset, Diagnosis, Gas, GasValue, Sample};
 
 use crate::views::{
@@ -13,15 +12,7 @@ use crate::views::{
 /// The gases shown in the history table and trend charts, in the order labs report them.
 pub const GASES: [Gas; 9] = Gas::ALL;
 
-/// The serde name of a value (`"T3"`, `"alarm"`, `"consider_removal_from_service"`), which is
-/// what the UI translates.
-pub fn code<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(text)) => text,
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
+pub use substation_dga::readout::code;
 
 pub fn gas_cell(value: GasValue) -> GasCell {
     match value {
@@ -60,20 +51,13 @@ pub fn duval_path(samples: &[Sample]) -> Vec<DuvalPoint> {
     samples
         .iter()
         .map(|sample| {
-            let triangle = triangle_1(&sample.gases, Triangle1Lines::default());
-            let pentagon = pentagon_1(&sample.gases);
-            let share = |shares: &substation_dga::methods::Shares, gas| {
-                shares.get(&gas).copied().unwrap_or(0.0)
-            };
+            let point = substation_dga::readout::duval_point(&sample.gases);
             DuvalPoint {
                 date: sample.date.to_string(),
-                triangle_1: triangle
-                    .shares
-                    .as_ref()
-                    .map(|s| [share(s, Gas::CH4), share(s, Gas::C2H4), share(s, Gas::C2H2)]),
-                triangle_1_zone: triangle.zone.as_ref().map(code),
-                pentagon_1: pentagon.centroid.map(|p| [p.x, p.y]),
-                pentagon_1_zone: pentagon.zone.as_ref().map(code),
+                triangle_1: point.triangle_1,
+                triangle_1_zone: point.triangle_1_zone.as_ref().map(code),
+                pentagon_1: point.pentagon_1,
+                pentagon_1_zone: point.pentagon_1_zone.as_ref().map(code),
             }
         })
         .collect()
@@ -109,18 +93,6 @@ pub fn limits(diagnosis: &Diagnosis) -> Vec<GasLimitView> {
             rate_ppm_per_year: g.rate_ppm_per_year,
         })
         .collect()
-}
-
-fn verdict<T: Serialize>(method: &T, field: &str) -> String {
-    let value = serde_json::to_value(method).unwrap_or_default();
-    if value.get("applicable") == Some(&serde_json::Value::Bool(false)) {
-        return "not_applicable".into();
-    }
-    match value.get(field) {
-        Some(serde_json::Value::String(text)) => text.clone(),
-        Some(serde_json::Value::Null) | None => "—".into(),
-        Some(other) => other.to_string(),
-    }
 }
 
 pub fn explain(diagnosis: &Diagnosis) -> DiagnosisView {
@@ -168,36 +140,9 @@ pub fn explain(diagnosis: &Diagnosis) -> DiagnosisView {
                 message: f.message.clone(),
             })
             .collect(),
-        methods: vec![
-            ("ieee_c57_104_2019".into(), format!("status {status}")),
-            (
-                "ieee_c57_104_2008".into(),
-                format!("condition {}", verdict(&d.ieee_c57_104_2008, "condition")),
-            ),
-            ("iec_60599".into(), verdict(&d.iec_60599, "ratio_code")),
-            (
-                "duval_triangle_1".into(),
-                verdict(&d.duval_triangle_1, "zone"),
-            ),
-            (
-                "duval_triangle_4".into(),
-                verdict(&d.duval_triangle_4, "zone"),
-            ),
-            (
-                "duval_triangle_5".into(),
-                verdict(&d.duval_triangle_5, "zone"),
-            ),
-            (
-                "duval_pentagon_1".into(),
-                verdict(&d.duval_pentagon_1, "zone"),
-            ),
-            (
-                "duval_pentagon_2".into(),
-                verdict(&d.duval_pentagon_2, "zone"),
-            ),
-            ("rogers".into(), verdict(&d.rogers, "case")),
-            ("doernenburg".into(), verdict(&d.doernenburg, "fault")),
-            ("key_gas".into(), verdict(&d.key_gas, "fault")),
-        ],
+        methods: substation_dga::readout::method_verdicts(d)
+            .into_iter()
+            .map(|(method, result)| (method.to_owned(), result))
+            .collect(),
     }
 }

@@ -27,6 +27,8 @@ pub enum CliError {
     Store(#[from] substation_store::StoreError),
     #[error(transparent)]
     Sync(#[from] substation_sync::SyncError),
+    #[error(transparent)]
+    Report(#[from] substation_report::ReportError),
     #[error("{0}")]
     Usage(String),
     /// The engine cannot be used at all (no credentials, no region, …): code, message.
@@ -57,6 +59,7 @@ impl CliError {
             CliError::Import(error) => error.code(),
             CliError::Store(error) => error.code(),
             CliError::Sync(error) => error.code(),
+            CliError::Report(error) => error.code(),
             CliError::Usage(_) => "usage",
             CliError::Engine(code, _) => code,
             CliError::Stopped { .. } => "engine_unusable",
@@ -95,6 +98,11 @@ impl CliError {
             "function_not_found" => Some(
                 "check the function name (--function, or the profile's) and the region (--region)",
             ),
+            "no_korean_font" | "font_unusable" => Some(
+                "install a font with Korean letters (Linux: fonts-noto-cjk), or set \
+                 SUBSTATION_REPORT_FONT to a .ttf, .otf or .ttc file that has them",
+            ),
+            "empty_selection" => Some("see what the database holds with `substation review`"),
             "workbook_unmapped" => Some(
                 "give a mapping of these headers with --mapping FILE (docs/import.md says how \
                  to write one)",

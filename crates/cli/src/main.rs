@@ -5,6 +5,7 @@ mod error;
 mod import;
 mod interrupt;
 mod profile;
+mod report;
 mod review;
 mod sync;
 mod table;
@@ -160,6 +161,34 @@ enum Command {
         /// Attempts per request before this sync gives up, exit 3 (default 8).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
         attempts: Option<u32>,
+    },
+    /// Write a PDF report from the local database: one transformer (--asset), or a fleet
+    /// selection (worst first, then a page per unit at caution or worse). Works offline.
+    Report {
+        /// One transformer's report.
+        #[arg(long, conflicts_with_all = ["status", "all", "substation", "fault"])]
+        asset: Option<String>,
+        /// The fleet report of the transformers at this IEEE C57.104-2019 status (1, 2 or 3).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+        status: Option<u8>,
+        /// The fleet report of every transformer in the database.
+        #[arg(long, conflicts_with_all = ["status", "substation", "fault"])]
+        all: bool,
+        /// Only this substation (fleet report).
+        #[arg(long)]
+        substation: Option<String>,
+        /// Only this fault (fleet report).
+        #[arg(long)]
+        fault: Option<String>,
+        /// Where to write the PDF.
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        /// en or ko (default: the environment's language, else English).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<String>,
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
     },
     /// Write a blank, documented workbook to fill in and import.
     Template {
@@ -378,6 +407,25 @@ fn main() -> ExitCode {
                 cli.json,
             ),
         },
+        Command::Report {
+            asset,
+            status,
+            all: _,
+            substation,
+            fault,
+            out,
+            lang,
+            db,
+        } => report::run(&report::ReportArgs {
+            db: &database_path(db.as_deref()),
+            out,
+            json: cli.json,
+            asset: asset.as_deref(),
+            status: *status,
+            substation: substation.clone(),
+            fault: fault.clone(),
+            lang: lang.as_deref(),
+        }),
         Command::Template { out } => import::template(out),
         Command::Profile {
             action:

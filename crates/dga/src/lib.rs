@@ -15,6 +15,7 @@ pub mod layout;
 pub mod limits;
 pub mod methods;
 pub mod numeric;
+pub mod readout;
 
 pub use answer::{Answer, ContractAnswerError, ProfileRef, Summary};
 pub use consensus::{ActionKind, Fault, Severity};

@@ -1,0 +1,98 @@
+//! What a report is made of, read from the cache through the same reader the app's views use:
+//! the transformer, its samples, its latest stored diagnosis (or, before any run, one computed
+//! now by the embedded engine, as the app's preview does) and how that diagnosis was made.
+
+use substation_dga::{Answer, Asset, Diagnosis, DiagnosisRequest, Sample};
+use substation_store::{DiagnosisRow, Reader, StoredSample};
+
+use crate::ReportError;
+
+/// Who made the stored diagnosis, when, and with what.
+#[derive(Debug, Clone)]
+pub struct Made {
+    pub when: String,
+    /// The run's engine (`embedded`, `lambda:…`) and the engine's version.
+    pub engine: String,
+    pub contract: u32,
+    pub run: i64,
+    /// The laptop it came from, when it was pulled from the central service.
+    pub origin: Option<String>,
+}
+
+/// One transformer's report data.
+#[derive(Debug, Clone)]
+pub struct AssetData {
+    pub asset: Asset,
+    /// Oldest first.
+    pub samples: Vec<StoredSample>,
+    pub diagnosis: Option<Diagnosis>,
+    /// `diagnosis` was computed for the report, not read from the cache.
+    pub preview: bool,
+    pub made: Option<Made>,
+    /// A team's own function's answer, when that made the latest diagnosis.
+    pub answer: Option<Answer>,
+}
+
+pub fn asset(reader: &Reader, id: &str) -> Result<AssetData, ReportError> {
+    let summary = reader
+        .asset(id)?
+        .ok_or_else(|| ReportError::NoSuchAsset(id.to_owned()))?;
+    let samples = reader.samples(id)?;
+    let history = reader.diagnoses(id)?;
+    let latest = history.first();
+    let stored = match latest {
+        Some(row) => reader.diagnosis(row.id)?,
+        None => None,
+    };
+    let answer = match latest {
+        Some(row) if row.profile_name.is_some() || stored.is_none() => reader.answer(row.id)?,
+        _ => None,
+    };
+    let made = match (latest, &stored) {
+        (Some(row), Some(diagnosis)) => Some(made(reader, row, diagnosis)?),
+        _ => None,
+    };
+    let (diagnosis, preview) = match stored {
+        Some(diagnosis) => (Some(diagnosis), false),
+        None if answer.is_none() && !samples.is_empty() => {
+            let plain: Vec<Sample> = samples.iter().map(|s| s.sample).collect();
+            let request = DiagnosisRequest::new(summary.asset.clone(), plain);
+            (substation_dga::diagnose(&request).ok(), true)
+        }
+        None => (None, false),
+    };
+    Ok(AssetData {
+        asset: summary.asset,
+        samples,
+        diagnosis,
+        preview,
+        made,
+        answer,
+    })
+}
+
+fn made(reader: &Reader, row: &DiagnosisRow, diagnosis: &Diagnosis) -> Result<Made, ReportError> {
+    let run_engine = reader
+        .runs()?
+        .into_iter()
+        .find(|r| r.id == row.run_id)
+        .map(|r| r.engine);
+    let version = format!("{} {}", diagnosis.engine.name, diagnosis.engine.version);
+    Ok(Made {
+        when: when(&row.created_at),
+        engine: match run_engine {
+            Some(engine) if !engine.is_empty() => format!("{engine} · {version}"),
+            _ => version,
+        },
+        contract: diagnosis.contract_version,
+        run: row.run_id,
+        origin: row.origin.clone(),
+    })
+}
+
+/// A stored UTC timestamp (RFC 3339) as `2026-12-07 06:56 UTC`; as stored when it is not one.
+fn when(stored: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .map(|t| t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|_| stored.to_owned())
+}
