@@ -11,8 +11,8 @@ use std::sync::Arc;
 use substation_app::{
     App, AppError, AppInfo, AssetView, CacheHistory, DuvalZones, ErrorView, ExportFormat,
     ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, OpenProgress,
-    OpenedWorkbook, ProfileTestView, ProfileView, RunEvent, RunRequest, RunSummary, Settings,
-    SyncEvent, SyncStatusView, SyncSummary,
+    OpenedWorkbook, ProfileTestView, ProfileView, ReportResult, RunEvent, RunRequest, RunSummary,
+    Settings, SyncEvent, SyncStatusView, SyncSummary,
 };
 use tauri::ipc::Channel;
 use tauri::{Builder, Emitter, Manager, Runtime, State};
@@ -135,6 +135,32 @@ async fn export_fleet(
 ) -> Reply<ExportResult> {
     let app = app.inner().clone();
     blocking(move || app.export(&PathBuf::from(path), format, &filter)).await
+}
+
+/// A PDF report where the save dialog said, then opened in the system's PDF viewer: one
+/// transformer (`asset`), or the fleet as `filter` selects it.
+#[tauri::command]
+async fn report<R: Runtime>(
+    handle: tauri::AppHandle<R>,
+    app: State<'_, Shared>,
+    path: String,
+    asset: Option<String>,
+    filter: FleetFilter,
+    lang: String,
+) -> Reply<ReportResult> {
+    use tauri_plugin_opener::OpenerExt as _;
+    let app = app.inner().clone();
+    let written =
+        blocking(move || app.report(&PathBuf::from(path), asset.as_deref(), &filter, &lang))
+            .await?;
+    // The report is written; a computer with no PDF viewer only misses the opening.
+    if let Err(error) = handle
+        .opener()
+        .open_path(written.path.clone(), None::<&str>)
+    {
+        tracing::warn!(%error, path = written.path, "the report could not be opened");
+    }
+    Ok(written)
 }
 
 #[tauri::command]
@@ -282,6 +308,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         diagnose,
         cancel_run,
         export_fleet,
+        report,
         sync_status,
         set_sync_token,
         forget_sync_token,

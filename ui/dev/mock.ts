@@ -476,6 +476,7 @@ mockIPC(
         settings = s;
         return s;
       }
+      case "report": return { path: a.path, pages: a.asset ? 2 : 12, transformers: a.asset ? 1 : fleetPage({ ...a.filter, offset: 0, limit: 1e9 }).total };
       case "export_fleet": return { path: a.path, rows: fleetPage({ ...a.filter, offset: 0, limit: 1e9 }).total };
       case "plugin:dialog|open": return "C:\\Users\\engineer\\Documents\\DGA\\2025 상반기 유중가스분석.xlsx";
       case "plugin:dialog|save": return `C:\\Users\\engineer\\Documents\\${a.options?.defaultPath ?? "fleet.xlsx"}`;

@@ -67,6 +67,7 @@ pub fn typescript() -> String {
         RunSummary,
         ExportFormat,
         ExportResult,
+        ReportResult,
         SyncStatusView,
         RejectedItemView,
         SyncEvent,

@@ -40,6 +40,8 @@ pub enum AppError {
     File(#[from] substation_import::WriteFileError),
     #[error("{0}")]
     Sync(#[from] substation_sync::SyncError),
+    #[error("{0}")]
+    Report(#[from] substation_report::ReportError),
     #[error("no sync server is set: enter its address in Settings")]
     NoSyncServer,
     #[error("no sync token is stored for {0}: enter the token in Settings")]
@@ -77,6 +79,8 @@ impl AppError {
             },
             AppError::Sync(SyncError::Store(e)) => store_code(e),
             AppError::Sync(e) => ErrorCode::of("sync", e.code(), ErrorCode::Internal),
+            AppError::Report(substation_report::ReportError::Store(e)) => store_code(e),
+            AppError::Report(e) => ErrorCode::of("report", e.code(), ErrorCode::Internal),
             AppError::NoSyncServer => ErrorCode::NoSyncServer,
             AppError::NoSyncToken(_) => ErrorCode::NoSyncToken,
             AppError::SyncInProgress => ErrorCode::SyncInProgress,

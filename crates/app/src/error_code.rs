@@ -72,6 +72,13 @@ error_codes! {
     StoreDatabaseWriterStopped = "store.database_writer_stopped",
     StoreInvalidStoreRequest = "store.invalid_store_request",
     StoreProfileInUse = "store.profile_in_use",
+    // A PDF report (substation_report::ReportError; its store failures are `store.*`).
+    ReportNoSuchAsset = "report.no_such_asset",
+    ReportEmptySelection = "report.empty_selection",
+    ReportNoKoreanFont = "report.no_korean_font",
+    ReportFontUnusable = "report.font_unusable",
+    ReportLayout = "report.report_layout",
+    ReportPdf = "report.report_pdf",
     // A fleet run (substation_dispatch::FleetError).
     RunNoSuchRun = "run.no_such_run",
     RunNoSuchBatch = "run.no_such_batch",
@@ -164,7 +171,8 @@ mod tests {
     #[test]
     fn the_libraries_codes_and_the_apps_are_the_same_set() {
         let engine = substation_dispatch::engine_codes();
-        let families: [(&str, &[&str]); 6] = [
+        let families: [(&str, &[&str]); 7] = [
+            ("report", substation_report::ReportError::CODES),
             ("import", substation_import::ImportError::CODES),
             ("store", substation_store::StoreError::CODES),
             ("run", substation_dispatch::FleetError::CODES),

@@ -13,6 +13,7 @@ pub mod explain;
 pub mod export;
 mod file_name;
 pub mod profiles;
+mod report;
 mod review;
 pub mod run;
 pub mod settings;

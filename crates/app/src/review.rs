@@ -174,7 +174,7 @@ impl App {
     }
 }
 
-fn fleet_query(filter: &FleetFilter) -> FleetQuery {
+pub(crate) fn fleet_query(filter: &FleetFilter) -> FleetQuery {
     let text = |t: &Option<String>| {
         t.as_ref()
             .map(|s| s.trim().to_owned())

@@ -473,6 +473,14 @@ pub enum ExportFormat {
     Csv,
 }
 
+/// A PDF report written.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ReportResult {
+    pub path: String,
+    pub pages: u32,
+    pub transformers: u32,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ExportResult {
     pub path: String,

@@ -56,6 +56,8 @@ export const api = {
   },
   cancelRun: () => commands.cancelRun(),
   exportFleet: (path: string, format: ExportFormat, filter: FleetFilter) => commands.exportFleet(path, format, filter),
+  /** A PDF: one transformer (`asset`), else the fleet as `filter` selects it; Rust opens it. */
+  report: (path: string, asset: string | null, filter: FleetFilter, lang: string) => commands.report(path, asset, filter, lang),
   syncStatus: () => commands.syncStatus(),
   /** The token goes to the OS credential store, never to the settings file. */
   setSyncToken: (token: string) => commands.setSyncToken(token),

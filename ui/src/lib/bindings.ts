@@ -32,6 +32,12 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "store.database_writer_stopped",
   "store.invalid_store_request",
   "store.profile_in_use",
+  "report.no_such_asset",
+  "report.empty_selection",
+  "report.no_korean_font",
+  "report.font_unusable",
+  "report.report_layout",
+  "report.report_pdf",
   "run.no_such_run",
   "run.no_such_batch",
   "run.engine_changed",
@@ -87,7 +93,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "engine.answer_filter_failed",
 ];
 
-export type ErrorCode = "no_such_asset" | "run_in_progress" | "unsupported_file" | "export_name" | "unreadable_file" | "invalid_settings" | "write_failed" | "file_in_use" | "file_read_only" | "no_sync_server" | "no_sync_token" | "sync_in_progress" | "internal" | "import.file_unreadable" | "import.file_too_large" | "import.file_encrypted" | "import.not_a_workbook" | "import.sheet_unreadable" | "import.mapping_invalid" | "import.workbook_unmapped" | "import.cancelled" | "store.database_unopenable" | "store.database_too_new" | "store.database_migration_failed" | "store.database_error" | "store.database_corrupt_json" | "store.database_writer_stopped" | "store.invalid_store_request" | "store.profile_in_use" | "run.no_such_run" | "run.no_such_batch" | "run.engine_changed" | "run.internal" | "sync.bad_server_url" | "sync.insecure_server_url" | "sync.unauthorized" | "sync.forbidden" | "sync.request_refused" | "sync.server_error" | "sync.server_unreachable" | "sync.bad_answer" | "sync.protocol_version_mismatch" | "sync.cancelled" | "sync.no_token" | "sync.credential_store_unavailable" | "sync.http_client_unavailable" | "sync.usage" | "profile.profile_format" | "profile.profile_filter" | "profile.profile_invalid" | "profile.profile_too_large" | "profile.no_such_profile" | "engine.no_function" | "engine.no_region" | "engine.no_credentials" | "engine.request_too_large" | "engine.throttled" | "engine.function_not_found" | "engine.function_misconfigured" | "engine.access_denied" | "engine.service_error" | "engine.lambda_refused" | "engine.timeout" | "engine.request_not_sent" | "engine.connection" | "engine.request_not_built" | "engine.unknown" | "engine.function_error" | "engine.malformed_response" | "engine.unsupported_contract_version" | "engine.request_transform_failed" | "engine.internal" | "engine.not_called" | "engine.malformed_request" | "engine.invalid_request" | "engine.invalid_limits" | "engine.answer_not_json" | "engine.no_samples" | "engine.function_refused" | "engine.answer_missing_field" | "engine.answer_unexpected_value" | "engine.answer_filter_failed";
+export type ErrorCode = "no_such_asset" | "run_in_progress" | "unsupported_file" | "export_name" | "unreadable_file" | "invalid_settings" | "write_failed" | "file_in_use" | "file_read_only" | "no_sync_server" | "no_sync_token" | "sync_in_progress" | "internal" | "import.file_unreadable" | "import.file_too_large" | "import.file_encrypted" | "import.not_a_workbook" | "import.sheet_unreadable" | "import.mapping_invalid" | "import.workbook_unmapped" | "import.cancelled" | "store.database_unopenable" | "store.database_too_new" | "store.database_migration_failed" | "store.database_error" | "store.database_corrupt_json" | "store.database_writer_stopped" | "store.invalid_store_request" | "store.profile_in_use" | "report.no_such_asset" | "report.empty_selection" | "report.no_korean_font" | "report.font_unusable" | "report.report_layout" | "report.report_pdf" | "run.no_such_run" | "run.no_such_batch" | "run.engine_changed" | "run.internal" | "sync.bad_server_url" | "sync.insecure_server_url" | "sync.unauthorized" | "sync.forbidden" | "sync.request_refused" | "sync.server_error" | "sync.server_unreachable" | "sync.bad_answer" | "sync.protocol_version_mismatch" | "sync.cancelled" | "sync.no_token" | "sync.credential_store_unavailable" | "sync.http_client_unavailable" | "sync.usage" | "profile.profile_format" | "profile.profile_filter" | "profile.profile_invalid" | "profile.profile_too_large" | "profile.no_such_profile" | "engine.no_function" | "engine.no_region" | "engine.no_credentials" | "engine.request_too_large" | "engine.throttled" | "engine.function_not_found" | "engine.function_misconfigured" | "engine.access_denied" | "engine.service_error" | "engine.lambda_refused" | "engine.timeout" | "engine.request_not_sent" | "engine.connection" | "engine.request_not_built" | "engine.unknown" | "engine.function_error" | "engine.malformed_response" | "engine.unsupported_contract_version" | "engine.request_transform_failed" | "engine.internal" | "engine.not_called" | "engine.malformed_request" | "engine.invalid_request" | "engine.invalid_limits" | "engine.answer_not_json" | "engine.no_samples" | "engine.function_refused" | "engine.answer_missing_field" | "engine.answer_unexpected_value" | "engine.answer_filter_failed";
 
 export type ErrorView = { code: ErrorCode, message: string, message_ko: string | null, };
 
@@ -461,6 +467,8 @@ stop: StopReason | null, };
 export type ExportFormat = "xlsx" | "csv";
 
 export type ExportResult = { path: string, rows: number, };
+
+export type ReportResult = { path: string, pages: number, transformers: number, };
 
 export type SyncStatusView = { 
 /**

@@ -2,7 +2,7 @@
 // Do not edit by hand: every command the app registers, with its arguments' keys and types.
 
 import { type Channel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AssetView, CacheHistory, DuvalZones, ExportFormat, ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, OpenProgress, OpenedWorkbook, ProfileTestView, ProfileView, RunEvent, RunRequest, RunSummary, Settings, SyncEvent, SyncStatusView, SyncSummary } from "./bindings";
+import type { AppInfo, AssetView, CacheHistory, DuvalZones, ExportFormat, ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, OpenProgress, OpenedWorkbook, ProfileTestView, ProfileView, ReportResult, RunEvent, RunRequest, RunSummary, Settings, SyncEvent, SyncStatusView, SyncSummary } from "./bindings";
 
 export const commands = {
   appInfo: (systemLanguage: string) => invoke<AppInfo>("app_info", { systemLanguage }),
@@ -18,6 +18,7 @@ export const commands = {
   diagnose: (request: RunRequest, onEvent: Channel<RunEvent>) => invoke<RunSummary>("diagnose", { request, onEvent }),
   cancelRun: () => invoke<boolean>("cancel_run"),
   exportFleet: (path: string, format: ExportFormat, filter: FleetFilter) => invoke<ExportResult>("export_fleet", { path, format, filter }),
+  report: (path: string, asset: string | null, filter: FleetFilter, lang: string) => invoke<ReportResult>("report", { path, asset, filter, lang }),
   syncStatus: () => invoke<SyncStatusView>("sync_status"),
   setSyncToken: (token: string) => invoke<SyncStatusView>("set_sync_token", { token }),
   forgetSyncToken: () => invoke<SyncStatusView>("forget_sync_token"),
@@ -50,6 +51,7 @@ export const COMMAND_ARGS = {
   diagnose: ["request", "onEvent"],
   cancel_run: [],
   export_fleet: ["path", "format", "filter"],
+  report: ["path", "asset", "filter", "lang"],
   sync_status: [],
   set_sync_token: ["token"],
   forget_sync_token: [],

@@ -211,3 +211,13 @@ describe("usableLanguage (WebKitGTK reports LANG=C as navigator.language \"C\")"
     expect(() => new Intl.NumberFormat(usableLanguage("C"))).not.toThrow();
   });
 });
+
+import { reportFileName } from "./report";
+
+describe("report file names", () => {
+  it("name the transformer and the day, with nothing a file system refuses", () => {
+    expect(reportFileName("TR-0024", "2026-12-07")).toBe("TR-0024-report-2026-12-07.pdf");
+    expect(reportFileName('T1/2:"A"', "2026-12-07")).toBe("T1_2_A_-report-2026-12-07.pdf");
+    expect(reportFileName(null, "2026-12-07")).toBe("fleet-report-2026-12-07.pdf");
+  });
+});

@@ -126,6 +126,9 @@ export const en = {
   "export.csv": "Export .csv",
   "export.done": "Exported {n} rows to {path}",
   "export.filter": "Spreadsheet",
+  "report.button": "Report (PDF)…",
+  "report.filter": "PDF document",
+  "report.done": "Wrote a {pages}-page report of {n} transformer(s) to {path}",
 
   "diag.title": "Diagnose",
   "diag.engine": "Engine",

@@ -128,6 +128,9 @@ export const ko: Record<MessageKey, string> = {
   "export.csv": "CSV 내보내기",
   "export.done": "{n}행을 {path}(으)로 내보냈습니다",
   "export.filter": "스프레드시트",
+  "report.button": "보고서(PDF)…",
+  "report.filter": "PDF 문서",
+  "report.done": "변압기 {n}대의 보고서({pages}쪽)를 {path}에 저장했습니다",
 
   "diag.title": "진단",
   "diag.engine": "진단 엔진",

@@ -1,0 +1,29 @@
+// "Report (PDF)…": ask where to save, have Rust write the PDF in the UI's language (it opens it
+// in the system's viewer), and say where it went. One transformer, or the fleet as filtered.
+import { api } from "./api";
+import type { FleetFilter } from "./bindings";
+import { formatCount } from "./format";
+import { i18n, t } from "./i18n.svelte";
+import { notices } from "./notices.svelte";
+
+/** A file name that every OS accepts: the asset id with its path-hostile characters replaced. */
+export function reportFileName(asset: string | null, today: string): string {
+  const stem = asset === null ? `fleet-report-${today}` : `${asset.replace(/[\\/:*?"<>|]+/g, "_")}-report-${today}`;
+  return `${stem}.pdf`;
+}
+
+export async function saveReport(asset: string | null, filter: FleetFilter): Promise<void> {
+  try {
+    const { save } = await import("@tauri-apps/plugin-dialog");
+    const today = new Date().toISOString().slice(0, 10);
+    const path = await save({
+      defaultPath: reportFileName(asset, today),
+      filters: [{ name: t("report.filter"), extensions: ["pdf"] }],
+    });
+    if (!path) return;
+    const result = await api.report(path, asset, filter, i18n.lang);
+    notices.info("report.done", { n: formatCount(result.transformers), pages: result.pages, path: result.path });
+  } catch (error) {
+    notices.error(error);
+  }
+}
