@@ -325,6 +325,16 @@ function diagnosisOf(a: Asset): DiagnosisView {
       { code: "ieee2019.level_above_table2", gas: "H2", message: "H2 95 ppm is above the Table 2 (95th percentile) limit of 90 ppm" },
       { code: "ieee2019.rate_above_table4", gas: "CH4", message: "CH4 is rising 95.7 ppm/year, above the Table 4 limit of 3 ppm/year" },
     ],
+    // As Rust groups them (substation_dga::readout::rules_by_gas): worst gas first, the sample's last.
+    rule_groups: [
+      { gas: "CH4", worst: { code: "ieee2019.rate_above_table4", gas: "CH4", message: "CH4 is rising 95.7 ppm/year, above the Table 4 limit of 3 ppm/year" }, others: [] },
+      { gas: "H2", worst: { code: "ieee2019.level_above_table2", gas: "H2", message: "H2 95 ppm is above the Table 2 (95th percentile) limit of 90 ppm" }, others: [] },
+      {
+        gas: null,
+        worst: { code: "consensus.screening", gas: null, message: `IEEE C57.104-2019 Status ${status}, IEC 60599 ${status === 3 ? "alarm" : "normal"}, IEEE C57.104-2008 TDCG Condition ${status}` },
+        others: [{ code: "consensus.fault_from_triangle_1", gas: null, message: `Duval Triangle 1 places the latest sample in ${a.pattern === "none" ? "T1" : a.pattern}` }],
+      },
+    ],
     methods: [
       ["ieee_c57_104_2019", `status ${status}`], ["ieee_c57_104_2008", `condition ${status}`], ["iec_60599", a.pattern === "none" ? "ND" : a.pattern],
       ["duval_triangle_1", a.pattern === "none" ? "T1" : a.pattern], ["duval_triangle_4", "not_applicable"], ["duval_triangle_5", "T3"],

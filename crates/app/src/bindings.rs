@@ -55,6 +55,7 @@ pub fn typescript() -> String {
         crate::profiles::SummaryView,
         crate::profiles::ProfileView,
         crate::profiles::ProfileTestView,
+        RuleGroupView,
         DuvalZones,
         BatchView,
         RunView,

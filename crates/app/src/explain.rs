@@ -7,6 +7,7 @@ use substation_dga::{Asset, Diagnosis, Gas, GasValue, Sample};
 
 use crate::views::{
     DiagnosisView, DuvalPoint, DuvalZones, FindingView, GasCell, GasLimitView, NameplateView,
+    RuleGroupView,
 };
 
 /// The gases shown in the history table and trend charts, in the order labs report them.
@@ -95,6 +96,14 @@ pub fn limits(diagnosis: &Diagnosis) -> Vec<GasLimitView> {
         .collect()
 }
 
+fn finding(f: &substation_dga::methods::Finding) -> FindingView {
+    FindingView {
+        code: f.code.clone(),
+        gas: f.gas.as_ref().map(code),
+        message: f.message.clone(),
+    }
+}
+
 pub fn explain(diagnosis: &Diagnosis) -> DiagnosisView {
     let d = diagnosis;
     let status = d.ieee_c57_104_2019.status.number();
@@ -131,13 +140,13 @@ pub fn explain(diagnosis: &Diagnosis) -> DiagnosisView {
             .filter_map(|v| Some((v.method.clone(), v.overruled_because.clone()?)))
             .collect(),
         verdict_line: d.verdict_line(),
-        rules: d
-            .rules
-            .iter()
-            .map(|f| FindingView {
-                code: f.code.clone(),
-                gas: f.gas.as_ref().map(code),
-                message: f.message.clone(),
+        rules: d.rules.iter().map(finding).collect(),
+        rule_groups: substation_dga::readout::rules_by_gas(&d.rules)
+            .into_iter()
+            .map(|group| RuleGroupView {
+                gas: group.gas.as_ref().map(code),
+                worst: finding(group.worst),
+                others: group.findings.iter().skip(1).map(|f| finding(f)).collect(),
             })
             .collect(),
         methods: substation_dga::readout::method_verdicts(d)

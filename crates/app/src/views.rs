@@ -249,6 +249,16 @@ pub struct FindingView {
     pub message: String,
 }
 
+/// The rules that fired about one gas (or, with `gas` empty, about the whole sample): the
+/// transformer view shows one line per gas, its worst finding, and opens to the rest.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RuleGroupView {
+    pub gas: Option<String>,
+    pub worst: FindingView,
+    /// The others, most alarming first.
+    pub others: Vec<FindingView>,
+}
+
 /// A diagnosis explained.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct DiagnosisView {
@@ -280,6 +290,9 @@ pub struct DiagnosisView {
     pub verdict_line: Option<String>,
     /// The consensus rules first, then each method's findings.
     pub rules: Vec<FindingView>,
+    /// The same rules grouped by gas, the most alarming gas first, the whole sample's last
+    /// (`substation_dga::readout::rules_by_gas`, as the report prints them).
+    pub rule_groups: Vec<RuleGroupView>,
     /// Each method's verdict in one line: (method, result).
     pub methods: Vec<(String, String)>,
 }

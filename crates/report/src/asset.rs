@@ -180,11 +180,15 @@ fn verdict(flow: &mut Flow<'_>, data: &AssetData, d: &Diagnosis, lang: Lang) {
             Some(laptop) => lang.tf("report.elsewhere", &[("laptop", laptop)]),
             None => lang.t("report.here"),
         };
+        let engine = match &made.run_engine {
+            Some(kind) => format!("{} · {}", lang.code("engine.opt", kind), made.engine),
+            None => made.engine.clone(),
+        };
         let line = lang.tf(
             "report.made_line",
             &[
                 ("when", &made.when),
-                ("engine", &made.engine),
+                ("engine", &engine),
                 ("contract", &made.contract.to_string()),
                 ("run", &made.run.to_string()),
                 ("where", &place),
@@ -516,7 +520,7 @@ fn result_text(result: &str, lang: Lang) -> String {
 }
 
 fn rules(flow: &mut Flow<'_>, d: &Diagnosis, lang: Lang) {
-    flow.heading(&lang.t("report.rules_by_gas"), 40.0);
+    flow.heading(&lang.t("dx.rulesByGas"), 40.0);
     let groups = rules_by_gas(&d.rules);
     let rows: Vec<Vec<Cell>> = groups
         .iter()
@@ -524,7 +528,7 @@ fn rules(flow: &mut Flow<'_>, d: &Diagnosis, lang: Lang) {
             let gas = group
                 .gas
                 .map(|g| g.formula().to_owned())
-                .unwrap_or_else(|| lang.t("report.whole_sample"));
+                .unwrap_or_else(|| lang.t("dx.wholeSample"));
             // A gas is one line, its worst finding; the whole-sample findings each their own.
             let shown: Vec<_> = match group.gas {
                 Some(_) => vec![group.worst],
@@ -537,7 +541,8 @@ fn rules(flow: &mut Flow<'_>, d: &Diagnosis, lang: Lang) {
                 .map(move |(i, finding)| {
                     let mut label = lang.code("rule", &finding.code);
                     if more > 0 {
-                        label = format!("{label} (+{more})");
+                        let more = lang.tf("dx.moreRules", &[("n", &more.to_string())]);
+                        label = format!("{label} ({more})");
                     }
                     vec![
                         Cell {

@@ -9,7 +9,6 @@ use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, LineCap, LineJoin, Stroke, StrokeDash};
-use krilla::text::TextDirection;
 
 use crate::ReportError;
 use crate::fonts::{Face, Fonts};
@@ -234,13 +233,14 @@ pub fn write_pdf(pages: &[Page], fonts: &Fonts, frame: &Frame<'_>) -> Result<Vec
                         ..Fill::default()
                     }));
                     surface.set_stroke(None);
-                    surface.draw_text(
+                    let face = fonts.face(*bold);
+                    surface.draw_glyphs(
                         Point::from_xy(*x, *y),
-                        fonts.face(*bold).font.clone(),
-                        *size,
+                        &face.glyphs(text),
+                        face.font.clone(),
                         text,
+                        *size,
                         false,
-                        TextDirection::Auto,
                     );
                 }
                 Op::Shape {

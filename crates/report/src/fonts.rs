@@ -44,10 +44,10 @@ pub struct Face {
     data: Arc<Vec<u8>>,
     index: u32,
     units_per_em: f32,
-    /// Advance widths in font units of the first 0x3400 code points (Latin, punctuation,
-    /// symbols) and of the Hangul syllables, looked up once.
-    low: Arc<Vec<u16>>,
-    hangul: Arc<Vec<u16>>,
+    /// (glyph id, advance width in font units) of the first 0x3400 code points (Latin,
+    /// punctuation, symbols) and of the Hangul syllables, looked up once.
+    low: Arc<Vec<(u16, u16)>>,
+    hangul: Arc<Vec<(u16, u16)>>,
 }
 
 impl std::fmt::Debug for Face {
@@ -70,14 +70,9 @@ impl Face {
         if let Some(missing) = MUST_DRAW.chars().find(|c| face.glyph_index(*c).is_none()) {
             return Err(unusable(&format!("it has no glyph for {missing:?}")));
         }
-        let advance = |code: u32| {
-            char::from_u32(code)
-                .and_then(|c| face.glyph_index(c))
-                .and_then(|g| face.glyph_hor_advance(g))
-                .unwrap_or(0)
-        };
-        let low = (0..LOW_END).map(advance).collect();
-        let hangul = (HANGUL_START..HANGUL_END).map(advance).collect();
+        let glyph = |code: u32| char::from_u32(code).map_or((0, 0), |c| lookup(&face, c));
+        let low = (0..LOW_END).map(glyph).collect();
+        let hangul = (HANGUL_START..HANGUL_END).map(glyph).collect();
         let units_per_em = f32::from(face.units_per_em());
         let font = krilla::text::Font::new(data.clone().into(), index)
             .ok_or_else(|| unusable("the PDF writer cannot read it"))?;
@@ -91,15 +86,15 @@ impl Face {
         })
     }
 
-    /// The width of `text` at `size` points.
-    pub fn width(&self, text: &str, size: f32) -> f32 {
-        let mut units = 0u32;
+    /// The glyph of each character of `text` (id and advance in font units); glyph 0 where
+    /// the font has none (the faces are checked for Hangul and Latin when loaded).
+    fn each_glyph(&self, text: &str) -> impl Iterator<Item = (std::ops::Range<usize>, (u16, u16))> {
         // Rare characters (CJK ideographs, Hangul jamo) are looked up in the font, parsed once
         // per string that has them.
         let mut parsed: Option<Option<ttf_parser::Face<'_>>> = None;
-        for c in text.chars() {
+        text.char_indices().map(move |(at, c)| {
             let code = u32::from(c);
-            units += u32::from(if code < LOW_END {
+            let glyph = if code < LOW_END {
                 self.low[code as usize]
             } else if (HANGUL_START..HANGUL_END).contains(&code) {
                 self.hangul[(code - HANGUL_START) as usize]
@@ -107,11 +102,41 @@ impl Face {
                 parsed
                     .get_or_insert_with(|| ttf_parser::Face::parse(&self.data, self.index).ok())
                     .as_ref()
-                    .and_then(|f| f.glyph_index(c).and_then(|g| f.glyph_hor_advance(g)))
-                    .unwrap_or(0)
-            });
-        }
+                    .map_or((0, 0), |face| lookup(face, c))
+            };
+            (at..at + c.len_utf8(), glyph)
+        })
+    }
+
+    /// The width of `text` at `size` points.
+    pub fn width(&self, text: &str, size: f32) -> f32 {
+        let units: u32 = self.each_glyph(text).map(|(_, (_, a))| u32::from(a)).sum();
         units as f32 * size / self.units_per_em
+    }
+
+    /// `text` as glyphs placed one after another, as `width` measures it (no kerning, no
+    /// ligatures: the report's words are set as the layout measured them).
+    pub(crate) fn glyphs(&self, text: &str) -> Vec<krilla::text::KrillaGlyph> {
+        self.each_glyph(text)
+            .map(|(range, (id, advance))| {
+                krilla::text::KrillaGlyph::new(
+                    krilla::text::GlyphId::new(u32::from(id)),
+                    f32::from(advance) / self.units_per_em,
+                    0.0,
+                    0.0,
+                    0.0,
+                    range,
+                    None,
+                )
+            })
+            .collect()
+    }
+}
+
+fn lookup(face: &ttf_parser::Face<'_>, c: char) -> (u16, u16) {
+    match face.glyph_index(c) {
+        Some(glyph) => (glyph.0, face.glyph_hor_advance(glyph).unwrap_or(0)),
+        None => (0, 0),
     }
 }
 

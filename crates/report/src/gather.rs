@@ -11,7 +11,9 @@ use crate::ReportError;
 #[derive(Debug, Clone)]
 pub struct Made {
     pub when: String,
-    /// The run's engine (`embedded`, `lambda:…`) and the engine's version.
+    /// The run's engine (`embedded`, `lambda`), when the run is in the cache.
+    pub run_engine: Option<String>,
+    /// The engine's name and version (`substation-dga 0.2.0`).
     pub engine: String,
     pub contract: u32,
     pub run: i64,
@@ -77,13 +79,10 @@ fn made(reader: &Reader, row: &DiagnosisRow, diagnosis: &Diagnosis) -> Result<Ma
         .into_iter()
         .find(|r| r.id == row.run_id)
         .map(|r| r.engine);
-    let version = format!("{} {}", diagnosis.engine.name, diagnosis.engine.version);
     Ok(Made {
         when: when(&row.created_at),
-        engine: match run_engine {
-            Some(engine) if !engine.is_empty() => format!("{engine} · {version}"),
-            _ => version,
-        },
+        run_engine: run_engine.filter(|e| !e.is_empty()),
+        engine: format!("{} {}", diagnosis.engine.name, diagnosis.engine.version),
         contract: diagnosis.contract_version,
         run: row.run_id,
         origin: row.origin.clone(),

@@ -288,6 +288,13 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("dx.expert", "Expert review", "전문가 검토"),
     ("dx.rules", "Rules that fired", "적용된 판정 규칙"),
+    (
+        "dx.rulesByGas",
+        "Rules that fired, by gas",
+        "가스별 판정 규칙",
+    ),
+    ("dx.wholeSample", "Whole sample", "시료 전체"),
+    ("dx.moreRules", "+{n} more", "외 {n}건"),
     ("dx.methods", "Each method's verdict", "진단 기법별 판정"),
     ("dx.agreeing", "Agree", "일치"),
     ("dx.disagreeing", "Disagree", "불일치"),
@@ -454,8 +461,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("report.made", "How this diagnosis was made", "진단 정보"),
     (
         "report.made_line",
-        "Diagnosed {when} on the {engine} engine (contract v{contract}), run {run}, {where}.",
-        "{when}에 {engine} 엔진(계약 v{contract})으로 진단, 실행 {run}, {where}.",
+        "Diagnosed {when} by {engine} (contract v{contract}), run {run}, {where}.",
+        "{when}에 {engine}(계약 v{contract})으로 진단, 실행 {run}, {where}.",
     ),
     ("report.here", "on this laptop", "이 노트북에서 실행"),
     (
@@ -484,12 +491,6 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "{n} older samples are not shown.",
         "이전 시료 {n}건은 생략했습니다.",
     ),
-    (
-        "report.rules_by_gas",
-        "Rules that fired, by gas",
-        "가스별 판정 규칙",
-    ),
-    ("report.whole_sample", "Whole sample", "시료 전체"),
     ("report.worst_rule", "Worst finding", "가장 심한 판정"),
     (
         "report.by_severity",
@@ -524,6 +525,12 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "선은 시료를 날짜순으로 잇고, 채운 표시가 최근 시료입니다.",
     ),
     ("report.agreement", "Stance", "일치 여부"),
+    (
+        "engine.opt.embedded",
+        "Embedded (offline)",
+        "내장 엔진 (오프라인)",
+    ),
+    ("engine.opt.lambda", "AWS Lambda", "AWS Lambda"),
     ("report.none", "—", "—"),
     ("report.gas", "Gas", "가스"),
     ("report.undiagnosed", "Not diagnosed", "미진단"),

@@ -127,7 +127,7 @@ fn a_transformer_report_in_korean_says_who_it_is_the_verdict_and_the_methods() {
         "추이",
         "진단 기법별 판정",
         "가스별 판정 규칙",
-        "엔진(계약 v2)",
+        "내장 엔진 (오프라인) · substation-dga",
     ] {
         assert!(
             text.contains(expected),

@@ -307,6 +307,11 @@ verdict_line: string | null,
  */
 rules: Array<FindingView>, 
 /**
+ * The same rules grouped by gas, the most alarming gas first, the whole sample's last
+ * (`substation_dga::readout::rules_by_gas`, as the report prints them).
+ */
+rule_groups: Array<RuleGroupView>, 
+/**
  * Each method's verdict in one line: (method, result).
  */
 methods: Array<[string, string]>, };
@@ -380,6 +385,12 @@ answer_json: string | null, summary: SummaryView | null,
  * `request`, `call` or `answer`.
  */
 failed_step: string | null, error: ErrorView | null, };
+
+export type RuleGroupView = { gas: string | null, worst: FindingView, 
+/**
+ * The others, most alarming first.
+ */
+others: Array<FindingView>, };
 
 export type DuvalZones = { 
 /**
