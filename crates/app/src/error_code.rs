@@ -77,8 +77,8 @@ error_codes! {
     ReportEmptySelection = "report.empty_selection",
     ReportNoKoreanFont = "report.no_korean_font",
     ReportFontUnusable = "report.font_unusable",
-    ReportLayout = "report.report_layout",
-    ReportPdf = "report.report_pdf",
+    ReportLayout = "report.layout",
+    ReportPdf = "report.pdf_unwritable",
     // A fleet run (substation_dispatch::FleetError).
     RunNoSuchRun = "run.no_such_run",
     RunNoSuchBatch = "run.no_such_batch",

@@ -234,16 +234,9 @@ impl App {
             ..saved
         };
         let reader = self.store()?.reader()?;
-        let asset = reader
-            .asset(asset_id)?
-            .ok_or_else(|| AppError::NoSuchAsset(asset_id.to_owned()))?
-            .asset;
-        let samples = reader
-            .samples(asset_id)?
-            .into_iter()
-            .map(|s| s.sample)
-            .collect();
-        let request = substation_dga::DiagnosisRequest::new(asset, samples);
+        let request = reader
+            .request(asset_id)?
+            .ok_or_else(|| AppError::NoSuchAsset(asset_id.to_owned()))?;
         let engine = self.lambda_engine(&settings).await?;
         let function = engine.function().to_owned();
         let trial = engine.trial(&request, true).await;

@@ -20,13 +20,6 @@ fn fonts() -> Result<&'static Fonts> {
     Ok(FONTS.get_or_init(|| found))
 }
 
-fn options(lang: &str) -> Options {
-    Options {
-        lang: Lang::parse(lang),
-        generated: chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
-    }
-}
-
 impl App {
     /// One transformer's report (`asset`), or the fleet report of what `filter` selects
     /// (every row, not only the page shown), in `lang` (`en`, `ko`); the file is replaced
@@ -41,7 +34,7 @@ impl App {
         crate::file_name::named_for(path, "pdf")?;
         let reader = self.store()?.reader()?;
         let fonts = fonts()?;
-        let options = options(lang);
+        let options = Options::now(Lang::parse(lang));
         let report = match asset {
             Some(id) => substation_report::asset_report(&reader, id, fonts, &options)?,
             None => substation_report::fleet_report(

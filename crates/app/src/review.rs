@@ -73,9 +73,9 @@ impl App {
         // Before any run, the embedded engine (microseconds) gives the limits and a preview.
         let preview = match &diagnosis {
             Some(_) => None,
-            None => substation_dga::diagnose(&substation_dga::DiagnosisRequest::new(
+            None => substation_dga::diagnose(&substation_store::request_with(
                 summary.asset.clone(),
-                samples.clone(),
+                &stored,
             ))
             .ok(),
         };

@@ -164,6 +164,12 @@ enum Command {
     },
     /// Write a PDF report from the local database: one transformer (--asset), or a fleet
     /// selection (worst first, then a page per unit at caution or worse). Works offline.
+    #[command(group(
+        clap::ArgGroup::new("selection")
+            .required(true)
+            .multiple(true)
+            .args(["asset", "status", "all", "substation", "fault"])
+    ))]
     Report {
         /// One transformer's report.
         #[arg(long, conflicts_with_all = ["status", "all", "substation", "fault"])]

@@ -171,12 +171,7 @@ fn one_request(db: &Path, asset: Option<&str>) -> Result<DiagnosisRequest, CliEr
             CliError::Usage("the database holds no transformer: import a workbook first".into())
         })?,
     };
-    let samples = reader
-        .samples(&chosen.id)?
-        .into_iter()
-        .map(|stored| stored.sample)
-        .collect();
-    Ok(DiagnosisRequest::new(chosen, samples))
+    Ok(reader.request_for(chosen)?)
 }
 
 fn raw(bytes: &[u8]) -> Option<Box<serde_json::value::RawValue>> {

@@ -41,10 +41,7 @@ pub fn run(args: &ReportArgs<'_>) -> Result<ExitCode, CliError> {
     let store = Store::open(args.db)?;
     let reader = store.reader()?;
     let fonts = Fonts::discover()?;
-    let options = Options {
-        lang: language(args.lang),
-        generated: chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
-    };
+    let options = Options::now(language(args.lang));
     let report = match args.asset {
         Some(id) => substation_report::asset_report(&reader, id, &fonts, &options)?,
         None => {

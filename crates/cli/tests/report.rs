@@ -107,6 +107,18 @@ fn an_unknown_transformer_and_a_missing_database_are_coded_errors_and_nothing_is
     assert!(stderr.contains("no database at"), "{stderr}");
     assert!(!pdf.exists());
 
+    // No selection at all is a usage error (clap's exit 2), not a report of everything.
+    let out = substation(&dir)
+        .args(["report", "--out"])
+        .arg(&pdf)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--all"));
+    assert!(!pdf.exists());
+
     // A selection that matches nothing says so, and how to see what there is.
     let out = substation(&dir)
         .args(["report", "--substation", "Atlantis", "--out"])

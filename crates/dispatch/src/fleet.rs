@@ -161,13 +161,8 @@ fn prepare(
         if only.as_ref().is_some_and(|s| !s.contains(&asset.id)) {
             continue;
         }
-        let samples = reader
-            .samples(&asset.id)?
-            .into_iter()
-            .map(|s| s.sample)
-            .collect();
         let id = asset.id.clone();
-        let request = DiagnosisRequest::new(asset, samples);
+        let request = reader.request_for(asset)?;
         let hash = substation_store::request_sha256(&request)?;
         if job.reuse
             && let Some((from, answer)) = reader.reusable(&hash, version)?

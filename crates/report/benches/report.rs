@@ -29,6 +29,7 @@ fn bench(c: &mut Criterion) {
     let options = Options {
         lang: Lang::Ko,
         generated: "2026-12-07 09:00".into(),
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"),
     };
 
     let mut group = c.benchmark_group("report");

@@ -46,8 +46,9 @@ pub fn gas_value(value: GasValue) -> String {
     }
 }
 
-/// Lays out one transformer's report from the top of a new page.
-pub fn pages(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
+/// Lays out one transformer's report from the top of a new page; `today` tells an overdue
+/// sample.
+pub fn pages(flow: &mut Flow<'_>, data: &AssetData, lang: Lang, today: NaiveDate) {
     let asset = &data.asset;
     let title = match &asset.name {
         Some(name) => format!("{} · {}", asset.id, name),
@@ -61,9 +62,12 @@ pub fn pages(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
     flow.title(&title, &subtitle);
 
     match (&data.diagnosis, &data.answer) {
-        (Some(diagnosis), _) => verdict(flow, data, diagnosis, lang),
+        (Some(diagnosis), _) => verdict(flow, data, diagnosis, lang, today),
         (None, Some(answer)) => custom_answer(flow, answer, lang),
-        (None, None) => flow.paragraph(&lang.t("report.no_diagnosis"), BODY, false, MUTED),
+        (None, None) if data.samples.is_empty() => {
+            flow.paragraph(&lang.t("report.no_diagnosis"), BODY, false, MUTED)
+        }
+        (None, None) => flow.paragraph(&lang.t("report.no_preview"), BODY, false, MUTED),
     }
 
     flow.space(6.0);
@@ -86,16 +90,19 @@ pub fn pages(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
     }
 }
 
-fn verdict(flow: &mut Flow<'_>, data: &AssetData, d: &Diagnosis, lang: Lang) {
+fn verdict(flow: &mut Flow<'_>, data: &AssetData, d: &Diagnosis, lang: Lang, today: NaiveDate) {
     let severity = code(&d.severity);
     let fault = code(&d.fault);
     let action = code(&d.recommended_action.action);
     let days = d.recommended_action.resample_within_days;
-    let next = d
+    let next = match d
         .latest_sample_date
         .checked_add_days(Days::new(u64::from(days)))
-        .map(|date| date.to_string())
-        .unwrap_or_default();
+    {
+        Some(date) if date < today => format!("{date} — {}", lang.t("report.overdue")),
+        Some(date) => date.to_string(),
+        None => String::new(),
+    };
     flow.heading(&lang.t("report.verdict"), 60.0);
     // The band: severity, fault and the screening results side by side.
     let top = flow.block(40.0);
@@ -174,6 +181,10 @@ fn verdict(flow: &mut Flow<'_>, data: &AssetData, d: &Diagnosis, lang: Lang) {
     flow.grid(&pairs, 1);
     if data.preview {
         flow.paragraph(&lang.t("report.preview"), SMALL, false, MUTED);
+    }
+    if data.newer_samples > 0 {
+        let n = data.newer_samples.to_string();
+        flow.paragraph(&lang.tf("report.newer", &[("n", &n)]), SMALL, true, BLACK);
     }
     if let Some(made) = &data.made {
         let place = match &made.origin {
@@ -361,12 +372,32 @@ fn plots(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
     let top = flow.block(186.0);
     let fonts = flow.fonts;
     let half = BODY_W / 2.0;
-    let zone_line = |zone: Option<String>| match zone {
-        Some(zone) => format!("{}: {zone}", lang.t("report.latest_point")),
+    // Where screening suspects no fault the zones are for reference only (the engine does not
+    // type a fault from them), and the caption says so.
+    let reference = |applies: Option<bool>| match applies {
+        Some(false) => format!(" ({})", lang.t("report.reference_only")),
+        _ => String::new(),
+    };
+    let zone_line = |zone: Option<String>, applies: Option<bool>| match zone {
+        Some(zone) => format!(
+            "{}: {zone}{}",
+            lang.t("report.latest_point"),
+            reference(applies)
+        ),
         None => lang.t("duval.noPoint"),
     };
     let t_zone = latest.and_then(|p| p.triangle_1_zone.as_ref().map(code));
     let p_zone = latest.and_then(|p| p.pentagon_1_zone.as_ref().map(code));
+    let t_applies = data
+        .diagnosis
+        .as_ref()
+        .map(|d| d.duval_triangle_1.applicability.applicable);
+    let p_applies = data
+        .diagnosis
+        .as_ref()
+        .map(|d| d.duval_pentagon_1.applicability.applicable);
+    let t_latest = latest.is_some_and(|p| p.triangle_1.is_some());
+    let p_latest = latest.is_some_and(|p| p.pentagon_1.is_some());
     let page = flow.page();
     charts::triangle_1(
         page,
@@ -378,6 +409,7 @@ fn plots(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
             h: 160.0,
         },
         &triangle,
+        t_latest,
     );
     charts::pentagon_1(
         page,
@@ -389,18 +421,19 @@ fn plots(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
             h: 168.0,
         },
         &pentagon,
+        p_latest,
     );
     page.text_centred(
         fonts,
         (MARGIN + half / 2.0, top + 180.0),
         Style::new(SMALL, false, BLACK),
-        &zone_line(t_zone),
+        &zone_line(t_zone, t_applies),
     );
     page.text_centred(
         fonts,
         (MARGIN + half * 1.5, top + 180.0),
         Style::new(SMALL, false, BLACK),
-        &zone_line(p_zone),
+        &zone_line(p_zone, p_applies),
     );
     flow.paragraph(&lang.t("report.path_note"), SMALL, false, MUTED);
 
@@ -412,6 +445,10 @@ fn plots(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
     let gap = 6.0;
     let w = (BODY_W - gap * (across as f32 - 1.0)) / across as f32;
     let h = 88.0;
+    let range = match (data.samples.first(), data.samples.last()) {
+        (Some(first), Some(last)) => (first.sample.date, last.sample.date),
+        _ => return,
+    };
     for row in TRENDED.chunks(across) {
         let top = flow.block(h + gap);
         let fonts = flow.fonts;
@@ -428,6 +465,13 @@ fn plots(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
                         _ => None,
                     })
                     .collect::<Vec<(NaiveDate, f64)>>(),
+                below: data
+                    .samples
+                    .iter()
+                    .filter(|s| matches!(s.sample.gases.get(*gas), GasValue::BelowDetection { .. }))
+                    .map(|s| s.sample.date)
+                    .collect(),
+                range,
                 table1: limit.map(|l| l.table1_ppm),
                 table2: limit.map(|l| l.table2_ppm),
                 marks: Vec::new(),

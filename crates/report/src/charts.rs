@@ -60,8 +60,15 @@ fn centroid(points: &[(f32, f32)]) -> (f32, f32) {
     (sx / n, sy / n)
 }
 
-/// Duval Triangle 1 with the samples' path (oldest to latest; the latest filled red).
-pub fn triangle_1(page: &mut Page, fonts: &Fonts, frame: Frame, path: &[[f64; 3]]) {
+/// Duval Triangle 1 with the samples' path (oldest to latest; the last point filled red when
+/// it is the latest sample's, `latest_plotted`).
+pub fn triangle_1(
+    page: &mut Page,
+    fonts: &Fonts,
+    frame: Frame,
+    path: &[[f64; 3]],
+    latest_plotted: bool,
+) {
     let side = (frame.w).min((frame.h - 14.0) / HEIGHT as f32);
     let left = frame.x + (frame.w - side) / 2.0;
     let bottom = frame.y + 4.0 + side * HEIGHT as f32;
@@ -89,11 +96,17 @@ pub fn triangle_1(page: &mut Page, fonts: &Fonts, frame: Frame, path: &[[f64; 3]
     page.text(left - 4.0, bottom + 9.0, 6.5, false, MUTED, "C2H2");
     page.text_right(fonts, left + side + 4.0, bottom + 9.0, 6.5, MUTED, "C2H4");
     let points: Vec<(f32, f32)> = path.iter().filter_map(|p| ternary(*p)).map(at).collect();
-    draw_path(page, points);
+    draw_path(page, points, latest_plotted);
 }
 
 /// Duval Pentagon 1 with the samples' path.
-pub fn pentagon_1(page: &mut Page, fonts: &Fonts, frame: Frame, path: &[[f64; 2]]) {
+pub fn pentagon_1(
+    page: &mut Page,
+    fonts: &Fonts,
+    frame: Frame,
+    path: &[[f64; 2]],
+    latest_plotted: bool,
+) {
     // The published figure has radius 40 around the origin, y upwards.
     let scale = (frame.w.min(frame.h - 10.0) / 2.0 - 8.0) / 40.0;
     let cx = frame.x + frame.w / 2.0;
@@ -123,7 +136,7 @@ pub fn pentagon_1(page: &mut Page, fonts: &Fonts, frame: Frame, path: &[[f64; 2]
     }
     page.polygon(outline, None, Some(Pen::solid(BLACK, 0.7)));
     let points: Vec<(f32, f32)> = path.iter().map(|p| at(p[0], p[1])).collect();
-    draw_path(page, points);
+    draw_path(page, points, latest_plotted);
 }
 
 /// The zones filled, then their names on top where a name fits (the thin PD band at the
@@ -149,21 +162,23 @@ fn zones_with_labels(page: &mut Page, fonts: &Fonts, zones: &[(String, Vec<(f32,
     }
 }
 
-fn draw_path(page: &mut Page, points: Vec<(f32, f32)>) {
+fn draw_path(page: &mut Page, points: Vec<(f32, f32)>, latest_plotted: bool) {
     let Some(&(lx, ly)) = points.last() else {
         return;
     };
     page.polyline(points.clone(), Pen::solid(PATH, 0.8));
-    for &(x, y) in &points[..points.len() - 1] {
-        page.marker(
-            x,
-            y,
-            1.8,
-            Rgb(0xff, 0xff, 0xff),
-            Some(Pen::solid(PATH, 0.7)),
-        );
+    let older = if latest_plotted {
+        points.len() - 1
+    } else {
+        points.len()
+    };
+    for &(x, y) in &points[..older] {
+        let pen = Some(Pen::solid(PATH, 0.7));
+        page.marker(x, y, 1.8, Rgb(0xff, 0xff, 0xff), pen);
     }
-    page.marker(lx, ly, 3.2, LATEST, Some(Pen::solid(BLACK, 0.5)));
+    if latest_plotted {
+        page.marker(lx, ly, 3.2, LATEST, Some(Pen::solid(BLACK, 0.5)));
+    }
 }
 
 /// One gas's history for a trend chart.
@@ -171,6 +186,11 @@ pub struct Trend<'a> {
     pub gas: &'a str,
     /// (date, ppm) of the measured values, oldest first.
     pub points: Vec<(NaiveDate, f64)>,
+    /// Dates of the samples that found the gas below the detection limit (drawn at 0).
+    pub below: Vec<NaiveDate>,
+    /// The first and the latest sample of the transformer: every chart spans the same dates,
+    /// and only a value of the latest sample is marked as the latest.
+    pub range: (NaiveDate, NaiveDate),
     pub table1: Option<f64>,
     pub table2: Option<f64>,
     /// Dates to mark with a vertical line (oil processed).
@@ -194,7 +214,7 @@ pub fn trend(page: &mut Page, fonts: &Fonts, frame: Frame, trend: &Trend<'_>, em
         w: frame.w - 36.0,
         h: frame.h - 26.0,
     };
-    if trend.points.is_empty() {
+    if trend.points.is_empty() && trend.below.is_empty() {
         page.text_centred(
             fonts,
             (plot.x + plot.w / 2.0, plot.y + plot.h / 2.0),
@@ -211,8 +231,7 @@ pub fn trend(page: &mut Page, fonts: &Fonts, frame: Frame, trend: &Trend<'_>, em
         .chain(trend.table2)
         .fold(1.0_f64, f64::max)
         * 1.12;
-    let first = trend.points.first().map(|p| p.0).unwrap_or_default();
-    let last = trend.points.last().map(|p| p.0).unwrap_or_default();
+    let (first, last) = trend.range;
     let span = (last - first).num_days().max(1) as f32;
     let x_of = |d: NaiveDate| plot.x + (d - first).num_days() as f32 / span * plot.w;
     let y_of = |v: f64| plot.y + plot.h - (v / top) as f32 * plot.h;
@@ -254,18 +273,29 @@ pub fn trend(page: &mut Page, fonts: &Fonts, frame: Frame, trend: &Trend<'_>, em
             page.line((plot.x, y), (plot.x + plot.w, y), Pen::dashed(colour, 0.7));
         }
     }
+    for date in &trend.below {
+        let (x, y) = (x_of(*date), y_of(0.0));
+        page.marker(
+            x,
+            y,
+            1.6,
+            Rgb(0xff, 0xff, 0xff),
+            Some(Pen::solid(PATH, 0.6)),
+        );
+    }
     let points: Vec<(f32, f32)> = trend
         .points
         .iter()
         .map(|(d, v)| (x_of(*d), y_of(*v)))
         .collect();
-    if let [(_, y)] = points[..] {
-        page.marker(plot.x + plot.w / 2.0, y, 2.0, LATEST, None);
-    } else {
-        page.polyline(points.clone(), Pen::solid(PATH, 0.9));
-        if let Some(&(x, y)) = points.last() {
-            page.marker(x, y, 2.0, LATEST, None);
-        }
+    page.polyline(points.clone(), Pen::solid(PATH, 0.9));
+    for (&(x, y), (date, _)) in points.iter().zip(&trend.points) {
+        let (r, fill) = if *date == last {
+            (2.2, LATEST)
+        } else {
+            (1.2, PATH)
+        };
+        page.marker(x, y, r, fill, None);
     }
 }
 

@@ -16,6 +16,12 @@ const SEVERITIES: [&str; 4] = ["critical", "warning", "caution", "normal"];
 /// What the selection is, in words: "IEEE status 3", "every transformer in the cache".
 pub fn describe(query: &FleetQuery, lang: Lang) -> String {
     let mut parts = Vec::new();
+    if let Some(batch) = query.batch_id {
+        parts.push(lang.tf("report.import_n", &[("n", &batch.to_string())]));
+    }
+    if query.undiagnosed_only {
+        parts.push(lang.t("chip.undiagnosed"));
+    }
     if let Some(status) = query.status {
         parts.push(lang.tf("report.status_n", &[("n", &status.to_string())]));
     }
@@ -35,10 +41,10 @@ pub fn describe(query: &FleetQuery, lang: Lang) -> String {
     }
 }
 
-/// The fleet's rows for the report: every match, worst first, undiagnosed ones last.
+/// The fleet's rows for the report: every match of the query (its paging and sort aside),
+/// worst first, undiagnosed ones last.
 pub fn rows(reader: &Reader, query: &FleetQuery) -> Result<Vec<FleetRow>, ReportError> {
     let query = FleetQuery {
-        include_undiagnosed: query.include_undiagnosed || query.status.is_none(),
         order: substation_store::FleetOrder::Worst,
         reverse: false,
         limit: 0,
@@ -55,16 +61,19 @@ pub fn pages(
     rows: &[FleetRow],
     selection: &str,
     lang: Lang,
+    today: chrono::NaiveDate,
 ) -> Result<usize, ReportError> {
     flow.title(
         &lang.t("report.fleet_title"),
         &lang.tf("report.selection", &[("what", selection)]),
     );
     flow.heading(&lang.t("report.by_severity"), 60.0);
-    let count = |severity: Option<&str>| {
-        rows.iter()
-            .filter(|r| r.severity.as_deref() == severity)
-            .count()
+    let count = |severity: Option<&str>| match severity {
+        Some(_) => rows
+            .iter()
+            .filter(|r| r.diagnosis_id.is_some() && r.severity.as_deref() == severity)
+            .count(),
+        None => rows.iter().filter(|r| r.diagnosis_id.is_none()).count(),
     };
     let total = rows.len().max(1) as f32;
     let bar = |n: usize, fill| Cell {
@@ -235,7 +244,7 @@ pub fn pages(
     for row in &detailed {
         flow.new_page();
         let data = gather::asset(reader, &row.asset_id)?;
-        asset::pages(flow, &data, lang);
+        asset::pages(flow, &data, lang, today);
     }
     Ok(detailed.len())
 }

@@ -23,7 +23,7 @@ const FAMILIES: [&str; 7] = [
 
 /// Files where those families usually are, read first so the common case needs no scan of
 /// every installed font.
-const KNOWN_FILES: [&str; 8] = [
+const KNOWN_FILES: [&str; 9] = [
     "C:\\Windows\\Fonts\\malgun.ttf",
     "C:\\Windows\\Fonts\\malgunbd.ttf",
     "/System/Library/Fonts/AppleSDGothicNeo.ttc",
@@ -32,6 +32,7 @@ const KNOWN_FILES: [&str; 8] = [
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
     "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Bold.ttc",
 ];
 
 /// Characters every face must draw: Hangul, Latin, digits and the signs the report prints.
@@ -136,7 +137,11 @@ impl Face {
 fn lookup(face: &ttf_parser::Face<'_>, c: char) -> (u16, u16) {
     match face.glyph_index(c) {
         Some(glyph) => (glyph.0, face.glyph_hor_advance(glyph).unwrap_or(0)),
-        None => (0, 0),
+        // Drawn as the font's .notdef glyph, which takes its own width.
+        None => (
+            0,
+            face.glyph_hor_advance(ttf_parser::GlyphId(0)).unwrap_or(0),
+        ),
     }
 }
 
@@ -164,8 +169,8 @@ impl Fonts {
                 let _ = db.load_font_file(file);
             }
         }
-        if let Some(fonts) = pick(&db) {
-            return fonts;
+        if let Some(Ok(fonts)) = pick(&db) {
+            return Ok(fonts);
         }
         db.load_system_fonts();
         pick(&db).unwrap_or(Err(ReportError::NoKoreanFont))
@@ -179,24 +184,40 @@ impl Fonts {
                 path: path.display().to_string(),
                 why: e.to_string(),
             })?;
-        let families: Vec<String> = db
+        let mut families: Vec<String> = db
             .faces()
             .filter_map(|f| f.families.first().map(|(name, _)| name.clone()))
             .collect();
+        // A CJK collection holds the same design for several languages: Korean's first.
+        families.sort_by_key(|f| !(f.ends_with(" KR") || f.ends_with(" K")));
+        families.dedup();
+        let mut last = None;
         for family in families {
-            if let Some(fonts) = pick_family(&db, &family) {
-                return fonts;
+            match pick_family(&db, &family) {
+                Some(Ok(fonts)) => return Ok(fonts),
+                Some(Err(error)) => last = Some(error),
+                None => {}
             }
         }
-        Err(ReportError::FontUnusable {
+        Err(last.unwrap_or_else(|| ReportError::FontUnusable {
             path: path.display().to_string(),
             why: "it holds no font".into(),
-        })
+        }))
     }
 }
 
+/// The first of [`FAMILIES`] that loads; a family that is there but unusable (a broken file)
+/// gives way to the next, and its error is kept for when none loads.
 fn pick(db: &Database) -> Option<Result<Fonts, ReportError>> {
-    FAMILIES.iter().find_map(|family| pick_family(db, family))
+    let mut last = None;
+    for family in FAMILIES {
+        match pick_family(db, family) {
+            Some(Ok(fonts)) => return Some(Ok(fonts)),
+            Some(Err(error)) => last = Some(Err(error)),
+            None => {}
+        }
+    }
+    last
 }
 
 fn pick_family(db: &Database, family: &str) -> Option<Result<Fonts, ReportError>> {

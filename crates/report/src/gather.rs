@@ -2,7 +2,7 @@
 //! the transformer, its samples, its latest stored diagnosis (or, before any run, one computed
 //! now by the embedded engine, as the app's preview does) and how that diagnosis was made.
 
-use substation_dga::{Answer, Asset, Diagnosis, DiagnosisRequest, Sample};
+use substation_dga::{Answer, Asset, Diagnosis};
 use substation_store::{DiagnosisRow, Reader, StoredSample};
 
 use crate::ReportError;
@@ -33,6 +33,8 @@ pub struct AssetData {
     pub made: Option<Made>,
     /// A team's own function's answer, when that made the latest diagnosis.
     pub answer: Option<Answer>,
+    /// Samples in the cache dated after the diagnosis's latest sample: imported after the run.
+    pub newer_samples: usize,
 }
 
 pub fn asset(reader: &Reader, id: &str) -> Result<AssetData, ReportError> {
@@ -42,8 +44,10 @@ pub fn asset(reader: &Reader, id: &str) -> Result<AssetData, ReportError> {
     let samples = reader.samples(id)?;
     let history = reader.diagnoses(id)?;
     let latest = history.first();
+    // An answer that is not a whole diagnosis (from another build, say) is printed as it was
+    // read, as the app shows it; it does not stop the report.
     let stored = match latest {
-        Some(row) => reader.diagnosis(row.id)?,
+        Some(row) => reader.diagnosis(row.id).unwrap_or(None),
         None => None,
     };
     let answer = match latest {
@@ -57,14 +61,21 @@ pub fn asset(reader: &Reader, id: &str) -> Result<AssetData, ReportError> {
     let (diagnosis, preview) = match stored {
         Some(diagnosis) => (Some(diagnosis), false),
         None if answer.is_none() && !samples.is_empty() => {
-            let plain: Vec<Sample> = samples.iter().map(|s| s.sample).collect();
-            let request = DiagnosisRequest::new(summary.asset.clone(), plain);
+            let request = substation_store::request_with(summary.asset.clone(), &samples);
             (substation_dga::diagnose(&request).ok(), true)
         }
         None => (None, false),
     };
+    let newer_samples = match &diagnosis {
+        Some(d) => samples
+            .iter()
+            .filter(|s| s.sample.date > d.latest_sample_date)
+            .count(),
+        None => 0,
+    };
     Ok(AssetData {
         asset: summary.asset,
+        newer_samples,
         samples,
         diagnosis,
         preview,

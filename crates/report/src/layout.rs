@@ -133,7 +133,14 @@ impl<'f> Flow<'f> {
     pub fn title(&mut self, text: &str, subtitle: &str) {
         self.need(44.0);
         let y = self.y + 16.0;
-        self.page().text(MARGIN, y, 16.0, true, BLACK, text);
+        // A long name is set smaller rather than run off the page.
+        let natural = self.fonts.bold.width(text, 16.0);
+        let size = if natural > BODY_W {
+            (16.0 * BODY_W / natural).max(9.0)
+        } else {
+            16.0
+        };
+        self.page().text(MARGIN, y, size, true, BLACK, text);
         let mut bottom = y + 5.0;
         if !subtitle.is_empty() {
             self.page()
@@ -246,8 +253,18 @@ impl<'f> Flow<'f> {
             .unwrap_or(0.0);
         self.need(header_h + first_row_h);
         self.draw_row(columns, &widths, header, &header_lines, size, true);
+        // The most lines a row may have and still fit on an empty page under its header.
+        let most = (((BODY_BOTTOM - MARGIN - header_h - 2.0 * pad) / h).floor() as usize).max(1);
         for row in rows {
-            let lines = laid(self, row);
+            let mut lines = laid(self, row);
+            for cell in &mut lines {
+                if cell.len() > most {
+                    cell.truncate(most);
+                    if let Some(last) = cell.last_mut() {
+                        last.push('…');
+                    }
+                }
+            }
             let row_h = lines.iter().map(Vec::len).max().unwrap_or(1) as f32 * h + 2.0 * pad;
             if self.y + row_h > BODY_BOTTOM {
                 self.new_page();

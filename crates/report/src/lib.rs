@@ -49,8 +49,8 @@ impl ReportError {
         "empty_selection",
         "no_korean_font",
         "font_unusable",
-        "report_layout",
-        "report_pdf",
+        "layout",
+        "pdf_unwritable",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -59,8 +59,8 @@ impl ReportError {
             ReportError::EmptySelection => "empty_selection",
             ReportError::NoKoreanFont => "no_korean_font",
             ReportError::FontUnusable { .. } => "font_unusable",
-            ReportError::Layout(_) => "report_layout",
-            ReportError::Pdf(_) => "report_pdf",
+            ReportError::Layout(_) => "layout",
+            ReportError::Pdf(_) => "pdf_unwritable",
             ReportError::Store(e) => e.code(),
         }
     }
@@ -83,6 +83,21 @@ pub struct Options {
     pub lang: Lang,
     /// When it was made, as printed in the footer (the host's local time).
     pub generated: String,
+    /// The host's local date, for telling an overdue sample.
+    pub today: chrono::NaiveDate,
+}
+
+impl Options {
+    /// A report made now: the footer's time and the date an overdue sample is told by are the
+    /// computer's local ones.
+    pub fn now(lang: Lang) -> Options {
+        let now = chrono::Local::now();
+        Options {
+            lang,
+            generated: now.format("%Y-%m-%d %H:%M").to_string(),
+            today: now.date_naive(),
+        }
+    }
 }
 
 fn finish(
@@ -121,7 +136,7 @@ pub fn asset_report(
 ) -> Result<Report, ReportError> {
     let data = gather::asset(reader, asset_id)?;
     let mut flow = layout::Flow::new(fonts);
-    asset::pages(&mut flow, &data, options.lang);
+    asset::pages(&mut flow, &data, options.lang, options.today);
     let title = format!("{} {}", options.lang.t("report.asset_title"), data.asset.id);
     let (pdf, pages) = finish(flow, fonts, &title, options)?;
     Ok(Report {
@@ -145,7 +160,14 @@ pub fn fleet_report(
     }
     let selection = fleet::describe(query, options.lang);
     let mut flow = layout::Flow::new(fonts);
-    let detailed = fleet::pages(&mut flow, reader, &rows, &selection, options.lang)?;
+    let detailed = fleet::pages(
+        &mut flow,
+        reader,
+        &rows,
+        &selection,
+        options.lang,
+        options.today,
+    )?;
     let title = options.lang.t("report.fleet_title");
     let (pdf, pages) = finish(flow, fonts, &title, options)?;
     Ok(Report {

@@ -450,7 +450,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     (
         "report.page_of",
         "Page {page} of {pages}",
-        "{page} / {pages} 쪽",
+        "{pages}쪽 중 {page}쪽",
     ),
     ("report.verdict", "Verdict", "종합 판정"),
     (
@@ -461,15 +461,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("report.made", "How this diagnosis was made", "진단 정보"),
     (
         "report.made_line",
-        "Diagnosed {when} by {engine} (contract v{contract}), run {run}, {where}.",
-        "{when}에 {engine}(계약 v{contract})으로 진단, 실행 {run}, {where}.",
+        "Diagnosed {when} · engine {engine} (contract v{contract}) · run #{run} · {where}",
+        "진단 {when} · 엔진 {engine} (계약 v{contract}) · 실행 #{run} · {where}",
     ),
-    ("report.here", "on this laptop", "이 노트북에서 실행"),
-    (
-        "report.elsewhere",
-        "on laptop {laptop}",
-        "노트북 {laptop}에서 실행",
-    ),
+    ("report.here", "this laptop", "이 노트북"),
+    ("report.elsewhere", "laptop {laptop}", "노트북 {laptop}"),
     (
         "report.preview",
         "Not diagnosed yet: computed now by the embedded engine for this report, not stored.",
@@ -491,27 +487,22 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "{n} older samples are not shown.",
         "이전 시료 {n}건은 생략했습니다.",
     ),
-    ("report.worst_rule", "Worst finding", "가장 심한 판정"),
+    ("report.worst_rule", "Worst finding", "주요 판정 규칙"),
     (
         "report.by_severity",
         "Transformers by severity",
-        "심각도별 변압기",
+        "심각도별 변압기 현황",
     ),
-    ("report.worst_first", "Worst first", "심각한 순"),
-    ("report.count", "Transformers", "변압기"),
+    ("report.worst_first", "Worst first", "심각도 순"),
+    ("report.count", "Transformers", "대수"),
     ("report.total", "Total", "합계"),
     ("report.selection", "Selection: {what}", "대상: {what}"),
-    (
-        "report.all",
-        "every transformer in the cache",
-        "캐시의 모든 변압기",
-    ),
+    ("report.all", "every transformer", "전체 변압기"),
     ("report.status_n", "IEEE status {n}", "IEEE 상태 {n}"),
-    ("report.only", "transformer {id}", "변압기 {id}"),
     (
         "report.details_follow",
-        "A page follows for each transformer at caution or worse ({n}).",
-        "주의 이상인 변압기는 한 대씩 상세 페이지가 이어집니다 ({n}대).",
+        "A detailed report follows for each of the {n} transformers at caution or worse.",
+        "주의 이상 변압기 {n}대의 상세 보고서가 이어집니다.",
     ),
     (
         "report.no_details",
@@ -521,8 +512,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("report.latest_point", "Latest sample", "최근 시료"),
     (
         "report.path_note",
-        "The line joins the samples in date order; the filled mark is the latest.",
-        "선은 시료를 날짜순으로 잇고, 채운 표시가 최근 시료입니다.",
+        "The line joins the samples in date order; the filled red mark is the latest.",
+        "선은 시료를 날짜순으로 잇고, 속이 찬 빨간 표시가 최근 시료입니다.",
     ),
     ("report.agreement", "Stance", "일치 여부"),
     (
@@ -531,9 +522,24 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "내장 엔진 (오프라인)",
     ),
     ("engine.opt.lambda", "AWS Lambda", "AWS Lambda"),
-    ("report.none", "—", "—"),
+    ("report.overdue", "overdue", "기한 지남"),
+    ("report.import_n", "import #{n}", "가져오기 #{n}"),
+    (
+        "report.newer",
+        "{n} samples in the cache are newer than this diagnosis: diagnose again to include them.",
+        "이 진단 이후에 들어온 시료가 {n}건 있습니다. 진단을 다시 실행하면 반영됩니다.",
+    ),
+    (
+        "report.no_preview",
+        "The embedded engine could not diagnose these samples.",
+        "내장 엔진으로 이 시료를 진단할 수 없습니다.",
+    ),
+    (
+        "report.reference_only",
+        "for reference: screening suspects no fault",
+        "참고용: 선별 결과 고장 의심 없음",
+    ),
     ("report.gas", "Gas", "가스"),
-    ("report.undiagnosed", "Not diagnosed", "미진단"),
 ];
 
 /// The language a report is written in.

@@ -20,6 +20,7 @@ fn options(lang: Lang) -> Options {
     Options {
         lang,
         generated: "2026-12-07 09:00".into(),
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"),
     }
 }
 
@@ -137,7 +138,7 @@ fn a_transformer_report_in_korean_says_who_it_is_the_verdict_and_the_methods() {
     // The footer's "page 1 of 2" (pdftotext closes up the small print's spaces).
     let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
     assert!(
-        squeezed.contains(&format!("1/{}쪽", report.pages)),
+        squeezed.contains(&format!("{}쪽중1쪽", report.pages)),
         "{text}"
     );
     // Every page renders with ink on it.
@@ -168,7 +169,7 @@ fn a_transformer_report_in_english_gives_the_action_and_the_next_sample_date() {
         "Consider removal from service".to_owned(),
         diagnosis.latest_sample_date.to_string(),
         "Rules that fired, by gas".to_owned(),
-        "on this laptop".to_owned(),
+        "this laptop".to_owned(),
         "Page 1 of".to_owned(),
     ] {
         assert!(
@@ -181,6 +182,9 @@ fn a_transformer_report_in_english_gives_the_action_and_the_next_sample_date() {
         .find(|l| l.contains("Next sample by"))
         .expect("the next sample line");
     assert!(next_line.contains(&next.to_string()), "{next_line}");
+    // The report is dated 2026-12-07; the sample fell due long before.
+    assert!(next < chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"));
+    assert!(next_line.contains("overdue"), "{next_line}");
     assert!(
         !text.contains("위험"),
         "an English report has no Korean words"
@@ -248,10 +252,13 @@ fn the_fleet_report_counts_by_severity_lists_worst_first_and_details_every_unit_
         let first_normal = rows
             .iter()
             .find(|r| r.severity.as_deref() == Some("normal"));
-        if let (Some(c), Some(n)) = (first_critical, first_normal) {
-            let (ci, ni) = (text.find(&c.asset_id), text.find(&n.asset_id));
-            assert!(ci < ni, "{} before {}", c.asset_id, n.asset_id);
-        }
+        let (c, n) = (
+            first_critical.expect("a critical unit in the sample fleet"),
+            first_normal.expect("a normal unit in the sample fleet"),
+        );
+        let ci = text.find(&c.asset_id).expect("the critical unit is listed");
+        let ni = text.find(&n.asset_id).expect("the normal unit is listed");
+        assert!(ci < ni, "{} before {}", c.asset_id, n.asset_id);
         // Each flagged unit has its own report: its id is a page title.
         for id in &flagged {
             assert!(

@@ -12,6 +12,7 @@ mod codec;
 mod error;
 mod gases;
 mod read;
+mod request;
 mod schema;
 mod sync;
 mod write;
@@ -29,6 +30,7 @@ pub use read::{
     AssetSummary, BatchRow, DiagnosisRow, FleetOrder, FleetQuery, FleetRow, Reader, RunRow,
     StoredSample,
 };
+pub use request::request_with;
 pub use schema::latest_version;
 pub use sync::{
     AnswerOutcome, BatchLimits, OutgoingBatch, PullOutcome, Refusal, RejectedItem, SyncStatus,

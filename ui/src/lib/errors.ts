@@ -68,8 +68,8 @@ const en: Record<ShownCode, string> = {
   "report.empty_selection": "No transformer matches the table's filter: clear it or choose another.",
   "report.no_korean_font": "No font with Korean letters was found on this computer, so the report cannot be printed. Install one (Malgun Gothic comes with Windows; Noto Sans CJK KR is free).",
   "report.font_unusable": "The font for reports cannot be used.",
-  "report.report_layout": "The report could not be laid out.",
-  "report.report_pdf": "The PDF could not be written.",
+  "report.layout": "The report could not be laid out.",
+  "report.pdf_unwritable": "The PDF could not be written.",
 
   "run.no_such_run": "There is no such diagnosis run to resume.",
   "run.no_such_batch": "There is no such import in the local cache.",
@@ -168,8 +168,8 @@ const ko: Record<ShownCode, string> = {
   "report.empty_selection": "표의 필터에 맞는 변압기가 없습니다. 필터를 지우거나 다른 조건을 선택하세요.",
   "report.no_korean_font": "이 컴퓨터에서 한글 글꼴을 찾지 못해 보고서를 만들 수 없습니다. 한글 글꼴을 설치하세요 (Windows에는 맑은 고딕이 기본으로 있고, Noto Sans CJK KR은 무료입니다).",
   "report.font_unusable": "보고서용 글꼴을 사용할 수 없습니다.",
-  "report.report_layout": "보고서를 배치하지 못했습니다.",
-  "report.report_pdf": "PDF 파일을 만들지 못했습니다.",
+  "report.layout": "보고서를 배치하지 못했습니다.",
+  "report.pdf_unwritable": "PDF 파일을 만들지 못했습니다.",
 
   "run.no_such_run": "이어서 할 진단 실행이 없습니다.",
   "run.no_such_batch": "로컬 캐시에 그런 가져오기 기록이 없습니다.",

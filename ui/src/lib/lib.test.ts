@@ -212,12 +212,14 @@ describe("usableLanguage (WebKitGTK reports LANG=C as navigator.language \"C\")"
   });
 });
 
-import { reportFileName } from "./report";
+import { localDate, reportFileName } from "./report";
 
 describe("report file names", () => {
   it("name the transformer and the day, with nothing a file system refuses", () => {
     expect(reportFileName("TR-0024", "2026-12-07")).toBe("TR-0024-report-2026-12-07.pdf");
     expect(reportFileName('T1/2:"A"', "2026-12-07")).toBe("T1_2_A_-report-2026-12-07.pdf");
     expect(reportFileName(null, "2026-12-07")).toBe("fleet-report-2026-12-07.pdf");
+    // Local time, whatever the zone: 00:30 on 8 December is the 8th, not UTC's 7th.
+    expect(localDate(new Date(2026, 11, 8, 0, 30))).toBe("2026-12-08");
   });
 });

@@ -12,10 +12,16 @@ export function reportFileName(asset: string | null, today: string): string {
   return `${stem}.pdf`;
 }
 
+/** The computer's local date as YYYY-MM-DD (not UTC: in Korea, UTC is yesterday until 09:00). */
+export function localDate(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
 export async function saveReport(asset: string | null, filter: FleetFilter): Promise<void> {
   try {
     const { save } = await import("@tauri-apps/plugin-dialog");
-    const today = new Date().toISOString().slice(0, 10);
+    const today = localDate(new Date());
     const path = await save({
       defaultPath: reportFileName(asset, today),
       filters: [{ name: t("report.filter"), extensions: ["pdf"] }],
