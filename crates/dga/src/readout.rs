@@ -101,6 +101,19 @@ pub fn finding_rank(code: &str) -> u8 {
     }
 }
 
+/// How alarming a gas is, from its findings: its worst finding's rank, except that a gas above
+/// both IEC 60599's typical concentration and its typical rate of increase (IEC's alarm
+/// condition for that gas) ranks with a rise above IEEE Table 3, not below a Table 1 level.
+fn group_rank(group: &GasFindings<'_>) -> u8 {
+    let has = |code: &str| group.findings.iter().any(|f| f.code == code);
+    let worst = finding_rank(&group.worst.code);
+    if has("iec60599.above_typical") && has("iec60599.rate_above_typical") {
+        worst.max(finding_rank("ieee2019.delta_above_table3"))
+    } else {
+        worst
+    }
+}
+
 /// The findings about one gas (or, with `gas` empty, about the whole sample).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GasFindings<'a> {
@@ -129,7 +142,51 @@ pub fn rules_by_gas(rules: &[crate::methods::Finding]) -> Vec<GasFindings<'_>> {
         }
     }
     let (mut by_gas, rest): (Vec<_>, Vec<_>) = groups.into_iter().partition(|g| g.gas.is_some());
-    by_gas.sort_by_key(|g| std::cmp::Reverse(finding_rank(&g.worst.code)));
+    by_gas.sort_by_key(|g| std::cmp::Reverse(group_rank(g)));
     by_gas.extend(rest);
     by_gas
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::methods::Finding;
+
+    fn about(code: &str, gas: Option<Gas>) -> Finding {
+        Finding {
+            code: code.to_owned(),
+            gas,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn gases_are_ordered_by_their_most_alarming_finding_and_the_whole_sample_comes_last() {
+        let rules = vec![
+            about("consensus.screening", None),
+            about("ieee2019.level_above_table1", Some(Gas::H2)),
+            about("iec60599.above_typical", Some(Gas::CH4)),
+            about("iec60599.rate_above_typical", Some(Gas::CH4)),
+            about("ieee2008.gas_condition", Some(Gas::C2H2)),
+            about("ieee2019.extreme_level", Some(Gas::C2H2)),
+            about("iec60599.oxygen_consumption", None),
+        ];
+        let groups = rules_by_gas(&rules);
+        let order: Vec<Option<Gas>> = groups.iter().map(|g| g.gas).collect();
+        // C2H2: twice Table 2. CH4: above IEC's typical level and rate (IEC's alarm for the
+        // gas), which outranks H2's Table 1 level though each of its findings alone would not.
+        assert_eq!(
+            order,
+            [Some(Gas::C2H2), Some(Gas::CH4), Some(Gas::H2), None]
+        );
+        assert_eq!(groups[0].worst.code, "ieee2019.extreme_level");
+        assert_eq!(groups[0].findings.len(), 2);
+        assert_eq!(groups[1].worst.code, "iec60599.rate_above_typical");
+        // The whole sample's findings keep the order they fired in.
+        let sample: Vec<&str> = groups[3].findings.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(
+            sample,
+            ["consensus.screening", "iec60599.oxygen_consumption"]
+        );
+    }
 }

@@ -241,9 +241,10 @@ pub fn pages(
         SMALL,
     );
 
+    let engines = gather::run_engines(reader)?;
     for row in &detailed {
         flow.new_page();
-        let data = gather::asset(reader, &row.asset_id)?;
+        let data = gather::asset(reader, &row.asset_id, &engines)?;
         asset::pages(flow, &data, lang, today);
     }
     Ok(detailed.len())

@@ -2,7 +2,9 @@
 //! the transformer, its samples, its latest stored diagnosis (or, before any run, one computed
 //! now by the embedded engine, as the app's preview does) and how that diagnosis was made.
 
+use std::collections::HashMap;
 use substation_dga::{Answer, Asset, Diagnosis};
+
 use substation_store::{DiagnosisRow, Reader, StoredSample};
 
 use crate::ReportError;
@@ -37,7 +39,21 @@ pub struct AssetData {
     pub newer_samples: usize,
 }
 
-pub fn asset(reader: &Reader, id: &str) -> Result<AssetData, ReportError> {
+/// Each run's engine (`embedded`, `lambda`) by run id, read once per report.
+pub fn run_engines(reader: &Reader) -> Result<HashMap<i64, String>, ReportError> {
+    Ok(reader
+        .runs()?
+        .into_iter()
+        .filter(|r| !r.engine.is_empty())
+        .map(|r| (r.id, r.engine))
+        .collect())
+}
+
+pub fn asset(
+    reader: &Reader,
+    id: &str,
+    engines: &HashMap<i64, String>,
+) -> Result<AssetData, ReportError> {
     let summary = reader
         .asset(id)?
         .ok_or_else(|| ReportError::NoSuchAsset(id.to_owned()))?;
@@ -55,7 +71,7 @@ pub fn asset(reader: &Reader, id: &str) -> Result<AssetData, ReportError> {
         _ => None,
     };
     let made = match (latest, &stored) {
-        (Some(row), Some(diagnosis)) => Some(made(reader, row, diagnosis)?),
+        (Some(row), Some(diagnosis)) => Some(made(row, diagnosis, engines)),
         _ => None,
     };
     let (diagnosis, preview) = match stored {
@@ -84,25 +100,25 @@ pub fn asset(reader: &Reader, id: &str) -> Result<AssetData, ReportError> {
     })
 }
 
-fn made(reader: &Reader, row: &DiagnosisRow, diagnosis: &Diagnosis) -> Result<Made, ReportError> {
-    let run_engine = reader
-        .runs()?
-        .into_iter()
-        .find(|r| r.id == row.run_id)
-        .map(|r| r.engine);
-    Ok(Made {
+fn made(row: &DiagnosisRow, diagnosis: &Diagnosis, engines: &HashMap<i64, String>) -> Made {
+    Made {
         when: when(&row.created_at),
-        run_engine: run_engine.filter(|e| !e.is_empty()),
+        run_engine: engines.get(&row.run_id).cloned(),
         engine: format!("{} {}", diagnosis.engine.name, diagnosis.engine.version),
         contract: diagnosis.contract_version,
         run: row.run_id,
         origin: row.origin.clone(),
-    })
+    }
 }
 
-/// A stored UTC timestamp (RFC 3339) as `2026-12-07 06:56 UTC`; as stored when it is not one.
+/// A stored UTC timestamp (RFC 3339) in the computer's local time, as the footer's, e.g.
+/// `2026-12-07 15:56`; as stored when it is not one.
 fn when(stored: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(stored)
-        .map(|t| t.to_utc().format("%Y-%m-%d %H:%M UTC").to_string())
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|_| stored.to_owned())
 }

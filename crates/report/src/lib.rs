@@ -134,7 +134,7 @@ pub fn asset_report(
     fonts: &Fonts,
     options: &Options,
 ) -> Result<Report, ReportError> {
-    let data = gather::asset(reader, asset_id)?;
+    let data = gather::asset(reader, asset_id, &gather::run_engines(reader)?)?;
     let mut flow = layout::Flow::new(fonts);
     asset::pages(&mut flow, &data, options.lang, options.today);
     let title = format!("{} {}", options.lang.t("report.asset_title"), data.asset.id);
