@@ -460,6 +460,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// The database at `db`, which must exist already: reading commands never create an empty
+/// one (a mistyped --db would otherwise look like an empty cache).
+pub fn open_existing(db: &std::path::Path) -> Result<substation_store::Store, CliError> {
+    if !db.exists() {
+        return Err(CliError::Usage(format!(
+            "no database at {}: import a workbook first (substation import FILE)",
+            db.display()
+        )));
+    }
+    Ok(substation_store::Store::open(db)?)
+}
+
 /// The per-user data directory (`SUBSTATION_DATA_DIR` overrides it, e.g. in tests).
 pub fn data_dir() -> PathBuf {
     substation_store::default_data_dir()

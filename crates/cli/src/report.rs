@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use substation_report::{Fonts, Lang, Options};
-use substation_store::{FleetQuery, Store};
+use substation_store::FleetQuery;
 
 use crate::error::CliError;
 
@@ -32,13 +32,7 @@ fn language(given: Option<&str>) -> Lang {
 }
 
 pub fn run(args: &ReportArgs<'_>) -> Result<ExitCode, CliError> {
-    if !args.db.exists() {
-        return Err(CliError::Usage(format!(
-            "no database at {}: import a workbook first (substation import FILE)",
-            args.db.display()
-        )));
-    }
-    let store = Store::open(args.db)?;
+    let store = crate::open_existing(args.db)?;
     let reader = store.reader()?;
     let fonts = Fonts::discover()?;
     let options = Options::now(language(args.lang));

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use substation_store::{FleetQuery, Store};
+use substation_store::FleetQuery;
 
 use crate::error::CliError;
 
@@ -19,13 +19,7 @@ pub struct ReviewArgs<'a> {
 }
 
 pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
-    if !args.db.exists() {
-        return Err(CliError::Usage(format!(
-            "no database at {}: import a workbook first (substation import FILE)",
-            args.db.display()
-        )));
-    }
-    let store = Store::open(args.db)?;
+    let store = crate::open_existing(args.db)?;
     let reader = store.reader()?;
     // An exact asset id shows that transformer; anything else searches ids and names.
     if let Some(id) = &args.asset

@@ -15,16 +15,6 @@ use crate::words::Lang;
 
 /// How many samples the table lists, latest first.
 const SAMPLES_LISTED: usize = 10;
-/// The gases with IEEE C57.104-2019 limits, charted.
-const TRENDED: [Gas; 7] = [
-    Gas::H2,
-    Gas::CH4,
-    Gas::C2H6,
-    Gas::C2H4,
-    Gas::C2H2,
-    Gas::CO,
-    Gas::CO2,
-];
 
 /// A severity's background, as the app colours its chips.
 pub fn severity_fill(severity: &str) -> Rgb {
@@ -449,7 +439,7 @@ fn plots(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
         (Some(first), Some(last)) => (first.sample.date, last.sample.date),
         _ => return,
     };
-    for row in TRENDED.chunks(across) {
+    for row in Gas::FAULT_GASES.chunks(across) {
         let top = flow.block(h + gap);
         let fonts = flow.fonts;
         let page = flow.page();
