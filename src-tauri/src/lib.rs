@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use substation_app::{
     App, AppError, AppInfo, AssetView, CacheHistory, DuvalZones, ErrorView, ExportFormat,
-    ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, OpenProgress,
-    OpenedWorkbook, ProfileTestView, ProfileView, ReportResult, RunEvent, RunRequest, RunSummary,
-    Settings, SyncEvent, SyncStatusView, SyncSummary,
+    ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, LogEntryView,
+    NewLogEntry, OpenProgress, OpenedWorkbook, ProfileTestView, ProfileView, ReportResult,
+    RunEvent, RunRequest, RunSummary, Settings, SyncEvent, SyncStatusView, SyncSummary,
 };
 use tauri::ipc::Channel;
 use tauri::{Builder, Emitter, Manager, Runtime, State};
@@ -94,6 +94,14 @@ async fn fleet(app: State<'_, Shared>, filter: FleetFilter) -> Reply<FleetPage> 
 async fn asset(app: State<'_, Shared>, id: String) -> Reply<AssetView> {
     let app = app.inner().clone();
     blocking(move || app.asset(&id)).await
+}
+
+/// Adds an entry to a transformer's logbook (stored and queued for sync); the UI then runs the
+/// diagnosis of that transformer when the entry changes its history.
+#[tauri::command]
+async fn add_log_entry(app: State<'_, Shared>, entry: NewLogEntry) -> Reply<LogEntryView> {
+    let app = app.inner().clone();
+    blocking(move || app.add_log_entry(&entry)).await
 }
 
 #[tauri::command]
@@ -303,6 +311,7 @@ pub fn app_builder<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         header_fields,
         fleet,
         asset,
+        add_log_entry,
         duval_zones,
         history,
         diagnose,

@@ -138,6 +138,65 @@ try {
   check(/^(duval_triangle_[14]|iec_60599)$/.test(decidedBy ?? ""), `the method that made the call is named (${decidedBy})`);
   await shot(browser, "08-transformer");
 
+  state.step = "logbook: oil degassed, then a sample typed in";
+  // The worst transformer's oil is degassed two days ago and a portable analyser reads it
+  // yesterday; its rediagnosis runs on the embedded engine (chosen in the fleet view).
+  const day = (back) => {
+    const d = new Date(Date.now() - back * 86_400_000);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  };
+  const setField = async (id, value) => {
+    await browser.execute((sel, v) => {
+      const el = document.querySelector(sel);
+      el.value = v;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+    }, id, value);
+  };
+  await clickId(browser, "asset-back");
+  await (await browser.$(testid("engine-select"))).selectByAttribute("value", "embedded");
+  await waitAttr(browser, "engine-indicator", "data-engine", "embedded");
+  await (await browser.$(`${testid("fleet-row")}[data-asset-id="${worstId}"]`)).click();
+  await waitAttr(browser, "transformer-view", "data-asset-id", worstId);
+  await clickId(browser, "log-add");
+  await (await browser.$(testid("log-kind"))).selectByAttribute("value", "oil_processed");
+  await setField(testid("log-date"), day(2));
+  await setField(testid("log-author"), "J. Kim");
+  await setField(testid("log-text"), "Vacuum degassing on site, 10 h");
+  await clickId(browser, "log-save");
+  await (await browser.$(testid("log-run-error"))).waitForDisplayed({ timeout: 20_000 });
+  check((await (await browser.$(testid("log-run-error"))).getText()).length > 0, "no sample since the degassing: said so, not diagnosed from old oil");
+  await browser.waitUntil(async () => (await browser.$$(`${testid("trend-chart")}[data-marks="1"]`)).length >= 5, {
+    timeout: 10_000,
+    timeoutMsg: "the trend charts do not mark the degassing",
+  });
+  await clickId(browser, "log-add");
+  await (await browser.$(testid("log-kind"))).selectByAttribute("value", "sample");
+  await (await browser.$(testid("log-source"))).selectByAttribute("value", "portable");
+  await setField(testid("log-date"), day(1));
+  for (const [gas, value] of [["H2", "8"], ["CH4", "3"], ["C2H6", "2"], ["C2H4", "4"], ["C2H2", "<0.5"], ["CO", "120"], ["CO2", "900"]]) {
+    await setField(`${testid("log-gas")}[data-gas="${gas}"]`, value);
+  }
+  const typedAt = Date.now();
+  await clickId(browser, "log-save");
+  await waitAttr(browser, "diagnosis-panel", "data-latest-sample", day(1), 20_000);
+  const typedMs = Date.now() - typedAt;
+  console.log(`  typed sample saved, diagnosed and shown in ${typedMs} ms (embedded engine, debug build)`);
+  check((await attr(browser, "diagnosis-panel", "data-severity")) === "normal", "from the calm sample since the degassing alone: normal");
+  check((await browser.$$(`${testid("rule")}[data-code="consensus.history_restarted"]`)).length > 0 || (await browser.$$(`${testid("rule-group")}[data-code="consensus.history_restarted"]`)).length > 0, "the diagnosis says the history restarted");
+  check((await browser.$$(testid("log-entry"))).length === 2, "both entries in the logbook");
+  await shot(browser, "08e-logbook");
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-language"))).selectByAttribute("value", "ko");
+  });
+  await browser.waitUntil(async () => (await browser.$("html").getAttribute("lang")) === "ko", { timeout: 10_000 });
+  check(/점검 일지/.test(await (await browser.$(testid("logbook"))).getText()), "the logbook in Korean");
+  await shot(browser, "08f-logbook-ko");
+  await saveSettings(browser, async () => {
+    await (await browser.$(testid("settings-language"))).selectByAttribute("value", "en");
+  });
+  await browser.waitUntil(async () => (await browser.$("html").getAttribute("lang")) === "en", { timeout: 10_000 });
+
   state.step = "a team's own function, through its profile";
   // The example function shaped like an existing AI service (examples/python-lambda/seed_ai):
   // its real Python handler on the test server's worker pool, called through its profile.

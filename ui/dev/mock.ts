@@ -5,7 +5,7 @@ import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import type { CommandName } from "../src/lib/commands";
 import { emit } from "@tauri-apps/api/event";
 import type {
-  AppInfo, AssetOutcome, AssetView, CacheHistory, DiagnosisView, DuvalZones, FieldChoice, FleetFilter, FleetPage,
+  AppInfo, AssetOutcome, AssetView, CacheHistory, LogEntryView, NewLogEntry, DiagnosisView, DuvalZones, FieldChoice, FleetFilter, FleetPage,
   FleetRowView, HeaderChoice, IssueView, OpenedWorkbook, ProfileView, RunCounts, RunEvent, RunRequest, RunSummary, SampleView, Settings,
   SyncEvent, SyncStatusView, SyncSummary,
 } from "../src/lib/bindings";
@@ -357,7 +357,44 @@ function assetView(id: string): AssetView {
     answer: null,
     preview: a.ieee_status ? null : diag,
     history: a.ieee_status ? [{ id: 10, run_id: 2, created_at: "2025-03-12 16:40:20", latest_sample: a.latest_sample, ieee_status: a.ieee_status, fault: a.fault, severity: a.severity }] : [],
+    log: (logbooks.get(id) ?? []).slice().sort((x, y) => y.date.localeCompare(x.date)),
+    oil_processed: (() => {
+      const oil = (logbooks.get(id) ?? []).filter((e) => e.kind === "oil_processed").sort((x, y) => y.date.localeCompare(x.date))[0];
+      return oil ? { date: oil.date, treatment: oil.detail ?? "degassed" } : null;
+    })(),
   };
+}
+
+/** Logbook entries added in the mock, by transformer. */
+const logbooks = new Map<string, LogEntryView[]>();
+
+function addLogEntry(entry: NewLogEntry): LogEntryView {
+  if (!assets.some((x) => x.asset_id === entry.asset_id)) throw { code: "store.no_such_asset", message: `no transformer ${entry.asset_id} in the cache`, message_ko: null };
+  const needsText = ["inspection", "repair", "note"].includes(entry.kind);
+  if (needsText && entry.text.trim() === "") throw { code: "store.invalid_log_entry", message: `the logbook entry cannot be kept: a ${entry.kind} entry needs a text`, message_ko: null };
+  const bad = entry.gases.find(([, v]) => !/^\s*(<\s*)?\d+([.,]\d+)?\s*$|^\s*nd\s*$/i.test(v));
+  if (bad) throw { code: "bad_gas_reading", message: `${bad[0]}: “${bad[1]}” is not a number`, message_ko: `${bad[0]}: “${bad[1]}”은(는) 숫자가 아닙니다` };
+  const view: LogEntryView = {
+    uuid: `mock-${Date.now()}-${Math.random()}`,
+    date: entry.date,
+    kind: entry.kind,
+    author: entry.author.trim(),
+    text: entry.text.trim(),
+    detail: entry.kind === "sample" ? entry.source : entry.kind === "oil_processed" ? entry.treatment : null,
+    gases: entry.kind === "sample"
+      ? GASES.map((g) => {
+          const typed = entry.gases.find(([gas]) => gas === g)?.[1]?.trim() ?? "";
+          if (typed === "") return { ppm: null, below_detection: false };
+          if (/^nd$/i.test(typed)) return { ppm: null, below_detection: true };
+          const below = typed.startsWith("<");
+          return { ppm: Number(typed.replace("<", "").replace(",", ".")), below_detection: below };
+        })
+      : null,
+    created_at: new Date().toISOString(),
+    origin: null,
+  };
+  logbooks.set(entry.asset_id, [...(logbooks.get(entry.asset_id) ?? []), view]);
+  return view;
 }
 
 const ZONES: DuvalZones = {
@@ -391,7 +428,9 @@ async function diagnose(request: RunRequest, channel: { onmessage: (e: RunEvent)
   cancel = false;
   const targets = request.resume_run
     ? assets.filter((a) => !a.ieee_status && (request.batch_id === null || a.batch === request.batch_id)).slice(0, 46)
-    : assets.filter((a) => request.batch_id === null || a.batch === request.batch_id);
+    : request.asset_id
+      ? assets.filter((a) => a.asset_id === request.asset_id)
+      : assets.filter((a) => request.batch_id === null || a.batch === request.batch_id);
   const total = targets.length;
   const limit = request.concurrency ?? (request.engine === "lambda" ? 64 : 2);
   const started = performance.now();
@@ -453,6 +492,7 @@ mockIPC(
       case "import_issues": return ALL_ISSUES.slice(a.offset, a.offset + a.limit);
       case "fleet": await wait(30); return fleetPage(a.filter);
       case "asset": await wait(40); return assetView(a.id);
+      case "add_log_entry": await wait(20); return addLogEntry(a.entry);
       case "diagnose": return diagnose(a.request, a.onEvent);
       case "cancel_run": cancel = true; return true;
       case "cancel_open": return false;

@@ -52,6 +52,10 @@ pub enum AppError {
     /// `profile_invalid`, `no_such_profile`, …).
     #[error("{message}")]
     Profile { code: String, message: String },
+    #[error("{0}")]
+    TypedGas(#[from] substation_import::typed::GasProblem),
+    #[error("`{0}` is not a date (YYYY-MM-DD)")]
+    BadDate(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -87,6 +91,8 @@ impl AppError {
             AppError::Profile { code, .. } => {
                 ErrorCode::of("profile", code, ErrorCode::ProfileInvalid)
             }
+            AppError::TypedGas(_) => ErrorCode::LogBadGas,
+            AppError::BadDate(_) => ErrorCode::LogBadDate,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -96,6 +102,8 @@ impl AppError {
         match self {
             AppError::Import(e) => Some(e.message_ko()),
             AppError::File(e) => Some(file_message_ko(e)),
+            AppError::TypedGas(e) => Some(e.message_ko()),
+            AppError::BadDate(text) => Some(format!("`{text}`은(는) 날짜(YYYY-MM-DD)가 아닙니다")),
             _ => None,
         }
     }

@@ -12,6 +12,7 @@ mod error_code;
 pub mod explain;
 pub mod export;
 mod file_name;
+mod logbook;
 pub mod profiles;
 mod report;
 mod review;

@@ -76,6 +76,7 @@ impl App {
             None => substation_dga::diagnose(&substation_store::request_with(
                 summary.asset.clone(),
                 &stored,
+                reader.oil_processing(&summary.asset.id)?,
             ))
             .ok(),
         };
@@ -116,6 +117,12 @@ impl App {
                     severity: h.severity,
                 })
                 .collect(),
+            log: reader
+                .log_entries(id)?
+                .iter()
+                .map(crate::logbook::entry_view)
+                .collect(),
+            oil_processed: reader.oil_processing(id)?.map(crate::logbook::oil_view),
         })
     }
 

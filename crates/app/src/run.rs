@@ -76,7 +76,11 @@ impl App {
             EngineChoice::Embedded => None,
         };
         let job = FleetRun {
-            scope: request.batch_id.map_or(Scope::All, Scope::Batch),
+            scope: match (&request.asset_id, request.batch_id) {
+                (Some(id), _) => Scope::Asset(id.clone()),
+                (None, Some(batch)) => Scope::Batch(batch),
+                (None, None) => Scope::All,
+            },
             resume: request.resume_run,
             reuse: request.reuse,
             function_name: lambda.as_ref().map(|l| l.function().to_owned()),

@@ -328,6 +328,59 @@ pub struct AssetView {
     /// is useful before any run.
     pub preview: Option<DiagnosisView>,
     pub history: Vec<HistoryEntry>,
+    /// The logbook, newest first.
+    pub log: Vec<LogEntryView>,
+    /// The latest oil processing: the diagnosis uses only the samples since (trend charts
+    /// mark it).
+    pub oil_processed: Option<OilProcessedView>,
+}
+
+/// One logbook entry, for the transformer view.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LogEntryView {
+    pub uuid: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// `sample`, `oil_processed`, `inspection`, `repair`, `resample_requested`, `note`.
+    pub kind: String,
+    pub author: String,
+    pub text: String,
+    /// A sample's source (`lab`, `portable`); an oil processing's treatment (`degassed`,
+    /// `filtered`, `replaced`).
+    pub detail: Option<String>,
+    /// A typed-in sample's readings, in the order of `AssetView::gases`.
+    pub gases: Option<Vec<GasCell>>,
+    pub created_at: String,
+    /// The laptop it came from through sync.
+    pub origin: Option<String>,
+}
+
+/// The oil processing a transformer's history restarts at.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OilProcessedView {
+    pub date: String,
+    pub treatment: String,
+}
+
+/// A logbook entry to add, from the transformer view's form.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewLogEntry {
+    pub asset_id: String,
+    /// YYYY-MM-DD.
+    pub date: String,
+    pub kind: String,
+    pub author: String,
+    #[serde(default)]
+    pub text: String,
+    /// For `oil_processed`: `degassed`, `filtered` or `replaced`.
+    #[serde(default)]
+    pub treatment: Option<String>,
+    /// For `sample`: `lab` or `portable`.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// For `sample`: (gas code as in `AssetView::gases`, what was typed), e.g. ("C2H2", "<0.5").
+    #[serde(default)]
+    pub gases: Vec<(String, String)>,
 }
 
 /// A team's own function's answer, for the transformer view.
@@ -401,6 +454,9 @@ pub struct RunRequest {
     pub resume_run: Option<i64>,
     /// Override the engine in the settings for this run.
     pub engine: Option<EngineChoice>,
+    /// One transformer (after a logbook entry changed its history).
+    #[serde(default)]
+    pub asset_id: Option<String>,
     pub concurrency: Option<u32>,
     /// Reuse a stored diagnosis of an identical request.
     #[serde(default)]

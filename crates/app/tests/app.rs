@@ -62,6 +62,7 @@ fn embedded(batch: Option<i64>) -> RunRequest {
         batch_id: batch,
         resume_run: None,
         engine: Some(EngineChoice::Embedded),
+        asset_id: None,
         concurrency: None,
         reuse: false,
     }
@@ -770,6 +771,7 @@ fn lambda_child() {
             batch_id: opened.batch_id,
             resume_run: None,
             engine: None,
+            asset_id: None,
             concurrency: None,
             reuse: false,
         };
@@ -831,6 +833,7 @@ fn lambda_child() {
             batch_id: opened.batch_id,
             resume_run: None,
             engine: None,
+            asset_id: None,
             concurrency: Some(2),
             reuse: false,
         },
@@ -1122,6 +1125,7 @@ fn byo_child() {
                 batch_id: opened.batch_id,
                 resume_run: None,
                 engine: None,
+                asset_id: None,
                 concurrency: None,
                 reuse: false,
             },

@@ -25,6 +25,7 @@ fn diagnosed(dir: &Path) -> App {
         batch_id: None,
         resume_run: None,
         engine: Some(EngineChoice::Embedded),
+        asset_id: None,
         concurrency: None,
         reuse: false,
     };

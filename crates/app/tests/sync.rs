@@ -142,6 +142,7 @@ fn whole_cache_embedded() -> RunRequest {
         batch_id: None,
         resume_run: None,
         engine: Some(EngineChoice::Embedded),
+        asset_id: None,
         concurrency: None,
         reuse: false,
     }

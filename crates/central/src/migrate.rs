@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "custom_answers",
         sql: include_str!("../migrations/0003_custom_answers.sql"),
     },
+    Migration {
+        version: 4,
+        name: "logbook",
+        sql: include_str!("../migrations/0004_logbook.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -1067,6 +1067,7 @@ async fn a_clock_years_ahead_cannot_override_a_later_honest_upload() {
             Change::Asset(a) => a.updated_at,
             Change::Samples(s) => s.source.imported_at,
             Change::Diagnosis(d) => d.created_at.max(d.run.started_at),
+            Change::LogEntry(e) => e.created_at,
         };
         assert!(time <= Utc::now(), "{change:?}");
     }

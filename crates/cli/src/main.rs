@@ -4,6 +4,7 @@ mod diagnose;
 mod error;
 mod import;
 mod interrupt;
+mod log;
 mod profile;
 mod report;
 mod review;
@@ -196,6 +197,13 @@ enum Command {
         #[arg(long)]
         db: Option<PathBuf>,
     },
+    /// A transformer's logbook: add an entry (a sample typed in by hand, the oil processed,
+    /// an inspection, a repair, a resample requested, a note) or list them. Entries sync like
+    /// everything else.
+    Log {
+        #[command(subcommand)]
+        action: LogAction,
+    },
     /// Write a blank, documented workbook to fill in and import.
     Template {
         /// Where to write it, e.g. dga-template.xlsx.
@@ -250,6 +258,56 @@ enum ProfileAction {
         offline: bool,
         #[command(flatten)]
         lambda: LambdaArgs,
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogAction {
+    /// Add an entry. A sample or an oil treatment changes what the next diagnosis sees (after
+    /// oil processing, only the samples drawn since count), so the transformer is diagnosed
+    /// again at once on the embedded engine and the result stored (--no-diagnose skips it).
+    Add {
+        /// The transformer.
+        #[arg(long)]
+        asset: String,
+        /// The day it happened (a sample: the day the oil was drawn), YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// What it records.
+        #[arg(long, value_enum)]
+        kind: log::KindArg,
+        /// For --kind oil-processed: what was done to the oil.
+        #[arg(long, value_enum)]
+        treatment: Option<log::TreatmentArg>,
+        /// For --kind sample: where it was analysed.
+        #[arg(long, value_enum, default_value = "lab")]
+        source: log::SourceArg,
+        /// For --kind sample, each gas in ppm as the lab or the analyser gives it: 12, 0.2 %,
+        /// "<5" (below its detection limit of 5), ND; a gas left out was not measured.
+        #[command(flatten)]
+        gases: Box<log::GasArgs>,
+        /// What happened, what was found, what was done (required for an inspection, a
+        /// repair and a note).
+        #[arg(long)]
+        text: Option<String>,
+        /// Who writes it (default: SUBSTATION_AUTHOR, else the account's user name).
+        #[arg(long)]
+        author: Option<String>,
+        /// Do not diagnose the transformer again.
+        #[arg(long)]
+        no_diagnose: bool,
+        /// The database (default: the per-user app-data directory).
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// List a transformer's entries, newest first; works offline.
+    List {
+        /// The transformer.
+        #[arg(long)]
+        asset: String,
         /// The database (default: the per-user app-data directory).
         #[arg(long)]
         db: Option<PathBuf>,
@@ -433,6 +491,36 @@ fn main() -> ExitCode {
             lang: lang.as_deref(),
         }),
         Command::Template { out } => import::template(out),
+        Command::Log {
+            action:
+                LogAction::Add {
+                    asset,
+                    date,
+                    kind,
+                    treatment,
+                    source,
+                    gases,
+                    text,
+                    author,
+                    no_diagnose,
+                    db,
+                },
+        } => log::add(&log::AddArgs {
+            db: &database_path(db.as_deref()),
+            json: cli.json,
+            asset,
+            date,
+            kind: *kind,
+            treatment: *treatment,
+            source: *source,
+            gases,
+            text: text.as_deref(),
+            author: author.as_deref(),
+            no_diagnose: *no_diagnose,
+        }),
+        Command::Log {
+            action: LogAction::List { asset, db },
+        } => log::list(&database_path(db.as_deref()), asset, cli.json),
         Command::Profile {
             action:
                 ProfileAction::Check {

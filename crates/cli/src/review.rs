@@ -27,9 +27,14 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
     {
         let samples = reader.samples(id)?;
         let diagnoses = reader.diagnoses(id)?;
+        let log = reader.log_entries(id)?;
         if args.json {
-            let body =
-                serde_json::json!({ "asset": summary, "samples": samples, "diagnoses": diagnoses });
+            let body = serde_json::json!({
+                "asset": summary,
+                "samples": samples,
+                "diagnoses": diagnoses,
+                "log": log,
+            });
             println!(
                 "{}",
                 serde_json::to_string_pretty(&body).unwrap_or_default()
@@ -75,6 +80,12 @@ pub fn run(args: &ReviewArgs<'_>) -> Result<ExitCode, CliError> {
                     for line in [&latest.headline, &latest.action].into_iter().flatten() {
                         println!("  {line}");
                     }
+                }
+            }
+            if !log.is_empty() {
+                println!("logbook, newest first:");
+                for record in &log {
+                    println!("  {}", crate::log::line(record));
                 }
             }
         }

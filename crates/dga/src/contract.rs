@@ -31,6 +31,7 @@ use crate::methods::{
     Applicability, Finding,
     doernenburg::{self, Doernenburg},
 };
+use crate::restart::OilProcessing;
 
 /// The contract version this engine speaks.
 pub const CONTRACT_VERSION: u32 = 2;
@@ -52,6 +53,10 @@ pub struct DiagnosisRequest {
     pub samples: Vec<Sample>,
     #[serde(default)]
     pub options: DiagnosisOptions,
+    /// The latest oil processing: the diagnosis uses only the samples drawn on or after its
+    /// day (`docs/diagnosis.md`, "Oil processing").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oil_processed: Option<OilProcessing>,
 }
 
 impl DiagnosisRequest {
@@ -62,6 +67,7 @@ impl DiagnosisRequest {
             asset,
             samples,
             options: DiagnosisOptions::default(),
+            oil_processed: None,
         }
     }
 }
@@ -140,6 +146,8 @@ pub enum DiagnosisError {
     InvalidRequest { asset: String, problem: String },
     #[error(transparent)]
     InvalidLimits(#[from] InvalidLimits),
+    #[error("asset {asset}: {problem}")]
+    NoSampleSinceOilProcessed { asset: String, problem: String },
 }
 
 impl DiagnosisError {
@@ -149,6 +157,7 @@ impl DiagnosisError {
         "unsupported_contract_version",
         "invalid_request",
         "invalid_limits",
+        "no_sample_since_oil_processed",
     ];
 
     /// Stable machine-readable code.
@@ -158,6 +167,7 @@ impl DiagnosisError {
             DiagnosisError::UnsupportedContractVersion { .. } => "unsupported_contract_version",
             DiagnosisError::InvalidRequest { .. } => "invalid_request",
             DiagnosisError::InvalidLimits(_) => "invalid_limits",
+            DiagnosisError::NoSampleSinceOilProcessed { .. } => "no_sample_since_oil_processed",
         }
     }
 
@@ -165,6 +175,8 @@ impl DiagnosisError {
     pub fn status(&self) -> u16 {
         match self {
             DiagnosisError::UnsupportedContractVersion { .. } => 409,
+            // Well-formed, but the history holds nothing to diagnose yet.
+            DiagnosisError::NoSampleSinceOilProcessed { .. } => 422,
             _ => 400,
         }
     }
@@ -217,7 +229,8 @@ impl Envelope {
     }
 }
 
-fn check_request(request: &DiagnosisRequest) -> Result<History, DiagnosisError> {
+/// The history to diagnose, and the finding that says where it restarted, if it did.
+fn check_request(request: &DiagnosisRequest) -> Result<(History, Option<Finding>), DiagnosisError> {
     if request.contract_version != CONTRACT_VERSION {
         return Err(DiagnosisError::UnsupportedContractVersion {
             found: request.contract_version,
@@ -268,8 +281,28 @@ fn check_request(request: &DiagnosisRequest) -> Result<History, DiagnosisError> 
     if let Some(limits) = &options.iec_60599_limits {
         limits.validate()?;
     }
-    let history = History::new(request.samples.clone())
-        .map_err(|error: HistoryError| invalid(error.to_string()))?;
+    let (samples, restarted) = match &request.oil_processed {
+        None => (request.samples.clone(), None),
+        Some(processing) => {
+            let kept: Vec<Sample> = request
+                .samples
+                .iter()
+                .filter(|s| processing.keeps(s))
+                .copied()
+                .collect();
+            if kept.is_empty() {
+                return Err(DiagnosisError::NoSampleSinceOilProcessed {
+                    asset: request.asset.id.clone(),
+                    problem: processing.nothing_since(),
+                });
+            }
+            let left_out = request.samples.len() - kept.len();
+            let finding = processing.finding(kept.len(), left_out);
+            (kept, Some(finding))
+        }
+    };
+    let history =
+        History::new(samples).map_err(|error: HistoryError| invalid(error.to_string()))?;
     let latest = history.latest();
     if Gas::FAULT_GASES
         .iter()
@@ -280,7 +313,7 @@ fn check_request(request: &DiagnosisRequest) -> Result<History, DiagnosisError> 
             latest.date
         )));
     }
-    Ok(history)
+    Ok((history, restarted))
 }
 
 const REFERENCE_ONLY: &str = "screening suspects no fault (IEEE C57.104-2019 Status 1, IEC 60599 \
@@ -295,7 +328,7 @@ fn only_if(suspected: bool, applicability: &mut Applicability) {
 /// Diagnoses one transformer. Pure and deterministic: the same request always gives the same
 /// diagnosis.
 pub fn diagnose(request: &DiagnosisRequest) -> Result<Diagnosis, DiagnosisError> {
-    let history = check_request(request)?;
+    let (history, restarted) = check_request(request)?;
     let options = &request.options;
     let asset = &request.asset;
     let latest = &history.latest().gases;
@@ -374,7 +407,8 @@ pub fn diagnose(request: &DiagnosisRequest) -> Result<Diagnosis, DiagnosisError>
     if verdict.source == Some("duval_triangle_4") {
         triangle_4.applicability = Applicability::applies();
     }
-    let mut rules = verdict.rules;
+    let mut rules: Vec<Finding> = restarted.into_iter().collect();
+    rules.extend(verdict.rules);
     rules.extend(ieee_2019.findings.iter().cloned());
     rules.extend(iec.findings.iter().cloned());
     rules.extend(ieee_2008.findings.iter().cloned());
@@ -635,6 +669,10 @@ mod code_tests {
                 table: "table1",
                 problem: String::new(),
             }),
+            DiagnosisError::NoSampleSinceOilProcessed {
+                asset: String::new(),
+                problem: String::new(),
+            },
         ];
         let given: Vec<&str> = errors.iter().map(DiagnosisError::code).collect();
         assert_eq!(given, DiagnosisError::CODES);

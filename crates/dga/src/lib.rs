@@ -13,9 +13,11 @@ pub mod gas;
 pub mod geometry;
 pub mod layout;
 pub mod limits;
+pub mod logbook;
 pub mod methods;
 pub mod numeric;
 pub mod readout;
+pub mod restart;
 
 pub use answer::{Answer, ContractAnswerError, ProfileRef, Summary};
 pub use consensus::{ActionKind, Fault, Severity};
@@ -25,3 +27,5 @@ pub use contract::{
 };
 pub use domain::{Asset, History, HistoryError, OilPreservation, Sample};
 pub use gas::{Gas, GasReadings, GasValue};
+pub use logbook::{LogEntry, LogEvent, LogProblem, SampleSource};
+pub use restart::{OilProcessing, OilTreatment};

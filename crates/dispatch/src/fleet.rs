@@ -17,13 +17,15 @@ use tokio_util::sync::CancellationToken;
 use crate::{Ending, Engine, Outcome, Policy, Progress, run};
 
 /// Which transformers a run covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Every asset in the store.
     All,
     /// The assets an import batch brought or updated.
     Batch(i64),
+    /// One transformer (after a logbook entry changed its history).
+    Asset(String),
 }
 
 /// What to run.
@@ -140,19 +142,25 @@ fn prepare(
                 });
             }
             let left = reader.assets_without_result(run_id)?.into_iter().collect();
-            (Some(run_id), job.scope, Some(left))
+            (Some(run_id), job.scope.clone(), Some(left))
         }
         None => {
-            let only = match job.scope {
+            let only = match &job.scope {
                 Scope::All => None,
                 Scope::Batch(batch) => {
-                    if !reader.batches()?.iter().any(|b| b.id == batch) {
-                        return Err(FleetError::NoSuchBatch(batch));
+                    if !reader.batches()?.iter().any(|b| b.id == *batch) {
+                        return Err(FleetError::NoSuchBatch(*batch));
                     }
-                    Some(reader.batch_assets(batch)?.into_iter().collect())
+                    Some(reader.batch_assets(*batch)?.into_iter().collect())
+                }
+                Scope::Asset(id) => {
+                    if reader.asset(id)?.is_none() {
+                        return Err(FleetError::Store(StoreError::NoSuchAsset(id.clone())));
+                    }
+                    Some(HashSet::from([id.clone()]))
                 }
             };
-            (None, job.scope, only)
+            (None, job.scope.clone(), only)
         }
     };
     let mut requests = Vec::new();

@@ -11,6 +11,7 @@ pub mod memory;
 mod outcome;
 pub mod source;
 pub mod template;
+pub mod typed;
 pub mod values;
 pub mod write;
 

@@ -77,7 +77,11 @@ pub fn asset(
     let (diagnosis, preview) = match stored {
         Some(diagnosis) => (Some(diagnosis), false),
         None if answer.is_none() && !samples.is_empty() => {
-            let request = substation_store::request_with(summary.asset.clone(), &samples);
+            let request = substation_store::request_with(
+                summary.asset.clone(),
+                &samples,
+                reader.oil_processing(id)?,
+            );
             (substation_dga::diagnose(&request).ok(), true)
         }
         None => (None, false),

@@ -119,6 +119,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "위험 판정 사유",
     ),
     (
+        "rule.consensus.history_restarted",
+        "History restarts at the oil processing",
+        "절연유 처리 시점부터 이력을 다시 시작",
+    ),
+    (
         "rule.consensus.paper_involved",
         "Paper insulation is probably involved",
         "절연지가 관련되었을 가능성이 높음",

@@ -99,3 +99,12 @@ pub(crate) fn severity_text_rank(severity: Option<&str>) -> i64 {
         .and_then(Severity::from_label)
         .map_or(0, severity_rank)
 }
+
+/// Queues a change for the central service: an outbox row for the entity.
+pub(crate) fn outbox(sp: &Connection, entity: &str, key: &str, now: &str) -> Result<()> {
+    sp.prepare_cached(
+        "INSERT INTO outbox (op_id, entity, entity_key, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![uuid::Uuid::now_v7().to_string(), entity, key, now])?;
+    Ok(())
+}

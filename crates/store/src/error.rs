@@ -32,6 +32,16 @@ pub enum StoreError {
         "the profile {name} read stored answers or began a run ({answers} in all), which are read with it again; it is kept"
     )]
     ProfileInUse { name: String, answers: u64 },
+    #[error("no transformer {0} in the cache")]
+    NoSuchAsset(String),
+    #[error("the logbook entry cannot be kept: {0}")]
+    InvalidLogEntry(substation_dga::LogProblem),
+    #[error("{asset} already has a sample of {date} (from {origin}); one sample per day is kept")]
+    SampleDateTaken {
+        asset: String,
+        date: chrono::NaiveDate,
+        origin: String,
+    },
 }
 
 impl StoreError {
@@ -45,6 +55,9 @@ impl StoreError {
         "database_writer_stopped",
         "invalid_store_request",
         "profile_in_use",
+        "no_such_asset",
+        "invalid_log_entry",
+        "sample_date_taken",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -57,6 +70,9 @@ impl StoreError {
             StoreError::WriterGone => "database_writer_stopped",
             StoreError::Invalid(_) => "invalid_store_request",
             StoreError::ProfileInUse { .. } => "profile_in_use",
+            StoreError::NoSuchAsset(_) => "no_such_asset",
+            StoreError::InvalidLogEntry(_) => "invalid_log_entry",
+            StoreError::SampleDateTaken { .. } => "sample_date_taken",
         }
     }
 }
@@ -87,6 +103,13 @@ mod tests {
             StoreError::ProfileInUse {
                 name: String::new(),
                 answers: 1,
+            },
+            StoreError::NoSuchAsset(String::new()),
+            StoreError::InvalidLogEntry(substation_dga::LogProblem::NoAuthor),
+            StoreError::SampleDateTaken {
+                asset: String::new(),
+                date: chrono::NaiveDate::MIN,
+                origin: String::new(),
             },
         ];
         let given: Vec<&str> = errors.iter().map(StoreError::code).collect();

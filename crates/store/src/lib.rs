@@ -11,6 +11,8 @@ mod asset;
 mod codec;
 mod error;
 mod gases;
+mod log_rows;
+mod logbook;
 mod read;
 mod request;
 mod schema;
@@ -26,6 +28,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
 pub use error::{Result, StoreError};
+pub use log_rows::{LOGBOOK_SOURCE, LogRecord};
 pub use read::{
     AssetSummary, BatchRow, DiagnosisRow, FleetOrder, FleetQuery, FleetRow, Reader, RunRow,
     StoredSample,
@@ -274,6 +277,7 @@ pub(crate) enum Op {
         SyncSender<Result<Option<OutgoingBatch>>>,
     ),
     Profile(ProfileOp, SyncSender<Result<i64>>),
+    Log(Box<substation_dga::LogEntry>, SyncSender<Result<LogRecord>>),
 }
 
 /// Adding or removing a function profile.
@@ -332,9 +336,14 @@ impl Store {
         // A big page cache for the writer: an import of a million samples is one transaction.
         conn.pragma_update(None, "cache_size", -131_072)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Migrations run with foreign keys off, as SQLite asks of a migration that rebuilds a
+        // table others refer to (the outbox in version 6); such a migration checks them itself
+        // before it commits.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         schema::MIGRATIONS
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Migration(e.to_string()))?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         let (sender, receiver) = sync_channel(QUEUE_DEPTH);
         let writer = std::thread::Builder::new()
             .name("substation-store-writer".into())
@@ -419,6 +428,15 @@ impl Store {
     pub fn remove_profile(&self, sha256: &str) -> Result<bool> {
         Self::wait(self.send(|reply| Op::Profile(ProfileOp::Remove(sha256.to_owned()), reply))?)
             .map(|n| n > 0)
+    }
+
+    /// Writes a logbook entry made here, checked against today's date, with its outbox row; a
+    /// typed-in sample joins the transformer's gas history (and is synced as a sample too).
+    /// Refused: an unknown transformer ([`StoreError::NoSuchAsset`]), an entry that fails its
+    /// checks ([`StoreError::InvalidLogEntry`]), a sample of a day that has one
+    /// ([`StoreError::SampleDateTaken`]).
+    pub fn add_log_entry(&self, entry: substation_dga::LogEntry) -> Result<LogRecord> {
+        Self::wait(self.send(|reply| Op::Log(Box::new(entry), reply))?)
     }
 
     /// Marks a run finished, cancelled or failed.

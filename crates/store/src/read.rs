@@ -10,7 +10,7 @@ use crate::codec::{ASSET_COLUMNS, asset_from};
 
 /// A read-only connection.
 pub struct Reader {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 /// Filters and paging for the fleet overview.
@@ -561,7 +561,7 @@ impl Reader {
         let mut statement = self.conn.prepare_cached(
             "SELECT id, file_name, content_sha256, imported_at, assets_new, samples_new, samples_updated, origin,
                     (SELECT count(*) FROM import_batch_asset b WHERE b.batch_id = import_batch.id)
-             FROM import_batch ORDER BY id DESC",
+             FROM import_batch WHERE format <> '\"logbook\"' ORDER BY id DESC",
         )?;
         let rows = statement.query_map([], |row| {
             Ok(BatchRow {

@@ -18,12 +18,14 @@ pub static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         ),
         M::up(include_str!("../migrations/0004_sync.sql")),
         M::up(include_str!("../migrations/0005_answers.sql")),
+        // Rebuilds the outbox (foreign keys are off while migrating; checked before commit).
+        M::up(include_str!("../migrations/0006_logbook.sql")).foreign_key_check(),
     ])
 });
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
-    5
+    6
 }
 
 /// Migration 3's data step: every version-2 sample into the compact table, its gases packed

@@ -7,7 +7,7 @@ use substation_dga::{Asset, Fault};
 use substation_import::Import;
 
 use crate::asset::Replace;
-use crate::codec::{date_number, now, save_profile, severity_rank};
+use crate::codec::{date_number, now, outbox, save_profile, severity_rank};
 use crate::gases::PackedGases;
 use crate::{
     FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, ProfileOp, Result, RunSpec,
@@ -31,6 +31,10 @@ enum Pending {
         SyncSender<Result<Option<crate::OutgoingBatch>>>,
         Result<Option<crate::OutgoingBatch>>,
     ),
+    Log(
+        SyncSender<Result<crate::LogRecord>>,
+        Box<Result<crate::LogRecord>>,
+    ),
 }
 
 impl Pending {
@@ -49,6 +53,7 @@ impl Pending {
             Pending::Unit(tx, r) => drop(tx.send(settle(r, commit))),
             Pending::Sync(tx, r) => drop(tx.send(settle(r, commit))),
             Pending::Batch(tx, r) => drop(tx.send(settle(r, commit))),
+            Pending::Log(tx, r) => drop(tx.send(settle(*r, commit))),
         }
     }
 }
@@ -100,6 +105,7 @@ fn refuse(op: &Op, message: &str) -> Pending {
         Op::Sync(_, tx) => Pending::Sync(tx.clone(), Err(error())),
         Op::NextSyncBatch(_, _, tx) => Pending::Batch(tx.clone(), Err(error())),
         Op::Profile(_, tx) => Pending::Id(tx.clone(), Err(error())),
+        Op::Log(_, tx) => Pending::Log(tx.clone(), Box::new(Err(error()))),
     }
 }
 
@@ -141,6 +147,10 @@ fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
             guarded(tx, |c| crate::sync::next_batch(c, limits, besides.as_ref())),
         ),
         Op::Profile(op, reply) => Pending::Id(reply.clone(), guarded(tx, |c| write_profile(c, op))),
+        Op::Log(entry, reply) => Pending::Log(
+            reply.clone(),
+            Box::new(guarded(tx, |c| crate::logbook::write_entry(c, entry))),
+        ),
     }
 }
 
@@ -161,14 +171,6 @@ fn write_asset(
         .prepare_cached("SELECT key FROM asset WHERE id = ?1")?
         .query_row(params![asset.id], |row| row.get(0))?;
     Ok((key, !exists, changed && exists))
-}
-
-fn outbox(sp: &Connection, entity: &str, key: &str, now: &str) -> Result<()> {
-    sp.prepare_cached(
-        "INSERT INTO outbox (op_id, entity, entity_key, created_at) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![new_id(), entity, key, now])?;
-    Ok(())
 }
 
 fn write_import(sp: &Connection, import: &Import) -> Result<ImportOutcome> {

@@ -137,6 +137,7 @@ fn batches_respect_their_item_and_byte_bounds_and_carry_valid_items() {
                     assert!(!d.response_deflate.is_empty());
                     "diagnosis"
                 }
+                Change::LogEntry(_) => "log_entry",
             });
         }
         store

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use substation_dga::{Asset, GasReadings};
+use substation_dga::{Asset, GasReadings, LogEntry};
 use uuid::Uuid;
 
 /// One upload: the changes a laptop's outbox held, under ids it generated (UUIDv7, or for a
@@ -30,11 +30,6 @@ pub struct Item {
 /// without buffering it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "most items of a batch or a page are diagnoses: boxing them would only add an \
-              allocation per item"
-)]
 pub enum Change {
     /// A transformer and its nameplate, as the laptop last imported it.
     Asset(AssetChange),
@@ -42,6 +37,9 @@ pub enum Change {
     Samples(SamplesChange),
     /// One diagnosis of one transformer.
     Diagnosis(DiagnosisChange),
+    /// One logbook entry of one transformer (a typed-in sample's readings travel also as a
+    /// samples item of its own, so that the history is complete without the logbook).
+    LogEntry(LogEntryChange),
 }
 
 /// A transformer's nameplate. The newest `updated_at` wins when laptops disagree.
@@ -83,6 +81,15 @@ pub struct SampleRecord {
     pub sheet: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row: Option<u32>,
+}
+
+/// A logbook entry. Immutable once written: its `entry_id` is unique across the fleet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogEntryChange {
+    pub entry_id: Uuid,
+    pub entry: LogEntry,
+    pub created_at: DateTime<Utc>,
 }
 
 /// One diagnosis. Immutable once made: its `diagnosis_id` is unique across the fleet.
@@ -174,6 +181,7 @@ impl Change {
                 let created = clamp(&mut change.created_at, now);
                 clamp(&mut change.run.started_at, now) | created
             }
+            Change::LogEntry(change) => clamp(&mut change.created_at, now),
         }
     }
 }
@@ -291,11 +299,40 @@ pub(crate) mod tests {
                         }],
                     }),
                 },
+                Item {
+                    id: Uuid::now_v7(),
+                    change: Change::LogEntry(LogEntryChange {
+                        entry_id: Uuid::now_v7(),
+                        entry: LogEntry {
+                            asset_id: "TR-0001".into(),
+                            occurred_on: NaiveDate::from_ymd_opt(2025, 3, 9).expect("date"),
+                            author: "J. Kim".into(),
+                            text: "Degassed on site, 6 h.".into(),
+                            event: substation_dga::LogEvent::OilProcessed {
+                                treatment: substation_dga::OilTreatment::Degassed,
+                            },
+                        },
+                        created_at: Utc::now(),
+                    }),
+                },
             ],
         };
         let json = serde_json::to_string(&batch).expect("serialise");
         assert!(json.contains(r#""change":{"diagnosis":"#), "{json}");
         assert!(json.contains(r#""response_deflate":"AQID+g==""#), "{json}");
+        assert!(
+            json.contains(r#""event":{"kind":"oil_processed","treatment":"degassed"}"#),
+            "{json}"
+        );
+        // A checked entry passes; one without an author is refused with the reason.
+        let Change::LogEntry(entry) = &batch.items[2].change else {
+            unreachable!()
+        };
+        assert_eq!(batch.items[2].change.validate(), Ok(()));
+        let mut nobody = entry.clone();
+        nobody.entry.author.clear();
+        let err = Change::LogEntry(nobody).validate().expect_err("no author");
+        assert!(err.to_string().contains("the author is empty"), "{err}");
         let back: SyncBatch = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, batch);
     }

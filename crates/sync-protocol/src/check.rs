@@ -45,6 +45,8 @@ pub enum InvalidItem {
     },
     #[error("the function profile cannot be used: {0}")]
     BadProfile(String),
+    #[error("the logbook entry cannot be kept: {0}")]
+    BadLogEntry(String),
 }
 
 impl InvalidItem {
@@ -126,6 +128,13 @@ impl Change {
     /// and is kept apart.
     pub fn validate(&self) -> Result<(), InvalidItem> {
         match self {
+            Change::LogEntry(change) => {
+                check_id("entry.asset_id", &change.entry.asset_id)?;
+                change
+                    .entry
+                    .check_content()
+                    .map_err(|problem| InvalidItem::BadLogEntry(problem.to_string()))
+            }
             Change::Asset(change) => {
                 let asset = &change.asset;
                 check_id("asset.id", &asset.id)?;

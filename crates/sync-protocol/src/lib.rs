@@ -19,8 +19,8 @@ pub use answer::{
     parse_cursor,
 };
 pub use change::{
-    AssetChange, Change, DiagnosisChange, Item, ProfileInfo, RunInfo, SampleRecord, SampleSource,
-    SamplesChange, SyncBatch,
+    AssetChange, Change, DiagnosisChange, Item, LogEntryChange, ProfileInfo, RunInfo, SampleRecord,
+    SampleSource, SamplesChange, SyncBatch,
 };
 pub use check::InvalidItem;
 pub use constants::*;

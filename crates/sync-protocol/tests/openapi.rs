@@ -9,10 +9,12 @@ use std::path::Path;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
-use substation_dga::{Asset, Gas, GasReadings, OilPreservation};
+use substation_dga::{
+    Asset, Gas, GasReadings, LogEntry, LogEvent, OilPreservation, OilTreatment, SampleSource,
+};
 use substation_sync_protocol::{
     AssetChange, BatchAnswer, Change, ChangesPage, DiagnosisChange, ErrorBody, Item, ItemResult,
-    Outcome, ProfileInfo, RemoteChange, RunInfo, SampleRecord, SampleSource, SamplesChange,
+    LogEntryChange, Outcome, ProfileInfo, RemoteChange, RunInfo, SampleRecord, SamplesChange,
     SyncBatch,
 };
 use uuid::Uuid;
@@ -76,7 +78,7 @@ fn batch(full: bool) -> SyncBatch {
         Item {
             id: id(2),
             change: Change::Samples(SamplesChange {
-                source: SampleSource {
+                source: substation_sync_protocol::SampleSource {
                     file_name: "lab.xlsx".into(),
                     content_sha256: HEX.into(),
                     imported_at: time(),
@@ -119,6 +121,47 @@ fn batch(full: bool) -> SyncBatch {
                 score: full.then_some(0.7),
                 action: opt("Resample within 30 days"),
                 headline: opt("Thermal fault rising"),
+            }),
+        },
+        Item {
+            id: id(6),
+            change: Change::LogEntry(LogEntryChange {
+                entry_id: id(7),
+                entry: LogEntry {
+                    asset_id: "TR-1".into(),
+                    occurred_on: date(),
+                    author: "J. Kim".into(),
+                    text: if full {
+                        "Portable analyser, on site".into()
+                    } else {
+                        String::new()
+                    },
+                    event: LogEvent::Sample {
+                        source: SampleSource::Portable,
+                        gases,
+                    },
+                },
+                created_at: time(),
+            }),
+        },
+        Item {
+            id: id(8),
+            change: Change::LogEntry(LogEntryChange {
+                entry_id: id(10),
+                entry: LogEntry {
+                    asset_id: "TR-1".into(),
+                    occurred_on: date(),
+                    author: "J. Kim".into(),
+                    text: String::new(),
+                    event: if full {
+                        LogEvent::OilProcessed {
+                            treatment: OilTreatment::Degassed,
+                        }
+                    } else {
+                        LogEvent::Note {}
+                    },
+                },
+                created_at: time(),
             }),
         },
     ];
@@ -288,6 +331,32 @@ fn the_documents_enums_are_the_rust_variants() {
                 .map(|o| serde_json::to_value(o).expect("json"))
                 .collect()
         )
+    );
+    let schemas = "/components/schemas/LogEvent/oneOf";
+    let kinds: BTreeSet<String> = (0..3)
+        .flat_map(|i| listed(&format!("{schemas}/{i}/properties/kind/enum")))
+        .collect();
+    assert_eq!(
+        kinds,
+        LogEvent::KINDS.iter().map(|k| k.to_string()).collect()
+    );
+    assert_eq!(
+        listed(&format!("{schemas}/1/properties/treatment/enum")),
+        OilTreatment::ALL
+            .iter()
+            .map(|t| t.label().to_owned())
+            .collect()
+    );
+    assert_eq!(
+        listed(&format!("{schemas}/0/properties/source/enum")),
+        [SampleSource::Lab, SampleSource::Portable]
+            .iter()
+            .map(|s| serde_json::to_value(s)
+                .expect("json")
+                .as_str()
+                .expect("text")
+                .to_owned())
+            .collect()
     );
     assert_eq!(
         listed("/components/schemas/Asset/properties/oil_preservation/enum"),

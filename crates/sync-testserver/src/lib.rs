@@ -67,6 +67,7 @@ pub struct Stats {
     pub diagnoses: usize,
     pub samples: usize,
     pub assets: usize,
+    pub log_entries: usize,
     /// Items answered `duplicate` and `rejected`.
     pub duplicates: usize,
     pub rejected: usize,
@@ -330,6 +331,7 @@ fn asset_of(change: &Change) -> Vec<&str> {
         Change::Asset(a) => vec![a.asset.id.as_str()],
         Change::Diagnosis(d) => vec![d.asset_id.as_str()],
         Change::Samples(s) => s.samples.iter().map(|s| s.asset_id.as_str()).collect(),
+        Change::LogEntry(e) => vec![e.entry.asset_id.as_str()],
     }
 }
 
@@ -380,6 +382,7 @@ fn store(shared: &Shared, origin: &str, batch: SyncBatch) -> BatchAnswer {
                 state.stats.diagnoses += 1;
                 state.diagnosis_ids.insert(d.diagnosis_id);
             }
+            Change::LogEntry(_) => state.stats.log_entries += 1,
         }
         state.items.insert(id);
         *state.stats.stored.entry(id).or_default() += 1;

@@ -133,6 +133,88 @@ async fn two_laptops_sync_at_once_and_each_reviews_the_others_diagnoses() {
     central.server.stop().await.expect("stop");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logbook_entries_reach_the_other_laptop_and_restart_its_history_there() {
+    use chrono::NaiveDate;
+    use substation_dga::{Gas, GasReadings, LogEntry, LogEvent, OilTreatment, SampleSource};
+    let central = Central::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let a = laptop(dir.path(), "A", 4);
+    let b = laptop(dir.path(), "B", 2);
+    let client_a = client(central.server.url(), central.token("laptop-a").await);
+    let client_b = client(central.server.url(), central.token("laptop-b").await);
+    let options = options();
+    client_a.sync(&a, &options, |_| {}).await.expect("a");
+    client_b.sync(&b, &options, |_| {}).await.expect("b");
+
+    // On laptop A: the oil of A-0001 degassed in March, a lab sample typed in for June.
+    let day = |m, d| NaiveDate::from_ymd_opt(2000, m, d).expect("date");
+    let entry = |on, event, text: &str| LogEntry {
+        asset_id: "A-0001".into(),
+        occurred_on: on,
+        author: "J. Kim".into(),
+        text: text.into(),
+        event,
+    };
+    let degassed = a
+        .add_log_entry(entry(
+            day(3, 1),
+            LogEvent::OilProcessed {
+                treatment: OilTreatment::Degassed,
+            },
+            "Vacuum degassing, 8 h",
+        ))
+        .expect("degassed");
+    let gases = GasReadings::default()
+        .with(Gas::H2, 4.0)
+        .with(Gas::CH4, 1.0)
+        .with(Gas::CO, 90.0);
+    let typed = a
+        .add_log_entry(entry(
+            day(6, 1),
+            LogEvent::Sample {
+                source: SampleSource::Lab,
+                gases,
+            },
+            "",
+        ))
+        .expect("typed");
+    let sent = client_a.sync(&a, &options, |_| {}).await.expect("a again");
+    assert_eq!((sent.applied, sent.rejected, sent.pending), (3, 0, 0));
+    assert_eq!(central.count("log_entry").await, 2);
+    assert_eq!(
+        central
+            .count("sample WHERE asset_id = 'A-0001' AND source_file = 'logbook'")
+            .await,
+        1
+    );
+
+    let pulled = client_b.sync(&b, &options, |_| {}).await.expect("b again");
+    assert_eq!(pulled.pulled, 3);
+    let reader = b.reader().expect("reader");
+    let log = reader.log_entries("A-0001").expect("log");
+    assert_eq!(
+        log.iter().map(|r| r.uuid.as_str()).collect::<Vec<_>>(),
+        [typed.uuid.as_str(), degassed.uuid.as_str()]
+    );
+    assert!(log.iter().all(|r| r.origin.as_deref() == Some("laptop-a")));
+    assert_eq!(log[1].entry, degassed.entry);
+    let request = reader.request("A-0001").expect("request").expect("cached");
+    assert_eq!(
+        request.samples.iter().map(|s| s.date).collect::<Vec<_>>(),
+        [day(6, 1)],
+        "laptop B's next diagnosis of A-0001 starts after the degassing too"
+    );
+    assert_eq!(request.samples[0].gases, gases);
+    assert_eq!(reader.samples("A-0001").expect("samples").len(), 4);
+    assert_eq!(reader.outbox_pending().expect("pending"), 0);
+    drop(reader);
+    // Nothing echoes back to A.
+    let again = client_a.sync(&a, &options, |_| {}).await.expect("a third");
+    assert_eq!((again.sent, again.pulled), (0, 0));
+    central.server.stop().await.expect("stop");
+}
+
 /// Sends a batch as the store built it (gzip body, its id as the key), as the client would,
 /// but outside the client: the test then "loses" the answer.
 async fn send_as_built(

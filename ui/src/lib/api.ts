@@ -8,6 +8,7 @@ import type {
   ExportFormat,
   FleetFilter,
   HeaderChoice,
+  NewLogEntry,
   OpenProgress,
   RunEvent,
   RunRequest,
@@ -46,6 +47,8 @@ export const api = {
   headerFields: () => commands.headerFields(),
   fleet: (filter: FleetFilter) => commands.fleet(filter),
   asset: (id: string) => commands.asset(id),
+  /** Adds a logbook entry (stored, queued for sync); a sample or oil treatment is then diagnosed by a run of that transformer. */
+  addLogEntry: (entry: NewLogEntry) => commands.addLogEntry(entry),
   duvalZones: () => commands.duvalZones(),
   history: () => commands.history(),
   /** One Channel per run (not per transformer): the Rust side coalesces to ~10 messages/s. */

@@ -11,7 +11,7 @@ import { run } from "./run.svelte";
 
 /** The request that resumes a run from the history, for the same scope it covered. */
 export function resumeRequest(runView: RunView, engine: EngineChoice, concurrency: number | null): RunRequest {
-  return { batch_id: runView.batch_id, resume_run: runView.id, engine, concurrency, reuse: false };
+  return { batch_id: runView.batch_id, resume_run: runView.id, engine, asset_id: null, concurrency, reuse: false };
 }
 
 export type Screen = "start" | "opening" | "workspace";

@@ -32,6 +32,11 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "store.database_writer_stopped",
   "store.invalid_store_request",
   "store.profile_in_use",
+  "store.no_such_asset",
+  "store.invalid_log_entry",
+  "store.sample_date_taken",
+  "bad_gas_reading",
+  "bad_date",
   "report.no_such_asset",
   "report.empty_selection",
   "report.no_korean_font",
@@ -85,6 +90,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "engine.malformed_request",
   "engine.invalid_request",
   "engine.invalid_limits",
+  "engine.no_sample_since_oil_processed",
   "engine.answer_not_json",
   "engine.no_samples",
   "engine.function_refused",
@@ -93,7 +99,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "engine.answer_filter_failed",
 ];
 
-export type ErrorCode = "no_such_asset" | "run_in_progress" | "unsupported_file" | "export_name" | "unreadable_file" | "invalid_settings" | "write_failed" | "file_in_use" | "file_read_only" | "no_sync_server" | "no_sync_token" | "sync_in_progress" | "internal" | "import.file_unreadable" | "import.file_too_large" | "import.file_encrypted" | "import.not_a_workbook" | "import.sheet_unreadable" | "import.mapping_invalid" | "import.workbook_unmapped" | "import.cancelled" | "store.database_unopenable" | "store.database_too_new" | "store.database_migration_failed" | "store.database_error" | "store.database_corrupt_json" | "store.database_writer_stopped" | "store.invalid_store_request" | "store.profile_in_use" | "report.no_such_asset" | "report.empty_selection" | "report.no_korean_font" | "report.font_unusable" | "report.layout" | "report.pdf_unwritable" | "run.no_such_run" | "run.no_such_batch" | "run.engine_changed" | "run.internal" | "sync.bad_server_url" | "sync.insecure_server_url" | "sync.unauthorized" | "sync.forbidden" | "sync.request_refused" | "sync.server_error" | "sync.server_unreachable" | "sync.bad_answer" | "sync.protocol_version_mismatch" | "sync.cancelled" | "sync.no_token" | "sync.credential_store_unavailable" | "sync.http_client_unavailable" | "sync.usage" | "profile.profile_format" | "profile.profile_filter" | "profile.profile_invalid" | "profile.profile_too_large" | "profile.no_such_profile" | "engine.no_function" | "engine.no_region" | "engine.no_credentials" | "engine.request_too_large" | "engine.throttled" | "engine.function_not_found" | "engine.function_misconfigured" | "engine.access_denied" | "engine.service_error" | "engine.lambda_refused" | "engine.timeout" | "engine.request_not_sent" | "engine.connection" | "engine.request_not_built" | "engine.unknown" | "engine.function_error" | "engine.malformed_response" | "engine.unsupported_contract_version" | "engine.request_transform_failed" | "engine.internal" | "engine.not_called" | "engine.malformed_request" | "engine.invalid_request" | "engine.invalid_limits" | "engine.answer_not_json" | "engine.no_samples" | "engine.function_refused" | "engine.answer_missing_field" | "engine.answer_unexpected_value" | "engine.answer_filter_failed";
+export type ErrorCode = "no_such_asset" | "run_in_progress" | "unsupported_file" | "export_name" | "unreadable_file" | "invalid_settings" | "write_failed" | "file_in_use" | "file_read_only" | "no_sync_server" | "no_sync_token" | "sync_in_progress" | "internal" | "import.file_unreadable" | "import.file_too_large" | "import.file_encrypted" | "import.not_a_workbook" | "import.sheet_unreadable" | "import.mapping_invalid" | "import.workbook_unmapped" | "import.cancelled" | "store.database_unopenable" | "store.database_too_new" | "store.database_migration_failed" | "store.database_error" | "store.database_corrupt_json" | "store.database_writer_stopped" | "store.invalid_store_request" | "store.profile_in_use" | "store.no_such_asset" | "store.invalid_log_entry" | "store.sample_date_taken" | "bad_gas_reading" | "bad_date" | "report.no_such_asset" | "report.empty_selection" | "report.no_korean_font" | "report.font_unusable" | "report.layout" | "report.pdf_unwritable" | "run.no_such_run" | "run.no_such_batch" | "run.engine_changed" | "run.internal" | "sync.bad_server_url" | "sync.insecure_server_url" | "sync.unauthorized" | "sync.forbidden" | "sync.request_refused" | "sync.server_error" | "sync.server_unreachable" | "sync.bad_answer" | "sync.protocol_version_mismatch" | "sync.cancelled" | "sync.no_token" | "sync.credential_store_unavailable" | "sync.http_client_unavailable" | "sync.usage" | "profile.profile_format" | "profile.profile_filter" | "profile.profile_invalid" | "profile.profile_too_large" | "profile.no_such_profile" | "engine.no_function" | "engine.no_region" | "engine.no_credentials" | "engine.request_too_large" | "engine.throttled" | "engine.function_not_found" | "engine.function_misconfigured" | "engine.access_denied" | "engine.service_error" | "engine.lambda_refused" | "engine.timeout" | "engine.request_not_sent" | "engine.connection" | "engine.request_not_built" | "engine.unknown" | "engine.function_error" | "engine.malformed_response" | "engine.unsupported_contract_version" | "engine.request_transform_failed" | "engine.internal" | "engine.not_called" | "engine.malformed_request" | "engine.invalid_request" | "engine.invalid_limits" | "engine.no_sample_since_oil_processed" | "engine.answer_not_json" | "engine.no_samples" | "engine.function_refused" | "engine.answer_missing_field" | "engine.answer_unexpected_value" | "engine.answer_filter_failed";
 
 export type ErrorView = { code: ErrorCode, message: string, message_ko: string | null, };
 
@@ -340,7 +346,59 @@ answer: CustomAnswerView | null,
  * A diagnosis computed now by the embedded engine, when none is stored yet: the preview
  * is useful before any run.
  */
-preview: DiagnosisView | null, history: Array<HistoryEntry>, };
+preview: DiagnosisView | null, history: Array<HistoryEntry>, 
+/**
+ * The logbook, newest first.
+ */
+log: Array<LogEntryView>, 
+/**
+ * The latest oil processing: the diagnosis uses only the samples since (trend charts
+ * mark it).
+ */
+oil_processed: OilProcessedView | null, };
+
+export type LogEntryView = { uuid: string, 
+/**
+ * YYYY-MM-DD.
+ */
+date: string, 
+/**
+ * `sample`, `oil_processed`, `inspection`, `repair`, `resample_requested`, `note`.
+ */
+kind: string, author: string, text: string, 
+/**
+ * A sample's source (`lab`, `portable`); an oil processing's treatment (`degassed`,
+ * `filtered`, `replaced`).
+ */
+detail: string | null, 
+/**
+ * A typed-in sample's readings, in the order of `AssetView::gases`.
+ */
+gases: Array<GasCell> | null, created_at: string, 
+/**
+ * The laptop it came from through sync.
+ */
+origin: string | null, };
+
+export type OilProcessedView = { date: string, treatment: string, };
+
+export type NewLogEntry = { asset_id: string, 
+/**
+ * YYYY-MM-DD.
+ */
+date: string, kind: string, author: string, text: string, 
+/**
+ * For `oil_processed`: `degassed`, `filtered` or `replaced`.
+ */
+treatment: string | null, 
+/**
+ * For `sample`: `lab` or `portable`.
+ */
+source: string | null, 
+/**
+ * For `sample`: (gas code as in `AssetView::gases`, what was typed), e.g. ("C2H2", "<0.5").
+ */
+gases: Array<[string, string]>, };
 
 export type CustomAnswerView = { summary: SummaryView, 
 /**
@@ -442,7 +500,11 @@ resume_run: number | null,
 /**
  * Override the engine in the settings for this run.
  */
-engine: EngineChoice | null, concurrency: number | null, 
+engine: EngineChoice | null, 
+/**
+ * One transformer (after a logbook entry changed its history).
+ */
+asset_id: string | null, concurrency: number | null, 
 /**
  * Reuse a stored diagnosis of an identical request.
  */

@@ -2,7 +2,7 @@
 // Do not edit by hand: every command the app registers, with its arguments' keys and types.
 
 import { type Channel, invoke } from "@tauri-apps/api/core";
-import type { AppInfo, AssetView, CacheHistory, DuvalZones, ExportFormat, ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, OpenProgress, OpenedWorkbook, ProfileTestView, ProfileView, ReportResult, RunEvent, RunRequest, RunSummary, Settings, SyncEvent, SyncStatusView, SyncSummary } from "./bindings";
+import type { AppInfo, AssetView, CacheHistory, DuvalZones, ExportFormat, ExportResult, FieldChoice, FleetFilter, FleetPage, HeaderChoice, IssueView, LogEntryView, NewLogEntry, OpenProgress, OpenedWorkbook, ProfileTestView, ProfileView, ReportResult, RunEvent, RunRequest, RunSummary, Settings, SyncEvent, SyncStatusView, SyncSummary } from "./bindings";
 
 export const commands = {
   appInfo: (systemLanguage: string) => invoke<AppInfo>("app_info", { systemLanguage }),
@@ -13,6 +13,7 @@ export const commands = {
   headerFields: () => invoke<FieldChoice[]>("header_fields"),
   fleet: (filter: FleetFilter) => invoke<FleetPage>("fleet", { filter }),
   asset: (id: string) => invoke<AssetView>("asset", { id }),
+  addLogEntry: (entry: NewLogEntry) => invoke<LogEntryView>("add_log_entry", { entry }),
   duvalZones: () => invoke<DuvalZones>("duval_zones"),
   history: () => invoke<CacheHistory>("history"),
   diagnose: (request: RunRequest, onEvent: Channel<RunEvent>) => invoke<RunSummary>("diagnose", { request, onEvent }),
@@ -46,6 +47,7 @@ export const COMMAND_ARGS = {
   header_fields: [],
   fleet: ["filter"],
   asset: ["id"],
+  add_log_entry: ["entry"],
   duval_zones: [],
   history: [],
   diagnose: ["request", "onEvent"],

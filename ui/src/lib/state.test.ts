@@ -163,7 +163,7 @@ describe("app start and history", () => {
 
   it("resumes a run from the history scoped to the import it covered", async () => {
     const view = { id: 7, batch_id: 3, engine: "embedded", state: "cancelled", started_at: "", finished_at: null, assets: 10, succeeded: 4, failed: 1, reused: 0, owed: 5, origin: null };
-    expect(resumeRequest(view, "lambda", 8)).toEqual({ batch_id: 3, resume_run: 7, engine: "lambda", concurrency: 8, reuse: false });
+    expect(resumeRequest(view, "lambda", 8)).toEqual({ batch_id: 3, resume_run: 7, engine: "lambda", asset_id: null, concurrency: 8, reuse: false });
     app.resumeRun(view);
     expect(sharedFleet.batchId).toBe(3);
     expect(sharedFleet.wholeCache).toBe(false);

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::pin::Pin;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use substation_sync_protocol::{Change, DiagnosisChange};
+use substation_sync_protocol::{Change, DiagnosisChange, LogEntryChange};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 use uuid::Uuid;
@@ -22,6 +22,7 @@ pub(super) struct Writes<'a> {
     /// The newest sample of each (asset, day) in the batch, with the item and source.
     samples: HashMap<(&'a str, NaiveDate), SampleRow<'a>>,
     diagnoses: Vec<(Uuid, &'a DiagnosisChange)>,
+    entries: Vec<(Uuid, &'a LogEntryChange)>,
     log_ids: Vec<Uuid>,
     log_kinds: Vec<&'static str>,
     log_items: Vec<&'a str>,
@@ -81,6 +82,11 @@ impl<'a> Writes<'a> {
                 diagnosis_id = Some(diagnosis.diagnosis_id);
                 "diagnosis"
             }
+            Change::LogEntry(entry) => {
+                self.named_assets.insert(&entry.entry.asset_id);
+                self.entries.push((id, entry));
+                "log_entry"
+            }
         };
         self.log_ids.push(id);
         self.log_kinds.push(kind);
@@ -99,6 +105,75 @@ impl<'a> Writes<'a> {
         self.write_assets(tx, device_id).await?;
         self.write_samples(tx, device_id).await?;
         self.write_diagnoses(tx, device_id, received_at).await?;
+        self.write_log_entries(tx, device_id, received_at).await?;
+        Ok(())
+    }
+
+    /// Logbook entries, unique by their id: one sent again under another item id (a rebuilt
+    /// upload) changes nothing.
+    async fn write_log_entries(
+        &self,
+        tx: &deadpool_postgres::Transaction<'_>,
+        device_id: i64,
+        received_at: DateTime<Utc>,
+    ) -> Result<(), WriteError> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        let n = self.entries.len();
+        let mut ids = Vec::with_capacity(n);
+        let mut items = Vec::with_capacity(n);
+        let mut assets = Vec::with_capacity(n);
+        let mut kinds = Vec::with_capacity(n);
+        let mut dates = Vec::with_capacity(n);
+        let mut authors = Vec::with_capacity(n);
+        let mut texts = Vec::with_capacity(n);
+        let mut events = Vec::with_capacity(n);
+        let mut created = Vec::with_capacity(n);
+        for (item, change) in &self.entries {
+            let entry = &change.entry;
+            ids.push(change.entry_id);
+            items.push(*item);
+            assets.push(entry.asset_id.as_str());
+            kinds.push(entry.event.kind());
+            dates.push(entry.occurred_on);
+            authors.push(entry.author.as_str());
+            texts.push(entry.text.as_str());
+            events.push(serde_json::to_string(&entry.event).map_err(|err| {
+                ApiError::internal(format!("a logbook entry could not be written: {err}"))
+            })?);
+            created.push(change.created_at);
+        }
+        let statement = tx
+            .prepare_cached(
+                "INSERT INTO log_entry (entry_id, item_id, asset_id, kind, occurred_on, author,
+                     text, event, created_at, origin_device_id, received_at)
+                 SELECT e.entry_id, e.item_id, e.asset_id, e.kind, e.occurred_on, e.author,
+                     e.text, e.event::jsonb, e.created_at, $10::bigint, $11::timestamptz
+                 FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[],
+                             $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+                     AS e (entry_id, item_id, asset_id, kind, occurred_on, author, text, event,
+                           created_at)
+                 ON CONFLICT (entry_id) DO NOTHING",
+            )
+            .await?;
+        tx.execute(
+            &statement,
+            &[
+                &ids,
+                &items,
+                &assets,
+                &kinds,
+                &dates,
+                &authors,
+                &texts,
+                &events,
+                &created,
+                &device_id,
+                &received_at,
+            ],
+        )
+        .await?;
         Ok(())
     }
 

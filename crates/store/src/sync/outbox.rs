@@ -7,8 +7,8 @@ use chrono::{NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use substation_sync_protocol::{
-    AssetChange, Change, DiagnosisChange, Item, MAX_SAMPLES_PER_ITEM, ProfileInfo, RunInfo,
-    SampleRecord, SampleSource, SamplesChange, SyncBatch,
+    AssetChange, Change, DiagnosisChange, Item, LogEntryChange, MAX_SAMPLES_PER_ITEM, ProfileInfo,
+    RunInfo, SampleRecord, SampleSource, SamplesChange, SyncBatch,
 };
 use uuid::Uuid;
 
@@ -212,7 +212,7 @@ pub(crate) fn next_batch(
         for row in rows {
             after_id = row.id;
             let fate = match row.entity.as_str() {
-                "asset" | "diagnosis" => whole_row(c, &row, &mut builder)?,
+                "asset" | "diagnosis" | "log_entry" => whole_row(c, &row, &mut builder)?,
                 "sample_batch" => sample_row(c, &row, &mut builder)?,
                 other => Some(RowFate::Settled {
                     state: "dead",
@@ -317,15 +317,16 @@ fn dead(error: String) -> Option<RowFate> {
     })
 }
 
-/// An asset or a diagnosis: one item under the row's op id. `None` when it did not fit.
+/// An asset, a diagnosis or a logbook entry: one item under the row's op id. `None` when it
+/// did not fit.
 fn whole_row(c: &Connection, row: &Row, builder: &mut Builder) -> Result<Option<RowFate>> {
     let Ok(item_id) = Uuid::parse_str(&row.op_id) else {
         return Ok(dead(format!("op id {} is not a UUID", row.op_id)));
     };
-    let change = if row.entity == "asset" {
-        read_asset(c, &row.entity_key)?
-    } else {
-        read_diagnosis(c, &row.entity_key)?
+    let change = match row.entity.as_str() {
+        "asset" => read_asset(c, &row.entity_key)?,
+        "log_entry" => read_log_entry(c, &row.entity_key)?,
+        _ => read_diagnosis(c, &row.entity_key)?,
     };
     let change = match change {
         Ok(change) => change,
@@ -342,6 +343,26 @@ fn whole_row(c: &Connection, row: &Row, builder: &mut Builder) -> Result<Option<
         chunk_from: None,
     };
     Ok(builder.push(&item, part)?.then_some(RowFate::Whole))
+}
+
+fn read_log_entry(c: &Connection, uuid: &str) -> Result<std::result::Result<Change, String>> {
+    let Some(record) = crate::log_rows::entry_by_uuid(c, uuid)? else {
+        return Ok(Err(format!("log entry {uuid} is not in the store")));
+    };
+    let Ok(entry_id) = Uuid::parse_str(&record.uuid) else {
+        return Ok(Err(format!("log entry id {uuid} is not a UUID")));
+    };
+    let Some(created_at) = parse_time(&record.created_at) else {
+        return Ok(Err(format!(
+            "log entry {uuid}: unreadable time {}",
+            record.created_at
+        )));
+    };
+    Ok(Ok(Change::LogEntry(LogEntryChange {
+        entry_id,
+        entry: record.entry,
+        created_at,
+    })))
 }
 
 fn read_asset(c: &Connection, id: &str) -> Result<std::result::Result<Change, String>> {
@@ -658,7 +679,8 @@ fn read_samples(c: &Connection, batch: i64, after: (i64, i64)) -> Result<SampleC
             date,
             gases,
             sheet: (!sheet.is_empty()).then_some(sheet),
-            row: row.get(5)?,
+            // A typed-in sample has no row (0); the protocol's rows count from 1.
+            row: row.get::<_, Option<u32>>(5)?.filter(|row| *row > 0),
         });
         last = Some((asset_key, sampled_on));
     }

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use substation_sync_protocol::{AssetChange, Change, ChangesPage, DiagnosisChange, SamplesChange};
+use substation_sync_protocol::{
+    AssetChange, Change, ChangesPage, DiagnosisChange, LogEntryChange, SamplesChange,
+};
 
 use super::set_state;
 use crate::Result;
@@ -24,6 +26,9 @@ pub struct PullOutcome {
     pub samples: u64,
     /// Diagnoses added.
     pub diagnoses: u64,
+    /// Logbook entries added.
+    #[serde(default)]
+    pub log_entries: u64,
     /// Changes left out because they fail the protocol's checks (the service, or something
     /// between, sent what no laptop should store); the last one's reason is kept in the sync
     /// state as `last_skipped_change`.
@@ -62,6 +67,9 @@ pub(super) fn pull(c: &Connection, page: &ChangesPage) -> Result<PullOutcome> {
             Change::Samples(change) => outcome.samples += pull_samples(c, &remote.origin, change)?,
             Change::Diagnosis(change) => {
                 outcome.diagnoses += pull_diagnosis(c, &remote.origin, change)?;
+            }
+            Change::LogEntry(change) => {
+                outcome.log_entries += pull_log_entry(c, &remote.origin, change)?;
             }
         }
     }
@@ -112,12 +120,18 @@ fn pull_samples(c: &Connection, origin: &str, change: &SamplesChange) -> Result<
             c.prepare_cached(
                 "INSERT INTO import_batch (file_name, content_sha256, imported_at, format, sheets_json,
                      summary_json, origin)
-                 VALUES (?1, ?2, ?3, '\"remote\"', '[]', '{}', ?4)",
+                 VALUES (?1, ?2, ?3, ?4, '[]', '{}', ?5)",
             )?
             .execute(params![
                 change.source.file_name,
                 change.source.content_sha256,
                 imported_at,
+                // A typed-in sample stays out of the list of imports here too.
+                if change.source.file_name == crate::log_rows::LOGBOOK_SOURCE {
+                    crate::log_rows::LOGBOOK_FORMAT
+                } else {
+                    "\"remote\""
+                },
                 origin
             ])?;
             c.last_insert_rowid()
@@ -187,6 +201,28 @@ fn pull_samples(c: &Connection, origin: &str, change: &SamplesChange) -> Result<
     )?
     .execute(params![batch, added, changed - added])?;
     Ok(changed)
+}
+
+/// Another laptop's logbook entry, unless it is known already. (A typed-in sample's readings
+/// came as a samples item of their own.)
+fn pull_log_entry(c: &Connection, origin: &str, change: &LogEntryChange) -> Result<u64> {
+    let uuid = change.entry_id.to_string();
+    let known = c
+        .prepare_cached("SELECT 1 FROM log_entry WHERE uuid = ?1")?
+        .exists(params![uuid])?;
+    if known {
+        return Ok(0);
+    }
+    let key = ensure_asset(c, &change.entry.asset_id)?;
+    crate::log_rows::insert(
+        c,
+        key,
+        &change.entry,
+        &uuid,
+        &time_text(&change.created_at),
+        Some(origin),
+    )?;
+    Ok(1)
 }
 
 /// Another laptop's diagnosis, unless it is known already, under a local finished run that
