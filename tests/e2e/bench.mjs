@@ -1,6 +1,8 @@
 // Desktop figures for docs/benchmarks.md, measured in the real app under Xvfb (scripts/bench-desktop):
 // open-to-preview of the sample fleet and of a 100,000-row workbook, and the longest gap between
-// painted frames while 1,000 results stream into the fleet table (embedded and Lambda engines).
+// painted frames while 1,000 results stream into the fleet table (embedded and Lambda engines),
+// and how long a sample typed into a transformer's logbook takes to be stored, diagnosed on the
+// embedded engine and shown.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
@@ -69,6 +71,31 @@ async function streamRun(browser, engine) {
   return { engine, diagnosed, seconds, ...frames, ...updates };
 }
 
+/** Types a sample dated `back` days ago into the open transformer's logbook; milliseconds from
+ *  Save until the diagnosis panel shows that sample as its latest. */
+async function typeSample(browser, back) {
+  const d = new Date(Date.now() - back * 86_400_000);
+  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  await clickId(browser, "log-add");
+  await browser.execute((fields) => {
+    for (const [selector, value] of fields) {
+      const el = document.querySelector(selector);
+      el.value = value;
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }, [
+    [testid("log-date"), date],
+    [testid("log-author"), "bench"],
+    [`${testid("log-gas")}[data-gas="H2"]`, "9"],
+    [`${testid("log-gas")}[data-gas="CH4"]`, "3"],
+    [`${testid("log-gas")}[data-gas="CO"]`, "110"],
+  ]);
+  const t0 = Date.now();
+  await clickId(browser, "log-save");
+  await waitAttr(browser, "diagnosis-panel", "data-latest-sample", date, 30_000);
+  return Date.now() - t0;
+}
+
 const f = (ms) => `${ms.toFixed(0)} ms`;
 const lambda = await startLambda(1000, { background: true });
 await startDriver();
@@ -102,6 +129,14 @@ try {
         `${r.updates} updates, JS + DOM + layout p50 ${f(r.updateP50)}, max ${f(r.updateMax)}`,
     );
   }
+
+  state.step = "typed sample";
+  await (await browser.$(testid("engine-select"))).selectByAttribute("value", "embedded");
+  await (await browser.$(testid("fleet-row"))).click();
+  await (await browser.$(testid("transformer-view"))).waitForDisplayed({ timeout: 20_000 });
+  const typed = [];
+  for (let i = 0; i < 3; i++) typed.push(await typeSample(browser, 3 - i));
+  console.log(`typed sample, Save to its diagnosis shown (embedded): ${typed.map(f).join(", ")}`);
 } catch (error) {
   console.error(`bench FAILED at ${state.step}: ${error.message}`);
   process.exitCode = 1;

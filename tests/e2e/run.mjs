@@ -190,7 +190,7 @@ try {
     await (await browser.$(testid("settings-language"))).selectByAttribute("value", "ko");
   });
   await browser.waitUntil(async () => (await browser.$("html").getAttribute("lang")) === "ko", { timeout: 10_000 });
-  check(/점검 일지/.test(await (await browser.$(testid("logbook"))).getText()), "the logbook in Korean");
+  check(/설비 일지/.test(await (await browser.$(testid("logbook"))).getText()), "the logbook in Korean");
   await shot(browser, "08f-logbook-ko");
   await saveSettings(browser, async () => {
     await (await browser.$(testid("settings-language"))).selectByAttribute("value", "en");
@@ -239,7 +239,9 @@ try {
   // The background sync takes the custom diagnoses to the central service, which reads each
   // again with its profile.
   await waitAttr(browser, "sync-button", "data-state", "synced", 90_000);
-  check(central.count("diagnosis") === 510, `the central service holds the 170 custom diagnoses too (${central.count("diagnosis")})`);
+  // 340 from the two fleet runs, 1 from the logbook's rediagnosis, 170 custom.
+  check(central.count("diagnosis") === 511, `the central service holds the 170 custom diagnoses too (${central.count("diagnosis")})`);
+  check(central.count("log_entry") === 2, `and the logbook's two entries (${central.count("log_entry")})`);
 
   state.step = "Korean";
   await saveSettings(browser, async () => {

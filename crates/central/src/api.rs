@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use substation_sync_protocol::{
-    BATCHES_PATH, CHANGES_PATH, HEALTH_PATH, PROTOCOL_VERSION, READY_PATH, VERSION_HEADER,
+    BATCHES_PATH, CHANGES_PATH, HEALTH_PATH, OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, READY_PATH,
+    VERSION_HEADER,
 };
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -25,6 +26,7 @@ use crate::api_error::ApiError;
 use crate::device::Device;
 use crate::rate::{RateLimiter, retry_after_secs};
 use crate::state::{AppState, Shared};
+use crate::version::{Version, spoken};
 use crate::{Error, ServerConfig, batch, changes, db, tokens};
 
 pub(crate) struct App {
@@ -71,7 +73,7 @@ impl App {
                 ApiError::internal("the service failed while handling the request").into_response()
             }))
             .layer(CompressionLayer::new())
-            .layer(middleware::map_response(version_header))
+            .layer(middleware::from_fn(version_header))
             .layer(
                 TraceLayer::new_for_http()
                     .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
@@ -100,11 +102,14 @@ impl App {
     }
 }
 
-/// Every answer says which protocol version the service speaks.
-async fn version_header(mut response: Response) -> Response {
+/// Every answer says which protocol version it speaks: the client's, when this service speaks
+/// it (an older laptop checks that the answer is in its own version), else the newest.
+async fn version_header(request: Request, next: Next) -> Response {
+    let version = spoken(request.headers()).unwrap_or(PROTOCOL_VERSION);
+    let mut response = next.run(request).await;
     response.headers_mut().insert(
         HeaderName::from_static("substation-sync-version"),
-        HeaderValue::from(PROTOCOL_VERSION),
+        HeaderValue::from(version),
     );
     response
 }
@@ -115,7 +120,8 @@ async fn guard(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    check_version(request.headers())?;
+    let version = check_version(request.headers())?;
+    request.extensions_mut().insert(Version(version));
     // The client's address is limited before the token is looked up: unauthenticated load
     // never reaches the database.
     if let Some(address) = client_address(&request)
@@ -177,15 +183,15 @@ fn client_address(request: &Request) -> Option<IpAddr> {
     Some(forwarded.unwrap_or(peer))
 }
 
-fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
-    let supported = PROTOCOL_VERSION.to_string();
+fn check_version(headers: &HeaderMap) -> Result<u32, ApiError> {
     match headers.get(VERSION_HEADER) {
-        Some(value) if value.to_str().ok().map(str::trim) == Some(supported.as_str()) => Ok(()),
+        Some(_) if let Some(version) = spoken(headers) => Ok(version),
         Some(value) => Err(ApiError::bad_request(
             "unsupported_version",
             format!(
-                "this service speaks sync protocol version {PROTOCOL_VERSION}, not {:?} \
-                 ({VERSION_HEADER} header); update the client or the service",
+                "this service speaks sync protocol versions {OLDEST_PROTOCOL_VERSION} to \
+                 {PROTOCOL_VERSION}, not {:?} ({VERSION_HEADER} header); update the client or \
+                 the service",
                 String::from_utf8_lossy(value.as_bytes())
             ),
         )),
@@ -193,7 +199,7 @@ fn check_version(headers: &HeaderMap) -> Result<(), ApiError> {
             "unsupported_version",
             format!(
                 "the {VERSION_HEADER} header is missing; this service speaks sync protocol \
-                 version {PROTOCOL_VERSION}"
+                 versions {OLDEST_PROTOCOL_VERSION} to {PROTOCOL_VERSION}"
             ),
         )),
     }

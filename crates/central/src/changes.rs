@@ -12,7 +12,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use substation_sync_protocol::{MAX_CHANGES_PER_PAGE, format_cursor, parse_cursor};
+use substation_sync_protocol::{
+    LOG_ENTRY_VERSION, MAX_CHANGES_PER_PAGE, format_cursor, parse_cursor,
+};
 use tokio::sync::OwnedSemaphorePermit;
 
 use base64::Engine as _;
@@ -21,6 +23,7 @@ use crate::api_error::ApiError;
 use crate::batch::RESPONSE_PLACEHOLDER;
 use crate::device::Device;
 use crate::state::AppState;
+use crate::version::Version;
 
 /// Changes a page holds when the client does not say.
 pub const DEFAULT_PAGE: usize = 500;
@@ -37,6 +40,7 @@ pub(crate) struct PullQuery {
 pub(crate) async fn pull(
     State(state): State<AppState>,
     Extension(device): Extension<Device>,
+    Extension(Version(version)): Extension<Version>,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) =
@@ -112,6 +116,7 @@ pub(crate) async fn pull(
                      JOIN device d ON d.id = c.device_id
                      LEFT JOIN diagnosis g ON g.diagnosis_id = c.diagnosis_id
                      WHERE c.seq > $1 AND c.seq <= $2 AND c.device_id <> $3
+                         AND (c.kind <> 'log_entry' OR $6)
                      ORDER BY c.seq
                      LIMIT $4
                  ) first_changes
@@ -127,7 +132,16 @@ pub(crate) async fn pull(
     let rows = client
         .query(
             &statement,
-            &[&cursor, &top, &device.id, &((limit + 1) as i64), &budget],
+            &[
+                &cursor,
+                &top,
+                &device.id,
+                &((limit + 1) as i64),
+                &budget,
+                // A laptop of protocol version 1 cannot read logbook entries: its pages
+                // leave them out (it pulls them from the start once it is updated).
+                &(version >= LOG_ENTRY_VERSION),
+            ],
         )
         .await?;
 

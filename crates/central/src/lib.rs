@@ -21,6 +21,7 @@ mod rate;
 mod state;
 pub mod testing;
 mod tokens;
+mod version;
 
 use std::net::SocketAddr;
 use std::time::Duration;

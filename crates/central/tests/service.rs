@@ -286,19 +286,19 @@ async fn the_protocol_version_header_is_required() {
     let error = Answer::from(missing)
         .await
         .assert_error(StatusCode::BAD_REQUEST, "unsupported_version");
-    assert!(error.message.contains("version 1"), "{error:?}");
+    assert!(error.message.contains("versions 1 to 2"), "{error:?}");
     let other = h
         .http
         .get(h.url(CHANGES_PATH))
         .header("Authorization", format!("Bearer {token}"))
-        .header(VERSION_HEADER, "2")
+        .header(VERSION_HEADER, "3")
         .send()
         .await
         .expect("send");
     let error = Answer::from(other)
         .await
         .assert_error(StatusCode::BAD_REQUEST, "unsupported_version");
-    assert!(error.message.contains("\"2\""), "{error:?}");
+    assert!(error.message.contains("\"3\""), "{error:?}");
 }
 
 #[tokio::test]
@@ -1209,7 +1209,11 @@ async fn health_and_readiness_reflect_the_database() {
     let h = Harness::start().await;
     let health = Answer::from(h.http.get(h.url(HEALTH_PATH)).send().await.expect("send")).await;
     assert_eq!(health.status, StatusCode::OK);
-    assert_eq!(health.header(VERSION_HEADER), Some("1"));
+    assert_eq!(
+        health.header(VERSION_HEADER),
+        Some("2"),
+        "the newest, unasked"
+    );
     let ready = Answer::from(h.http.get(h.url(READY_PATH)).send().await.expect("send")).await;
     assert_eq!(ready.status, StatusCode::OK, "{}", ready.text());
 
@@ -1278,4 +1282,104 @@ async fn concurrent_migrations_apply_once() {
         .expect("query")
         .get(0);
     assert_eq!(rows, i64::from(substation_central::latest_version()));
+}
+
+/// Version 2 added logbook entries. A laptop still on version 1 keeps syncing: its answers
+/// say version 1 (which it checks), and its pages leave out the entries it could not read;
+/// an updated laptop speaks version 2 and gets them. A version the service does not speak is
+/// refused before anything is read.
+#[tokio::test]
+async fn laptops_of_both_versions_sync_and_only_version_2_is_given_logbook_entries() {
+    use substation_dga::{LogEntry, LogEvent, OilTreatment};
+    use substation_sync_protocol::{ChangesPage, LogEntryChange};
+    let h = Harness::start().await;
+    let writer = h.token("laptop-new").await;
+    let now = Utc::now();
+    let entry = Item {
+        id: Uuid::now_v7(),
+        change: Change::LogEntry(LogEntryChange {
+            entry_id: Uuid::now_v7(),
+            entry: LogEntry {
+                asset_id: "TR-1".into(),
+                occurred_on: now.date_naive(),
+                author: "J. Kim".into(),
+                text: "Degassed on site".into(),
+                event: LogEvent::OilProcessed {
+                    treatment: OilTreatment::Degassed,
+                },
+            },
+            created_at: now,
+        }),
+    };
+    let sent = batch(vec![asset("TR-1", "Unit 1", now), entry, diagnosis("TR-1")]);
+    let answer = h
+        .http
+        .post(h.url(BATCHES_PATH))
+        .header("Authorization", format!("Bearer {writer}"))
+        .header(VERSION_HEADER, "2")
+        .header(IDEMPOTENCY_HEADER, sent.batch_id.to_string())
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_vec(&sent).expect("json"))
+        .send()
+        .await
+        .expect("upload");
+    let answer = Answer::from(answer).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.header(VERSION_HEADER), Some("2"));
+    assert_eq!(
+        outcomes(&answer.json()),
+        vec![Outcome::Applied; 3],
+        "{}",
+        answer.text()
+    );
+    assert_eq!(h.sql_count("SELECT count(*) FROM log_entry").await, 1);
+
+    let reader = h.token("laptop-other").await;
+    let pull = |version: &'static str| {
+        let request = h
+            .http
+            .get(h.url(CHANGES_PATH))
+            .header("Authorization", format!("Bearer {reader}"))
+            .header(VERSION_HEADER, version);
+        async move { Answer::from(request.send().await.expect("pull")).await }
+    };
+    let old = pull("1").await;
+    assert_eq!(old.status, StatusCode::OK, "{}", old.text());
+    assert_eq!(old.header(VERSION_HEADER), Some("1"));
+    let page: ChangesPage = old.json();
+    let kinds: Vec<&str> = page
+        .changes
+        .iter()
+        .map(|c| match &c.item.change {
+            Change::Asset(_) => "asset",
+            Change::Diagnosis(_) => "diagnosis",
+            Change::Samples(_) => "samples",
+            Change::LogEntry(_) => "log_entry",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["asset", "diagnosis"],
+        "version 1 is not given the entry"
+    );
+    assert!(!page.more);
+    assert!(
+        !old.text().contains("log_entry"),
+        "a version-1 laptop could not parse the page: {}",
+        old.text()
+    );
+
+    let new = pull("2").await;
+    assert_eq!(new.header(VERSION_HEADER), Some("2"));
+    let page: ChangesPage = new.json();
+    assert_eq!(page.changes.len(), 3);
+    assert!(matches!(page.changes[1].item.change, Change::LogEntry(_)));
+
+    let unknown = pull("3").await;
+    let error = unknown.assert_error(StatusCode::BAD_REQUEST, "unsupported_version");
+    assert!(
+        error.message.contains("versions 1 to 2"),
+        "{}",
+        error.message
+    );
 }

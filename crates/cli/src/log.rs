@@ -177,8 +177,15 @@ pub fn add(args: &AddArgs<'_>) -> Result<ExitCode, CliError> {
         record.entry.event,
         LogEvent::Sample { .. } | LogEvent::OilProcessed { .. }
     );
+    // The entry is stored: a diagnosis that cannot be made is reported with it, not as the
+    // command's failure (running the command again would write the entry twice).
     let diagnosis = if changes_history && !args.no_diagnose {
-        Some(diagnose_one(&store, args.asset)?)
+        Some(diagnose_one(&store, args.asset).unwrap_or_else(|error| {
+            Err(serde_json::json!({
+                "code": error.code(),
+                "message": error.to_string(),
+            }))
+        }))
     } else {
         None
     };

@@ -76,26 +76,30 @@ impl OilProcessing {
         sample.date >= self.date
     }
 
-    /// Says what was left out. `kept` and `left_out` count samples as the request gave them.
+    /// Says where the history restarts and what was left out. `kept` and `left_out` count
+    /// samples as the request gave them: a host that sent only the samples since (as the
+    /// desktop and the command line do) leaves nothing out here.
     pub(crate) fn finding(&self, kept: usize, left_out: usize) -> Finding {
         let samples = |n: usize| if n == 1 { "sample" } else { "samples" };
-        Finding::new(
-            HISTORY_RESTARTED,
-            format!(
-                "The oil was {} on {}: rates, steps and trends use the {kept} {} drawn since; \
-                 {left_out} earlier {} {} left out",
-                self.treatment.past(),
-                self.date,
-                samples(kept),
+        let mut message = format!(
+            "The oil was {} on {}: rates, steps and trends use only the {kept} {} drawn since",
+            self.treatment.past(),
+            self.date,
+            samples(kept),
+        );
+        if left_out > 0 {
+            message.push_str(&format!(
+                "; {left_out} earlier {} {} left out",
                 samples(left_out),
                 if left_out == 1 { "is" } else { "are" },
-            ),
-        )
+            ));
+        }
+        Finding::new(HISTORY_RESTARTED, message)
     }
 
     /// Why a request with no sample since the treatment cannot be diagnosed (the contract's
     /// error `no_sample_since_oil_processed`).
-    pub(crate) fn nothing_since(&self) -> String {
+    pub fn nothing_since(&self) -> String {
         format!(
             "no sample was drawn since the oil was {} on {}, and the history restarts there",
             self.treatment.past(),
@@ -133,10 +137,17 @@ mod tests {
         assert_eq!(finding.code, HISTORY_RESTARTED);
         assert!(
             finding.message.contains("2025-03-10")
-                && finding.message.contains("the 1 sample drawn")
+                && finding.message.contains("only the 1 sample drawn")
                 && finding.message.contains("3 earlier samples are left out"),
             "{}",
             finding.message
+        );
+        // A host that sent only the samples since: nothing to count.
+        let cut = processing.finding(2, 0);
+        assert!(
+            cut.message.ends_with("use only the 2 samples drawn since"),
+            "{}",
+            cut.message
         );
     }
 }

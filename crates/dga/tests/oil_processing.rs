@@ -89,7 +89,7 @@ fn rates_after_degassing_come_from_the_samples_since_alone() {
     assert_eq!(first.code, HISTORY_RESTARTED);
     assert!(
         first.message.contains("degassed on 2024-09-07")
-            && first.message.contains("the 3 samples drawn since")
+            && first.message.contains("only the 3 samples drawn since")
             && first.message.contains("5 earlier samples are left out"),
         "{}",
         first.message

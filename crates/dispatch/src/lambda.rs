@@ -187,6 +187,17 @@ impl Engine for LambdaEngine {
 
     async fn diagnose(&self, request: Arc<DiagnosisRequest>) -> Result<Answer, EngineError> {
         let asset = &request.asset.id;
+        // Nothing was drawn since the oil was processed: the answer is known without a call
+        // (and a team's function, which may not read `oil_processed`, is not handed an empty
+        // history).
+        if let Some(processing) = &request.oil_processed
+            && !request.samples.iter().any(|s| processing.keeps(s))
+        {
+            return Err(EngineError::permanent(
+                "no_sample_since_oil_processed",
+                format!("asset {asset}: {}", processing.nothing_since()),
+            ));
+        }
         let mut payload = serde_json::to_vec(request.as_ref())
             .map_err(|e| EngineError::permanent("internal", e.to_string()))?;
         if let Some(profile) = &self.profile {

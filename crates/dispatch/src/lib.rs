@@ -106,6 +106,7 @@ pub const OWN_ENGINE_CODES: &[&str] = &[
     "request_transform_failed",
     "internal",
     "not_called",
+    "no_sample_since_oil_processed",
 ];
 
 /// Every code an [`EngineError`] can carry from this crate: its own, the contract's (a request

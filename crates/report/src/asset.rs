@@ -27,15 +27,6 @@ pub fn severity_fill(severity: &str) -> Rgb {
     }
 }
 
-pub fn gas_value(value: GasValue) -> String {
-    match value {
-        GasValue::Measured(ppm) => charts::ppm(ppm),
-        GasValue::BelowDetection { limit: Some(limit) } => format!("<{}", charts::ppm(limit)),
-        GasValue::BelowDetection { limit: None } => "ND".into(),
-        GasValue::NotMeasured => "—".into(),
-    }
-}
-
 /// Lays out one transformer's report from the top of a new page; `today` tells an overdue
 /// sample.
 pub fn pages(flow: &mut Flow<'_>, data: &AssetData, lang: Lang, today: NaiveDate) {
@@ -70,6 +61,11 @@ pub fn pages(flow: &mut Flow<'_>, data: &AssetData, lang: Lang, today: NaiveDate
     if !data.samples.is_empty() {
         flow.space(6.0);
         plots(flow, data, lang);
+    }
+
+    if !data.log.is_empty() {
+        flow.space(6.0);
+        crate::logbook::section(flow, data, lang);
     }
 
     if let Some(diagnosis) = &data.diagnosis {
@@ -326,7 +322,7 @@ fn samples(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
                 ..Cell::default()
             }];
             row.extend(Gas::ALL.iter().map(|g| Cell {
-                text: gas_value(s.sample.gases.get(*g)),
+                text: charts::gas_value(s.sample.gases.get(*g)),
                 bold: i == 0,
                 ..Cell::default()
             }));
@@ -464,7 +460,11 @@ fn plots(flow: &mut Flow<'_>, data: &AssetData, lang: Lang) {
                 range,
                 table1: limit.map(|l| l.table1_ppm),
                 table2: limit.map(|l| l.table2_ppm),
-                marks: Vec::new(),
+                marks: data
+                    .log
+                    .iter()
+                    .filter_map(|r| r.entry.oil_processing().map(|p| p.date))
+                    .collect(),
             };
             let frame = Frame {
                 x: MARGIN + (w + gap) * i as f32,

@@ -328,3 +328,15 @@ pub fn ppm(value: f64) -> String {
             .to_owned()
     }
 }
+
+/// A gas reading as the lab writes it: ppm, `<n` below a detection limit, `ND`, `—` not
+/// measured.
+pub fn gas_value(value: substation_dga::GasValue) -> String {
+    use substation_dga::GasValue;
+    match value {
+        GasValue::Measured(value) => ppm(value),
+        GasValue::BelowDetection { limit: Some(limit) } => format!("<{}", ppm(limit)),
+        GasValue::BelowDetection { limit: None } => "ND".into(),
+        GasValue::NotMeasured => "—".into(),
+    }
+}

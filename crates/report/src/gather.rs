@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use substation_dga::{Answer, Asset, Diagnosis};
 
-use substation_store::{DiagnosisRow, Reader, StoredSample};
+use substation_store::{DiagnosisRow, LogRecord, Reader, StoredSample};
 
 use crate::ReportError;
 
@@ -37,6 +37,8 @@ pub struct AssetData {
     pub answer: Option<Answer>,
     /// Samples in the cache dated after the diagnosis's latest sample: imported after the run.
     pub newer_samples: usize,
+    /// The logbook, newest first.
+    pub log: Vec<LogRecord>,
 }
 
 /// Each run's engine (`embedded`, `lambda`) by run id, read once per report.
@@ -94,6 +96,7 @@ pub fn asset(
         None => 0,
     };
     Ok(AssetData {
+        log: reader.log_entries(id)?,
         asset: summary.asset,
         newer_samples,
         samples,

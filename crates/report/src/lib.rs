@@ -14,6 +14,7 @@ mod fleet;
 mod fonts;
 mod gather;
 mod layout;
+mod logbook;
 mod words;
 
 use substation_store::{FleetQuery, Reader, StoreError};

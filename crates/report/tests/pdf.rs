@@ -351,3 +351,80 @@ fn a_font_without_hangul_is_refused_rather_than_printing_empty_boxes() {
     assert_eq!(error.code(), "font_unusable");
     assert!(error.to_string().contains("no glyph for '가'"), "{error}");
 }
+
+#[test]
+fn the_logbook_is_printed_with_the_oil_treatment_and_a_typed_sample() {
+    use substation_dga::{Gas, GasReadings, LogEntry, LogEvent, OilTreatment, SampleSource};
+    let dir = scratch("report-logbook");
+    let store = fleet(dir.path());
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2025, m, d).expect("date");
+    let entry = |on, event, text: &str| LogEntry {
+        asset_id: "TR-0024".into(),
+        occurred_on: on,
+        author: "김정민".into(),
+        text: text.into(),
+        event,
+    };
+    store
+        .add_log_entry(entry(
+            day(8, 2),
+            LogEvent::OilProcessed {
+                treatment: OilTreatment::Degassed,
+            },
+            "Vacuum degassing on site, 10 h",
+        ))
+        .expect("degassed");
+    store
+        .add_log_entry(entry(
+            day(8, 20),
+            LogEvent::Sample {
+                source: SampleSource::Portable,
+                gases: GasReadings::default()
+                    .with(Gas::H2, 8.0)
+                    .with(Gas::CO, 120.0),
+            },
+            "",
+        ))
+        .expect("typed");
+    let reader = store.reader().expect("reader");
+    for (lang, words) in [
+        (
+            Lang::En,
+            [
+                "Logbook",
+                "Oil processed",
+                "Degassed",
+                "the gas history restarts on this day",
+                "on site, 10 h",
+                "Sample (Portable",
+            ],
+        ),
+        (
+            Lang::Ko,
+            [
+                "설비 일지",
+                "절연유 처리",
+                "탈기",
+                "김정민",
+                "휴대용 분석기",
+                "다시 시작",
+            ],
+        ),
+    ] {
+        let report = asset_report(&reader, "TR-0024", fonts(), &options(lang)).expect("report");
+        let pdf = write(
+            dir.path(),
+            &format!("logbook-{}.pdf", lang.tag()),
+            &report.pdf,
+        );
+        let said = text(&pdf);
+        for word in words {
+            assert!(
+                said.contains(word),
+                "{word:?} missing from {lang:?}:\n{said}"
+            );
+        }
+        // The treatment's day appears only in the logbook (the samples table has no such day).
+        assert!(said.contains("2025-08-02"), "{said}");
+    }
+}

@@ -51,3 +51,8 @@ INSERT INTO outbox_v6 (id, op_id, entity, entity_key, created_at, state, attempt
 DROP TABLE outbox;
 ALTER TABLE outbox_v6 RENAME TO outbox;
 CREATE INDEX outbox_state ON outbox (state, id);
+
+-- This build speaks sync protocol version 2, which added logbook entries; a laptop of version
+-- 1 was given pages without them. Its cursor is forgotten so that its next sync pulls the
+-- change feed from the start once (what it holds already changes nothing) and receives them.
+DELETE FROM sync_state WHERE key = 'cursor';

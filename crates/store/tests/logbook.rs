@@ -391,7 +391,8 @@ fn a_version_5_database_with_an_upload_in_flight_migrates() {
                  VALUES ('0190d0a8-0000-7000-8000-0000000000bb', x'7b7d', 1, '2025-01-01T00:00:00.000Z');
              INSERT INTO sync_batch_item (batch_id, position, item_id, outbox_id, last_part)
                  VALUES ('0190d0a8-0000-7000-8000-0000000000bb', 0,
-                         '0190d0a8-0000-7000-8000-0000000000aa', 7, 1);",
+                         '0190d0a8-0000-7000-8000-0000000000aa', 7, 1);
+             INSERT INTO sync_state (key, value) VALUES ('cursor', 'c1-4000');",
         )
         .expect("version 5 data");
     }
@@ -400,6 +401,9 @@ fn a_version_5_database_with_an_upload_in_flight_migrates() {
     assert_eq!(reader.integrity_check().expect("check"), "ok");
     let status = reader.sync_status().expect("status");
     assert_eq!((status.pending, status.open_batches), (1, 1), "{status:?}");
+    // Version 1 of the protocol was given no logbook entries: the feed is pulled again from
+    // the start.
+    assert_eq!(status.cursor, None);
     // The open batch is resent as it was stored, and its answer settles the row it names.
     let batch = store
         .next_sync_batch(BatchLimits::default())

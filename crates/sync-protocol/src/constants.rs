@@ -1,7 +1,14 @@
 //! The protocol's version, its headers and paths, and the limits both sides keep.
 
-/// The protocol version this crate speaks.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this crate speaks. Version 2 added the `log_entry` change.
+pub const PROTOCOL_VERSION: u32 = 2;
+/// The oldest version a service of this crate still serves: a laptop not yet updated keeps
+/// syncing what it knows (its pages leave out the changes it could not read), and an updated
+/// one pulls from the start once to receive what it was not given (`docs/sync.md`,
+/// "Versions").
+pub const OLDEST_PROTOCOL_VERSION: u32 = 1;
+/// The first version with the `log_entry` change.
+pub const LOG_ENTRY_VERSION: u32 = 2;
 
 /// Every request and answer carries the protocol version in this header.
 pub const VERSION_HEADER: &str = "Substation-Sync-Version";

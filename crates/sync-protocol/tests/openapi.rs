@@ -433,6 +433,13 @@ fn the_documents_paths_headers_and_limits_are_the_constants() {
         Some(p::PROTOCOL_VERSION.to_string().as_str()),
         "the version the document states"
     );
+    assert_eq!(
+        root.pointer("/components/parameters/Version/schema/enum")
+            .and_then(Value::as_array)
+            .map(|v| v.len() as u32),
+        Some(p::PROTOCOL_VERSION - p::OLDEST_PROTOCOL_VERSION + 1),
+        "every version the service speaks"
+    );
     let number = |pointer: &str| {
         root.pointer(pointer)
             .and_then(Value::as_u64)

@@ -26,6 +26,9 @@ export class RunController {
 
   async start(request: RunRequest) {
     if (this.running) return;
+    // A run of one transformer (after a logbook entry) leaves the fleet run's summary and
+    // "Retry failed" as they were.
+    this.#single = request.asset_id !== null;
     this.live.clear();
     this.liveVersion++;
     this.running = true;
@@ -57,7 +60,10 @@ export class RunController {
     }
   }
 
+  #single = false;
+
   #finish(summary: RunSummary) {
+    if (this.#single) return;
     this.summary = summary;
     this.lastRunId = summary.run_id;
     this.lastRunFailed = summary.failed + summary.not_run;
