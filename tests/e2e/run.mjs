@@ -166,6 +166,10 @@ try {
   await clickId(browser, "log-save");
   await (await browser.$(testid("log-run-error"))).waitForDisplayed({ timeout: 20_000 });
   check((await (await browser.$(testid("log-run-error"))).getText()).length > 0, "no sample since the degassing: said so, not diagnosed from old oil");
+  await (await browser.$(testid("stale-after-oil"))).waitForDisplayed({ timeout: 10_000 });
+  check(/before the treatment/.test(await (await browser.$(testid("stale-after-oil"))).getText()), "the old verdict is marked as of the oil before the degassing");
+  await browser.execute((sel) => document.querySelector(sel).scrollIntoView({ block: "start" }), testid("stale-after-oil"));
+  await shot(browser, "08e-logbook-degassed");
   await browser.waitUntil(async () => (await browser.$$(`${testid("trend-chart")}[data-marks="1"]`)).length >= 5, {
     timeout: 10_000,
     timeoutMsg: "the trend charts do not mark the degassing",
@@ -185,7 +189,7 @@ try {
   check((await attr(browser, "diagnosis-panel", "data-severity")) === "normal", "from the calm sample since the degassing alone: normal");
   check((await browser.$$(`${testid("rule")}[data-code="consensus.history_restarted"]`)).length > 0 || (await browser.$$(`${testid("rule-group")}[data-code="consensus.history_restarted"]`)).length > 0, "the diagnosis says the history restarted");
   check((await browser.$$(testid("log-entry"))).length === 2, "both entries in the logbook");
-  await shot(browser, "08e-logbook");
+  await shot(browser, "08e-logbook-sample");
   await saveSettings(browser, async () => {
     await (await browser.$(testid("settings-language"))).selectByAttribute("value", "ko");
   });

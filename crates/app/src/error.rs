@@ -103,10 +103,52 @@ impl AppError {
             AppError::Import(e) => Some(e.message_ko()),
             AppError::File(e) => Some(file_message_ko(e)),
             AppError::TypedGas(e) => Some(e.message_ko()),
+            AppError::Store(substation_store::StoreError::InvalidLogEntry(p)) => {
+                Some(log_problem_ko(p))
+            }
             AppError::BadDate(text) => Some(format!("`{text}`은(는) 날짜(YYYY-MM-DD)가 아닙니다")),
             _ => None,
         }
     }
+}
+
+/// Why a logbook entry cannot be kept, in Korean (the store's message is English).
+fn log_problem_ko(problem: &substation_dga::LogProblem) -> String {
+    use substation_dga::LogProblem;
+    let kind = |kind: &str| {
+        match kind {
+            "inspection" => "점검",
+            "repair" => "수리",
+            "note" => "메모",
+            other => other,
+        }
+        .to_owned()
+    };
+    let text = match problem {
+        LogProblem::NoAsset => "변압기가 지정되지 않았습니다".to_owned(),
+        LogProblem::NoAuthor => "작성자가 비어 있습니다".to_owned(),
+        LogProblem::AuthorTooLong => format!(
+            "작성자는 {}자까지 쓸 수 있습니다",
+            substation_dga::logbook::MAX_AUTHOR_CHARS
+        ),
+        LogProblem::NoText { kind: k } => format!("{} 항목에는 내용을 써야 합니다", kind(k)),
+        LogProblem::TextTooLong => format!(
+            "내용은 {}자까지 쓸 수 있습니다",
+            substation_dga::logbook::MAX_TEXT_CHARS
+        ),
+        LogProblem::ControlCharacter => {
+            "작성자나 내용에 쓸 수 없는 제어 문자가 있습니다".to_owned()
+        }
+        LogProblem::TooEarly { date } => format!("{date}은(는) 1950년 이전입니다"),
+        LogProblem::InTheFuture { date, today } => {
+            format!("{date}은(는) 오늘({today}) 이후 날짜입니다")
+        }
+        LogProblem::NoFaultGas => {
+            "H2, CH4, C2H6, C2H4, C2H2, CO, CO2 중 하나 이상의 값이 있어야 합니다".to_owned()
+        }
+        LogProblem::BadGas { gas, problem } => format!("{gas}: {problem}"),
+    };
+    format!("설비 일지 항목을 저장할 수 없습니다: {text}")
 }
 
 fn store_code(error: &substation_store::StoreError) -> ErrorCode {

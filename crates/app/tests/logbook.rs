@@ -172,6 +172,16 @@ fn form_mistakes_are_coded_in_both_languages() {
         .add_log_entry(&form("note", "2025-11-20"))
         .expect_err("a note without text");
     assert_eq!(err.code(), ErrorCode::StoreInvalidLogEntry);
+    let view = substation_app::ErrorView::from(&err);
+    assert!(
+        view.message.contains("a note entry needs a text"),
+        "{}",
+        view.message
+    );
+    assert_eq!(
+        view.message_ko.as_deref(),
+        Some("설비 일지 항목을 저장할 수 없습니다: 메모 항목에는 내용을 써야 합니다")
+    );
     let err = app
         .add_log_entry(&form("note", "next week"))
         .expect_err("not a date");

@@ -246,6 +246,53 @@ async fn a_request_over_six_megabytes_is_refused_before_it_is_sent() {
     assert!(ran.outcomes["T-1"].result.is_ok());
 }
 
+/// After an oil treatment with no sample since, the answer is known: no call is made (a
+/// team's function, which may not read `oil_processed`, would get an empty history), and the
+/// code is the embedded engine's. With a sample since, the function is called and, seeing the
+/// treatment, diagnoses that sample alone.
+#[tokio::test]
+async fn no_sample_since_an_oil_treatment_is_answered_without_a_call() {
+    use substation_dga::{OilProcessing, OilTreatment};
+    let server = start(Config::default()).await;
+    let mut requests: Vec<_> = (0..2).map(simple).collect();
+    let latest = requests[0]
+        .1
+        .samples
+        .iter()
+        .map(|s| s.date)
+        .max()
+        .expect("samples");
+    requests[0].1.oil_processed = Some(OilProcessing {
+        date: latest + chrono::Days::new(1),
+        treatment: OilTreatment::Replaced,
+    });
+    requests[1].1.oil_processed = Some(OilProcessing {
+        date: latest,
+        treatment: OilTreatment::Degassed,
+    });
+    let ran = dispatch(engine(&server), requests, &quick(2)).await;
+    assert_eq!(
+        code(&ran, "T-0").as_deref(),
+        Some("no_sample_since_oil_processed")
+    );
+    assert_eq!(server.invocations_of("T-0"), 0);
+    let message = &ran.outcomes["T-0"]
+        .result
+        .as_ref()
+        .expect_err("refused")
+        .message;
+    assert!(
+        message.contains("T-0") && message.contains("replaced"),
+        "{message}"
+    );
+    let answer = ran.outcomes["T-1"].result.as_ref().expect("diagnosed");
+    assert_eq!(server.invocations_of("T-1"), 1);
+    assert!(
+        String::from_utf8_lossy(&answer.json).contains("consensus.history_restarted"),
+        "the function saw the treatment"
+    );
+}
+
 #[tokio::test]
 async fn an_unknown_function_is_named_in_the_error() {
     let server = start(Config::default()).await;

@@ -172,6 +172,30 @@ fn verdict(flow: &mut Flow<'_>, data: &AssetData, d: &Diagnosis, lang: Lang, tod
         let n = data.newer_samples.to_string();
         flow.paragraph(&lang.tf("report.newer", &[("n", &n)]), SMALL, true, BLACK);
     }
+    // An oil treatment after the diagnosis's latest sample: the verdict is of other oil.
+    if let Some(treated) = data
+        .log
+        .iter()
+        .filter_map(|r| r.entry.oil_processing())
+        .filter(|p| p.date > d.latest_sample_date)
+        .max_by_key(|p| p.date)
+    {
+        flow.paragraph(
+            &lang.tf(
+                "log.stale",
+                &[
+                    ("date", &treated.date.to_string()),
+                    (
+                        "treatment",
+                        &lang.code("log.treatment", treated.treatment.label()),
+                    ),
+                ],
+            ),
+            SMALL,
+            true,
+            BLACK,
+        );
+    }
     if let Some(made) = &data.made {
         let place = match &made.origin {
             Some(laptop) => lang.tf("report.elsewhere", &[("laptop", laptop)]),

@@ -569,6 +569,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("report.overdue", "overdue", "기한 지남"),
     ("report.import_n", "import #{n}", "가져오기 #{n}"),
     (
+        "log.stale",
+        "Oil processed on {date} ({treatment}), after this diagnosis's latest sample: the verdict describes the oil before the treatment. Take a sample to diagnose the oil as it is now.",
+        "{date}에 절연유 처리({treatment})를 했습니다. 이 진단은 처리 이전 시료로 내린 것이므로 지금의 절연유 상태가 아닙니다. 처리 후 시료를 채취하여 다시 진단하십시오.",
+    ),
+    (
         "report.newer",
         "{n} samples in the cache are newer than this diagnosis: diagnose again to include them.",
         "이 진단 이후에 들어온 시료가 {n}건 있습니다. 진단을 다시 실행하면 반영됩니다.",

@@ -392,9 +392,9 @@ fn the_logbook_is_printed_with_the_oil_treatment_and_a_typed_sample() {
             Lang::En,
             [
                 "Logbook",
-                "Oil processed",
                 "Degassed",
                 "the gas history restarts on this day",
+                "Oil processed on 2025-08-02 (Degassed)",
                 "on site, 10 h",
                 "Sample (Portable",
             ],
@@ -402,9 +402,9 @@ fn the_logbook_is_printed_with_the_oil_treatment_and_a_typed_sample() {
         (
             Lang::Ko,
             [
-                "설비 일지",
+                "2025-08-02에 절연유 처리(탈기)",
                 "절연유 처리",
-                "탈기",
+                "설비 일지",
                 "김정민",
                 "휴대용 분석기",
                 "다시 시작",

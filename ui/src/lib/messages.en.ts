@@ -220,6 +220,7 @@ export const en = {
   "log.from": "from {origin}",
   "log.notDiagnosed": "Not diagnosed again",
   "log.typedSample": "typed in",
+  "log.stale": "Oil processed on {date} ({treatment}), after this diagnosis's latest sample: the verdict describes the oil before the treatment. Take a sample to diagnose the oil as it is now.",
   "trend.restart": "Oil processed: the history restarts",
   "trend.title": "Trends",
   "trend.table1": "Table 1 (90th percentile)",

@@ -222,6 +222,7 @@ export const ko: Record<MessageKey, string> = {
   "log.from": "{origin}에서 동기화",
   "log.notDiagnosed": "다시 진단하지 못함",
   "log.typedSample": "직접 입력",
+  "log.stale": "{date}에 절연유 처리({treatment})를 했습니다. 이 진단은 처리 이전 시료로 내린 것이므로 지금의 절연유 상태가 아닙니다. 처리 후 시료를 채취하여 다시 진단하십시오.",
   "trend.restart": "절연유 처리: 이력 재시작",
   "trend.title": "추이",
   "trend.table1": "표 1 (90 백분위)",
