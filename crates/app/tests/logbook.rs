@@ -36,6 +36,19 @@ fn run(app: &App, asset_id: Option<&str>) -> substation_app::RunSummary {
         .expect("run")
 }
 
+/// An app on a fresh folder with the sample fleet opened (imported, not diagnosed).
+fn opened(dir: &Path) -> App {
+    let app = App::new(dir.to_owned(), None);
+    app.open_workbook(
+        &sample("fleet-two-sheets.xlsx"),
+        &[],
+        &|_| {},
+        &AtomicBool::new(false),
+    )
+    .expect("open");
+    app
+}
+
 fn form(kind: &str, date: &str) -> NewLogEntry {
     NewLogEntry {
         asset_id: "TR-0071".into(),
@@ -59,14 +72,7 @@ fn gases(values: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn a_typed_sample_after_degassing_is_diagnosed_alone_and_shown() {
     let dir = tempfile::tempdir().expect("dir");
-    let app = App::new(dir.path().to_owned(), None);
-    app.open_workbook(
-        &sample("fleet-two-sheets.xlsx"),
-        &[],
-        &|_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("open");
+    let app = opened(dir.path());
     run(&app, None);
     let before = app.asset("TR-0071").expect("view");
     let was = before.diagnosis.as_ref().expect("diagnosed");
@@ -145,14 +151,7 @@ fn a_typed_sample_after_degassing_is_diagnosed_alone_and_shown() {
 #[test]
 fn form_mistakes_are_coded_in_both_languages() {
     let dir = tempfile::tempdir().expect("dir");
-    let app = App::new(dir.path().to_owned(), None);
-    app.open_workbook(
-        &sample("fleet-two-sheets.xlsx"),
-        &[],
-        &|_| {},
-        &AtomicBool::new(false),
-    )
-    .expect("open");
+    let app = opened(dir.path());
     let err = app
         .add_log_entry(&NewLogEntry {
             gases: gases(&[("H2", "12"), ("CO", "-4")]),

@@ -1,35 +1,11 @@
 //! `substation log`: entries added to a transformer's logbook and listed, a typed-in sample
 //! and an oil treatment diagnosed again at once, and the mistakes a user makes coded.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn substation(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_substation"));
-    command
-        .env("SUBSTATION_DATA_DIR", dir)
-        .env_remove("SUBSTATION_AUTHOR");
-    command
-}
-
-fn imported(name: &str) -> (PathBuf, PathBuf) {
-    let dir = substation_testkit::kept_dir(name);
-    let db = dir.join("fleet.sqlite3");
-    let fleet = substation_testkit::sample_file("fleet-two-sheets.xlsx");
-    let out = substation(&dir)
-        .arg("diagnose")
-        .arg(&fleet)
-        .arg("--db")
-        .arg(&db)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir, db)
-}
+mod common;
+use common::{diagnosed_fleet, substation};
 
 fn log(dir: &Path, db: &Path, args: &[&str]) -> Output {
     substation(dir)
@@ -54,7 +30,7 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[test]
 fn an_oil_treatment_then_a_typed_sample_are_logged_and_diagnosed_at_once() {
-    let (dir, db) = imported("log-cli");
+    let (dir, db) = diagnosed_fleet("log-cli");
     let treated = log(
         &dir,
         &db,
@@ -159,7 +135,7 @@ fn an_oil_treatment_then_a_typed_sample_are_logged_and_diagnosed_at_once() {
 
 #[test]
 fn mistakes_are_coded_and_leave_the_logbook_as_it_was() {
-    let (dir, db) = imported("log-cli-errors");
+    let (dir, db) = diagnosed_fleet("log-cli-errors");
     let cases: [(&[&str], &str, &str); 6] = [
         (
             &[

@@ -1,33 +1,10 @@
 //! `substation report`: the PDF of one transformer and of a fleet selection, from a database
 //! the command line filled, with the errors a user meets coded.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-fn substation(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_substation"));
-    command.env("SUBSTATION_DATA_DIR", dir);
-    command
-}
-
-fn diagnosed_fleet(name: &str) -> (PathBuf, PathBuf) {
-    let dir = substation_testkit::kept_dir(name);
-    let db = dir.join("fleet.sqlite3");
-    let fleet = substation_testkit::sample_file("fleet-two-sheets.xlsx");
-    let out = substation(&dir)
-        .arg("diagnose")
-        .arg(&fleet)
-        .arg("--db")
-        .arg(&db)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir, db)
-}
+mod common;
+use common::{diagnosed_fleet, substation};
 
 /// `substation ARGS --out PDF --db DB`, run to its end.
 fn report(dir: &Path, args: &[&str], pdf: &Path, db: &Path) -> std::process::Output {
