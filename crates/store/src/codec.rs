@@ -108,3 +108,12 @@ pub(crate) fn outbox(sp: &Connection, entity: &str, key: &str, now: &str) -> Res
     .execute(params![uuid::Uuid::now_v7().to_string(), entity, key, now])?;
     Ok(())
 }
+
+/// SHA-256 of `bytes` in lowercase hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -206,12 +206,7 @@ impl PreparedDiagnosis {
 /// SHA-256 of a request's JSON, in hex: with the engine version, what makes a stored
 /// diagnosis reusable for the same request.
 pub fn request_sha256(request: &substation_dga::DiagnosisRequest) -> Result<String> {
-    use sha2::Digest;
-    let bytes = serde_json::to_vec(request)?;
-    Ok(sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(codec::sha256_hex(&serde_json::to_vec(request)?))
 }
 
 /// Deflate-compresses an answer's JSON for storage.

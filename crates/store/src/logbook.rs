@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 use substation_dga::{LogEntry, LogEvent, OilProcessing};
 
-use crate::codec::{date_number, now, outbox};
+use crate::codec::{date_number, now, outbox, sha256_hex};
 use crate::gases::PackedGases;
 use crate::log_rows::{
     ENTRY_COLUMNS, LOGBOOK_FORMAT, LOGBOOK_SOURCE, LogRecord, insert, record_from,
@@ -23,16 +23,6 @@ fn asset_key(c: &Connection, asset_id: &str) -> Result<i64> {
         .query_row(params![asset_id], |row| row.get(0))
         .optional()?
         .ok_or_else(|| StoreError::NoSuchAsset(asset_id.to_owned()))
-}
-
-/// SHA-256 hex of `text`: a typed-in sample's batch has no workbook to hash, so it carries the
-/// hash of its entry's id (stable, and unique per entry).
-fn sha256_hex(text: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Writes a new entry made here, with its outbox row (and, for a sample, its sample and that
@@ -51,7 +41,7 @@ pub(crate) fn write_entry(c: &Connection, entry: &LogEntry) -> Result<LogRecord>
                 origin,
             });
         }
-        let batch = logbook_batch(c, &uuid, &created_at, None)?;
+        let batch = logbook_batch(c, &uuid, &created_at)?;
         let source_id = logbook_source(c, batch)?;
         c.prepare_cached(
             "INSERT INTO sample (asset_key, sampled_on, gases, source_id, source_row)
@@ -102,25 +92,20 @@ fn sample_source_of(c: &Connection, asset_key: i64, date: NaiveDate) -> Result<O
     .optional()?)
 }
 
-/// A one-sample import batch for a typed-in sample; `origin` for one pulled from another
-/// laptop.
-fn logbook_batch(
-    c: &Connection,
-    entry_uuid: &str,
-    created_at: &str,
-    origin: Option<&str>,
-) -> Result<i64> {
+/// A one-sample import batch for a sample typed in here (one pulled from another laptop comes
+/// as a samples item, through `sync::pull`).
+fn logbook_batch(c: &Connection, entry_uuid: &str, created_at: &str) -> Result<i64> {
     c.prepare_cached(
         "INSERT INTO import_batch (file_name, content_sha256, imported_at, format, sheets_json,
-             summary_json, samples_new, origin)
-         VALUES (?1, ?2, ?3, ?4, '[]', '{}', 1, ?5)",
+             summary_json, samples_new)
+         VALUES (?1, ?2, ?3, ?4, '[]', '{}', 1)",
     )?
     .execute(params![
         LOGBOOK_SOURCE,
-        sha256_hex(entry_uuid),
+        // No workbook to hash: the hash of the entry's id (stable, unique per entry).
+        sha256_hex(entry_uuid.as_bytes()),
         created_at,
         LOGBOOK_FORMAT,
-        origin
     ])?;
     Ok(c.last_insert_rowid())
 }
