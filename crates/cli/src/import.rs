@@ -1,12 +1,15 @@
 //! `substation import` and `substation template`.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::process::ExitCode;
 
 use substation_import::headers::Mapping;
+use substation_import::sink::{Collect, Discard};
 use substation_import::values::DayOrder;
 use substation_import::{
-    BlankGas, Import, ImportOptions, MappingMemory, Severity, TextEncoding, import_file,
+    BlankGas, Import, ImportError, ImportOptions, ImportedSample, MappingMemory, SampleSink,
+    Severity, TextEncoding, import_file, import_into,
 };
 
 use crate::error::CliError;
@@ -54,12 +57,51 @@ pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
     });
     let explicit = options.mapping.clone();
     options.remembered = Some(&memory);
-    let import = import_file(args.file, &options)?;
-    drop(options);
-    let stored = match (&args.db, import.is_usable()) {
-        (Some(db), true) => Some(substation_store::Store::open(db)?.import(import.clone())?),
-        _ => None,
+    // Stored while it is read: the writer inserts samples on its thread as this one parses,
+    // and nothing but the summary is held. The samples are collected only for `--json`,
+    // which lists them.
+    let mut collect = args.json.then(Collect::default);
+    let (import, stored) = match &args.db {
+        Some(db) => {
+            let store = substation_store::Store::open(db)?;
+            let mut session = store.import_session()?;
+            let read = import_into(
+                args.file,
+                &options,
+                &mut Tee {
+                    first: &mut session,
+                    second: collect.as_mut(),
+                },
+            );
+            match read {
+                Ok(import) if import.is_usable() => {
+                    let outcome = session.finish(import.clone())?;
+                    (import, Some(outcome))
+                }
+                Ok(import) => {
+                    session.abandon();
+                    (import, None)
+                }
+                Err(error) => {
+                    // The writer's own failure, when it was the one that stopped the read.
+                    return Err(match session.abandon() {
+                        Some(stored) if matches!(error, ImportError::Cancelled) => stored.into(),
+                        _ => error.into(),
+                    });
+                }
+            }
+        }
+        None if args.json => (import_file(args.file, &options)?, None),
+        None => (import_into(args.file, &options, &mut Discard)?, None),
     };
+    let import = match collect {
+        Some(collect) if args.db.is_some() => Import {
+            samples: collect.into_samples(),
+            ..import
+        },
+        _ => import,
+    };
+    drop(options);
     if args.json {
         let body = serde_json::json!({ "import": &import, "stored": stored });
         let text = serde_json::to_string_pretty(&body)
@@ -177,4 +219,26 @@ pub fn template(out: &Path) -> Result<ExitCode, CliError> {
     substation_import::template::write_template(out)?;
     println!("wrote {}", out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Hands every sample to two sinks (the store, and the list `--json` prints).
+struct Tee<'a> {
+    first: &'a mut dyn SampleSink,
+    second: Option<&'a mut Collect>,
+}
+
+impl SampleSink for Tee<'_> {
+    fn keep(&mut self, sample: ImportedSample) -> ControlFlow<()> {
+        if let Some(second) = self.second.as_deref_mut() {
+            second.keep(sample.clone())?;
+        }
+        self.first.keep(sample)
+    }
+
+    fn retract(&mut self, asset_id: &str, date: chrono::NaiveDate) -> ControlFlow<()> {
+        if let Some(second) = self.second.as_deref_mut() {
+            second.retract(asset_id, date)?;
+        }
+        self.first.retract(asset_id, date)
+    }
 }

@@ -9,6 +9,7 @@ pub mod import;
 pub mod issue;
 pub mod memory;
 mod outcome;
+pub mod sink;
 pub mod source;
 pub mod template;
 pub mod typed;
@@ -18,10 +19,11 @@ pub mod write;
 pub use error::ImportError;
 pub use import::{
     BlankColumn, BlankGasChoice, BlankGasReport, Import, ImportOptions, ImportedSample, Progress,
-    SheetMapping, SheetRole, Summary, import_file,
+    SheetMapping, SheetRole, Summary, import_file, import_into,
 };
 pub use issue::{Issue, Severity};
 pub use memory::MappingMemory;
+pub use sink::SampleSink;
 pub use source::{Format, TextEncoding};
 pub use values::BlankGas;
 pub use write::{WriteFileError, replace_file};

@@ -135,8 +135,9 @@ pub struct Import {
 }
 
 impl Import {
-    /// True when at least one sample was imported.
+    /// True when at least one sample was imported (listed in `samples`, or handed to a sink
+    /// and counted in the summary).
     pub fn is_usable(&self) -> bool {
-        !self.samples.is_empty()
+        !self.samples.is_empty() || self.summary.samples > 0
     }
 }

@@ -42,6 +42,8 @@ pub enum StoreError {
         date: chrono::NaiveDate,
         origin: String,
     },
+    #[error("the import stopped before the whole workbook was read; nothing of it was stored")]
+    ImportAbandoned,
 }
 
 impl StoreError {
@@ -58,6 +60,7 @@ impl StoreError {
         "no_such_asset",
         "invalid_log_entry",
         "sample_date_taken",
+        "import_abandoned",
     ];
 
     pub fn code(&self) -> &'static str {
@@ -73,6 +76,7 @@ impl StoreError {
             StoreError::NoSuchAsset(_) => "no_such_asset",
             StoreError::InvalidLogEntry(_) => "invalid_log_entry",
             StoreError::SampleDateTaken { .. } => "sample_date_taken",
+            StoreError::ImportAbandoned => "import_abandoned",
         }
     }
 }
@@ -111,6 +115,7 @@ mod tests {
                 date: chrono::NaiveDate::MIN,
                 origin: String::new(),
             },
+            StoreError::ImportAbandoned,
         ];
         let given: Vec<&str> = errors.iter().map(StoreError::code).collect();
         assert_eq!(given, StoreError::CODES);

@@ -11,6 +11,7 @@ mod asset;
 mod codec;
 mod error;
 mod gases;
+mod import_write;
 mod log_rows;
 mod logbook;
 mod read;
@@ -28,6 +29,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 
 pub use error::{Result, StoreError};
+pub use import_write::ImportSession;
 pub use log_rows::{LOGBOOK_SOURCE, LogRecord};
 pub use read::{
     AssetSummary, BatchRow, DiagnosisRow, FleetOrder, FleetQuery, FleetRow, Reader, RunRow,
@@ -261,6 +263,11 @@ pub(crate) enum Op {
         Box<substation_import::Import>,
         SyncSender<Result<ImportOutcome>>,
     ),
+    /// An import stored while it is read: its chunks arrive on the receiver.
+    ImportStream(
+        Receiver<import_write::ImportChunk>,
+        SyncSender<Result<ImportOutcome>>,
+    ),
     BeginRun(RunSpec, SyncSender<Result<i64>>),
     Diagnosis(Box<PreparedDiagnosis>, SyncSender<Result<i64>>),
     Failure(FailureRecord, SyncSender<Result<()>>),
@@ -382,6 +389,17 @@ impl Store {
     /// date), in one transaction. Importing the same data again changes nothing.
     pub fn import(&self, import: substation_import::Import) -> Result<ImportOutcome> {
         Self::wait(self.send(|reply| Op::Import(Box::new(import), reply))?)
+    }
+
+    /// Begins storing an import while its workbook is read: give the session to
+    /// [`substation_import::import_into`] as its sink, then [`ImportSession::finish`] it with
+    /// the import returned. The samples are inserted as they come, on the writer's thread,
+    /// while this one reads; like [`Store::import`], it is all one transaction, and other
+    /// writes wait until the session ends.
+    pub fn import_session(&self) -> Result<ImportSession<'_>> {
+        let (chunks, receiver) = std::sync::mpsc::sync_channel(import_write::CHUNKS_IN_FLIGHT);
+        let reply = self.send(|reply| Op::ImportStream(receiver, reply))?;
+        Ok(ImportSession::new(chunks, reply))
     }
 
     /// Records the start of a diagnosis run and returns its id.

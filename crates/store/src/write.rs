@@ -3,12 +3,9 @@
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use rusqlite::{Connection, Transaction, params};
-use substation_dga::{Asset, Fault};
-use substation_import::Import;
+use substation_dga::Fault;
 
-use crate::asset::Replace;
-use crate::codec::{date_number, now, outbox, save_profile, severity_rank};
-use crate::gases::PackedGases;
+use crate::codec::{now, outbox, save_profile, severity_rank};
 use crate::{
     FailureRecord, ImportOutcome, MAX_BATCH, Op, PreparedDiagnosis, ProfileOp, Result, RunSpec,
     RunState, StoreError,
@@ -99,7 +96,7 @@ pub(crate) fn run(mut conn: Connection, receiver: Receiver<Op>) {
 fn refuse(op: &Op, message: &str) -> Pending {
     let error = || StoreError::Invalid(format!("cannot start a transaction: {message}"));
     match op {
-        Op::Import(_, tx) => Pending::Import(tx.clone(), Err(error())),
+        Op::Import(_, tx) | Op::ImportStream(_, tx) => Pending::Import(tx.clone(), Err(error())),
         Op::BeginRun(_, tx) | Op::Diagnosis(_, tx) => Pending::Id(tx.clone(), Err(error())),
         Op::Failure(_, tx) | Op::FinishRun(_, _, tx) => Pending::Unit(tx.clone(), Err(error())),
         Op::Sync(_, tx) => Pending::Sync(tx.clone(), Err(error())),
@@ -123,9 +120,14 @@ fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
         result
     }
     match op {
-        Op::Import(import, reply) => {
-            Pending::Import(reply.clone(), guarded(tx, |c| write_import(c, import)))
-        }
+        Op::Import(import, reply) => Pending::Import(
+            reply.clone(),
+            guarded(tx, |c| crate::import_write::write_import(c, import)),
+        ),
+        Op::ImportStream(chunks, reply) => Pending::Import(
+            reply.clone(),
+            guarded(tx, |c| crate::import_write::stream_import(c, chunks)),
+        ),
         Op::BeginRun(spec, reply) => {
             Pending::Id(reply.clone(), guarded(tx, |c| begin_run(c, spec)))
         }
@@ -152,188 +154,6 @@ fn apply(tx: &Transaction<'_>, op: &Op) -> Pending {
             Box::new(guarded(tx, |c| crate::logbook::write_entry(c, entry))),
         ),
     }
-}
-
-fn write_asset(
-    sp: &Connection,
-    asset: &Asset,
-    batch_id: i64,
-    now: &str,
-) -> Result<(i64, bool, bool)> {
-    let exists: bool = sp
-        .prepare_cached("SELECT 1 FROM asset WHERE id = ?1")?
-        .exists(params![asset.id])?;
-    let changed = crate::asset::upsert(sp, asset, Some(batch_id), now, Replace::WhenChanged)?;
-    if changed {
-        outbox(sp, "asset", &asset.id, now)?;
-    }
-    let key: i64 = sp
-        .prepare_cached("SELECT key FROM asset WHERE id = ?1")?
-        .query_row(params![asset.id], |row| row.get(0))?;
-    Ok((key, !exists, changed && exists))
-}
-
-fn write_import(sp: &Connection, import: &Import) -> Result<ImportOutcome> {
-    let now = now();
-    sp.prepare_cached(
-        "INSERT INTO import_batch (file_name, content_sha256, imported_at, format, sheets_json, summary_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        import.file_name,
-        import.content_sha256,
-        now,
-        serde_json::to_string(&import.format)?,
-        serde_json::to_string(&import.sheets)?,
-        serde_json::to_string(&import.summary)?,
-    ])?;
-    let batch_id = sp.last_insert_rowid();
-    let mut outcome = ImportOutcome {
-        batch_id,
-        ..ImportOutcome::default()
-    };
-    let mut keys: std::collections::HashMap<&str, i64> =
-        std::collections::HashMap::with_capacity(import.assets.len());
-    for asset in &import.assets {
-        let (key, new, updated) = write_asset(sp, asset, batch_id, &now)?;
-        sp.prepare_cached(
-            "INSERT OR IGNORE INTO import_batch_asset (batch_id, asset_key) VALUES (?1, ?2)",
-        )?
-        .execute(params![batch_id, key])?;
-        keys.insert(&asset.id, key);
-        outcome.assets_new += u64::from(new);
-        outcome.assets_updated += u64::from(updated);
-    }
-    // Each sheet the samples came from gets its `sample_source` row: a sample refers to its
-    // batch and sheet by that row's id.
-    let mut sources: Vec<(&str, i64)> = Vec::new();
-    for sample in &import.samples {
-        if !sources.iter().any(|(sheet, _)| *sheet == sample.sheet) {
-            sp.prepare_cached("INSERT INTO sample_source (batch_id, sheet) VALUES (?1, ?2)")?
-                .execute(params![batch_id, sample.sheet])?;
-            sources.push((&sample.sheet, sp.last_insert_rowid()));
-        }
-    }
-    let mut update = sp.prepare_cached(
-        "UPDATE sample SET gases = ?3, source_id = ?4, source_row = ?5
-         WHERE asset_key = ?1 AND sampled_on = ?2 AND gases IS NOT ?3",
-    )?;
-    // Samples come grouped by asset and sheet: the previous lookup is nearly always the answer.
-    let mut asset = Lookup::default();
-    let mut source = Lookup::default();
-    // Samples go in by multi-row INSERTs (one statement per chunk costs far less than one per
-    // row); rows a chunk could not insert already exist and are updated only if they differ.
-    for chunk in import.samples.chunks(SAMPLE_CHUNK) {
-        let rows = chunk
-            .iter()
-            .map(|s| {
-                let key = asset
-                    .find(&s.asset_id, |id| keys.get(id).copied())
-                    .ok_or_else(|| {
-                        StoreError::Invalid(format!(
-                            "a sample of {} has no asset in its import",
-                            s.asset_id
-                        ))
-                    })?;
-                let source_id = source
-                    .find(&s.sheet, |sheet| {
-                        sources
-                            .iter()
-                            .find(|(name, _)| *name == sheet)
-                            .map(|(_, id)| *id)
-                    })
-                    .ok_or_else(|| {
-                        StoreError::Invalid(format!("no source for sheet {}", s.sheet))
-                    })?;
-                Ok(SampleRow::new(s, key, source_id))
-            })
-            .collect::<Result<Vec<SampleRow>>>()?;
-        let inserted = {
-            let mut insert = sp.prepare_cached(&insert_samples_sql(rows.len()))?;
-            let values: Vec<&dyn rusqlite::ToSql> =
-                rows.iter().flat_map(SampleRow::values).collect();
-            insert.execute(values.as_slice())?
-        };
-        outcome.samples_new += inserted as u64;
-        if inserted < rows.len() {
-            for row in &rows {
-                if update.execute(row.values().as_slice())? > 0 {
-                    outcome.samples_updated += 1;
-                }
-            }
-            outcome.samples_unchanged += (rows.len() - inserted) as u64;
-        }
-    }
-    outcome.samples_unchanged = outcome
-        .samples_unchanged
-        .saturating_sub(outcome.samples_updated);
-    if outcome.samples_new + outcome.samples_updated > 0 {
-        outbox(sp, "sample_batch", &batch_id.to_string(), &now)?;
-    }
-    sp.prepare_cached("UPDATE import_batch SET assets_new = ?2, samples_new = ?3, samples_updated = ?4 WHERE id = ?1")?
-        .execute(params![batch_id, outcome.assets_new, outcome.samples_new, outcome.samples_updated])?;
-    Ok(outcome)
-}
-
-/// Rows per multi-row INSERT (5 parameters each, well under SQLite's limit of 32,766).
-const SAMPLE_CHUNK: usize = 64;
-
-/// The last key looked up and its value: a one-entry cache in front of a slower lookup.
-#[derive(Default)]
-struct Lookup<'a> {
-    last: Option<(&'a str, i64)>,
-}
-
-impl<'a> Lookup<'a> {
-    fn find(&mut self, key: &'a str, slow: impl FnOnce(&str) -> Option<i64>) -> Option<i64> {
-        match self.last {
-            Some((last, value)) if last == key => Some(value),
-            _ => {
-                let value = slow(key)?;
-                self.last = Some((key, value));
-                Some(value)
-            }
-        }
-    }
-}
-
-/// One sample's parameters, in column order.
-struct SampleRow {
-    asset_key: i64,
-    /// YYYYMMDD
-    date: i64,
-    gases: PackedGases,
-    source_id: i64,
-    row: u32,
-}
-
-impl SampleRow {
-    fn new(imported: &substation_import::ImportedSample, asset_key: i64, source_id: i64) -> Self {
-        SampleRow {
-            asset_key,
-            date: date_number(imported.sample.date),
-            gases: PackedGases::new(&imported.sample.gases),
-            source_id,
-            row: imported.row,
-        }
-    }
-
-    fn values(&self) -> [&dyn rusqlite::ToSql; 5] {
-        [
-            &self.asset_key,
-            &self.date,
-            &self.gases,
-            &self.source_id,
-            &self.row,
-        ]
-    }
-}
-
-fn insert_samples_sql(rows: usize) -> String {
-    format!(
-        "INSERT OR IGNORE INTO sample (asset_key, sampled_on, gases, source_id, source_row) VALUES {}",
-        vec!["(?, ?, ?, ?, ?)"; rows].join(", ")
-    )
 }
 
 fn write_profile(sp: &Connection, op: &ProfileOp) -> Result<i64> {

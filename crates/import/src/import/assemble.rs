@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use substation_dga::{Asset, GasValue};
 
-use super::kept::{BLANKABLE, KeptValue, NameplateEntry, NameplateValue, blank_bit};
+use super::kept::{
+    BLANKABLE, KeptValue, NameplateEntry, NameplateValue, RowState, blank_bit, gases_hash,
+};
 use super::run::Run;
 use crate::headers::Field;
 use crate::issue::{Issue, Severity, column_letter};
@@ -109,7 +111,7 @@ impl Run<'_, '_> {
             .filter(|c| c.blank > 0 && c.values > 0)
             .collect();
         if applied == BlankGas::NotDetected {
-            for pending in self.pending.iter_mut().filter(|p| p.blank != 0) {
+            for pending in self.held.iter_mut().filter(|p| p.blank != 0) {
                 for gas in BLANKABLE {
                     let blank = blank_bit(gas).is_some_and(|bit| pending.blank & bit != 0);
                     if blank
@@ -128,153 +130,218 @@ impl Run<'_, '_> {
         columns
     }
 
-    /// Merges exact duplicates, leaves out conflicting ones, and builds the assets.
-    pub(super) fn assemble(&mut self, two_sheet_layout: bool) -> (Vec<Asset>, Vec<ImportedSample>) {
-        let pending = std::mem::take(&mut self.pending);
-        // Stable: the first occurrence of a key stays first.
-        let mut order: Vec<usize> = (0..pending.len()).collect();
-        order.sort_by(|&a, &b| {
-            (pending[a].asset_id.as_str(), pending[a].sample.date)
-                .cmp(&(pending[b].asset_id.as_str(), pending[b].sample.date))
+    /// Merges exact duplicates, leaves out conflicting ones, hands the rows kept until now
+    /// to the sink, and builds the assets. `None` when the sink stopped.
+    pub(super) fn assemble(&mut self, two_sheet_layout: bool) -> Option<(Vec<Asset>, KeptSummary)> {
+        for index in 0..self.kept.len() {
+            if let RowState::Held(held) = self.kept[index].state
+                && let Some(pending) = self.held.get(held as usize)
+            {
+                self.kept[index].gases = gases_hash(&pending.sample.gases);
+            }
+        }
+        self.settle_contested()?;
+        // The rows kept whole, now that what they displace has been taken back.
+        for index in 0..self.kept.len() {
+            let RowState::Held(held) = self.kept[index].state else {
+                continue;
+            };
+            let Some(pending) = self.held.get_mut(held as usize) else {
+                continue;
+            };
+            let sample = ImportedSample {
+                asset_id: std::mem::take(&mut pending.asset_id),
+                sample: pending.sample,
+                sheet: std::mem::take(&mut pending.sheet),
+                row: pending.row,
+            };
+            self.sink.keep(sample).is_continue().then_some(())?;
+        }
+        self.held = Vec::new();
+        self.seen = Default::default();
+
+        // Nameplate values on the sample rows that were kept, in the order they were read,
+        // after those of the transformers sheets; a shared nameplate is merged once per run of
+        // rows that share it.
+        let kept = std::mem::take(&mut self.kept);
+        let mut merged: HashMap<u32, Arc<Vec<NameplateEntry>>> = HashMap::new();
+        for row in &kept {
+            if matches!(row.state, RowState::Conflict | RowState::Dropped) {
+                continue;
+            }
+            let Some(nameplate) = row.nameplate.as_ref() else {
+                continue;
+            };
+            if merged
+                .get(&row.asset)
+                .is_some_and(|m| Arc::ptr_eq(m, nameplate))
+            {
+                continue;
+            }
+            merged.insert(row.asset, nameplate.clone());
+            let id = self.id_names[row.asset as usize].clone();
+            let sheet = self.sheet_names[row.sheet as usize].clone();
+            self.keep_nameplate(&id, nameplate.as_ref().clone(), &sheet, row.row);
+        }
+
+        // Assets: nameplates in the order first kept, then ids known only from samples, in
+        // the order of the samples (by sheet name, then row).
+        let mut assets: Vec<Asset> = Vec::new();
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for id in &self.asset_order {
+            if let Some(nameplate) = self.nameplates.get(id) {
+                assets.push(nameplate_asset(id, nameplate));
+                seen.insert(id);
+            }
+        }
+        // A sheet's rows are together, in the order read.
+        let mut sheets: Vec<(u32, std::ops::Range<usize>)> = Vec::new();
+        for (index, row) in kept.iter().enumerate() {
+            match sheets.last_mut() {
+                Some((sheet, range)) if *sheet == row.sheet => range.end = index + 1,
+                _ => sheets.push((row.sheet, index..index + 1)),
+            }
+        }
+        sheets.sort_by(|a, b| self.sheet_names[a.0 as usize].cmp(&self.sheet_names[b.0 as usize]));
+        let mut summary = KeptSummary::default();
+        let mut extra_issues = Vec::new();
+        let mut unknown: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        for (sheet, range) in sheets {
+            for row in &kept[range] {
+                if !matches!(row.state, RowState::Given | RowState::Held(_)) {
+                    continue;
+                }
+                summary.count += 1;
+                summary.first = summary.first.min(row.date).or(row.date);
+                summary.last = summary.last.max(row.date);
+                let id = self.id_names[row.asset as usize].as_str();
+                if seen.insert(id) {
+                    assets.push(Asset::new(id));
+                }
+                if two_sheet_layout && !self.registered.contains(id) && unknown.insert(row.asset) {
+                    extra_issues.push(Issue {
+                        severity: Severity::Warning,
+                        code: "unknown_asset".into(),
+                        sheet: self.sheet_names[sheet as usize].clone(),
+                        row: Some(row.row),
+                        column: None,
+                        header: None,
+                        raw: Some(id.to_owned()),
+                        message_en: format!(
+                            "{id} is not on the transformers sheet; imported with only what its \
+                             sample rows say"
+                        ),
+                        message_ko: format!(
+                            "{id}이(가) 변압기 시트에 없습니다. 시료 행에 있는 정보만으로 가져옵니다"
+                        ),
+                    });
+                }
+            }
+        }
+        self.issues.extend(extra_issues);
+        Some((assets, summary))
+    }
+
+    /// Rows that share a transformer and day: the first kept and the rest merged when all
+    /// are the same sample, else all left out. Whatever the sink was given and is not kept is
+    /// taken back.
+    fn settle_contested(&mut self) -> Option<()> {
+        let mut contested: Vec<u32> = (0..self.kept.len())
+            .filter(|&i| self.kept[i].contested && self.kept[i].date.is_some())
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        // Stable: within a transformer and day, the order read.
+        contested.sort_by(|&a, &b| {
+            let (a, b) = (&self.kept[a as usize], &self.kept[b as usize]);
+            (self.id_names[a.asset as usize].as_str(), a.date)
+                .cmp(&(self.id_names[b.asset as usize].as_str(), b.date))
         });
-        let mut left_out = vec![false; pending.len()];
-        let mut samples: Vec<ImportedSample> = Vec::with_capacity(pending.len());
         let mut i = 0;
-        while i < order.len() {
-            let first = &pending[order[i]];
+        while i < contested.len() {
+            let first = &self.kept[contested[i] as usize];
+            let (asset, date, gases) = (first.asset, first.date, first.gases);
             let mut j = i + 1;
-            while j < order.len()
-                && pending[order[j]].asset_id == first.asset_id
-                && pending[order[j]].sample.date == first.sample.date
+            while j < contested.len()
+                && self.kept[contested[j] as usize].asset == asset
+                && self.kept[contested[j] as usize].date == date
             {
                 j += 1;
             }
-            let group = &order[i..j];
-            if group.iter().all(|&k| pending[k].sample == first.sample) {
+            let group: Vec<usize> = contested[i..j].iter().map(|&k| k as usize).collect();
+            i = j;
+            let id = self.id_names[asset as usize].clone();
+            let Some(date) = date else { continue };
+            let first_sheet = self.sheet_names[self.kept[group[0]].sheet as usize].clone();
+            let first_row = self.kept[group[0]].row;
+            if group.iter().all(|&k| self.kept[k].gases == gases) {
                 for &k in &group[1..] {
-                    let duplicate = &pending[k];
+                    let duplicate = &self.kept[k];
                     self.duplicates_merged += 1;
                     self.issues.push(Issue {
                         severity: Severity::Warning,
                         code: "duplicate_sample".into(),
-                        sheet: duplicate.sheet.clone(),
+                        sheet: self.sheet_names[duplicate.sheet as usize].clone(),
                         row: Some(duplicate.row),
                         column: None,
                         header: None,
                         raw: None,
                         message_en: format!(
-                            "the same sample of {} on {} is also on {} row {}; merged",
-                            first.asset_id, first.sample.date, first.sheet, first.row
+                            "the same sample of {id} on {date} is also on {first_sheet} row {first_row}; merged"
                         ),
                         message_ko: format!(
-                            "{} {} 시료가 {} {}행에도 있습니다. 하나로 합쳤습니다",
-                            first.asset_id, first.sample.date, first.sheet, first.row
+                            "{id} {date} 시료가 {first_sheet} {first_row}행에도 있습니다. 하나로 합쳤습니다"
                         ),
                     });
+                    if self.kept[k].state == RowState::Given {
+                        self.sink.retract(&id, date).is_continue().then_some(())?;
+                    }
+                    self.kept[k].state = RowState::Duplicate;
                 }
-                samples.push(ImportedSample {
-                    asset_id: first.asset_id.clone(),
-                    sample: first.sample,
-                    sheet: first.sheet.clone(),
-                    row: first.row,
-                });
             } else {
                 let rows: Vec<String> = group
                     .iter()
-                    .map(|&k| format!("{} row {}", pending[k].sheet, pending[k].row))
+                    .map(|&k| {
+                        let row = &self.kept[k];
+                        format!("{} row {}", self.sheet_names[row.sheet as usize], row.row)
+                    })
                     .collect();
-                for &k in group {
-                    let conflicting = &pending[k];
-                    left_out[k] = true;
+                for &k in &group {
+                    let conflicting = &self.kept[k];
                     self.rows_left_out += 1;
                     self.issues.push(Issue {
                         severity: Severity::Error,
                         code: "conflicting_samples".into(),
-                        sheet: conflicting.sheet.clone(),
+                        sheet: self.sheet_names[conflicting.sheet as usize].clone(),
                         row: Some(conflicting.row),
                         column: None,
                         header: None,
                         raw: None,
                         message_en: format!(
-                            "{} has different results for {} ({}); none is imported until one is corrected",
-                            first.asset_id,
-                            first.sample.date,
+                            "{id} has different results for {date} ({}); none is imported until one is corrected",
                             rows.join(", ")
                         ),
                         message_ko: format!(
-                            "{}의 {} 결과가 서로 다릅니다({}). 바로잡을 때까지 가져오지 않습니다",
-                            first.asset_id,
-                            first.sample.date,
+                            "{id}의 {date} 결과가 서로 다릅니다({}). 바로잡을 때까지 가져오지 않습니다",
                             rows.join(", ")
                         ),
                     });
+                    if self.kept[k].state == RowState::Given {
+                        self.sink.retract(&id, date).is_continue().then_some(())?;
+                    }
+                    self.kept[k].state = RowState::Conflict;
                 }
             }
-            i = j;
         }
-        samples.sort_by(|a, b| (a.sheet.as_str(), a.row).cmp(&(b.sheet.as_str(), b.row)));
-
-        // Nameplate values on the sample rows that were kept, in the order they were read,
-        // after those of the transformers sheets; a shared nameplate is merged once per run of
-        // rows that share it.
-        let mut merged: HashMap<&str, Arc<Vec<NameplateEntry>>> = HashMap::new();
-        for (k, row) in pending.iter().enumerate() {
-            let Some(nameplate) = row.nameplate.as_ref().filter(|_| !left_out[k]) else {
-                continue;
-            };
-            if merged
-                .get(row.asset_id.as_str())
-                .is_some_and(|m| Arc::ptr_eq(m, nameplate))
-            {
-                continue;
-            }
-            merged.insert(&row.asset_id, nameplate.clone());
-            self.keep_nameplate(
-                &row.asset_id,
-                nameplate.as_ref().clone(),
-                &row.sheet,
-                row.row,
-            );
-        }
-
-        // Assets: nameplates in the order first kept, then ids known only from samples.
-        let mut assets: Vec<Asset> = Vec::new();
-        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for id in &self.asset_order {
-            if let Some(kept) = self.nameplates.get(id) {
-                assets.push(nameplate_asset(id, kept));
-                seen.insert(id);
-            }
-        }
-        let mut extra_issues = Vec::new();
-        let mut unknown: std::collections::HashSet<&str> = std::collections::HashSet::new();
-        for sample in &samples {
-            let id = sample.asset_id.as_str();
-            if seen.insert(id) {
-                assets.push(Asset::new(id));
-            }
-            if two_sheet_layout && !self.registered.contains(id) && unknown.insert(id) {
-                extra_issues.push(Issue {
-                    severity: Severity::Warning,
-                    code: "unknown_asset".into(),
-                    sheet: sample.sheet.clone(),
-                    row: Some(sample.row),
-                    column: None,
-                    header: None,
-                    raw: Some(id.to_owned()),
-                    message_en: format!(
-                        "{id} is not on the transformers sheet; imported with only what its \
-                         sample rows say"
-                    ),
-                    message_ko: format!(
-                        "{id}이(가) 변압기 시트에 없습니다. 시료 행에 있는 정보만으로 가져옵니다"
-                    ),
-                });
-            }
-        }
-        self.issues.extend(extra_issues);
-        (assets, samples)
+        Some(())
     }
+}
+
+/// The samples kept, counted.
+#[derive(Default)]
+pub(super) struct KeptSummary {
+    pub(super) count: usize,
+    pub(super) first: Option<chrono::NaiveDate>,
+    pub(super) last: Option<chrono::NaiveDate>,
 }
 
 /// The asset a merged nameplate describes.

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use super::plan::SheetPlan;
 use super::run::Run;
 use crate::issue::Severity;
-use crate::values::{DateCandidate, DayOrder};
+use crate::values::{Cell, DateCandidate, DayOrder};
 
 /// What a date column says about its day/month order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,26 +24,11 @@ pub(super) enum ColumnOrder {
 }
 
 impl ColumnOrder {
-    pub(super) fn of(
-        told: Option<DayOrder>,
-        candidates: impl Iterator<Item = DateCandidate>,
-    ) -> Self {
+    /// The order of a column from the user's choice, else from its votes: how many of its
+    /// dates can only be read day-first and how many only month-first.
+    pub(super) fn of(told: Option<DayOrder>, (day_first, month_first): (usize, usize)) -> Self {
         if let Some(order) = told {
             return ColumnOrder::Told(order);
-        }
-        let (mut day_first, mut month_first) = (0, 0);
-        for candidate in candidates {
-            match candidate {
-                DateCandidate::Settles {
-                    order: DayOrder::DayFirst,
-                    ..
-                } => day_first += 1,
-                DateCandidate::Settles {
-                    order: DayOrder::MonthFirst,
-                    ..
-                } => month_first += 1,
-                DateCandidate::Exact(_) | DateCandidate::Ambiguous { .. } => {}
-            }
         }
         match (day_first, month_first) {
             (0, 0) => ColumnOrder::Unknown,
@@ -88,10 +73,15 @@ impl Run<'_, '_> {
         row: u32,
         col: u32,
         header: &str,
-        raw: &str,
+        cell: &Cell,
         candidate: DateCandidate,
         order: ColumnOrder,
     ) -> Option<NaiveDate> {
+        // Only a date that is refused needs the cell as the user sees it.
+        let raw = match candidate {
+            DateCandidate::Exact(date) => return Some(date),
+            _ => cell.display(),
+        };
         let (code, en, ko) = match candidate {
             DateCandidate::Exact(date) => return Some(date),
             DateCandidate::Settles { date, order: own } => match order {
@@ -199,7 +189,7 @@ impl Run<'_, '_> {
             row,
             col,
             header,
-            Some(raw.to_owned()),
+            Some(raw),
             code,
             en,
             ko,

@@ -1,8 +1,12 @@
 //! What reading keeps for assembly: nameplate values, pending samples, blank gas bits.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use substation_dga::{Gas, OilPreservation, Sample};
+use chrono::NaiveDate;
+use siphasher::sip128::{Hasher128, SipHasher13};
+use substation_dga::{Gas, GasReadings, GasValue, OilPreservation, Sample};
 
 use crate::headers::Field;
 
@@ -60,4 +64,78 @@ pub(super) const BLANKABLE: [Gas; 5] = [Gas::H2, Gas::CH4, Gas::C2H6, Gas::C2H4,
 /// The bit of a gas in a row's blank and value masks.
 pub(super) fn blank_bit(gas: Gas) -> Option<u8> {
     BLANKABLE.iter().position(|g| *g == gas).map(|i| 1u8 << i)
+}
+
+/// Hash maps keyed by the importer's own small keys (interned ids, dates): not exposed to
+/// hash flooding in a way that matters (a crafted workbook is bounded by the file-size
+/// limit), and several times faster than the default hasher on a million rows.
+pub(super) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<rustc_hash::FxHasher>>;
+
+/// Where a sample row that passed its own checks is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RowState {
+    /// Handed to the sink.
+    Given,
+    /// An earlier row of its transformer and day was given first: settled at the end, as a
+    /// duplicate of it or a conflict with it (never the row kept: an earlier one is).
+    Withheld,
+    /// Kept whole in `Run::held` (index) until the end: its blank cells are read as chosen
+    /// at the end, or it shares its transformer and day with a row read after it.
+    Held(u32),
+    /// Its day/month order waits for the end of its sheet; the sheet reader holds it.
+    Waiting,
+    /// Left out by its own checks once its date was settled.
+    Dropped,
+    /// The same as an earlier row of its transformer and day: merged into it.
+    Duplicate,
+    /// Disagrees with another row of its transformer and day: left out.
+    Conflict,
+}
+
+/// What stays of a sample row until the end.
+pub(super) struct KeptRow {
+    /// The row's gases (a 128-bit SipHash): rows of one transformer and day are the same
+    /// sample exactly when these are equal.
+    pub(super) gases: [u64; 2],
+    /// The nameplate on the row, merged into the asset's at the end if the row is kept.
+    pub(super) nameplate: Option<Arc<Vec<NameplateEntry>>>,
+    pub(super) asset: u32,
+    /// 1-based.
+    pub(super) row: u32,
+    /// Index into `Run::sheet_names`.
+    pub(super) sheet: u32,
+    pub(super) date: Option<NaiveDate>,
+    pub(super) state: RowState,
+    /// Another row shares its transformer and day.
+    pub(super) contested: bool,
+}
+
+/// The hash compared between rows of one transformer and day.
+pub(super) fn gases_hash(gases: &GasReadings) -> [u64; 2] {
+    let mut hasher = SipHasher13::new();
+    // `+ 0.0` folds -0.0 into 0.0, which compare equal; values are finite (the parser
+    // refuses NaN and infinity).
+    let mut value = |v: f64| hasher.write_u64((v + 0.0).to_bits());
+    let mut tags = [0u8; 9];
+    let mut values = [None; 9];
+    for (i, gas) in Gas::ALL.into_iter().enumerate() {
+        match gases.get(gas) {
+            GasValue::NotMeasured => {}
+            GasValue::Measured(v) => {
+                tags[i] = 1;
+                values[i] = Some(v);
+            }
+            GasValue::BelowDetection { limit: None } => tags[i] = 2,
+            GasValue::BelowDetection { limit: Some(v) } => {
+                tags[i] = 3;
+                values[i] = Some(v);
+            }
+        }
+    }
+    for v in values.into_iter().flatten() {
+        value(v);
+    }
+    hasher.write(&tags);
+    let h = hasher.finish128();
+    [h.h1, h.h2]
 }

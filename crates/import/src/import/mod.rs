@@ -18,6 +18,7 @@ use crate::error::ImportError;
 use crate::headers::Mapping;
 use crate::issue::{Issue, Severity};
 use crate::memory::MappingMemory;
+use crate::sink::{Collect, SampleSink};
 use crate::source::{DEFAULT_MAX_FILE_BYTES, Source, TextEncoding};
 use crate::values::{BlankGas, DayOrder};
 
@@ -28,6 +29,7 @@ mod kept;
 mod plan;
 mod rows;
 mod run;
+mod stream;
 
 pub use crate::outcome::{
     BlankColumn, BlankGasChoice, BlankGasReport, Import, ImportedSample, MappedColumn,
@@ -89,9 +91,25 @@ impl ImportOptions<'_> {
 /// unchanged. An allocation failure aborts the process and cannot be caught: the checks in
 /// [`Source::open`] refuse the known ways a small file makes the reader allocate without bound.
 pub fn import_file(path: &Path, options: &ImportOptions<'_>) -> Result<Import, ImportError> {
+    let mut collect = Collect::default();
+    let mut import = import_into(path, options, &mut collect)?;
+    import.samples = collect.into_samples();
+    Ok(import)
+}
+
+/// Imports a workbook or CSV file, handing each sample to `sink` as soon as it is settled
+/// instead of collecting them: the [`Import`] returned has no `samples` (its summary counts
+/// them). What the sink is given, less what it is told to take back, is exactly the samples
+/// [`import_file`] returns. Errors and panics as [`import_file`]; when the sink stops the
+/// import, [`ImportError::Cancelled`].
+pub fn import_into(
+    path: &Path,
+    options: &ImportOptions<'_>,
+    sink: &mut dyn SampleSink,
+) -> Result<Import, ImportError> {
     let mut callback_panic = None;
     let result = guarded(path, || {
-        import_unguarded(path, options, &mut callback_panic)
+        import_unguarded(path, options, sink, &mut callback_panic)
     });
     if let Some(payload) = callback_panic {
         std::panic::resume_unwind(payload);
@@ -102,10 +120,11 @@ pub fn import_file(path: &Path, options: &ImportOptions<'_>) -> Result<Import, I
 fn import_unguarded(
     path: &Path,
     options: &ImportOptions<'_>,
+    sink: &mut dyn SampleSink,
     callback_panic: &mut Option<PanicPayload>,
 ) -> Result<Import, ImportError> {
     let mut source = Source::open(path, options.max_file_bytes, options.encoding)?;
-    let mut run = Run::new(options, source.date_system());
+    let mut run = Run::new(options, source.date_system(), sink);
 
     // Each sheet is read once: its first rows find the header and classify it, then the rest
     // is read (or not, for a sheet that holds neither samples nor assets).
@@ -115,7 +134,13 @@ fn import_unguarded(
     let mut first_unreadable: Option<ImportError> = None;
     let mut samples_sheets = 0usize;
     for name in &names {
-        let (issues_before, rows_before) = (run.issues.len(), run.rows_read);
+        let (issues_before, rows_before, left_out_before) =
+            (run.issues.len(), run.rows_read, run.rows_left_out);
+        let (kept_before, held_before) = (run.kept.len(), run.held.len());
+        run.sheet = u32::try_from(run.sheet_names.len()).unwrap_or(u32::MAX);
+        run.sheet_names.push(name.clone());
+        run.order_votes = (0, 0);
+        run.finish_issues.clear();
         let mut reader = SheetReader::new(name);
         let read = source.for_each_row(name, |row, cells| reader.push(&mut run, row, cells));
         if let Some(error) = reader.failure.take() {
@@ -127,6 +152,11 @@ fn import_unguarded(
             // kept, not even the issues of the rows read before the failure.
             run.issues.truncate(issues_before);
             run.rows_read = rows_before;
+            run.rows_left_out = left_out_before;
+            run.blank_stats.retain(|(sheet, _), _| sheet != name);
+            if run.forget_rows(kept_before, held_before).is_break() {
+                return Err(ImportError::Cancelled);
+            }
             run.issues.push(Issue {
                 severity: Severity::Warning,
                 code: "sheet_unreadable".into(),
@@ -157,8 +187,8 @@ fn import_unguarded(
             first_unreadable.get_or_insert(error);
             continue;
         }
-        let (mut plan, rows) = match reader.finish(&mut run) {
-            Ok(read) => read,
+        let mut plan = match reader.finish(&mut run) {
+            Ok(plan) => plan,
             Err(error) => {
                 *callback_panic = run.callback_panic.take();
                 return Err(error);
@@ -166,7 +196,11 @@ fn import_unguarded(
         };
         if plan.role != SheetRole::Ignored {
             run.issues.append(&mut plan.issues);
-            run.finish_sheet(&plan, rows);
+            // Each row's second-look issues after every cell issue of the sheet, in row order.
+            let mut finished = std::mem::take(&mut run.finish_issues);
+            finished.sort_by_key(|(row, _)| *row);
+            run.issues
+                .extend(finished.into_iter().map(|(_, issue)| issue));
         }
         if plan.role == SheetRole::Samples {
             samples_sheets += 1;
@@ -196,16 +230,19 @@ fn import_unguarded(
             }),
     };
     let blank_columns = run.read_blanks(applied);
-    let (assets, samples) = run.assemble(two_sheet_layout);
+    let (assets, kept) = match run.assemble(two_sheet_layout) {
+        Some(assembled) => assembled,
+        None => return Err(ImportError::Cancelled),
+    };
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut summary = Summary {
         assets: assets.len(),
-        samples: samples.len(),
-        first_sample: samples.iter().map(|s| s.sample.date).min(),
-        last_sample: samples.iter().map(|s| s.sample.date).max(),
+        samples: kept.count,
+        first_sample: kept.first,
+        last_sample: kept.last,
         rows_read: run.rows_read,
         rows_left_out: run.rows_left_out,
         duplicates_merged: run.duplicates_merged,
@@ -230,7 +267,7 @@ fn import_unguarded(
         encoding: source.encoding(),
         sheets,
         assets,
-        samples,
+        samples: Vec::new(),
         issues: run.issues,
         summary,
         blank_gas: BlankGasReport {

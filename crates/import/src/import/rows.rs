@@ -14,7 +14,7 @@ use crate::error::ImportError;
 use crate::headers::Field;
 use crate::issue::{Issue, Severity, column_letter};
 use crate::outcome::{BlankColumn, SheetRole};
-use crate::values::{self, Cell, DateCandidate, Unit, ValueProblem};
+use crate::values::{self, Cell, DateCandidate, DayOrder, Unit, ValueProblem};
 
 /// How many rows from the top of a sheet are searched for its header row.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -23,13 +23,18 @@ const HEADER_SEARCH_ROWS: usize = 30;
 const EARLIEST_PLAUSIBLE: (i32, u32, u32) = (1950, 1, 1);
 
 /// Reads one sheet in a single pass: the first [`HEADER_SEARCH_ROWS`] rows are kept to find
-/// the header row, then they and every later row are parsed against the sheet's plan.
+/// the header row, then they and every later row are parsed against the sheet's plan and
+/// checked as they come. Kept until the sheet ends: the rows of a transformers sheet (a few
+/// thousand; what they say is kept only if the whole sheet can be read) and the sample rows
+/// whose date waits for the column's day/month order.
 pub(super) struct SheetReader<'n> {
     name: &'n str,
     preview: Vec<(u32, Vec<Cell>)>,
     pub(super) plan: Option<SheetPlan>,
-    rows: Vec<RowRecord>,
-    /// Why the walk was stopped (cancellation), to return once it is over.
+    asset_rows: Vec<RowRecord>,
+    /// Rows whose date waits, with their place among the kept rows.
+    waiting: Vec<(u32, RowRecord)>,
+    /// Why the walk was stopped (cancellation, the sink), to return once it is over.
     pub(super) failure: Option<ImportError>,
 }
 
@@ -39,7 +44,8 @@ impl<'n> SheetReader<'n> {
             name,
             preview: Vec::new(),
             plan: None,
-            rows: Vec::new(),
+            asset_rows: Vec::new(),
+            waiting: Vec::new(),
             failure: None,
         }
     }
@@ -87,30 +93,64 @@ impl<'n> SheetReader<'n> {
             self.failure = Some(error);
             return ControlFlow::Break(());
         }
-        self.rows.push(run.read_row(plan, row, cells));
+        let record = run.read_row(plan, row, cells);
+        if let Some((DateCandidate::Settles { order, .. }, _, _)) = &record.date {
+            match order {
+                DayOrder::DayFirst => run.order_votes.0 += 1,
+                DayOrder::MonthFirst => run.order_votes.1 += 1,
+            }
+        }
+        if plan.role == SheetRole::Assets {
+            self.asset_rows.push(record);
+            return ControlFlow::Continue(());
+        }
+        if run.options.day_order.is_none()
+            && let (Some(asset_id), Some((candidate, _, _))) = (&record.asset_id, &record.date)
+            && !matches!(candidate, DateCandidate::Exact(_))
+        {
+            let index = run.reserve(asset_id, row);
+            self.waiting.push((index, record));
+            return ControlFlow::Continue(());
+        }
+        // Only the order the user gave matters here: a date read another way waits.
+        let order = ColumnOrder::of(run.options.day_order, (0, 0));
+        let Some(pending) = run.finish_row(plan, record, order) else {
+            return ControlFlow::Continue(());
+        };
+        if run.take(pending).is_break() {
+            self.failure = Some(ImportError::Cancelled);
+            return ControlFlow::Break(());
+        }
         ControlFlow::Continue(())
     }
 
-    /// The plan (made now for a sheet shorter than the header search) and the rows read, or
-    /// the failure (cancellation) met reading the rows kept for the header search.
-    pub(super) fn finish(
-        mut self,
-        run: &mut Run<'_, '_>,
-    ) -> Result<(SheetPlan, Vec<RowRecord>), ImportError> {
+    /// The plan (made now for a sheet shorter than the header search), once the rows kept
+    /// until the end of the sheet are settled; or the failure (cancellation, the sink) met.
+    pub(super) fn finish(mut self, run: &mut Run<'_, '_>) -> Result<SheetPlan, ImportError> {
         let plan = match self.plan.take() {
             Some(plan) => plan,
             None => {
                 let _ = self.settle(run);
-                if let Some(error) = self.failure.take() {
-                    return Err(error);
-                }
                 match self.plan.take() {
                     Some(plan) => plan,
                     None => plan_sheet(self.name, &[], run.options),
                 }
             }
         };
-        Ok((plan, self.rows))
+        if let Some(error) = self.failure.take() {
+            return Err(error);
+        }
+        let order = ColumnOrder::of(run.options.day_order, run.order_votes);
+        for record in std::mem::take(&mut self.asset_rows) {
+            run.finish_row(&plan, record, order);
+        }
+        for (index, record) in std::mem::take(&mut self.waiting) {
+            let pending = run.finish_row(&plan, record, order);
+            if run.settle_waiting(index, pending).is_break() {
+                return Err(ImportError::Cancelled);
+            }
+        }
+        Ok(plan)
     }
 }
 
@@ -120,7 +160,8 @@ pub(super) struct RowRecord {
     asset_id: Option<String>,
     /// The asset id cell held something that is not an id (already reported).
     asset_id_invalid: bool,
-    date: Option<(DateCandidate, u32, String)>,
+    /// The date read, its column and its cell (shown in an issue about it).
+    date: Option<(DateCandidate, u32, Cell)>,
     /// The date cell held something that is not a date (already reported).
     date_invalid: bool,
     gases: GasReadings,
@@ -177,7 +218,7 @@ impl Run<'_, '_> {
                     }
                 },
                 Field::SampleDate => match values::parse_date(cell, self.date_system) {
-                    Ok(Some(candidate)) => record.date = Some((candidate, *col, cell.display())),
+                    Ok(Some(candidate)) => record.date = Some((candidate, *col, cell.clone())),
                     Ok(None) => {}
                     Err(problem) => {
                         self.problem(Severity::Error, plan, row, column, cell, &problem);
@@ -237,173 +278,188 @@ impl Run<'_, '_> {
         record
     }
 
-    /// Settles dates, checks each row's required fields and keeps what is sound.
-    pub(super) fn finish_sheet(&mut self, plan: &SheetPlan, mut rows: Vec<RowRecord>) {
-        let order = ColumnOrder::of(
-            self.options.day_order,
-            rows.iter().filter_map(|r| r.date.as_ref().map(|d| d.0)),
-        );
-        let id_column = plan.column_of(Field::AssetId).cloned();
-        let date_column = plan.column_of(Field::SampleDate).cloned();
+    /// The second look at a row, once its date can be settled: required fields, the date,
+    /// nameplate values of a transformers sheet kept. The row's sample when it is sound. Its
+    /// issues wait in `finish_issues` for the end of the sheet.
+    pub(super) fn finish_row(
+        &mut self,
+        plan: &SheetPlan,
+        mut record: RowRecord,
+        order: ColumnOrder,
+    ) -> Option<Pending> {
+        let start = self.issues.len();
+        let pending = self.check_row(plan, &mut record, order);
+        let row = record.row;
+        self.finish_issues
+            .extend(self.issues.drain(start..).map(|issue| (row, issue)));
+        pending
+    }
+
+    fn check_row(
+        &mut self,
+        plan: &SheetPlan,
+        record: &mut RowRecord,
+        order: ColumnOrder,
+    ) -> Option<Pending> {
+        let id_column = plan.column_of(Field::AssetId);
+        let date_column = plan.column_of(Field::SampleDate);
         let earliest = NaiveDate::from_ymd_opt(
             EARLIEST_PLAUSIBLE.0,
             EARLIEST_PLAUSIBLE.1,
             EARLIEST_PLAUSIBLE.2,
         );
-        for record in rows.iter_mut() {
-            let row = record.row;
-            let Some(asset_id) = record.asset_id.clone() else {
-                if let Some(column) = &id_column
-                    && !record.asset_id_invalid
-                {
-                    self.cell_issue(
-                        Severity::Error,
-                        plan,
-                        row,
-                        column.0,
-                        &column.3,
-                        None,
-                        "missing_asset_id",
-                        "the asset id is empty".into(),
-                        "설비번호가 비어 있습니다".into(),
-                    );
-                }
-                self.rows_left_out += 1;
-                continue;
-            };
-            if plan.role == SheetRole::Assets {
-                if record.failed {
-                    self.rows_left_out += 1;
-                    continue;
-                }
-                let nameplate = std::mem::take(&mut record.nameplate);
-                self.keep_nameplate(&asset_id, nameplate, &plan.name, row + 1);
-                self.registered.insert(asset_id);
-                continue;
-            }
-            let date = match (&record.date, &date_column) {
-                (Some((candidate, col, raw)), Some(column)) => {
-                    let date = self.settle_date(plan, row, *col, &column.3, raw, *candidate, order);
-                    if date.is_none() {
-                        record.failed = true;
-                    }
-                    date
-                }
-                (None, Some(column)) if !record.date_invalid => {
-                    self.cell_issue(
-                        Severity::Error,
-                        plan,
-                        row,
-                        column.0,
-                        &column.3,
-                        None,
-                        "missing_date",
-                        "the sample date is empty".into(),
-                        "채취일자가 비어 있습니다".into(),
-                    );
-                    record.failed = true;
-                    None
-                }
-                _ => None,
-            };
-            if !record.failed && record.gases.is_empty() {
-                self.issues.push(Issue {
-                    severity: Severity::Error,
-                    code: "no_gas_values".into(),
-                    sheet: plan.name.clone(),
-                    row: Some(row + 1),
-                    column: None,
-                    header: None,
-                    raw: None,
-                    message_en: "the row has no gas value".into(),
-                    message_ko: "이 행에는 가스 값이 없습니다".into(),
-                });
-                record.failed = true;
-            }
-            // A row with an error is left out whole: its nameplate values too.
-            let Some(date) = date.filter(|_| !record.failed) else {
-                self.rows_left_out += 1;
-                continue;
-            };
-            // A day of grace for the laboratory's time zone; beyond it the date cannot be the
-            // day the oil was drawn, and such a sample would become the unit's latest and
-            // drive its diagnosis: the row is left out.
-            let latest_possible = self.options.today + chrono::Days::new(1);
-            if let Some(column) = &date_column
-                && date > latest_possible
+        let row = record.row;
+        let Some(asset_id) = record.asset_id.take() else {
+            if let Some(column) = &id_column
+                && !record.asset_id_invalid
             {
-                let raw = record.date.as_ref().map(|d| d.2.clone());
                 self.cell_issue(
                     Severity::Error,
                     plan,
                     row,
                     column.0,
                     &column.3,
-                    raw,
-                    "future_date",
-                    format!(
-                        "{date} is after today ({}): a sample cannot be drawn in the future",
-                        self.options.today
-                    ),
-                    format!(
-                        "{date}은(는) 오늘({}) 이후 날짜입니다: 미래에 채취한 시료는 있을 수 없습니다",
-                        self.options.today
-                    ),
+                    None,
+                    "missing_asset_id",
+                    "the asset id is empty".into(),
+                    "설비번호가 비어 있습니다".into(),
                 );
-                self.rows_left_out += 1;
-                continue;
             }
-            if let (Some(column), Some(earliest)) = (&date_column, earliest)
-                && date < earliest
-            {
-                let raw = record.date.as_ref().map(|d| d.2.clone());
+            self.rows_left_out += 1;
+            return None;
+        };
+        if plan.role == SheetRole::Assets {
+            if record.failed {
+                self.rows_left_out += 1;
+                return None;
+            }
+            let nameplate = std::mem::take(&mut record.nameplate);
+            self.keep_nameplate(&asset_id, nameplate, &plan.name, row + 1);
+            self.registered.insert(asset_id);
+            return None;
+        }
+        let date = match (&record.date, &date_column) {
+            (Some((candidate, col, raw)), Some(column)) => {
+                let date = self.settle_date(plan, row, *col, &column.3, raw, *candidate, order);
+                if date.is_none() {
+                    record.failed = true;
+                }
+                date
+            }
+            (None, Some(column)) if !record.date_invalid => {
                 self.cell_issue(
-                    Severity::Warning,
+                    Severity::Error,
                     plan,
                     row,
                     column.0,
                     &column.3,
-                    raw,
-                    "implausible_date",
-                    format!("{date} is before 1950"),
-                    format!("{date}은(는) 1950년 이전입니다"),
+                    None,
+                    "missing_date",
+                    "the sample date is empty".into(),
+                    "채취일자가 비어 있습니다".into(),
                 );
+                record.failed = true;
+                None
             }
-            let nameplate = record.shared_nameplate.take();
-            // Counted for the rows kept, and only in rows with some H2 or hydrocarbon value: the
-            // report counts exactly the cells the choice decides.
-            for (col, field, _, header) in &plan.columns {
-                let Field::Gas(gas) = field else { continue };
-                let Some(bit) = blank_bit(*gas) else { continue };
-                let stats = self
-                    .blank_stats
-                    .entry((plan.name.clone(), *gas))
-                    .or_insert_with(|| BlankColumn {
-                        sheet: plan.name.clone(),
-                        column: column_letter(*col),
-                        header: header.clone(),
-                        gas: *gas,
-                        blank: 0,
-                        values: 0,
-                    });
-                if record.blank & bit != 0 && record.valued != 0 {
-                    stats.blank += 1;
-                } else if record.valued & bit != 0 {
-                    stats.values += 1;
-                }
-            }
-            // A row with no H2 or hydrocarbon value at all has nothing to say that its blanks
-            // were "not detected" rather than "not analysed".
-            let blank = if record.valued == 0 { 0 } else { record.blank };
-            self.pending.push(Pending {
-                asset_id,
-                sample: Sample::new(date, record.gases),
-                blank,
+            _ => None,
+        };
+        if !record.failed && record.gases.is_empty() {
+            self.issues.push(Issue {
+                severity: Severity::Error,
+                code: "no_gas_values".into(),
                 sheet: plan.name.clone(),
-                row: row + 1,
-                nameplate,
+                row: Some(row + 1),
+                column: None,
+                header: None,
+                raw: None,
+                message_en: "the row has no gas value".into(),
+                message_ko: "이 행에는 가스 값이 없습니다".into(),
             });
+            record.failed = true;
         }
+        // A row with an error is left out whole: its nameplate values too.
+        let Some(date) = date.filter(|_| !record.failed) else {
+            self.rows_left_out += 1;
+            return None;
+        };
+        // A day of grace for the laboratory's time zone; beyond it the date cannot be the
+        // day the oil was drawn, and such a sample would become the unit's latest and
+        // drive its diagnosis: the row is left out.
+        let latest_possible = self.options.today + chrono::Days::new(1);
+        if let Some(column) = &date_column
+            && date > latest_possible
+        {
+            let raw = record.date.as_ref().map(|d| d.2.display());
+            self.cell_issue(
+                Severity::Error,
+                plan,
+                row,
+                column.0,
+                &column.3,
+                raw,
+                "future_date",
+                format!(
+                    "{date} is after today ({}): a sample cannot be drawn in the future",
+                    self.options.today
+                ),
+                format!(
+                    "{date}은(는) 오늘({}) 이후 날짜입니다: 미래에 채취한 시료는 있을 수 없습니다",
+                    self.options.today
+                ),
+            );
+            self.rows_left_out += 1;
+            return None;
+        }
+        if let (Some(column), Some(earliest)) = (&date_column, earliest)
+            && date < earliest
+        {
+            let raw = record.date.as_ref().map(|d| d.2.display());
+            self.cell_issue(
+                Severity::Warning,
+                plan,
+                row,
+                column.0,
+                &column.3,
+                raw,
+                "implausible_date",
+                format!("{date} is before 1950"),
+                format!("{date}은(는) 1950년 이전입니다"),
+            );
+        }
+        let nameplate = record.shared_nameplate.take();
+        // Counted for the rows kept, and only in rows with some H2 or hydrocarbon value: the
+        // report counts exactly the cells the choice decides.
+        for (col, field, _, header) in &plan.columns {
+            let Field::Gas(gas) = field else { continue };
+            let Some(bit) = blank_bit(*gas) else { continue };
+            let stats = self
+                .blank_stats
+                .entry((plan.name.clone(), *gas))
+                .or_insert_with(|| BlankColumn {
+                    sheet: plan.name.clone(),
+                    column: column_letter(*col),
+                    header: header.clone(),
+                    gas: *gas,
+                    blank: 0,
+                    values: 0,
+                });
+            if record.blank & bit != 0 && record.valued != 0 {
+                stats.blank += 1;
+            } else if record.valued & bit != 0 {
+                stats.values += 1;
+            }
+        }
+        // A row with no H2 or hydrocarbon value at all has nothing to say that its blanks
+        // were "not detected" rather than "not analysed".
+        let blank = if record.valued == 0 { 0 } else { record.blank };
+        Some(Pending {
+            asset_id,
+            sample: Sample::new(date, record.gases),
+            blank,
+            sheet: plan.name.clone(),
+            row: row + 1,
+            nameplate,
+        })
     }
 }
 

@@ -7,13 +7,14 @@ use std::sync::atomic::Ordering;
 use substation_dga::Gas;
 
 use super::guard::PanicPayload;
-use super::kept::{KeptValue, NameplateEntry, Pending};
+use super::kept::{FastMap, KeptRow, KeptValue, NameplateEntry, Pending};
 use super::plan::SheetPlan;
 use super::{ImportOptions, Progress};
 use crate::error::ImportError;
 use crate::headers::Field;
 use crate::issue::{Issue, Severity, column_letter};
 use crate::outcome::BlankColumn;
+use crate::sink::SampleSink;
 use crate::values::{Cell, DateSystem, Unit, ValueProblem};
 
 /// Progress is reported (and cancellation checked) every this many rows.
@@ -32,7 +33,27 @@ pub(super) struct Run<'o, 'a> {
     pub(super) asset_order: Vec<String>,
     /// Asset ids on a transformers (assets) sheet.
     pub(super) registered: std::collections::HashSet<String>,
-    pub(super) pending: Vec<Pending>,
+    /// Every sample row that passed its own checks, in the order read.
+    pub(super) kept: Vec<KeptRow>,
+    /// Rows kept whole until the end (see `RowState::Held`).
+    pub(super) held: Vec<Pending>,
+    /// Asset ids, interned: id → index into `id_names`.
+    pub(super) ids: FastMap<String, u32>,
+    pub(super) id_names: Vec<String>,
+    /// (asset, date) → the first row noted for it.
+    pub(super) seen: FastMap<(u32, chrono::NaiveDate), u32>,
+    /// Every sheet read so far, by index; `sheet` is the one being read.
+    pub(super) sheet_names: Vec<String>,
+    pub(super) sheet: u32,
+    /// Issues of a sheet's second look at each row (required fields, dates settled,
+    /// nameplates kept), by row: put after the sheet's cell issues once it is read.
+    pub(super) finish_issues: Vec<(u32, Issue)>,
+    /// Day-first and month-first-only dates of the sheet being read.
+    pub(super) order_votes: (usize, usize),
+    /// Rows with blank fault-gas cells can be given at once: whatever is chosen, blank
+    /// reads as not measured.
+    pub(super) stream_blanks: bool,
+    pub(super) sink: &'o mut dyn SampleSink,
     /// (sheet, gas) → its column's blank and filled cells.
     pub(super) blank_stats: BTreeMap<(String, Gas), BlankColumn>,
     /// Asset id → the nameplate of its last sample row, to share rather than copy.
@@ -42,7 +63,20 @@ pub(super) struct Run<'o, 'a> {
 }
 
 impl<'o, 'a> Run<'o, 'a> {
-    pub(super) fn new(options: &'o ImportOptions<'a>, date_system: DateSystem) -> Self {
+    pub(super) fn new(
+        options: &'o ImportOptions<'a>,
+        date_system: DateSystem,
+        sink: &'o mut dyn SampleSink,
+    ) -> Self {
+        let stream_blanks = match options.blank_gas {
+            Some(choice) => choice == crate::values::BlankGas::NotMeasured,
+            None => options.remembered.is_none_or(|memory| {
+                memory
+                    .by_signature
+                    .values()
+                    .all(|mapping| mapping.blank_gas.is_none())
+            }),
+        };
         Run {
             options,
             date_system,
@@ -53,7 +87,17 @@ impl<'o, 'a> Run<'o, 'a> {
             nameplates: HashMap::new(),
             asset_order: Vec::new(),
             registered: std::collections::HashSet::new(),
-            pending: Vec::new(),
+            kept: Vec::new(),
+            held: Vec::new(),
+            ids: FastMap::default(),
+            id_names: Vec::new(),
+            seen: FastMap::default(),
+            sheet_names: Vec::new(),
+            sheet: 0,
+            finish_issues: Vec::new(),
+            order_votes: (0, 0),
+            stream_blanks,
+            sink,
             blank_stats: BTreeMap::new(),
             last_nameplate: HashMap::new(),
             callback_panic: None,
