@@ -75,6 +75,7 @@ error_codes! {
     StoreNoSuchAsset = "store.no_such_asset",
     StoreInvalidLogEntry = "store.invalid_log_entry",
     StoreSampleDateTaken = "store.sample_date_taken",
+    StoreImportAbandoned = "store.import_abandoned",
     LogBadGas = "bad_gas_reading",
     LogBadDate = "bad_date",
     // A PDF report (substation_report::ReportError; its store failures are `store.*`).
