@@ -235,10 +235,10 @@ impl SampleSink for Tee<'_> {
         self.first.keep(sample)
     }
 
-    fn retract(&mut self, asset_id: &str, date: chrono::NaiveDate) -> ControlFlow<()> {
+    fn retract(&mut self, asset_id: &str, date: chrono::NaiveDate, sheet: &str) -> ControlFlow<()> {
         if let Some(second) = self.second.as_deref_mut() {
-            second.retract(asset_id, date)?;
+            second.retract(asset_id, date, sheet)?;
         }
-        self.first.retract(asset_id, date)
+        self.first.retract(asset_id, date, sheet)
     }
 }

@@ -24,8 +24,8 @@ pub trait SampleSink {
     /// the sink keeps its own reason.
     fn keep(&mut self, sample: ImportedSample) -> ControlFlow<()>;
 
-    /// The sample of `asset_id` on `date` handed over earlier is not kept.
-    fn retract(&mut self, asset_id: &str, date: NaiveDate) -> ControlFlow<()>;
+    /// The sample of `asset_id` on `date`, handed over earlier from `sheet`, is not kept.
+    fn retract(&mut self, asset_id: &str, date: NaiveDate, sheet: &str) -> ControlFlow<()>;
 }
 
 /// Keeps every sample in memory, in the order `Import::samples` lists them.
@@ -57,7 +57,7 @@ impl SampleSink for Collect {
         ControlFlow::Continue(())
     }
 
-    fn retract(&mut self, asset_id: &str, date: NaiveDate) -> ControlFlow<()> {
+    fn retract(&mut self, asset_id: &str, date: NaiveDate, _sheet: &str) -> ControlFlow<()> {
         let samples = &self.samples;
         let index = self.index.get_or_insert_with(|| {
             samples
@@ -82,7 +82,7 @@ impl SampleSink for Discard {
         ControlFlow::Continue(())
     }
 
-    fn retract(&mut self, _asset_id: &str, _date: NaiveDate) -> ControlFlow<()> {
+    fn retract(&mut self, _asset_id: &str, _date: NaiveDate, _sheet: &str) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
 }

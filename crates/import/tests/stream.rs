@@ -36,7 +36,7 @@ impl SampleSink for Held {
         ControlFlow::Continue(())
     }
 
-    fn retract(&mut self, asset_id: &str, date: NaiveDate) -> ControlFlow<()> {
+    fn retract(&mut self, asset_id: &str, date: NaiveDate, _sheet: &str) -> ControlFlow<()> {
         self.retracted += 1;
         if self.samples.remove(&(asset_id.to_owned(), date)).is_none() {
             self.misuse

@@ -37,7 +37,8 @@ pub(crate) enum ImportChunk {
 /// One sample to store, or one stored earlier in this import to take back.
 pub(crate) enum Item {
     Keep(ImportedSample),
-    Retract(String, NaiveDate),
+    /// Transformer, day, and the sheet it was given from.
+    Retract(String, NaiveDate, String),
 }
 
 /// An import being stored while its workbook is read; a [`SampleSink`] for
@@ -126,8 +127,8 @@ impl SampleSink for ImportSession<'_> {
         self.push(Item::Keep(sample))
     }
 
-    fn retract(&mut self, asset_id: &str, date: NaiveDate) -> ControlFlow<()> {
-        self.push(Item::Retract(asset_id.to_owned(), date))
+    fn retract(&mut self, asset_id: &str, date: NaiveDate, sheet: &str) -> ControlFlow<()> {
+        self.push(Item::Retract(asset_id.to_owned(), date, sheet.to_owned()))
     }
 }
 
@@ -173,13 +174,20 @@ struct AssetKey {
     new: bool,
 }
 
+struct SourceRow {
+    sheet: String,
+    id: i64,
+    given: u64,
+}
+
 struct ImportWriter<'c> {
     c: &'c Connection,
     batch_id: i64,
     now: String,
     assets: HashMap<String, AssetKey>,
-    /// Sheet → its `sample_source` row.
-    sources: Vec<(String, i64)>,
+    /// Each sheet's `sample_source` row, with how many of its samples were given and not
+    /// taken back.
+    sources: Vec<SourceRow>,
     outcome: ImportOutcome,
     /// Samples the insert found stored already (updated or unchanged).
     existing: u64,
@@ -252,16 +260,20 @@ impl<'c> ImportWriter<'c> {
         Ok(key)
     }
 
-    fn source_id(&mut self, sheet: &str) -> Result<i64> {
-        if let Some((_, id)) = self.sources.iter().find(|(name, _)| name == sheet) {
-            return Ok(*id);
+    /// The index in `sources` of `sheet`'s source row, made on its first sample.
+    fn source(&mut self, sheet: &str) -> Result<usize> {
+        if let Some(index) = self.sources.iter().position(|s| s.sheet == sheet) {
+            return Ok(index);
         }
         self.c
             .prepare_cached("INSERT INTO sample_source (batch_id, sheet) VALUES (?1, ?2)")?
             .execute(params![self.batch_id, sheet])?;
-        let id = self.c.last_insert_rowid();
-        self.sources.push((sheet.to_owned(), id));
-        Ok(id)
+        self.sources.push(SourceRow {
+            sheet: sheet.to_owned(),
+            id: self.c.last_insert_rowid(),
+            given: 0,
+        });
+        Ok(self.sources.len() - 1)
     }
 
     fn items(&mut self, items: Vec<Item>) -> Result<()> {
@@ -269,7 +281,7 @@ impl<'c> ImportWriter<'c> {
         // Samples come grouped by asset and sheet: the previous lookup is nearly always the
         // answer.
         let mut last_asset: Option<(String, i64)> = None;
-        let mut last_source: Option<(String, i64)> = None;
+        let mut last_source: Option<(String, usize)> = None;
         for item in items {
             match item {
                 Item::Keep(sample) => {
@@ -281,25 +293,30 @@ impl<'c> ImportWriter<'c> {
                             key
                         }
                     };
-                    let source_id = match &last_source {
-                        Some((sheet, id)) if *sheet == sample.sheet => *id,
+                    let source = match &last_source {
+                        Some((sheet, index)) if *sheet == sample.sheet => *index,
                         _ => {
-                            let id = self.source_id(&sample.sheet)?;
-                            last_source = Some((sample.sheet.clone(), id));
-                            id
+                            let index = self.source(&sample.sheet)?;
+                            last_source = Some((sample.sheet.clone(), index));
+                            index
                         }
                     };
-                    rows.push(SampleRow::new(&sample, asset_key, source_id));
+                    let source = &mut self.sources[source];
+                    source.given += 1;
+                    rows.push(SampleRow::new(&sample, asset_key, source.id));
                     if rows.len() == SAMPLE_CHUNK {
                         self.insert(&rows)?;
                         rows.clear();
                     }
                 }
-                Item::Retract(asset_id, date) => {
+                Item::Retract(asset_id, date, sheet) => {
                     // What was given before the take-back goes in first.
                     self.insert(&rows)?;
                     rows.clear();
                     self.retract(&asset_id, date)?;
+                    if let Some(source) = self.sources.iter_mut().find(|s| s.sheet == sheet) {
+                        source.given = source.given.saturating_sub(1);
+                    }
                 }
             }
         }
@@ -436,10 +453,14 @@ impl<'c> ImportWriter<'c> {
             c.prepare_cached("DELETE FROM asset WHERE key = ?1")?
                 .execute(params![known.key])?;
         }
-        // A sheet's source row stays even when its samples were all taken back or were stored
-        // unchanged, as a whole import keeps one for every sheet it has samples of. (TODO issue
-        // 21: a sheet whose given samples were all taken back should lose its source row, as a
-        // whole import never makes one; needs the sheet in `retract`.)
+        // A sheet keeps its source row when some of its samples are kept, even if all of them
+        // were stored already, as a whole import does; one whose samples were all taken back
+        // loses it (nothing refers to it: a sample taken back was deleted or put back as it
+        // was).
+        for source in self.sources.iter().filter(|s| s.given == 0) {
+            c.prepare_cached("DELETE FROM sample_source WHERE id = ?1")?
+                .execute(params![source.id])?;
+        }
         let mut outcome = self.outcome;
         outcome.samples_unchanged = self.existing.saturating_sub(outcome.samples_updated);
         if outcome.samples_new + outcome.samples_updated > 0 {

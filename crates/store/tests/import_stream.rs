@@ -149,7 +149,7 @@ fn a_sample_taken_back_is_undone_exactly() {
         assert!(session.keep(kept).is_continue());
     }
     for (id, d) in [("T-1", 1), ("T-1", 2), ("T-1", 3), ("T-9", 1)] {
-        assert!(session.retract(id, day(d)).is_continue());
+        assert!(session.retract(id, day(d), "Samples").is_continue());
     }
     // What the import lists at its end: T-1 only.
     let mut end = import_sample("korean-lab-export-cp949.csv");
@@ -167,14 +167,15 @@ fn a_sample_taken_back_is_undone_exactly() {
     );
     drop(store);
     let after = contents(&db);
-    // The samples and transformers are as they were; the second batch is on record (with
-    // no source left and no outbox row for samples).
+    // The samples and transformers are as they were; the second batch is on record with
+    // no source row left (its sheet's samples were all taken back) and no outbox row for
+    // samples.
     let part = |rows: &[String], n: usize| -> Vec<String> {
         rows.split(|r| r == "--").nth(n).expect("part").to_vec()
     };
     assert_eq!(part(&after, 0), part(&stored, 0), "transformers");
     assert_eq!(part(&after, 1), part(&stored, 1), "samples");
-    // (The second batch's source row for "Samples" stays for now: issue 21's notes.)
+    assert_eq!(part(&after, 4), part(&stored, 4), "sources");
     assert_eq!(part(&after, 5), part(&stored, 5), "outbox");
     assert_eq!(part(&after, 2).len(), 2, "two batches");
 }
@@ -245,7 +246,7 @@ impl SampleSink for StopAfter {
         ControlFlow::Continue(())
     }
 
-    fn retract(&mut self, _asset_id: &str, _date: NaiveDate) -> ControlFlow<()> {
+    fn retract(&mut self, _asset_id: &str, _date: NaiveDate, _sheet: &str) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
 }

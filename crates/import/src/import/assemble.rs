@@ -106,10 +106,12 @@ impl Run<'_, '_> {
     /// Reads the blank fault-gas cells as `applied` says, in columns that hold values elsewhere
     /// (before duplicates are compared), and lists those columns.
     pub(super) fn read_blanks(&mut self, applied: BlankGas) -> Vec<BlankColumn> {
-        let columns: Vec<BlankColumn> = std::mem::take(&mut self.blank_stats)
+        let mut columns: Vec<BlankColumn> = std::mem::take(&mut self.blank_stats)
             .into_values()
             .filter(|c| c.blank > 0 && c.values > 0)
             .collect();
+        // Listed by sheet name, then gas.
+        columns.sort_by(|a, b| (&a.sheet, a.gas).cmp(&(&b.sheet, b.gas)));
         if applied == BlankGas::NotDetected {
             for pending in self.held.iter_mut().filter(|p| p.blank != 0) {
                 for gas in BLANKABLE {
@@ -293,7 +295,11 @@ impl Run<'_, '_> {
                         ),
                     });
                     if self.kept[k].state == RowState::Given {
-                        self.sink.retract(&id, date).is_continue().then_some(())?;
+                        let sheet = &self.sheet_names[self.kept[k].sheet as usize];
+                        self.sink
+                            .retract(&id, date, sheet)
+                            .is_continue()
+                            .then_some(())?;
                     }
                     self.kept[k].state = RowState::Duplicate;
                 }
@@ -326,7 +332,11 @@ impl Run<'_, '_> {
                         ),
                     });
                     if self.kept[k].state == RowState::Given {
-                        self.sink.retract(&id, date).is_continue().then_some(())?;
+                        let sheet = &self.sheet_names[self.kept[k].sheet as usize];
+                        self.sink
+                            .retract(&id, date, sheet)
+                            .is_continue()
+                            .then_some(())?;
                     }
                     self.kept[k].state = RowState::Conflict;
                 }

@@ -153,7 +153,8 @@ fn import_unguarded(
             run.issues.truncate(issues_before);
             run.rows_read = rows_before;
             run.rows_left_out = left_out_before;
-            run.blank_stats.retain(|(sheet, _), _| sheet != name);
+            let sheet = run.sheet;
+            run.blank_stats.retain(|(index, _), _| *index != sheet);
             if run.forget_rows(kept_before, held_before).is_break() {
                 return Err(ImportError::Cancelled);
             }

@@ -434,7 +434,7 @@ impl Run<'_, '_> {
             let Some(bit) = blank_bit(*gas) else { continue };
             let stats = self
                 .blank_stats
-                .entry((plan.name.clone(), *gas))
+                .entry((self.sheet, *gas))
                 .or_insert_with(|| BlankColumn {
                     sheet: plan.name.clone(),
                     column: column_letter(*col),
@@ -485,6 +485,7 @@ fn read_asset_id(cell: &Cell) -> Result<Option<String>, (String, String)> {
             ),
         )),
         _ if cell.is_blank() => Ok(None),
+        Cell::Text(text) => Ok(Some(text.trim().to_owned())),
         _ => Ok(Some(cell.display().trim().to_owned())),
     }
 }

@@ -54,8 +54,9 @@ pub(super) struct Run<'o, 'a> {
     /// reads as not measured.
     pub(super) stream_blanks: bool,
     pub(super) sink: &'o mut dyn SampleSink,
-    /// (sheet, gas) → its column's blank and filled cells.
-    pub(super) blank_stats: BTreeMap<(String, Gas), BlankColumn>,
+    /// (sheet index, gas) → its column's blank and filled cells. Counted on every row kept:
+    /// keyed by index, not name, so counting costs no copy of the name.
+    pub(super) blank_stats: BTreeMap<(u32, Gas), BlankColumn>,
     /// Asset id → the nameplate of its last sample row, to share rather than copy.
     pub(super) last_nameplate: HashMap<String, Arc<Vec<NameplateEntry>>>,
     /// A panic in the progress callback, passed on once the import has stopped.

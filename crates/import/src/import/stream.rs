@@ -159,8 +159,9 @@ impl Run<'_, '_> {
                 self.seen.remove(&key);
             }
             if row.state == RowState::Given {
-                let id = self.id_names[row.asset as usize].clone();
-                self.sink.retract(&id, date)?;
+                let id = &self.id_names[row.asset as usize];
+                let sheet = &self.sheet_names[row.sheet as usize];
+                self.sink.retract(id, date, sheet)?;
             }
         }
         ControlFlow::Continue(())

@@ -10,7 +10,7 @@ use crate::values::Cell;
 /// Feeds the cells of a streaming reader (xlsx, xlsb) to `each`, a row at a time.
 pub(super) fn stream_cells<'a, E: std::fmt::Display>(
     mut next: impl FnMut() -> std::result::Result<Option<calamine::Cell<DataRef<'a>>>, E>,
-    each: &mut impl FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
+    each: &mut dyn FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
 ) -> std::result::Result<(), String> {
     let mut rows = RowGrouper::default();
     while let Some(cell) = next().map_err(|e| e.to_string())? {
@@ -38,7 +38,7 @@ impl RowGrouper {
         row: u32,
         col: u32,
         cell: Cell,
-        each: &mut impl FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
+        each: &mut dyn FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         if col >= MAX_COLUMNS || cell == Cell::Empty {
             return ControlFlow::Continue(());
@@ -57,7 +57,7 @@ impl RowGrouper {
 
     fn finish(
         &mut self,
-        each: &mut impl FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
+        each: &mut dyn FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         match self.current.take() {
             Some((row, cells)) => each(row, cells),
@@ -68,7 +68,7 @@ impl RowGrouper {
 
 pub(super) fn walk_range(
     range: &calamine::Range<Data>,
-    each: &mut impl FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
+    each: &mut dyn FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
 ) {
     let Some((first_row, first_col)) = range.start() else {
         return;

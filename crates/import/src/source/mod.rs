@@ -37,10 +37,12 @@ use crate::values::{Cell, DateSystem};
 
 mod cells;
 mod guards;
+mod pipe;
 mod text;
 
 use cells::{stream_cells, walk_range};
 use guards::{check_xls, check_zip};
+use pipe::pipelined;
 pub use text::decode_text;
 use text::{CsvRows, sniff_delimiter};
 
@@ -270,13 +272,15 @@ impl Source {
                 let mut cells = wb
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| sheet_error(e.to_string()))?;
-                stream_cells(|| cells.next_cell(), &mut each).map_err(sheet_error)?;
+                pipelined(|rows| stream_cells(|| cells.next_cell(), rows), &mut each)
+                    .map_err(sheet_error)?;
             }
             Inner::Xlsb(wb) => {
                 let mut cells = wb
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| sheet_error(e.to_string()))?;
-                stream_cells(|| cells.next_cell(), &mut each).map_err(sheet_error)?;
+                pipelined(|rows| stream_cells(|| cells.next_cell(), rows), &mut each)
+                    .map_err(sheet_error)?;
             }
             Inner::Xls(wb) => {
                 let range = wb
@@ -291,36 +295,9 @@ impl Source {
                 walk_range(&range, &mut each);
             }
             Inner::Csv { text, delimiter } => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .delimiter(*delimiter)
-                    .from_reader(text.as_bytes());
-                let mut record = csv::StringRecord::new();
-                let mut rows = CsvRows::default();
-                while reader
-                    .read_record(&mut record)
-                    .map_err(|e| sheet_error(e.to_string()))?
-                {
-                    let index = rows.next(text.as_bytes(), &record);
-                    if record.iter().all(|field| field.trim().is_empty()) {
-                        continue;
-                    }
-                    let cells: Vec<Cell> = record
-                        .iter()
-                        .take(MAX_COLUMNS as usize)
-                        .map(|field| {
-                            if field.trim().is_empty() {
-                                Cell::Empty
-                            } else {
-                                Cell::Text(field.to_owned())
-                            }
-                        })
-                        .collect();
-                    if each(index, cells).is_break() {
-                        return Ok(());
-                    }
-                }
+                let (text, delimiter) = (text.as_str(), *delimiter);
+                pipelined(|rows| csv_rows(text, delimiter, rows), &mut each)
+                    .map_err(sheet_error)?;
             }
         }
         Ok(())
@@ -335,6 +312,42 @@ fn worksheet_names(sheets: &[calamine::Sheet]) -> Vec<String> {
         .filter(|sheet| sheet.typ == SheetType::WorkSheet)
         .map(|sheet| sheet.name.clone())
         .collect()
+}
+
+/// Reads CSV `text` into rows of text cells, each with its 0-based line index.
+fn csv_rows(
+    text: &str,
+    delimiter: u8,
+    each: &mut dyn FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
+) -> Result<(), String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let mut rows = CsvRows::default();
+    while reader.read_record(&mut record).map_err(|e| e.to_string())? {
+        let index = rows.next(text.as_bytes(), &record);
+        if record.iter().all(|field| field.trim().is_empty()) {
+            continue;
+        }
+        let cells: Vec<Cell> = record
+            .iter()
+            .take(MAX_COLUMNS as usize)
+            .map(|field| {
+                if field.trim().is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(field.to_owned())
+                }
+            })
+            .collect();
+        if each(index, cells).is_break() {
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 fn epoch(is_1904: bool) -> DateSystem {

@@ -85,12 +85,15 @@ pub fn parse_gas(cell: &Cell, unit: Unit) -> Result<GasValue, ValueProblem> {
     if let Some(problem) = spreadsheet_error(cell) {
         return Err(problem);
     }
-    let raw = cell.display();
     match cell {
         _ if cell.is_blank() => Ok(GasValue::NotMeasured),
-        Cell::Number(value) => ppm_checked(*value, unit, &raw).map(GasValue::Measured),
+        // The raw text is only spelled out for a problem: formatting every number read would
+        // cost more than reading it.
+        Cell::Number(value) => ppm_checked(*value, unit, || cell.display()).map(GasValue::Measured),
         Cell::Text(text) => parse_gas_text(text, unit),
-        _ => Err(ValueProblem::NotNumeric { text: raw }),
+        _ => Err(ValueProblem::NotNumeric {
+            text: cell.display(),
+        }),
     }
 }
 
@@ -158,15 +161,13 @@ fn quantity(text: &str, column_unit: Unit, raw: &str) -> Result<f64, ValueProble
     let value = parse_number_text(number).ok_or_else(|| ValueProblem::NotNumeric {
         text: raw.to_string(),
     })?;
-    ppm_checked(value, unit, raw)
+    ppm_checked(value, unit, || raw.to_string())
 }
 
 /// Converts to ppm and checks the result is a concentration an oil sample could have.
-fn ppm_checked(value: f64, unit: Unit, raw: &str) -> Result<f64, ValueProblem> {
+fn ppm_checked(value: f64, unit: Unit, raw: impl FnOnce() -> String) -> Result<f64, ValueProblem> {
     if !value.is_finite() {
-        return Err(ValueProblem::NotNumeric {
-            text: raw.to_string(),
-        });
+        return Err(ValueProblem::NotNumeric { text: raw() });
     }
     if value < 0.0 {
         return Err(ValueProblem::Negative { value });
