@@ -932,6 +932,56 @@ fn nameplates_merge_field_by_field_and_the_transformers_sheet_wins() {
 }
 
 #[test]
+fn a_nameplate_repeated_on_every_row_warns_on_every_bad_row_and_is_compared_each_time() {
+    // Exports repeat the nameplate on each sample row; reading it once per transformer
+    // must not lose a row's warning nor a change of value.
+    let dir = scratch("nameplate-repeated");
+    let path = dir.join("repeated.csv");
+    write_text(
+        &path,
+        b"Asset ID,Date,Substation,Year built,H2\n\
+          T-1,2024-01-01,Alpha,1998,5\n\
+          T-1,2024-02-01,Alpha,1998,6\n\
+          T-1,2024-03-01,Alpha,19x8,7\n\
+          T-1,2024-04-01,Alpha,19x8,8\n\
+          T-2,2024-01-01,Alpha,1998,9\n\
+          T-1,2024-05-01,Beta,1998,10\n\
+          T-1,2024-06-01,Beta,1998,11\n\
+          T-2,2024-02-01,Gamma,1999,12\n",
+    );
+    let import = read(&path);
+    assert_eq!(
+        issue_codes(&import),
+        [
+            "nameplate_differs@repeated!C7",
+            "nameplate_differs@repeated!C9",
+            "nameplate_differs@repeated!D9",
+            "not_a_year@repeated!D4",
+            "not_a_year@repeated!D5",
+        ]
+    );
+    let assets: Vec<_> = import
+        .assets
+        .iter()
+        .map(|a| {
+            (
+                a.id.as_str(),
+                a.substation.as_deref(),
+                a.year_of_manufacture,
+            )
+        })
+        .collect();
+    assert_eq!(
+        assets,
+        [
+            ("T-1", Some("Alpha"), Some(1998)),
+            ("T-2", Some("Alpha"), Some(1998))
+        ]
+    );
+    assert_eq!(import.samples.len(), 8);
+}
+
+#[test]
 fn error_values_and_booleans_are_not_asset_ids() {
     let dir = scratch("error-ids");
     let path = dir.join("errors.xlsx");

@@ -9,6 +9,7 @@ use siphasher::sip128::{Hasher128, SipHasher13};
 use substation_dga::{Gas, GasReadings, GasValue, OilPreservation, Sample};
 
 use crate::headers::Field;
+use crate::values::Cell;
 
 /// A nameplate value as read.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +40,19 @@ pub(super) struct KeptValue {
     pub(super) row: u32,
     /// A differing value was already reported for this asset and field.
     pub(super) warned: bool,
+}
+
+/// A samples-sheet row's nameplate cells and what was read from them, for the next row: an
+/// export that repeats each transformer's nameplate on every sample row (a million rows of
+/// the same ten cells) has them read once per transformer rather than once per row. Kept only
+/// when reading them raised no issue, so no row loses one.
+pub(super) struct RepeatedNameplate {
+    pub(super) sheet: u32,
+    /// The asset id cell, as read.
+    pub(super) asset: Cell,
+    /// The nameplate columns' cells, in the plan's column order.
+    pub(super) cells: Vec<Cell>,
+    pub(super) nameplate: Option<Arc<Vec<NameplateEntry>>>,
 }
 
 /// Where a sample row came from, until duplicates are settled.

@@ -16,6 +16,8 @@ use crate::issue::{Issue, Severity, column_letter};
 use crate::outcome::{BlankColumn, SheetRole};
 use crate::values::{self, Cell, DateCandidate, DayOrder, Unit, ValueProblem};
 
+use super::kept::RepeatedNameplate;
+
 /// How many rows from the top of a sheet are searched for its header row.
 const HEADER_SEARCH_ROWS: usize = 30;
 
@@ -191,9 +193,29 @@ impl Run<'_, '_> {
             failed: false,
         };
         let empty = Cell::Empty;
+        let cell_at = |col: u32| cells.get(col as usize).unwrap_or(&empty);
+        let samples = plan.role == SheetRole::Samples;
+        // The previous row's nameplate, when this row repeats its transformer and cells.
+        let repeated = self.repeated.as_ref().filter(|last| {
+            samples
+                && last.sheet == self.sheet
+                && plan.column_of(Field::AssetId).map(|c| cell_at(c.0)) == Some(&last.asset)
+                && plan
+                    .columns
+                    .iter()
+                    .filter(|(_, field, _, _)| is_nameplate(*field))
+                    .map(|(col, _, _, _)| cell_at(*col))
+                    .eq(last.cells.iter())
+        });
+        let reused = repeated.map(|last| last.nameplate.clone());
+        let mut nameplate_issues = false;
         for column in &plan.columns {
             let (col, field, unit, header) = column;
-            let cell = cells.get(*col as usize).unwrap_or(&empty);
+            let cell = cell_at(*col);
+            if reused.is_some() && is_nameplate(*field) {
+                continue;
+            }
+            let issues_before = self.issues.len();
             match field {
                 Field::AssetId => match read_asset_id(cell) {
                     Ok(id) => {
@@ -268,12 +290,30 @@ impl Run<'_, '_> {
                     }
                 },
             }
+            if is_nameplate(*field) && self.issues.len() > issues_before {
+                nameplate_issues = true;
+            }
         }
-        if plan.role == SheetRole::Samples
-            && let Some(asset_id) = &record.asset_id
-        {
-            let nameplate = std::mem::take(&mut record.nameplate);
-            record.shared_nameplate = self.share_nameplate(asset_id, nameplate);
+        if samples && let Some(asset_id) = &record.asset_id {
+            if let Some(nameplate) = reused {
+                record.shared_nameplate = nameplate;
+            } else {
+                let nameplate = std::mem::take(&mut record.nameplate);
+                record.shared_nameplate = self.share_nameplate(asset_id, nameplate);
+                self.repeated = (!nameplate_issues).then(|| RepeatedNameplate {
+                    sheet: self.sheet,
+                    asset: plan
+                        .column_of(Field::AssetId)
+                        .map_or(Cell::Empty, |c| cell_at(c.0).clone()),
+                    cells: plan
+                        .columns
+                        .iter()
+                        .filter(|(_, field, _, _)| is_nameplate(*field))
+                        .map(|(col, _, _, _)| cell_at(*col).clone())
+                        .collect(),
+                    nameplate: record.shared_nameplate.clone(),
+                });
+            }
         }
         record
     }
@@ -461,6 +501,14 @@ impl Run<'_, '_> {
             nameplate,
         })
     }
+}
+
+/// A field of the transformer's nameplate (read by [`read_nameplate`]).
+fn is_nameplate(field: Field) -> bool {
+    !matches!(
+        field,
+        Field::AssetId | Field::SampleDate | Field::LabSampleId | Field::Gas(_)
+    )
 }
 
 /// An asset id from its cell: `None` for a blank cell; an error (English, Korean) for a

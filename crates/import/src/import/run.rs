@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use substation_dga::Gas;
 
 use super::guard::PanicPayload;
-use super::kept::{FastMap, KeptRow, KeptValue, NameplateEntry, Pending};
+use super::kept::{FastMap, KeptRow, KeptValue, NameplateEntry, Pending, RepeatedNameplate};
 use super::plan::SheetPlan;
 use super::{ImportOptions, Progress};
 use crate::error::ImportError;
@@ -59,6 +59,8 @@ pub(super) struct Run<'o, 'a> {
     pub(super) blank_stats: BTreeMap<(u32, Gas), BlankColumn>,
     /// Asset id → the nameplate of its last sample row, to share rather than copy.
     pub(super) last_nameplate: HashMap<String, Arc<Vec<NameplateEntry>>>,
+    /// The previous samples-sheet row's nameplate cells, when reading them raised nothing.
+    pub(super) repeated: Option<RepeatedNameplate>,
     /// A panic in the progress callback, passed on once the import has stopped.
     pub(super) callback_panic: Option<PanicPayload>,
 }
@@ -101,6 +103,7 @@ impl<'o, 'a> Run<'o, 'a> {
             sink,
             blank_stats: BTreeMap::new(),
             last_nameplate: HashMap::new(),
+            repeated: None,
             callback_panic: None,
         }
     }

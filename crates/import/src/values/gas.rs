@@ -99,6 +99,9 @@ pub fn parse_gas(cell: &Cell, unit: Unit) -> Result<GasValue, ValueProblem> {
 
 fn parse_gas_text(raw: &str, unit: Unit) -> Result<GasValue, ValueProblem> {
     let raw = raw.trim();
+    if let Some(value) = plain_decimal(raw) {
+        return ppm_checked(value, unit, || raw.to_string()).map(GasValue::Measured);
+    }
     let text = folded(raw);
     let key = compact(&text);
     if key.is_empty() || NOT_MEASURED.contains(&key.as_str()) {
@@ -116,6 +119,25 @@ fn parse_gas_text(raw: &str, unit: Unit) -> Result<GasValue, ValueProblem> {
         });
     }
     quantity(&text, unit, raw).map(GasValue::Measured)
+}
+
+/// The value of text that is only ASCII digits with at most one `.` ("12", "0.5", "865."):
+/// what a CSV export writes in nearly every gas cell, read without the folding and the
+/// separator rules the other spellings need ([`parse_number_text`] reads it the same).
+fn plain_decimal(text: &str) -> Option<f64> {
+    let mut digits = false;
+    let mut dots = 0;
+    for byte in text.bytes() {
+        match byte {
+            b'0'..=b'9' => digits = true,
+            b'.' => dots += 1,
+            _ => return None,
+        }
+    }
+    if !digits || dots > 1 {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// The text after "<", "≤" or "<=", if it starts with one of them.
@@ -456,5 +478,42 @@ mod tests {
         assert!(text_date.message_en().contains("looks like a date"));
         let word = gas("abc").expect_err("not a gas value");
         assert_eq!(word.message_en(), "“abc” is not a number");
+    }
+
+    proptest::proptest! {
+        /// The quick reading of plain decimals agrees with the general one wherever it
+        /// answers, and lets every other spelling through to it.
+        #[test]
+        fn plain_decimals_read_as_the_general_rules_read_them(s in "[0-9.]{0,30}") {
+            match plain_decimal(&s) {
+                Some(value) => {
+                    proptest::prop_assert_eq!(parse_number_text(&s), Some(value), "{:?}", s);
+                }
+                None => proptest::prop_assert!(
+                    !s.bytes().any(|b| b.is_ascii_digit()) || s.matches('.').count() > 1,
+                    "{:?} was left to the general rules", s
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn plain_decimals_keep_their_checks() {
+        assert_eq!(measured(" 865 "), 865.0);
+        assert_eq!(measured("0.5"), 0.5);
+        assert_eq!(measured(".5"), 0.5);
+        assert_eq!(measured("865."), 865.0);
+        // Too large to be a concentration, or to be a number at all.
+        assert!(matches!(gas("2000000"), Err(ValueProblem::Absurd { .. })));
+        let huge = "9".repeat(400);
+        assert_eq!(
+            gas(&huge),
+            Err(ValueProblem::NotNumeric { text: huge.clone() })
+        );
+        // A percentage column converts.
+        assert_eq!(
+            parse_gas(&text("0.5"), Unit::Percent),
+            Ok(GasValue::Measured(5000.0))
+        );
     }
 }
