@@ -63,6 +63,11 @@ pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
     let mut collect = args.json.then(Collect::default);
     let (import, stored) = match &args.db {
         Some(db) => {
+            // A workbook that is not there fails before the database is made or opened.
+            std::fs::File::open(args.file).map_err(|source| ImportError::Unreadable {
+                path: args.file.to_owned(),
+                source,
+            })?;
             let store = substation_store::Store::open(db)?;
             let mut session = store.import_session()?;
             let read = import_into(

@@ -127,6 +127,26 @@ fn a_missing_file_is_a_coded_error() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: cannot read"));
 }
 
+#[test]
+fn importing_a_missing_workbook_makes_no_database() {
+    let dir = scratch("missing-workbook");
+    let db = dir.join("cache.sqlite3");
+    let _ = std::fs::remove_file(&db);
+    let out = substation()
+        .env("SUBSTATION_DATA_DIR", &dir)
+        .args(["--json", "import", "no/such/lab.xlsx", "--db"])
+        .arg(&db)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(body["error"]["code"], "file_unreadable");
+    assert!(
+        !db.exists(),
+        "a database was made for a workbook that is not there"
+    );
+}
+
 fn scratch(name: &str) -> PathBuf {
     substation_testkit::kept_dir(&format!("cli-{name}"))
 }

@@ -112,6 +112,25 @@ pub fn make_1904(path: &Path) {
     );
 }
 
+/// Breaks the second sheet's XML off inside row `row`: its first cell is whole (so every row
+/// above it has been read), then a cell starts and the part ends.
+pub fn break_second_sheet_at(path: &Path, row: u32) {
+    rewrite_zip(
+        path,
+        |name, content| {
+            if name == "xl/worksheets/sheet2.xml" {
+                let text = String::from_utf8(content).expect("utf-8");
+                let start = text.find(&format!("<row r=\"{row}\"")).expect("row");
+                let cut = start + text[start..].find("</c>").expect("cell") + 4;
+                format!("{}<c r=\"B{row}\" t=\"s\"><v>", &text[..cut]).into_bytes()
+            } else {
+                content
+            }
+        },
+        &[],
+    );
+}
+
 /// Writes a minimal OpenDocument spreadsheet whose `office:spreadsheet` holds `tables` (the
 /// `<table:table>` elements, as XML).
 pub fn ods(path: &Path, tables: &str) {
