@@ -63,8 +63,19 @@ pub fn run(args: &ImportArgs<'_>) -> Result<ExitCode, CliError> {
     let mut collect = args.json.then(Collect::default);
     let (import, stored) = match &args.db {
         Some(db) => {
-            // A workbook that is not there fails before the database is made or opened.
-            std::fs::File::open(args.file).map_err(|source| ImportError::Unreadable {
+            // A workbook that is not there (or is a folder) fails before the database is
+            // made or opened.
+            let is_file = std::fs::metadata(args.file).and_then(|metadata| {
+                if metadata.is_file() {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "not a file",
+                    ))
+                }
+            });
+            is_file.map_err(|source| ImportError::Unreadable {
                 path: args.file.to_owned(),
                 source,
             })?;

@@ -181,6 +181,47 @@ fn a_sample_taken_back_is_undone_exactly() {
 }
 
 #[test]
+fn only_the_sheet_whose_samples_were_all_taken_back_loses_its_source() {
+    let dir = scratch("stream-retract-sources");
+    let db = dir.path().join("db.sqlite3");
+    let store = Store::open(&db).expect("open");
+    let day = |d| NaiveDate::from_ymd_opt(2024, 3, d).expect("date");
+    let on = |sheet: &str, mut sample: ImportedSample| {
+        sample.sheet = sheet.to_owned();
+        sample
+    };
+    let mut session = store.import_session().expect("session");
+    for kept in [
+        on("Kept", sample("T-1", day(1), 10.0, 2)),
+        on("Gone", sample("T-1", day(2), 11.0, 2)),
+        on("Kept", sample("T-1", day(3), 12.0, 3)),
+    ] {
+        assert!(session.keep(kept).is_continue());
+    }
+    assert!(session.retract("T-1", day(2), "Gone").is_continue());
+    // Taken back from "Kept" too, one of its two: the sheet keeps its source.
+    assert!(session.retract("T-1", day(3), "Kept").is_continue());
+    let mut end = import_sample("korean-lab-export-cp949.csv");
+    end.assets = vec![Asset::new("T-1")];
+    end.samples.clear();
+    session.finish(end).expect("finish");
+    drop(store);
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let sheets: Vec<String> = conn
+        .prepare("SELECT sheet FROM sample_source ORDER BY sheet")
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(sheets, ["Kept"]);
+    let samples: i64 = conn
+        .query_row("SELECT count(*) FROM sample", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(samples, 1);
+}
+
+#[test]
 fn an_import_that_stops_stores_nothing() {
     let dir = scratch("stream-abandon");
     let db = dir.path().join("db.sqlite3");

@@ -8,6 +8,7 @@
 //! read; a reader error comes after every row read before it, as it would without the thread.
 
 use std::ops::ControlFlow;
+use std::sync::Mutex;
 use std::sync::mpsc::sync_channel;
 
 use crate::values::Cell;
@@ -27,7 +28,10 @@ pub(super) type RowSink<'a> = dyn FnMut(u32, Vec<Cell>) -> ControlFlow<()> + 'a;
 /// Runs `read` on a second thread, feeding each row it gives to `each` on this one.
 ///
 /// `read` is handed a row sink that answers `Break` once `each` has stopped the walk, so
-/// the reader stops soon after. A panic on the reader's thread is carried over to this one.
+/// the reader stops soon after. A panic on the reader's thread is carried over to this one,
+/// unless `each` had stopped the walk before: the rows the reader went on to were never
+/// wanted, as they would not have been read without the thread. When no thread can be
+/// started, `read` runs here.
 pub(super) fn pipelined<R>(
     read: R,
     each: &mut impl FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
@@ -35,28 +39,39 @@ pub(super) fn pipelined<R>(
 where
     R: FnOnce(&mut RowSink<'_>) -> Result<(), String> + Send,
 {
-    std::thread::scope(|scope| {
+    // Where the reader waits to be taken by its thread, or by this one if none starts.
+    let waiting = Mutex::new(Some(read));
+    let spawned = std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel::<Vec<Row>>(BATCHES_AHEAD);
-        let reader = scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH_ROWS);
-            let mut stopped = false;
-            let result = read(&mut |row, cells| {
-                batch.push((row, cells));
-                if batch.len() == BATCH_ROWS {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
-                    if sender.send(full).is_err() {
-                        stopped = true;
-                        return ControlFlow::Break(());
+        let waiting = &waiting;
+        let reader = std::thread::Builder::new()
+            .name("sheet-reader".to_owned())
+            .spawn_scoped(scope, move || {
+                let Some(read) = waiting.lock().ok().and_then(|mut slot| slot.take()) else {
+                    return Ok(());
+                };
+                let mut batch = Vec::with_capacity(BATCH_ROWS);
+                let mut stopped = false;
+                let result = read(&mut |row, cells| {
+                    batch.push((row, cells));
+                    if batch.len() == BATCH_ROWS {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                        if sender.send(full).is_err() {
+                            stopped = true;
+                            return ControlFlow::Break(());
+                        }
                     }
+                    ControlFlow::Continue(())
+                });
+                if !stopped && !batch.is_empty() {
+                    // The checker may have stopped meanwhile; then nobody wants these rows.
+                    let _ = sender.send(batch);
                 }
-                ControlFlow::Continue(())
+                result
             });
-            if !stopped && !batch.is_empty() {
-                // The checker may have stopped meanwhile; then nobody wants these rows.
-                let _ = sender.send(batch);
-            }
-            result
-        });
+        let Ok(reader) = reader else {
+            return None;
+        };
         let mut stopped = false;
         'batches: for batch in receiver.iter() {
             for (row, cells) in batch {
@@ -68,12 +83,19 @@ where
         }
         // Dropping the receiver makes the reader's next hand-over fail, which stops it.
         drop(receiver);
-        match reader.join() {
-            Ok(_) if stopped => Ok(()),
+        Some(match reader.join() {
+            Ok(_) | Err(_) if stopped => Ok(()),
             Ok(result) => result,
             Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
+        })
+    });
+    match spawned {
+        Some(result) => result,
+        None => match waiting.into_inner().ok().flatten() {
+            Some(read) => read(&mut |row, cells| each(row, cells)),
+            None => Ok(()),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -154,6 +176,34 @@ mod tests {
         );
         assert_eq!(result, Err("bad XML at row 516".to_owned()));
         assert_eq!(seen, BATCH_ROWS + 3);
+    }
+
+    #[test]
+    fn what_the_reader_meets_after_the_walk_stopped_is_not_reported() {
+        // An error, or a panic, in rows read ahead after `each` had stopped: nobody asked
+        // for those rows.
+        for panics in [false, true] {
+            let mut seen = 0;
+            let result = pipelined(
+                |each| {
+                    for row in 0..(BATCH_ROWS as u32 * 2) {
+                        if each(row, Vec::new()).is_break() {
+                            break;
+                        }
+                    }
+                    if panics {
+                        panic!("broke after the stop");
+                    }
+                    Err("broke after the stop".to_owned())
+                },
+                &mut |_, _| {
+                    seen += 1;
+                    ControlFlow::Break(())
+                },
+            );
+            assert_eq!(result, Ok(()), "panics: {panics}");
+            assert_eq!(seen, 1);
+        }
     }
 
     #[test]
