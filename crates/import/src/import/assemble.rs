@@ -294,14 +294,7 @@ impl Run<'_, '_> {
                             "{id} {date} 시료가 {first_sheet} {first_row}행에도 있습니다. 하나로 합쳤습니다"
                         ),
                     });
-                    if self.kept[k].state == RowState::Given {
-                        let sheet = &self.sheet_names[self.kept[k].sheet as usize];
-                        self.sink
-                            .retract(&id, date, sheet)
-                            .is_continue()
-                            .then_some(())?;
-                    }
-                    self.kept[k].state = RowState::Duplicate;
+                    self.settle_as(k, &id, date, RowState::Duplicate)?;
                 }
             } else {
                 let rows: Vec<String> = group
@@ -331,17 +324,30 @@ impl Run<'_, '_> {
                             rows.join(", ")
                         ),
                     });
-                    if self.kept[k].state == RowState::Given {
-                        let sheet = &self.sheet_names[self.kept[k].sheet as usize];
-                        self.sink
-                            .retract(&id, date, sheet)
-                            .is_continue()
-                            .then_some(())?;
-                    }
-                    self.kept[k].state = RowState::Conflict;
+                    self.settle_as(k, &id, date, RowState::Conflict)?;
                 }
             }
         }
+        Some(())
+    }
+
+    /// Gives the row `k` its final state, taking its sample back from the sink if it was
+    /// handed over; `None` when the sink stops the import.
+    fn settle_as(
+        &mut self,
+        k: usize,
+        id: &str,
+        date: chrono::NaiveDate,
+        state: RowState,
+    ) -> Option<()> {
+        if self.kept[k].state == RowState::Given {
+            let sheet = &self.sheet_names[self.kept[k].sheet as usize];
+            self.sink
+                .retract(id, date, sheet)
+                .is_continue()
+                .then_some(())?;
+        }
+        self.kept[k].state = state;
         Some(())
     }
 }
