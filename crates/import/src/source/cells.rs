@@ -28,12 +28,12 @@ pub(super) fn stream_cells<'a, E: std::fmt::Display>(
 
 /// Gathers streamed cells into rows (cells arrive in row order).
 #[derive(Default)]
-struct RowGrouper {
+pub(super) struct RowGrouper {
     current: Option<(u32, Vec<Cell>)>,
 }
 
 impl RowGrouper {
-    fn push(
+    pub(super) fn push(
         &mut self,
         row: u32,
         col: u32,
@@ -55,7 +55,7 @@ impl RowGrouper {
         ControlFlow::Continue(())
     }
 
-    fn finish(
+    pub(super) fn finish(
         &mut self,
         each: &mut dyn FnMut(u32, Vec<Cell>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
@@ -98,7 +98,7 @@ pub(super) fn walk_range(
     }
 }
 
-fn from_datetime(dt: &calamine::ExcelDateTime) -> Cell {
+pub(super) fn from_datetime(dt: &calamine::ExcelDateTime) -> Cell {
     match dt.as_datetime() {
         Some(value) if dt.is_datetime() => Cell::DateTime(value),
         _ => Cell::Number(dt.as_f64()),
@@ -130,7 +130,7 @@ fn from_data(value: &Data) -> Cell {
     }
 }
 
-fn text(s: &str) -> Cell {
+pub(super) fn text(s: &str) -> Cell {
     if s.trim().is_empty() {
         Cell::Empty
     } else {

@@ -39,12 +39,14 @@ mod cells;
 mod guards;
 mod pipe;
 mod text;
+mod xlsx;
 
 use cells::{stream_cells, walk_range};
 use guards::{check_xls, check_zip};
 use pipe::pipelined;
 pub use text::decode_text;
 use text::{CsvRows, sniff_delimiter};
+use xlsx::FastXlsx;
 
 /// Files above this size (200 MB, decimal) are refused unless the caller raises the limit.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 200_000_000;
@@ -86,11 +88,15 @@ pub enum TextEncoding {
 }
 
 enum Inner {
-    Xlsx(Xlsx<BufReader<File>>),
+    /// calamine opens the workbook; our reader reads its sheets when it can.
+    Xlsx(Xlsx<BufReader<File>>, Option<Box<FastXlsx>>),
     Xlsb(Xlsb<BufReader<File>>),
     Xls(Xls<BufReader<File>>),
     Ods(Ods<BufReader<File>>),
-    Csv { text: String, delimiter: u8 },
+    Csv {
+        text: String,
+        delimiter: u8,
+    },
 }
 
 /// An opened workbook.
@@ -179,7 +185,8 @@ impl Source {
                 })?;
                 let system = epoch(wb.has_1904_epoch());
                 let names = worksheet_names(wb.sheets_metadata());
-                (Inner::Xlsx(wb), system, names, None)
+                let fast = FastXlsx::open(path, wb.has_1904_epoch()).map(Box::new);
+                (Inner::Xlsx(wb, fast), system, names, None)
             }
             Format::Xlsb => {
                 let wb: Xlsb<_> = calamine::open_workbook(path).map_err(|e| match e {
@@ -268,12 +275,21 @@ impl Source {
             detail,
         };
         match &mut self.inner {
-            Inner::Xlsx(wb) => {
-                let mut cells = wb
-                    .worksheet_cells_reader(sheet)
-                    .map_err(|e| sheet_error(e.to_string()))?;
-                pipelined(|rows| stream_cells(|| cells.next_cell(), rows), &mut each)
-                    .map_err(sheet_error)?;
+            Inner::Xlsx(wb, fast) => {
+                let read = |rows: &mut pipe::RowSink<'_>| {
+                    if let Some(fast) = fast {
+                        match fast.read(sheet, rows) {
+                            xlsx::Outcome::Done => return Ok(()),
+                            xlsx::Outcome::Failed(detail) => return Err(detail),
+                            xlsx::Outcome::LeftToCalamine => {}
+                        }
+                    }
+                    let mut cells = wb
+                        .worksheet_cells_reader(sheet)
+                        .map_err(|e| e.to_string())?;
+                    stream_cells(|| cells.next_cell(), rows)
+                };
+                pipelined(read, &mut each).map_err(sheet_error)?;
             }
             Inner::Xlsb(wb) => {
                 let mut cells = wb
