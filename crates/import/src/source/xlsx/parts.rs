@@ -188,7 +188,8 @@ fn worksheets<R: BufRead>(
             Event::Start(e) if e.local_name().as_ref() == "sheet" => {
                 let name = attribute(&e, "name")?.ok_or(())?;
                 let id = attribute_local(&e, "id")?.ok_or(())?;
-                let rel = rels.iter().find(|rel| rel.id == id).ok_or(())?;
+                // The last of duplicate ids wins, as in calamine's map.
+                let rel = rels.iter().rev().find(|rel| rel.id == id).ok_or(())?;
                 if rel.kind.rsplit('/').next() == Some("worksheet") {
                     let part = match rel.target.strip_prefix('/') {
                         Some(absolute) => absolute.to_owned(),
@@ -234,7 +235,7 @@ pub(super) fn string_item<'a>(
             Event::End(e) if e.local_name().as_ref() == "rPh" => phonetic = false,
             Event::End(e) if e.name().as_ref() == closing => return Ok(text),
             Event::Start(e) if e.local_name().as_ref() == "t" && !phonetic => {
-                let preserve = attribute(&e, "xml:space")?.is_some_and(|v| v == "preserve");
+                let preserve = raw_attribute(&e, "xml:space")?.is_some_and(|v| v == "preserve");
                 let mut run = String::new();
                 loop {
                     match next()? {
@@ -291,11 +292,14 @@ fn style_kinds<R: BufRead>(mut xml: Reader<R>) -> Result<Vec<NumberKind>, Failed
     let mut custom: HashMap<String, NumberKind> = HashMap::new();
     let mut kinds = Vec::new();
     let mut in_cell_xfs = false;
+    let mut in_num_fmts = false;
     let mut buf = Vec::new();
     loop {
         buf.clear();
         match xml.read_event_into(&mut buf).map_err(|_| ())? {
-            Event::Start(e) if e.local_name().as_ref() == "numFmt" => {
+            Event::Start(e) if e.local_name().as_ref() == "numFmts" => in_num_fmts = true,
+            Event::End(e) if e.local_name().as_ref() == "numFmts" => in_num_fmts = false,
+            Event::Start(e) if in_num_fmts && e.local_name().as_ref() == "numFmt" => {
                 let (Some(id), Some(code)) =
                     (raw_attribute(&e, "numFmtId")?, attribute(&e, "formatCode")?)
                 else {

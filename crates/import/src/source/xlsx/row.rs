@@ -87,7 +87,7 @@ fn scan(
             if bytes.get(name_end + 1) != Some(&b'"')
                 || name
                     .iter()
-                    .any(|b| matches!(b, b' ' | b'>' | b'<' | b'/' | b'"'))
+                    .any(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'<' | b'/' | b'"'))
             {
                 return None;
             }
@@ -267,6 +267,8 @@ mod tests {
             r#"<x:c r="A1"><x:v>1</x:v></x:c>"#,
             r#"<c r='A1'><v>1</v></c>"#,
             r#"<c r = "A1"><v>1</v></c>"#,
+            "<c r\t=\"A1\"><v>1</v></c>",
+            "<c t\n=\"s\"><v>0</v></c>",
             r#"<c r="A1"><v>1</v></c><!-- note -->"#,
             r#"<c r="1A"><v>1</v></c>"#,
             r#"<c r="A1" t="zz"><v>1</v></c>"#,

@@ -59,7 +59,7 @@ impl Context<'_> {
                 if v.is_empty() {
                     return Ok(Cell::Empty);
                 }
-                let index = v.parse::<usize>().unwrap_or(0);
+                let index = index(v);
                 self.strings.get(index).cloned().ok_or_else(|| {
                     format!("shared string {index} is not in the workbook's string table")
                 })
@@ -94,7 +94,7 @@ impl Context<'_> {
         let kind = match style {
             None => NumberKind::Plain,
             Some(s) => {
-                let index = s.parse::<usize>().unwrap_or(0);
+                let index = index(s);
                 self.kinds.get(index).copied().unwrap_or(NumberKind::Plain)
             }
         };
@@ -187,7 +187,9 @@ impl Walk<'_, '_> {
                 carry.truncate(old + read);
                 eof = read == 0;
             }
-            let cut = if eof {
+            let cut = if let Some(end) = data_end(&carry) {
+                end
+            } else if eof {
                 carry.len()
             } else {
                 match find_cut(&carry) {
@@ -209,8 +211,11 @@ impl Walk<'_, '_> {
             if self.chunk(text, each)?.is_break() {
                 return Ok(ControlFlow::Break(()));
             }
-            if self.done || eof {
+            if self.done {
                 return Ok(ControlFlow::Continue(()));
+            }
+            if eof {
+                return Err("the sheet's XML ends before its </sheetData>".to_owned());
             }
             carry.drain(..cut);
             want = CHUNK;
@@ -233,6 +238,7 @@ impl Walk<'_, '_> {
                 match xml.read_event().map_err(xml_error)? {
                     Event::Start(e) => match e.local_name().as_ref() {
                         "sheetData" => self.in_data = true,
+                        "dimension" if !self.in_data => check_dimension(&e)?,
                         "row" if self.in_data => {
                             if let Some(r) = raw_attr(&e, "r")? {
                                 self.row = cell_ref(&r)?.0;
@@ -408,6 +414,14 @@ impl Walk<'_, '_> {
     }
 }
 
+/// An index as calamine reads one (a style `s`, a shared string's number): ASCII digits, or 0.
+fn index(text: &str) -> usize {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return 0;
+    }
+    text.parse().unwrap_or(0)
+}
+
 fn xml_error(e: quick_xml::Error) -> String {
     format!("the sheet's XML does not read: {e}")
 }
@@ -426,13 +440,43 @@ fn raw_attr(element: &BytesStart<'_>, key: &str) -> Result<Option<String>, Strin
     Ok(None)
 }
 
+/// calamine refuses a sheet whose `<dimension>` has no `ref` or a `ref` that is not one or two
+/// cell references; so does this reader (before any row, so calamine reports it).
+fn check_dimension(element: &BytesStart<'_>) -> Result<(), String> {
+    let bad = || "the sheet's <dimension> is not a cell range".to_owned();
+    let range = raw_attr(element, "ref")?.ok_or_else(bad)?;
+    let parts: Vec<&str> = range.split(':').collect();
+    if parts.len() > 2 {
+        return Err(bad());
+    }
+    for part in parts {
+        if !matches!(cell_ref(part), Ok((_, Some(_)))) {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+/// Where `</sheetData>` ends in `buf`, if it is there (outside comments and the like): the
+/// rest of the part is never read.
+fn data_end(buf: &[u8]) -> Option<usize> {
+    let at = memmem::rfind(buf, b"sheetData>")?;
+    if !closes(buf, at) {
+        return None;
+    }
+    if memmem::find(&buf[..at], b"<!").is_some() || memmem::find(&buf[..at], b"<?").is_some() {
+        return careful_cut(buf, b"sheetData");
+    }
+    Some(at + "sheetData>".len())
+}
+
 /// Where to cut `buf` so the part before holds whole rows: just after its last `</row>`.
 fn find_cut(buf: &[u8]) -> Option<usize> {
     let finder = memmem::FinderRev::new(b"row>");
     let mut end = buf.len();
     let quick = loop {
         match finder.rfind(&buf[..end]) {
-            Some(at) if closes_row(buf, at) => break Some(at + 4),
+            Some(at) if closes(buf, at) => break Some(at + 4),
             Some(at) => end = at,
             None => break None,
         }
@@ -440,16 +484,17 @@ fn find_cut(buf: &[u8]) -> Option<usize> {
     match quick {
         // Markup that may hide a `</row>` (a comment, CDATA, a processing instruction):
         // walk the chunk's tags to find a cut outside them.
-        Some(cut) if memmem::find(&buf[..cut], b"<!").is_some() => careful_cut(buf),
-        Some(cut) if memmem::find(&buf[..cut], b"<?").is_some() => careful_cut(buf),
+        Some(cut) if memmem::find(&buf[..cut], b"<!").is_some() => careful_cut(buf, b"row"),
+        Some(cut) if memmem::find(&buf[..cut], b"<?").is_some() => careful_cut(buf, b"row"),
         Some(cut) => Some(cut),
-        None if buf.len() > SLOW_CUT_AFTER => careful_cut(buf),
+        None if buf.len() > SLOW_CUT_AFTER => careful_cut(buf, b"row"),
         None => None,
     }
 }
 
-/// Whether `row>` at `at` ends an end tag `</row>` or `</prefix:row>`.
-fn closes_row(buf: &[u8], at: usize) -> bool {
+/// Whether the name ending in `>` at `at` (`row>`, `sheetData>`) is that of an end tag:
+/// `</row>` or `</prefix:row>`.
+fn closes(buf: &[u8], at: usize) -> bool {
     let before = &buf[..at];
     if before.ends_with(b"</") {
         return true;
@@ -464,9 +509,10 @@ fn closes_row(buf: &[u8], at: usize) -> bool {
     name_start < prefix.len() && prefix[..name_start].ends_with(b"</")
 }
 
-/// The end of the last `</row>` in `buf` found by walking its markup: comments, CDATA and
-/// processing instructions are stepped over whole; an unfinished one ends the search.
-fn careful_cut(buf: &[u8]) -> Option<usize> {
+/// The end of the last end tag named `local` (`</row>`) in `buf` found by walking its markup:
+/// comments, CDATA and processing instructions are stepped over whole; an unfinished one ends
+/// the search.
+fn careful_cut(buf: &[u8], local: &[u8]) -> Option<usize> {
     let mut at = 0;
     let mut last = None;
     while let Some(offset) = memchr::memchr(b'<', &buf[at..]) {
@@ -484,10 +530,11 @@ fn careful_cut(buf: &[u8]) -> Option<usize> {
         } else if rest.starts_with(b"<!") {
             skip_to(2, b">")
         } else if rest.starts_with(b"</") {
-            let close = memchr::memchr(b'>', rest)?;
+            let Some(close) = memchr::memchr(b'>', rest) else {
+                break;
+            };
             let name = rest[2..close].trim_ascii_end();
-            let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
-            if local == b"row" {
+            if name.rsplit(|b| *b == b':').next() == Some(local) {
                 last = Some(start + close + 1);
             }
             Some(start + close + 1)
@@ -517,7 +564,10 @@ mod tests {
         assert_eq!(find_cut(hidden), Some(11));
         let open_comment = b"<row></row><!-- </row>";
         assert_eq!(find_cut(open_comment), Some(11));
-        assert_eq!(careful_cut(b"<row></row ><row>"), Some(12));
+        assert_eq!(careful_cut(b"<row></row ><row>", b"row"), Some(12));
+        assert_eq!(careful_cut(b"<row></row><row></ro", b"row"), Some(11));
+        assert_eq!(data_end(b"<row></row></x:sheetData><ext>"), Some(25));
+        assert_eq!(data_end(b"<row></row><!-- </sheetData> --><row>"), None);
         assert_eq!(
             find_cut(b"<?xml version=\"1.0\"?><row></row><row>"),
             Some(32)

@@ -207,6 +207,61 @@ fn plain_rows_and_the_rest_read_alike_in_one_sheet() {
     );
 }
 
+/// A sheet of several blocks whose rows carry comments, CDATA and processing instructions
+/// holding `</row>` and `</sheetData>`, with a long tail after `</sheetData>`.
+fn many_blocks(prefix: &str) -> String {
+    let p = prefix;
+    let mut xml = format!(
+        r#"<?xml version="1.0"?><{p}worksheet xmlns{colon}{bare}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><{p}dimension ref="A1:C30000"/><{p}sheetData>"#,
+        colon = if p.is_empty() { "" } else { ":" },
+        bare = p.trim_end_matches(':'),
+    );
+    for i in 1..=30_000u32 {
+        xml.push_str(&format!(
+            r#"<{p}row r="{i}"><{p}c r="A{i}" t="s"><{p}v>{}</{p}v></{p}c>"#,
+            i % 4
+        ));
+        match i % 7 {
+            0 => xml.push_str("<!-- </row></sheetData> -->"),
+            1 if i % 3 == 0 => xml.push_str("<![CDATA[</row>]]>"),
+            2 if i % 5 == 0 => xml.push_str("<?pi </row> ?>"),
+            _ => {}
+        }
+        xml.push_str(&format!(
+            r#"<{p}c s="1"><{p}v>{}</{p}v></{p}c></{p}row>"#,
+            40_000 + i
+        ));
+    }
+    xml.push_str(&format!("</{p}sheetData>"));
+    xml.push_str(&"<!-- a tail after the data, never read -->".repeat(40_000));
+    xml.push_str(&format!("</{p}worksheet>"));
+    xml
+}
+
+#[test]
+fn blocks_cut_around_comments_and_prefixes_read_alike() {
+    for prefix in ["", "x:"] {
+        let sheet = many_blocks(prefix);
+        assert!(sheet.len() > 3 << 20, "{} bytes", sheet.len());
+        let path = handmade(&format!("blocks-{}.xlsx", prefix.len()), false, &sheet);
+        read_alike(&path);
+        let rows = by_ours(&path, "Lab & data").expect("read");
+        assert_eq!(rows.len(), 30_000);
+    }
+}
+
+#[test]
+fn a_sheet_cut_short_fails_as_calamine_does() {
+    let sheet = many_blocks("");
+    let cut = sheet.find(r#"<row r="29000">"#).expect("row");
+    let path = handmade("short.xlsx", false, &sheet[..cut]);
+    assert!(by_calamine(&path, "Lab & data").is_err());
+    let Err(Some(detail)) = by_ours(&path, "Lab & data") else {
+        panic!("a sheet cut short read");
+    };
+    assert!(detail.contains("</sheetData>"), "{detail}");
+}
+
 #[test]
 fn a_sheet_that_breaks_before_its_first_row_is_left_to_calamine() {
     let broken = SHEET.replace(r#"<x:c r="A1" t="s">"#, r#"<x:c r="1A" t="s">"#);
