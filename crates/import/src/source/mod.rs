@@ -2,7 +2,8 @@
 //!
 //! Memory, format by format:
 //!
-//! - xlsx/xlsm and xlsb sheets are streamed cell by cell, so a sheet that declares a huge
+//! - xlsx/xlsm and xlsb sheets are streamed (xlsx by our own reader, `xlsx`, a block of
+//!   whole rows at a time; xlsb cell by cell by calamine), so a sheet that declares a huge
 //!   dimension (`A1:XFD1048576` over a few rows, a known trap that makes whole-sheet readers
 //!   allocate gigabytes) costs only what it holds. Before calamine opens a zip-based workbook,
 //!   the importer refuses a part that would decompress to more than
