@@ -28,9 +28,11 @@ mod row;
 mod sheet;
 #[cfg(test)]
 mod tests;
+mod value;
 
 use parts::Package;
-use sheet::{Context, read_sheet};
+use sheet::read_sheet;
+use value::Context;
 
 /// An xlsx package opened for our sheet reader.
 pub(super) struct FastXlsx {

@@ -14,7 +14,7 @@
 use memchr::memchr;
 
 use super::format::{cell_ref, unescape_excel};
-use super::sheet::Context;
+use super::value::Context;
 use crate::values::Cell;
 
 /// Reads the body of a row (between `<row …>` and `</row>`) into `out` as (row, column, cell),

@@ -16,16 +16,16 @@
 use std::io::Read;
 use std::ops::ControlFlow;
 
-use calamine::{CellErrorType, ExcelDateTime, ExcelDateTimeType};
 use memchr::memmem;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
 
-use super::format::{NumberKind, cell_ref, unescape_excel};
+use super::format::cell_ref;
 use super::parts::string_item;
 use super::row::plain_row;
-use crate::source::cells::{RowGrouper, from_datetime, text};
+use super::value::Context;
+use crate::source::cells::RowGrouper;
 use crate::source::pipe::RowSink;
 use crate::values::Cell;
 
@@ -38,76 +38,6 @@ const SLOW_CUT_AFTER: usize = 8 << 20;
 
 /// The most a single row's XML may take (a row of 16,384 long strings fits).
 const MAX_CARRY: usize = 64 << 20;
-
-/// What a sheet shares with its workbook.
-pub(super) struct Context<'p> {
-    pub(super) strings: &'p [Cell],
-    pub(super) kinds: &'p [NumberKind],
-    pub(super) is_1904: bool,
-}
-
-impl Context<'_> {
-    /// A `<v>` value by the cell's type (`t`) and style (`s`).
-    pub(super) fn read_v(
-        &self,
-        v: &str,
-        style: Option<&str>,
-        kind: Option<&str>,
-    ) -> Result<Cell, String> {
-        match kind {
-            Some("s") => {
-                if v.is_empty() {
-                    return Ok(Cell::Empty);
-                }
-                let index = index(v);
-                self.strings.get(index).cloned().ok_or_else(|| {
-                    format!("shared string {index} is not in the workbook's string table")
-                })
-            }
-            Some("b") => match v.trim() {
-                "" => Ok(Cell::Empty),
-                t if t == "0" || t.eq_ignore_ascii_case("false") => Ok(Cell::Bool(false)),
-                t if t == "1" || t.eq_ignore_ascii_case("true") => Ok(Cell::Bool(true)),
-                _ => Err(format!("boolean cell value {v:?} is not 0 or 1")),
-            },
-            Some("d") => Ok(text(v)),
-            Some("e") => v
-                .parse::<CellErrorType>()
-                .map(|e| Cell::Error(e.to_string()))
-                .map_err(|_| format!("error cell value {v:?} is not a known error")),
-            Some("str") => Ok(text(&unescape_excel(v))),
-            Some("n") | None => {
-                if v.is_empty() {
-                    return Ok(Cell::Empty);
-                }
-                match fast_float2::parse::<f64, _>(v.as_bytes()) {
-                    Ok(number) => Ok(self.number(number, style)),
-                    Err(_) if kind.is_none() => Ok(text(v)),
-                    Err(_) => Err(format!("number cell value {v:?} is not a number")),
-                }
-            }
-            Some(other) => Err(format!("cell type t={other:?} is not one Excel writes")),
-        }
-    }
-
-    fn number(&self, number: f64, style: Option<&str>) -> Cell {
-        let kind = match style {
-            None => NumberKind::Plain,
-            Some(s) => {
-                let index = index(s);
-                self.kinds.get(index).copied().unwrap_or(NumberKind::Plain)
-            }
-        };
-        match kind {
-            NumberKind::Date => from_datetime(&ExcelDateTime::new(
-                number,
-                ExcelDateTimeType::DateTime,
-                self.is_1904,
-            )),
-            NumberKind::Plain | NumberKind::Duration => Cell::Number(number),
-        }
-    }
-}
 
 /// Why a sheet was not read to its end.
 #[derive(Debug)]
@@ -412,14 +342,6 @@ impl Walk<'_, '_> {
             other => Err(format!("a cell holds <{}>, not <v>, <f> or <is>", other)),
         }
     }
-}
-
-/// An index as calamine reads one (a style `s`, a shared string's number): ASCII digits, or 0.
-fn index(text: &str) -> usize {
-    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return 0;
-    }
-    text.parse().unwrap_or(0)
 }
 
 fn xml_error(e: quick_xml::Error) -> String {
