@@ -6,7 +6,7 @@
 //! in blocks and cuts each block after its last whole row (`sheet`). A row of plain cells
 //! (`<c r="B2" s="1" t="s"><v>…</v></c>`, or a one-run inline string) is read by a scanner that
 //! knows only that shape (`row`); any other row is parsed in place by quick-xml, as a borrowed
-//! string. Both make our [`Cell`]s directly, with calamine 0.38's meanings (`format`, and
+//! string. Both make our [`Cell`](crate::values::Cell)s directly, with calamine 0.38's meanings (`format`, and
 //! `Context::read_v` for every value), and a differential test reads every workbook by
 //! both roads and by calamine (`tests`). On the million-row benchmark sheet the reading
 //! thread's time fell from about 9 s to under 4 s (docs/benchmarks.md).
@@ -18,9 +18,7 @@
 
 use std::path::Path;
 
-use crate::source::cells;
 use crate::source::pipe::RowSink;
-use crate::values::Cell;
 
 mod format;
 mod parts;
@@ -91,9 +89,4 @@ impl FastXlsx {
             Err(_) => Outcome::LeftToCalamine,
         }
     }
-}
-
-/// A text value as a cell: blank text is an empty cell.
-fn text_cell(text: &str) -> Cell {
-    cells::text(text)
 }

@@ -125,33 +125,39 @@ struct Relationship {
     target: String,
 }
 
-fn attribute(element: &BytesStart<'_>, key: &str) -> Result<Option<String>, Failed> {
+/// The raw value of the first attribute whose name `matches`.
+fn find_attribute(
+    element: &BytesStart<'_>,
+    matches: impl Fn(&quick_xml::name::QName<'_>) -> bool,
+) -> Result<Option<String>, Failed> {
     for attr in element.attributes().with_checks(false) {
         let attr = attr.map_err(|_| ())?;
-        if attr.key.as_ref() == key {
-            return Ok(Some(
-                quick_xml::escape::unescape(&attr.value)
-                    .map_err(|_| ())?
-                    .into_owned(),
-            ));
+        if matches(&attr.key) {
+            return Ok(Some(attr.value.into_owned()));
         }
     }
     Ok(None)
 }
 
+fn unescaped(value: Option<String>) -> Result<Option<String>, Failed> {
+    value
+        .map(|v| {
+            Ok(quick_xml::escape::unescape(&v)
+                .map_err(|_| ())?
+                .into_owned())
+        })
+        .transpose()
+}
+
+fn attribute(element: &BytesStart<'_>, key: &str) -> Result<Option<String>, Failed> {
+    unescaped(find_attribute(element, |name| name.as_ref() == key)?)
+}
+
 /// The attribute whose local name is `key` (`r:id` for `id`).
 fn attribute_local(element: &BytesStart<'_>, key: &str) -> Result<Option<String>, Failed> {
-    for attr in element.attributes().with_checks(false) {
-        let attr = attr.map_err(|_| ())?;
-        if attr.key.local_name().as_ref() == key {
-            return Ok(Some(
-                quick_xml::escape::unescape(&attr.value)
-                    .map_err(|_| ())?
-                    .into_owned(),
-            ));
-        }
-    }
-    Ok(None)
+    unescaped(find_attribute(element, |name| {
+        name.local_name().as_ref() == key
+    })?)
 }
 
 fn relationships<R: BufRead>(mut xml: Reader<R>) -> Result<Vec<Relationship>, Failed> {
@@ -278,7 +284,7 @@ fn shared_strings<R: BufRead>(mut xml: Reader<R>) -> Result<Vec<Cell>, Failed> {
                     },
                     &closing,
                 )?;
-                strings.push(super::text_cell(&text));
+                strings.push(crate::source::cells::text(&text));
             }
             Event::End(e) if e.local_name().as_ref() == "sst" => return Ok(strings),
             Event::Eof => return Err(()),
@@ -327,11 +333,5 @@ fn style_kinds<R: BufRead>(mut xml: Reader<R>) -> Result<Vec<NumberKind>, Failed
 
 /// An attribute's value as written (ids are not unescaped).
 fn raw_attribute(element: &BytesStart<'_>, key: &str) -> Result<Option<String>, Failed> {
-    for attr in element.attributes().with_checks(false) {
-        let attr = attr.map_err(|_| ())?;
-        if attr.key.as_ref() == key {
-            return Ok(Some(attr.value.into_owned()));
-        }
-    }
-    Ok(None)
+    find_attribute(element, |name| name.as_ref() == key)
 }

@@ -184,7 +184,7 @@ fn inline_string(text: &str, preserve: bool) -> Option<Cell> {
     } else {
         resolved.trim_matches([' ', '\t', '\r', '\n'])
     };
-    Some(super::text_cell(&unescape_excel(run)))
+    Some(crate::source::cells::text(&unescape_excel(run)))
 }
 
 /// A `<v>` text as the general reader reads it, or `None` where only it may (entities, line

@@ -299,7 +299,7 @@ impl Walk<'_, '_> {
                     child.name().as_ref(),
                 )
                 .map_err(|()| "an inline string does not read".to_owned())?;
-                Ok(super::text_cell(&text))
+                Ok(crate::source::cells::text(&text))
             }
             "v" if matches!(kind, Some("inlineStr" | "is")) => {
                 skip(xml, child.name())?;
