@@ -149,6 +149,9 @@ export async function startDriver() {
     AWS_SHARED_CREDENTIALS_FILE: join(dataDir, "no-aws-credentials"),
     AWS_EC2_METADATA_DISABLED: "true",
     LANG: "en_US.UTF-8",
+    // A release build (SUBSTATION_APP, as the desktop benchmark can use) lets WebDriver in only
+    // when asked; debug builds always do.
+    TAURI_WEBVIEW_AUTOMATION: "true",
   });
   for (let i = 0; i < 100; i++) {
     try {

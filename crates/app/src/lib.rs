@@ -16,6 +16,7 @@ mod logbook;
 pub mod profiles;
 mod report;
 mod review;
+mod row_assets;
 pub mod run;
 pub mod settings;
 pub mod sync;

@@ -1,16 +1,21 @@
 //! Opening a workbook: checks on the path, reading and importing it (cancellable, with
 //! progress), the mapping assistant when headers are not recognised, and its issues by page.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use substation_import::headers::{Field, Mapping, MappingEntry};
-use substation_import::{BlankGas, ImportOptions, Issue, MappingMemory, Severity, import_file};
+use substation_import::sink::Collect;
+use substation_import::{
+    BlankGas, ImportOptions, Issue, MappingMemory, SampleSink, Severity, import_into,
+};
+use substation_store::{ImportSession, Store};
 
 use crate::error::{AppError, Result};
+use crate::row_assets::RowAssets;
 use crate::views::*;
 use crate::{App, MAX_PAGE, WORKBOOK_EXTENSIONS, count, explain, lock};
 
@@ -136,39 +141,62 @@ impl App {
                 rows_read: u32::try_from(p.rows_read).unwrap_or(u32::MAX),
             })
         };
-        let import = {
+        // The samples go into the store as they are read (its writer inserts on its own thread
+        // while this one parses) and are committed only once the workbook proves usable. A
+        // store that cannot be opened does not stop the preview: the samples are then held
+        // and the store's error comes where they would be stored.
+        let store = self.store().ok();
+        let mut session = store.as_deref().map(Store::import_session).transpose()?;
+        let mut collect = Collect::default();
+        let read = {
+            let next: &mut dyn SampleSink = match session.as_mut() {
+                Some(session) => session,
+                None => &mut collect,
+            };
+            let mut rows = RowAssets::new(next);
             let mut options = ImportOptions::new(chrono::Local::now().date_naive());
             options.mapping = explicit.clone();
             options.remembered = Some(&memory);
             options.blank_gas = blank_gas;
             options.cancel = Some(cancel);
             options.progress = Some(&report);
-            match import_file(path, &options) {
-                Ok(import) => import,
-                // No sheet had what samples need: the assistant maps the headers by hand.
-                Err(error @ substation_import::ImportError::Unmapped { .. }) => {
-                    return Ok(Self::needs_mapping(path, error, started));
-                }
-                Err(error) => return Err(error.into()),
+            import_into(path, &options, &mut rows).map(|import| {
+                // Which transformer each issue's row went to, when the row was imported.
+                let located: HashSet<(&str, u32)> = import
+                    .issues
+                    .iter()
+                    .filter_map(|i| Some((i.sheet.as_str(), i.row?)))
+                    .collect();
+                let row_assets = rows.find(|sheet, row| located.contains(&(sheet, row)));
+                (import, row_assets)
+            })
+        };
+        let (mut import, row_assets) = match read {
+            Ok(read) => read,
+            Err(error) => {
+                // The writer's own failure (a full disk) when it was what stopped the read.
+                let stored = session.and_then(ImportSession::abandon);
+                return match (error, stored) {
+                    // No sheet had what samples need: the assistant maps the headers by hand.
+                    (error @ substation_import::ImportError::Unmapped { .. }, _) => {
+                        Ok(Self::needs_mapping(path, error, started))
+                    }
+                    (substation_import::ImportError::Cancelled, Some(stored)) => Err(stored.into()),
+                    (error, _) => Err(error.into()),
+                };
             }
         };
         // Cancelled after the last rows were read: nothing is stored either.
         if cancel.load(Ordering::Relaxed) {
+            if let Some(session) = session {
+                session.abandon();
+            }
             return Err(substation_import::ImportError::Cancelled.into());
         }
-        let usable = import.is_usable();
-        // Which transformer each issue's row went to, when the row was imported.
-        let located: HashSet<(&str, u32)> = import
-            .issues
-            .iter()
-            .filter_map(|i| Some((i.sheet.as_str(), i.row?)))
-            .collect();
-        let mut row_assets: HashMap<(String, u32), String> = HashMap::new();
-        for s in &import.samples {
-            if located.contains(&(s.sheet.as_str(), s.row)) {
-                row_assets.insert((s.sheet.clone(), s.row), s.asset_id.clone());
-            }
+        if session.is_none() {
+            import.samples = collect.into_samples();
         }
+        let usable = import.is_usable();
         let mut issues: Vec<(Issue, Option<String>)> = import
             .issues
             .iter()
@@ -260,13 +288,19 @@ impl App {
                     tracing::warn!(code = error.code(), %error, "the header mapping was not remembered");
                 }
             }
-            // The import moves into the store: a big workbook is not held twice.
-            let stored = self.store()?.import(import)?;
+            let stored = match session {
+                Some(session) => session.finish(import)?,
+                // The samples were held because the store could not be opened: its error now,
+                // unless it opens this time.
+                None => self.store()?.import(import)?,
+            };
             opened.batch_id = Some(stored.batch_id);
             opened.assets_new = count(stored.assets_new);
             opened.samples_new = count(stored.samples_new);
             opened.samples_updated = count(stored.samples_updated);
             self.wake_sync();
+        } else if let Some(session) = session {
+            session.abandon();
         }
         opened.millis = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         *lock(&self.last_issues) = issues;

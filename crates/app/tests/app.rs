@@ -176,9 +176,56 @@ fn a_messy_workbook_lists_its_issues_located_errors_first_and_pages_through_them
         .find(|i| i.row.is_some() && i.column.is_some())
         .expect("an issue with a cell");
     assert!(!located.sheet.is_empty() && !located.message_ko.is_empty());
+    // An issue on a row that was imported names its transformer; a row left out names none.
+    let on_row = |row: u32| {
+        opened
+            .issues
+            .iter()
+            .find(|i| i.sheet == "Samples" && i.row == Some(row))
+            .unwrap_or_else(|| panic!("an issue on row {row}"))
+    };
+    assert_eq!(on_row(30).severity, "warning");
+    assert_eq!(on_row(30).asset_id.as_deref(), Some("TR-0008"));
+    assert_eq!(on_row(52).asset_id.as_deref(), Some("TR-9999"));
+    assert_eq!(on_row(8).severity, "error");
+    assert_eq!(on_row(8).asset_id, None);
+    assert_eq!(
+        on_row(50).asset_id,
+        None,
+        "a duplicate merged into another row"
+    );
     let paged = app.issues(1, 2);
     assert_eq!(paged.len(), 2.min(opened.issues_total as usize - 1));
     assert_eq!(paged[0].message_en, opened.issues[1].message_en);
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_fails_the_import_not_the_mapping_assistant() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    // A folder where the database file goes: the store cannot be opened.
+    std::fs::create_dir_all(app.database_path()).expect("folder");
+    let error = app
+        .open_workbook(
+            &sample("fleet-two-sheets.xlsx"),
+            &[],
+            &|_| {},
+            &AtomicBool::new(false),
+        )
+        .expect_err("nowhere to store the samples");
+    let view = substation_app::ErrorView::from(error);
+    assert_eq!(
+        view.code,
+        ErrorCode::StoreDatabaseUnopenable,
+        "{}",
+        view.message
+    );
+    // A workbook whose headers need mapping stores nothing: the assistant still opens.
+    let csv = dir.path().join("lab.csv");
+    std::fs::write(&csv, "Unit,Drawn,Hydro\nTX-1,2024-01-10,12\n").expect("write");
+    let opened = open(&app, &csv);
+    assert!(opened.needs_mapping);
+    assert_eq!(opened.batch_id, None);
 }
 
 #[test]
