@@ -8,14 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use substation_import::headers::{Field, Mapping, MappingEntry};
-use substation_import::sink::Collect;
-use substation_import::{
-    BlankGas, ImportOptions, Issue, MappingMemory, SampleSink, Severity, import_into,
-};
-use substation_store::{ImportSession, Store};
+use substation_import::{BlankGas, ImportOptions, Issue, MappingMemory, Severity, import_into};
 
 use crate::error::{AppError, Result};
-use crate::row_assets::RowAssets;
+use crate::open_sinks::{Destination, RowAssets};
 use crate::views::*;
 use crate::{App, MAX_PAGE, WORKBOOK_EXTENSIONS, count, explain, lock};
 
@@ -144,16 +140,12 @@ impl App {
         // The samples go into the store as they are read (its writer inserts on its own thread
         // while this one parses) and are committed only once the workbook proves usable. A
         // store that cannot be opened does not stop the preview: the samples are then held
-        // and the store's error comes where they would be stored.
+        // and the store's error comes where they would be stored. The import goes to the
+        // database the open began with, even if the settings move it meanwhile.
         let store = self.store().ok();
-        let mut session = store.as_deref().map(Store::import_session).transpose()?;
-        let mut collect = Collect::default();
+        let mut destination = Destination::new(store.as_deref());
         let read = {
-            let next: &mut dyn SampleSink = match session.as_mut() {
-                Some(session) => session,
-                None => &mut collect,
-            };
-            let mut rows = RowAssets::new(next);
+            let mut rows = RowAssets::new(&mut destination);
             let mut options = ImportOptions::new(chrono::Local::now().date_naive());
             options.mapping = explicit.clone();
             options.remembered = Some(&memory);
@@ -174,27 +166,33 @@ impl App {
         let (mut import, row_assets) = match read {
             Ok(read) => read,
             Err(error) => {
-                // The writer's own failure (a full disk) when it was what stopped the read.
-                let stored = session.and_then(ImportSession::abandon);
+                let stored = destination.abandon();
+                // The user's cancel is what they see, whatever else went wrong meanwhile.
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(substation_import::ImportError::Cancelled.into());
+                }
                 return match (error, stored) {
-                    // No sheet had what samples need: the assistant maps the headers by hand.
-                    (error @ substation_import::ImportError::Unmapped { .. }, _) => {
-                        Ok(Self::needs_mapping(path, error, started))
-                    }
+                    // The writer's own failure (a full disk) when it was what stopped the read.
                     (substation_import::ImportError::Cancelled, Some(stored)) => Err(stored.into()),
-                    (error, _) => Err(error.into()),
+                    (error, stored) => {
+                        if let Some(stored) = stored {
+                            tracing::warn!(code = stored.code(), %stored, "the store failed too");
+                        }
+                        match error {
+                            // No sheet had what samples need: the assistant maps the headers.
+                            error @ substation_import::ImportError::Unmapped { .. } => {
+                                Ok(Self::needs_mapping(path, error, started))
+                            }
+                            error => Err(error.into()),
+                        }
+                    }
                 };
             }
         };
         // Cancelled after the last rows were read: nothing is stored either.
         if cancel.load(Ordering::Relaxed) {
-            if let Some(session) = session {
-                session.abandon();
-            }
+            destination.abandon();
             return Err(substation_import::ImportError::Cancelled.into());
-        }
-        if session.is_none() {
-            import.samples = collect.into_samples();
         }
         let usable = import.is_usable();
         let mut issues: Vec<(Issue, Option<String>)> = import
@@ -288,19 +286,22 @@ impl App {
                     tracing::warn!(code = error.code(), %error, "the header mapping was not remembered");
                 }
             }
-            let stored = match session {
-                Some(session) => session.finish(import)?,
-                // The samples were held because the store could not be opened: its error now,
-                // unless it opens this time.
-                None => self.store()?.import(import)?,
+            let stored = match destination.into_session() {
+                Ok(session) => session.finish(import)?,
+                // No sample came, or they were held because the store could not be opened
+                // (its error now, unless it opens this time).
+                Err(held) => {
+                    import.samples = held.into_samples();
+                    self.store()?.import(import)?
+                }
             };
             opened.batch_id = Some(stored.batch_id);
             opened.assets_new = count(stored.assets_new);
             opened.samples_new = count(stored.samples_new);
             opened.samples_updated = count(stored.samples_updated);
             self.wake_sync();
-        } else if let Some(session) = session {
-            session.abandon();
+        } else {
+            destination.abandon();
         }
         opened.millis = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         *lock(&self.last_issues) = issues;

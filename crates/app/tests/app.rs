@@ -989,6 +989,33 @@ fn opening_a_workbook_can_be_cancelled_and_stores_nothing() {
 }
 
 #[test]
+fn a_cancel_after_samples_went_to_the_store_stores_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let big = dir.path().join("big.xlsx");
+    substation_samplegen::big::run(&big, 200, 100, 7, false).expect("workbook");
+    // Cancelled once 12,000 rows are read: by then the store's writer has inserted samples
+    // (they go to it 4,096 at a time) inside the import that the cancel rolls back.
+    let result = app.open_workbook_cancellable(&big, &[], None, &|p| {
+        if p.rows_read >= 12_000 {
+            app.cancel_open();
+        }
+    });
+    let error = substation_app::ErrorView::from(result.expect_err("cancelled"));
+    assert_eq!(error.code, ErrorCode::ImportCancelled);
+    let history = app.history().expect("history");
+    assert!(history.batches.is_empty(), "nothing was stored");
+    assert_eq!(history.cached_assets, 0);
+    assert_eq!(history.outbox_pending, 0, "nothing queued for sync");
+
+    let opened = app
+        .open_workbook_cancellable(&big, &[], None, &|_| {})
+        .expect("open");
+    assert_eq!((opened.assets, opened.samples), (200, 20_000));
+    assert_eq!((opened.assets_new, opened.samples_new), (200, 20_000));
+}
+
+#[test]
 fn the_preview_reports_blank_gas_cells_and_the_reading_chosen_is_kept() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());

@@ -267,6 +267,37 @@ fn missing_id_date_and_gases_are_errors() {
 }
 
 #[test]
+fn a_date_cell_far_outside_any_calendar_is_a_row_issue_not_a_broken_workbook() {
+    let dir = scratch("far-dates");
+    let path = dir.join("far.xlsx");
+    let mut rows = vec![sample_header(), sample_row("T-1", day(2024, 1, 1))];
+    // Date-formatted numbers no calendar holds: the reader's date arithmetic overflows on the
+    // first (it used to panic, which made the whole workbook `not_a_workbook`).
+    for serial in [-1.0e12, 1.0e12, -1.0e300] {
+        let mut row = sample_row("T-2", day(2024, 1, 1));
+        row[1] = W::DN(serial);
+        rows.push(row);
+    }
+    let xlsb = dir.join("far.xlsb");
+    common::xlsb::xlsb(&xlsb, &[("Samples", rows.clone())]);
+    xlsx(&path, &[("Samples", rows)]);
+    for path in [path, xlsb] {
+        let import = read(&path);
+        assert_eq!(import.summary.samples, 1, "{:#?}", import.issues);
+        assert_eq!(
+            issue_codes(&import),
+            [
+                "not_a_date@Samples!B3",
+                "not_a_date@Samples!B4",
+                "not_a_date@Samples!B5"
+            ],
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
 fn dates_in_every_form_and_both_excel_systems() {
     let dir = scratch("dates");
     let path = dir.join("dates.xlsx");

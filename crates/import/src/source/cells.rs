@@ -98,7 +98,17 @@ pub(super) fn walk_range(
     }
 }
 
+/// A date-formatted number further from 1900 than this many days (2.7 million years) is no
+/// date: it stays a number. calamine's date arithmetic panics on some such values (chrono's
+/// `TimeDelta::milliseconds` below about -1.07e11 days) and gives `None` on the rest, so this
+/// only turns that panic (and a NaN, which it would make 1899-12-30) into a number.
+const FURTHEST_DATE_SERIAL: f64 = 1.0e9;
+
 pub(super) fn from_datetime(dt: &calamine::ExcelDateTime) -> Cell {
+    let serial = dt.as_f64();
+    if serial.is_nan() || serial.abs() > FURTHEST_DATE_SERIAL {
+        return Cell::Number(serial);
+    }
     match dt.as_datetime() {
         Some(value) if dt.is_datetime() => Cell::DateTime(value),
         _ => Cell::Number(dt.as_f64()),

@@ -18,6 +18,8 @@ pub enum W {
     T(String),
     N(f64),
     D(NaiveDate),
+    /// A number formatted as a date (any value, sensible or not).
+    DN(f64),
     Blank,
 }
 
@@ -56,6 +58,11 @@ pub fn xlsx(path: &Path, sheets: &[(&str, Vec<Vec<W>>)]) {
                     W::D(d) => {
                         sheet
                             .write_date_with_format(r, c, *d, &date)
+                            .expect("write");
+                    }
+                    W::DN(n) => {
+                        sheet
+                            .write_number_with_format(r, c, *n, &date)
                             .expect("write");
                     }
                     W::Blank => {}

@@ -259,6 +259,7 @@ fn worksheet(rows: &[Vec<W>], strings: &mut SharedStrings) -> Vec<u8> {
                 }
                 W::N(value) => number(&mut out, column, XF_GENERAL, *value),
                 W::D(date) => number(&mut out, column, XF_DATE, serial(*date)),
+                W::DN(value) => number(&mut out, column, XF_DATE, *value),
                 W::Blank => {}
             }
         }
