@@ -178,13 +178,7 @@ impl App {
                         if let Some(stored) = stored {
                             tracing::warn!(code = stored.code(), %stored, "the store failed too");
                         }
-                        match error {
-                            // No sheet had what samples need: the assistant maps the headers.
-                            error @ substation_import::ImportError::Unmapped { .. } => {
-                                Ok(Self::needs_mapping(path, error, started))
-                            }
-                            error => Err(error.into()),
-                        }
+                        Self::read_failed(path, error, started)
                     }
                 };
             }
@@ -335,6 +329,21 @@ impl App {
                 true
             }
             None => false,
+        }
+    }
+
+    /// A read that failed: the mapping assistant when no sheet had what samples need,
+    /// else the error.
+    fn read_failed(
+        path: &Path,
+        error: substation_import::ImportError,
+        started: Instant,
+    ) -> Result<OpenedWorkbook> {
+        match error {
+            error @ substation_import::ImportError::Unmapped { .. } => {
+                Ok(Self::needs_mapping(path, error, started))
+            }
+            error => Err(error.into()),
         }
     }
 
