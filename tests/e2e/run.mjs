@@ -154,6 +154,7 @@ try {
     }, id, value);
   };
   await clickId(browser, "asset-back");
+  await (await browser.$(testid("diagnose-panel"))).waitForDisplayed({ timeout: 20_000 });
   await (await browser.$(testid("engine-select"))).selectByAttribute("value", "embedded");
   await waitAttr(browser, "engine-indicator", "data-engine", "embedded");
   await (await browser.$(`${testid("fleet-row")}[data-asset-id="${worstId}"]`)).click();

@@ -38,7 +38,10 @@ class Notices {
   /** A confirmation, kept as its message key so that it reads in the language shown. */
   info(key: MessageKey, params?: Record<string, string | number>, ttlMs = 6000) {
     const id = nextId++;
-    this.list = [...this.list.slice(-3), { id, kind: "info", key, params }];
+    // The same confirmation again replaces the one shown (and restarts its time).
+    const same = (n: Notice) => n.kind === "info" && n.key === key && JSON.stringify(n.params ?? {}) === JSON.stringify(params ?? {});
+    const kept = this.list.filter((n) => !same(n));
+    this.list = [...kept.slice(-3), { id, kind: "info", key, params }];
     if (ttlMs > 0) setTimeout(() => this.dismiss(id), ttlMs);
   }
 
