@@ -1016,6 +1016,53 @@ fn a_cancel_after_samples_went_to_the_store_stores_nothing() {
 }
 
 #[test]
+fn a_store_that_fails_while_the_workbook_is_read_stores_nothing_and_the_next_open_stores_all() {
+    let dir = tempfile::tempdir().expect("dir");
+    let app = app(dir.path());
+    let big = dir.path().join("big.xlsx");
+    substation_samplegen::big::run(&big, 200, 100, 7, false).expect("workbook");
+    // The cache exists; then the disk "fills" once 6,000 samples are in: the writer fails
+    // in the middle of the read, with samples of this import already inserted.
+    app.history().expect("the cache is created");
+    let side = rusqlite::Connection::open(app.database_path()).expect("side connection");
+    side.execute_batch(
+        "CREATE TRIGGER full_disk BEFORE INSERT ON sample WHEN (SELECT count(*) FROM sample) >= 6000
+         BEGIN SELECT RAISE(ABORT, 'simulated: database or disk is full'); END;",
+    )
+    .expect("trigger");
+    let reports = Mutex::new(0_u32);
+    let result = app.open_workbook_cancellable(&big, &[], None, &|p| {
+        let mut last = reports.lock().expect("lock");
+        *last = (*last).max(p.rows_read);
+    });
+    let view = substation_app::ErrorView::from(result.expect_err("the store failed"));
+    assert_eq!(view.code, ErrorCode::StoreDatabaseError, "{}", view.message);
+    assert!(view.message.contains("disk is full"), "{}", view.message);
+    assert!(
+        *reports.lock().expect("lock") >= 6_000,
+        "the store failed while rows were read"
+    );
+    let history = app.history().expect("history");
+    assert!(history.batches.is_empty(), "no import recorded");
+    assert_eq!(history.cached_assets, 0, "no transformer half-stored");
+    assert_eq!(history.outbox_pending, 0, "nothing queued for sync");
+    assert_eq!(stored_samples(&side), 0, "no sample half-stored");
+
+    // Space again: the same workbook stores whole, every row new.
+    side.execute_batch("DROP TRIGGER full_disk").expect("drop");
+    let opened = app
+        .open_workbook_cancellable(&big, &[], None, &|_| {})
+        .expect("open");
+    assert_eq!((opened.assets_new, opened.samples_new), (200, 20_000));
+    assert_eq!(stored_samples(&side), 20_000);
+}
+
+fn stored_samples(db: &rusqlite::Connection) -> i64 {
+    db.query_row("SELECT count(*) FROM sample", [], |r| r.get(0))
+        .expect("count")
+}
+
+#[test]
 fn the_preview_reports_blank_gas_cells_and_the_reading_chosen_is_kept() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
