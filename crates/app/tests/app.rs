@@ -988,12 +988,27 @@ fn opening_a_workbook_can_be_cancelled_and_stores_nothing() {
     assert_eq!(opened.assets, 170);
 }
 
+/// 200 transformers × 100 samples: enough rows that samples reach the store's writer while
+/// the workbook is still being read.
+fn big_workbook(dir: &Path) -> PathBuf {
+    let big = dir.join("big.xlsx");
+    substation_samplegen::big::run(&big, 200, 100, 7, false).expect("workbook");
+    big
+}
+
+/// No import, no transformer and nothing for the outbox in the cache.
+fn assert_nothing_stored(app: &App) {
+    let history = app.history().expect("history");
+    assert!(history.batches.is_empty(), "no import recorded");
+    assert_eq!(history.cached_assets, 0, "no transformer half-stored");
+    assert_eq!(history.outbox_pending, 0, "nothing queued for sync");
+}
+
 #[test]
 fn a_cancel_after_samples_went_to_the_store_stores_nothing() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
-    let big = dir.path().join("big.xlsx");
-    substation_samplegen::big::run(&big, 200, 100, 7, false).expect("workbook");
+    let big = big_workbook(dir.path());
     // Cancelled once 12,000 rows are read: by then the store's writer has inserted samples
     // (they go to it 4,096 at a time) inside the import that the cancel rolls back.
     let result = app.open_workbook_cancellable(&big, &[], None, &|p| {
@@ -1003,10 +1018,7 @@ fn a_cancel_after_samples_went_to_the_store_stores_nothing() {
     });
     let error = substation_app::ErrorView::from(result.expect_err("cancelled"));
     assert_eq!(error.code, ErrorCode::ImportCancelled);
-    let history = app.history().expect("history");
-    assert!(history.batches.is_empty(), "nothing was stored");
-    assert_eq!(history.cached_assets, 0);
-    assert_eq!(history.outbox_pending, 0, "nothing queued for sync");
+    assert_nothing_stored(&app);
 
     let opened = app
         .open_workbook_cancellable(&big, &[], None, &|_| {})
@@ -1019,8 +1031,7 @@ fn a_cancel_after_samples_went_to_the_store_stores_nothing() {
 fn a_store_that_fails_while_the_workbook_is_read_stores_nothing_and_the_next_open_stores_all() {
     let dir = tempfile::tempdir().expect("dir");
     let app = app(dir.path());
-    let big = dir.path().join("big.xlsx");
-    substation_samplegen::big::run(&big, 200, 100, 7, false).expect("workbook");
+    let big = big_workbook(dir.path());
     // The cache exists; then the disk "fills" once 6,000 samples are in: the writer fails
     // in the middle of the read, with samples of this import already inserted.
     app.history().expect("the cache is created");
@@ -1042,10 +1053,7 @@ fn a_store_that_fails_while_the_workbook_is_read_stores_nothing_and_the_next_ope
         *reports.lock().expect("lock") >= 6_000,
         "the store failed while rows were read"
     );
-    let history = app.history().expect("history");
-    assert!(history.batches.is_empty(), "no import recorded");
-    assert_eq!(history.cached_assets, 0, "no transformer half-stored");
-    assert_eq!(history.outbox_pending, 0, "nothing queued for sync");
+    assert_nothing_stored(&app);
     assert_eq!(stored_samples(&side), 0, "no sample half-stored");
 
     // Space again: the same workbook stores whole, every row new.
